@@ -1,0 +1,73 @@
+/*
+ * sandbox.h — run one untrusted command (a compile or a student VMM) with
+ * limits, capture its output, and leave nothing behind.
+ *
+ * The grader never runs student code except through box_run(). The
+ * implementation (sandbox.c) picks a layer once per process: bubblewrap when
+ * it can start, else a weaker fallback that says so (box_layer()).
+ */
+#ifndef VIRTLAB_SANDBOX_H
+#define VIRTLAB_SANDBOX_H
+
+#include <stddef.h>
+
+struct box_limits {
+	double wall_s;          /* wall-clock deadline; the whole box is killed after it */
+	int cpu_s;              /* RLIMIT_CPU */
+	size_t as_bytes;        /* RLIMIT_AS (kvmemu's Unicorn reserves 1 GiB: keep >= 2 GiB) */
+	size_t fsize_bytes;     /* RLIMIT_FSIZE */
+	int nofile;             /* RLIMIT_NOFILE */
+	int nproc;              /* RLIMIT_NPROC (binds only a non-root uid) */
+	size_t out_cap;         /* bytes of stdout kept; past it the run is stopped (BOX_OUT_CAP) */
+	size_t err_cap;         /* bytes of stderr kept; the rest is drained and dropped */
+};
+
+/* An input file, copied read-only into the box as /box/<name>. */
+struct box_file {
+	const char *host_path;
+	const char *name;
+};
+
+struct box_req {
+	char *const *argv;              /* argv[0] as seen inside the box, e.g. "/box/vmm" or "cc" */
+	const struct box_file *files;   /* inputs, copied to /box/ */
+	size_t nfiles;
+	char *const *env;               /* the whole environment ("K=V", NULL-terminated); PATH is added */
+	int kvm;                        /* bind /dev/kvm into the box */
+	const char *outdir;             /* host dir bound writable at /out (compile step), or NULL */
+	const char *stdin_path;         /* host file fed to stdin, or NULL for /dev/null */
+	struct box_limits lim;
+};
+
+enum box_cause {
+	BOX_EXITED,     /* code = exit status */
+	BOX_SIGNALED,   /* code = signal number */
+	BOX_TIMEOUT,    /* wall-clock deadline hit */
+	BOX_OUT_CAP,    /* stdout exceeded lim.out_cap */
+	BOX_SETUP_FAIL, /* the sandbox itself failed: diag says why; never the student's fault */
+};
+
+struct box_result {
+	enum box_cause cause;
+	int code;
+	char *out;              /* stdout, NUL-terminated, at most lim.out_cap bytes */
+	size_t out_len;
+	char *err;              /* stderr, NUL-terminated, at most lim.err_cap bytes */
+	size_t err_len;
+	int err_truncated;
+	double wall_s;
+	char diag[256];         /* one line for BOX_SETUP_FAIL */
+};
+
+/* Sensible defaults for a VMM run (callers adjust wall_s from lab.conf). */
+struct box_limits box_default_limits(void);
+
+/* Runs req; fills res. Returns 0 when the run happened (whatever its outcome),
+ * -1 with res->cause = BOX_SETUP_FAIL when it could not. Never exits. */
+int box_run(const struct box_req *req, struct box_result *res);
+void box_result_free(struct box_result *res);
+
+/* "bubblewrap" or "fallback: <what it cannot stop>"; stable for the process. */
+const char *box_layer(void);
+
+#endif
