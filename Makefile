@@ -14,7 +14,7 @@ ALL_TARGETS   :=
 TEST_TARGETS  :=
 BENCH_TARGETS :=
 
-.PHONY: all test bench clean deps
+.PHONY: all test bench clean deps deps-check grade
 all: deps-check
 
 include $(wildcard grader/kvmemu/kvmemu.mk)
@@ -24,6 +24,7 @@ include $(wildcard skeleton/skeleton.mk)
 include $(wildcard tests/kvmemu/tests.mk)
 include $(wildcard tests/grader/tests.mk)
 include $(wildcard tests/integration/tests.mk)
+include $(wildcard tests/sandbox/tests.mk)
 include $(wildcard handout/handout.mk)
 include $(wildcard scripts/dist.mk)
 
@@ -42,3 +43,15 @@ deps-check:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- Users' commands (DESIGN.md "Users and their commands") -------------------
+
+# `make grade` on a fresh machine: install what is missing, build, grade.
+# Without SUBMISSION it grades the embedded default, the reference solution.
+SUBMISSION ?= solution/$(LAB)/sample-qemu.c
+BACKEND    ?= auto
+GRADE_OPTS  = --lab $(LAB) --backend $(BACKEND) $(if $(JSON),--json $(JSON)) $(if $(FORMAT),--format $(FORMAT))
+grade:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/grade $(GRADE_OPTS) $(SUBMISSION)
