@@ -1,0 +1,32 @@
+; title: reading from the serial port (IN) is an error
+; points: 2
+; hint: KVM_EXIT_IO reports both "in" and "out" instructions; run->io.direction tells which. This device can only be written.
+; expect-exit: error
+; expect-stdout: "now reading a byte from port 0x3f8\n"
+;
+; Good output, then "in al, dx" from port 0x3f8. A VMM that treats it as
+; output prints something and lets the guest go on.
+bits 16
+org 0x1000
+
+        mov si, before
+        call print
+        mov dx, 0x3f8
+        mov al, 'Q'
+        in al, dx               ; the VMM must stop here
+        out dx, al              ; echo whatever came back
+        mov si, after
+        call print
+        hlt
+
+; print: send the zero-terminated string at ds:si to port 0x3f8
+print:  mov dx, 0x3f8
+.next:  lodsb
+        test al, al
+        jz .done
+        out dx, al
+        jmp .next
+.done:  ret
+
+before: db "Now reading a byte from port 0x3f8", 10, 0
+after:  db "...and still running after the read", 10, 0

@@ -1,0 +1,32 @@
+; title: every letter, digit and punctuation mark, tab and newline
+; points: 3
+; hint: tolower() changes A-Z and nothing else: the bytes next to the letters ('@', '[', '`', '{') and control characters pass unchanged.
+; expect-exit: success
+; expect-stdout: "abcdefghijklmnopqrstuvwxyz\nabcdefghijklmnopqrstuvwxyz\n0123456789\t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n@[`{ \t end\nKVM_EXIT_HLT\n"
+;
+; Catches conversions that are almost tolower(): a partial range
+; ('A'..'M'), "| 0x20" on every byte ('@' would become '`', '[' '{',
+; a newline '*'), or "- 'A' + 'a'" without a range check.
+bits 16
+org 0x1000
+
+        mov si, text
+        call print
+        hlt
+
+; print: send the zero-terminated string at ds:si to port 0x3f8
+print:  mov dx, 0x3f8
+.next:  lodsb
+        test al, al
+        jz .done
+        out dx, al
+        jmp .next
+.done:  ret
+
+text:   db "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10
+        db "abcdefghijklmnopqrstuvwxyz", 10
+        db "0123456789", 9                       ; 9 = tab
+        db '!"#$%&', 39, "()*+,-./:;<=>?@[\]^_", 96, "{|}~", 10   ; 39 = ', 96 = `
+        ; the neighbours of the letters: '@' = 'A' - 1, '[' = 'Z' + 1,
+        ; '`' = 'a' - 1, '{' = 'z' + 1
+        db "@[", 96, "{ ", 9, " end", 10, 0

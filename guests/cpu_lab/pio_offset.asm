@@ -1,0 +1,30 @@
+; title: emulated: the I/O data at another offset (data_offset = 8192)
+; points: 2
+; visibility: hidden
+; backend: emu
+; emu-env: KVMEMU_PIO_OFFSET=8192
+; hint: Find the byte through run->io.data_offset every time: the API does not promise where in the mapping it is.
+; expect-exit: success
+; expect-stdout: "kvm decides where the data goes: ask run->io.data_offset.\nKVM_EXIT_HLT\n"
+;
+; Emulated only: Linux always puts port I/O data 4096 bytes into the
+; kvm_run mapping, but that is not part of the API; with
+; KVMEMU_PIO_OFFSET=8192 kvmemu puts it at 8192 instead, so a handler
+; that hard-codes 4096 reads the wrong place.
+bits 16
+org 0x1000
+
+        mov si, text
+        call print
+        hlt
+
+; print: send the zero-terminated string at ds:si to port 0x3f8
+print:  mov dx, 0x3f8
+.next:  lodsb
+        test al, al
+        jz .done
+        out dx, al
+        jmp .next
+.done:  ret
+
+text:   db "KVM decides where the data goes: ask run->io.data_offset.", 10, 0

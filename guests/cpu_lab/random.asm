@@ -1,0 +1,43 @@
+; title: a text that is different on every grading run
+; points: 2
+; random: yes
+; hint: The text changes from run to run: print what the guest sends, as it sends it, rather than anything known in advance.
+;
+; Assembled with -DSEED=n. nasm's preprocessor runs a linear congruential
+; generator seeded with SEED and emits 4 lines of 48 characters drawn
+; from letters of both cases, digits and punctuation.
+bits 16
+org 0x1000
+
+%ifndef SEED
+%define SEED 1
+%endif
+
+        mov si, text
+        call print
+        hlt
+
+; print: send the zero-terminated string at ds:si to port 0x3f8
+print:  mov dx, 0x3f8
+.next:  lodsb
+        test al, al
+        jz .done
+        out dx, al
+        jmp .next
+.done:  ret
+
+%define ALPHABET 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,;!?@[`{-'
+%strlen ALPHABET_LEN ALPHABET
+
+; The LCG of C's classic rand() example: x = x * 1103515245 + 12345 mod 2^31.
+%assign x (SEED * 7919 + 12345) & 0x7fffffff
+text:
+%rep 4
+  %rep 48
+    %assign x (x * 1103515245 + 12345) & 0x7fffffff
+    %substr ch ALPHABET ((x >> 16) % ALPHABET_LEN) + 1
+        db ch
+  %endrep
+        db 10
+%endrep
+        db 0

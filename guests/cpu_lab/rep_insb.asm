@@ -1,0 +1,35 @@
+; title: "rep insb": a block read from the serial port is an error
+; points: 1
+; visibility: hidden
+; hint: Check every field of run->io before printing: the direction, the size and the count of elements.
+; expect-exit: error
+; expect-stdout: "reading 16 bytes at once\n"
+;
+; Good output, then "rep insb" of 16 bytes from port 0x3f8: KVM reports
+; it as one exit, direction IN with count 16.
+bits 16
+org 0x1000
+
+        mov si, before
+        call print
+        mov di, buffer          ; es:di, es = 0
+        mov cx, 16
+        mov dx, 0x3f8
+        cld
+        rep insb                ; the VMM must stop here
+        mov si, after
+        call print
+        hlt
+
+; print: send the zero-terminated string at ds:si to port 0x3f8
+print:  mov dx, 0x3f8
+.next:  lodsb
+        test al, al
+        jz .done
+        out dx, al
+        jmp .next
+.done:  ret
+
+before: db "Reading 16 bytes at once", 10, 0
+after:  db "...and still running after the block read", 10, 0
+buffer: times 16 db 0

@@ -1,0 +1,31 @@
+; title: a byte for another port (COM2, 0x2f8) is an error
+; points: 2
+; hint: Only port 0x3f8 exists. An access to any other port must end the VMM: a message on stderr and a non-zero exit status.
+; expect-exit: error
+; expect-stdout: "printing to com1, then writing to com2...\n"
+;
+; Good output, then one byte to port 0x2f8. A correct VMM stops there;
+; if it goes on, the guest prints more, which the expected output lacks.
+bits 16
+org 0x1000
+
+        mov si, before
+        call print
+        mov dx, 0x2f8           ; COM2's data register: no such device here
+        mov al, 'X'
+        out dx, al              ; the VMM must stop here
+        mov si, after
+        call print
+        hlt
+
+; print: send the zero-terminated string at ds:si to port 0x3f8
+print:  mov dx, 0x3f8
+.next:  lodsb
+        test al, al
+        jz .done
+        out dx, al
+        jmp .next
+.done:  ret
+
+before: db "Printing to COM1, then writing to COM2...", 10, 0
+after:  db "...and still running after the bad port", 10, 0
