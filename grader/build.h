@@ -1,0 +1,34 @@
+/*
+ * build.h — compiling a submission (or the reference) inside the sandbox.
+ */
+#ifndef VIRTLAB_BUILD_H
+#define VIRTLAB_BUILD_H
+
+#include "lab.h"
+
+struct build_result {
+	int ok;              /* 1: the binary exists */
+	int sandbox_failed;  /* 1: the box itself failed (not the submission's fault) */
+	char *binary;        /* host path of the built VMM (malloc'd) when ok */
+	char *diag;          /* the compiler's diagnostics, paths as the student wrote them */
+	char *excerpt;       /* the first errors, at most BUILD_EXCERPT_LINES lines */
+	double wall_s;
+};
+
+#define BUILD_EXCERPT_LINES 20
+
+/* Compiles src with the lab's flags into outdir/vmm, through box_run():
+ * `cc` inside the box, the source copied to /box/<lab->source>, output to /out. */
+void build_submission(const struct lab *lab, const char *src, const char *outdir,
+		      struct build_result *res);
+void build_result_free(struct build_result *res);
+
+/* The first errors of a compiler's output: from the first line that reports
+ * an error (or all of it when short), at most max lines. malloc'd. */
+char *build_excerpt(const char *diag, int max);
+
+/* Splits a flags string on blanks into argv words (no shell, no quotes). */
+int split_words(const char *s, char ***out);
+void free_words(char **v, int n);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * lab.h — a lab's definition, parsed from labs/<lab>/lab.conf.
+ */
+#ifndef VIRTLAB_LAB_H
+#define VIRTLAB_LAB_H
+
+#include <stddef.h>
+
+struct lab {
+	char *name;       /* "cpu_lab" */
+	char *source;     /* file students submit, "sample-qemu.c" */
+	char *cflags;     /* students' compile flags, split on blanks (no shell) */
+	char *ldflags;
+	double timeout;   /* seconds of wall clock per run */
+	size_t out_cap;   /* bytes of stdout kept per run */
+};
+
+/* Defaults for keys lab.conf leaves out. */
+#define LAB_DEFAULT_TIMEOUT 2.0
+#define LAB_DEFAULT_OUT_CAP 65536
+
+/* Parses text (the contents of `path`, used only in messages) into lab.
+ * Returns 0, or -1 with one line "path:line: what" in err. */
+int lab_parse(const char *path, const char *text, struct lab *lab, char *err, size_t errlen);
+/* Reads and parses a file. */
+int lab_load(const char *path, struct lab *lab, char *err, size_t errlen);
+void lab_free(struct lab *lab);
+
+#endif

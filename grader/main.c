@@ -1,0 +1,484 @@
+/*
+ * main.c — `grade`: CLI and orchestration (HACKING.md, "The grade program").
+ *
+ *   build the submission → assemble the scenarios → establish expectations
+ *   (pins, --expect-dir, or the reference solution, cached) → run each
+ *   scenario in the sandbox → verdicts → text report (+ results file).
+ *
+ * Exit status: 0 when grading completed (whatever the score); 2 for a usage
+ * or setup error (bad option, missing submission, broken kit) and also when
+ * some scenario could not be graded for a reason that is not the student's
+ * (sandbox failure, no usable expectation): the report and results file are
+ * still written, with those scenarios marked ERR, so a class run can find
+ * and re-grade them rather than record a wrong 0.
+ */
+#include "grade.h"
+#include "expect.h"
+#include "lab.h"
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_SETUP 2
+
+struct options {
+	const char *root, *lab, *json, *format, *expect_dir, *write_expect, *submission;
+	enum backend backend;
+	int public_only, seed_given;
+	unsigned long seed;
+};
+
+/* Everything one grading needs beyond struct grading. */
+struct ctx {
+	struct options opt;
+	struct lab lab;
+	struct scenario *sc;
+	int nsc;
+	char **images;          /* per scenario: the assembled guest */
+	char *cachedir;         /* build/cache/<lab> (or the workdir when unwritable) */
+	char *workdir;          /* private temp dir, removed at the end */
+	char *emu_lib;          /* libkvmemu.so, or NULL when absent */
+	enum backend dflt;      /* backend for `backend: any` scenarios */
+	struct expect_src ex;
+	struct grading g;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: grade [--root DIR] [--lab NAME] [--backend auto|kvm|emu] [--json FILE]\n"
+	      "             [--format gradescope|prairielearn|autolab] [--seed N] [--public-only]\n"
+	      "             [--expect-dir DIR] [--write-expect DIR] SUBMISSION.c\n"
+	      "exit status: 0 graded (any score); 2 usage or setup error, or some scenario could\n"
+	      "not be graded for a reason that is not the student's (report marks it ERR)\n", f);
+}
+
+static int setup_error(const char *fmt, const char *a, const char *b)
+{
+	fputs("grade: ", stderr);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return EXIT_SETUP;
+}
+
+static int parse_seed(const char *s, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > 0x7fffffffUL)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, 0, 'r' }, { "lab", required_argument, 0, 'l' },
+		{ "backend", required_argument, 0, 'b' }, { "json", required_argument, 0, 'j' },
+		{ "format", required_argument, 0, 'f' }, { "seed", required_argument, 0, 's' },
+		{ "public-only", no_argument, 0, 'p' }, { "expect-dir", required_argument, 0, 'e' },
+		{ "write-expect", required_argument, 0, 'w' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	o->lab = "cpu_lab";
+	o->format = "gradescope";
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->root = optarg; break;
+		case 'l': o->lab = optarg; break;
+		case 'j': o->json = optarg; break;
+		case 'f': o->format = optarg; break;
+		case 'p': o->public_only = 1; break;
+		case 'e': o->expect_dir = optarg; break;
+		case 'w': o->write_expect = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'b':
+			if (backend_parse(optarg, &o->backend) < 0)
+				return setup_error("--backend must be auto, kvm or emu, not '%s'%s", optarg, "");
+			break;
+		case 's':
+			if (parse_seed(optarg, &o->seed) < 0)
+				return setup_error("--seed must be an integer in 0..2147483647, not '%s'%s", optarg, "");
+			o->seed_given = 1;
+			break;
+		default:
+			fprintf(stderr, "grade: unknown or incomplete option '%s'\n", argv[optind - 1]);
+			usage(stderr);
+			return EXIT_SETUP;
+		}
+	}
+	if (!results_valid_format(o->format))
+		return setup_error("--format must be gradescope, prairielearn or autolab, not '%s'%s", o->format, "");
+	if (optind != argc - 1) {
+		fputs(optind == argc ? "grade: no SUBMISSION given\n" : "grade: more than one SUBMISSION given\n", stderr);
+		usage(stderr);
+		return EXIT_SETUP;
+	}
+	if (strchr(o->lab, '/') || !*o->lab || o->lab[0] == '.')
+		return setup_error("--lab must be a lab's name, not '%s'%s", o->lab, "");
+	o->submission = argv[optind];
+	return 0;
+}
+
+/* The kit root: the directory above the one holding this executable. */
+static char *default_root(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return xstrdup(".");
+	exe[n] = '\0';
+	return xstrdup(dirname(dirname(exe)));
+}
+
+static int check_submission(const char *path, char **abs)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return setup_error("cannot read submission %s: %s", path, strerror(errno));
+	int isreg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	if (!isreg)
+		return setup_error("submission %s is not a regular file%s", path, "");
+	*abs = realpath(path, NULL);
+	return *abs ? 0 : setup_error("cannot resolve %s: %s", path, strerror(errno));
+}
+
+
+/* --- setup: lab, scenarios, backend, seed, directories ------------------ */
+
+static int load_lab(struct ctx *c)
+{
+	char err[512];
+	char *conf = xasprintf("labs/%s/lab.conf", c->opt.lab);
+	int rc = lab_load(conf, &c->lab, err, sizeof err);
+	free(conf);
+	if (rc < 0)
+		return setup_error("%s%s", err, "");
+	if (!c->lab.name)
+		c->lab.name = xstrdup(c->opt.lab);
+	return 0;
+}
+
+/* Discovers the scenarios; --public-only drops the hidden ones entirely. */
+static int load_scenarios(struct ctx *c)
+{
+	char err[600];
+	char *dir = xasprintf("guests/%s", c->opt.lab);
+	c->nsc = scenario_discover(dir, &c->sc, err, sizeof err);
+	free(dir);
+	if (c->nsc < 0)
+		return setup_error("%s%s", err, "");
+	int k = 0;
+	for (int i = 0; i < c->nsc; i++) {
+		if (c->opt.public_only && c->sc[i].hidden) {
+			scenario_free(&c->sc[i]);
+			continue;
+		}
+		c->sc[k++] = c->sc[i];
+	}
+	c->nsc = k;
+	if (c->nsc == 0)
+		return setup_error("no scenarios in guests/%s/%s", c->opt.lab, c->opt.public_only ? " (public ones)" : "");
+	return 0;
+}
+
+static char *find_emu_lib(void)
+{
+	const char *env = getenv("KVMEMU_LIB");
+	char *lib = realpath(env && *env ? env : "build/libkvmemu.so", NULL);
+	struct stat st;
+	if (lib && (stat(lib, &st) < 0 || !S_ISREG(st.st_mode))) {
+		free(lib);
+		lib = NULL;
+	}
+	return lib;
+}
+
+/* Resolves --backend, and checks that every scenario can run where it must. */
+static int pick_backend(struct ctx *c)
+{
+	char why[256] = "";
+	int kvm_ok = kvm_usable(why, sizeof why);
+	c->emu_lib = find_emu_lib();
+	static char desc[400];
+	switch (c->opt.backend) {
+	case BACKEND_KVM:
+		if (!kvm_ok)
+			return setup_error("--backend kvm, but %s%s", why, "");
+		c->dflt = BACKEND_KVM;
+		snprintf(desc, sizeof desc, "kvm");
+		break;
+	case BACKEND_EMU:
+		c->dflt = BACKEND_EMU;
+		snprintf(desc, sizeof desc, "emu");
+		break;
+	case BACKEND_AUTO:
+		c->dflt = kvm_ok ? BACKEND_KVM : BACKEND_EMU;
+		if (kvm_ok)
+			snprintf(desc, sizeof desc, "auto: kvm");
+		else
+			snprintf(desc, sizeof desc, "auto: emu (%s)", why);
+		break;
+	}
+	/* Without kvmemu nothing could run; emulated-only scenarios alone are
+	 * marked ERR at run time instead, so the rest still gets graded. */
+	if (c->dflt == BACKEND_EMU && !c->emu_lib)
+		return setup_error("the emulated backend is needed but %s is missing%s",
+				   getenv("KVMEMU_LIB") ? getenv("KVMEMU_LIB") : "build/libkvmemu.so",
+				   " (run `make build/libkvmemu.so`, or use --backend kvm on a machine with /dev/kvm)");
+	c->g.backend_desc = desc;
+	return 0;
+}
+
+/* The seed: --seed, else the expect-dir's SEED (its outputs were made with
+ * it), else fresh for this grading run. */
+static void pick_seed(struct ctx *c)
+{
+	c->g.seed = c->opt.seed;
+	if (c->opt.seed_given)
+		return;
+	if (c->opt.expect_dir) {
+		char *p = path_join(c->opt.expect_dir, "SEED");
+		char *t = read_file(p, NULL, 64);
+		free(p);
+		unsigned long s;
+		if (t) {
+			t[strcspn(t, " \t\n")] = '\0';
+			if (parse_seed(t, &s) == 0) {
+				c->g.seed = s;
+				free(t);
+				return;
+			}
+		}
+		free(t);
+	}
+	unsigned int r = 0;
+	if (getrandom(&r, sizeof r, 0) != sizeof r)
+		r = (unsigned int)getpid() ^ (unsigned int)(now_s() * 1e6);
+	c->g.seed = 1 + r % 2000000000u;
+}
+
+static int make_dirs(struct ctx *c)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/virtlab-grade.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		int e = errno;
+		free(tmpl);
+		return setup_error("cannot create a temporary directory: %s%s", strerror(e), "");
+	}
+	c->workdir = tmpl;
+	c->cachedir = xasprintf("build/cache/%s", c->opt.lab);
+	if (mkdir_p(c->cachedir, 0755) < 0 || access(c->cachedir, W_OK) < 0) {
+		/* A read-only kit still grades, without a cache. */
+		free(c->cachedir);
+		c->cachedir = path_join(c->workdir, "cache");
+		mkdir_p(c->cachedir, 0755);
+	}
+	return 0;
+}
+
+/* Assembles every scenario; an assembler error means the kit is broken. */
+static int assemble_all(struct ctx *c)
+{
+	char err[600];
+	c->images = xmalloc((size_t)c->nsc * sizeof *c->images);
+	memset(c->images, 0, (size_t)c->nsc * sizeof *c->images);
+	for (int i = 0; i < c->nsc; i++) {
+		c->images[i] = scenario_assemble(&c->sc[i], c->g.seed, c->cachedir, err, sizeof err);
+		if (!c->images[i])
+			return setup_error("%s%s", err, "");
+		c->g.has_random |= c->sc[i].random;
+	}
+	return 0;
+}
+
+/* --- grading ------------------------------------------------------------ */
+
+static void build_student(struct ctx *c, const char *abs_src)
+{
+	char *outdir = path_join(c->workdir, "student");
+	mkdir_p(outdir, 0777);
+	chmod(outdir, 0777);   /* the box may write as an unprivileged uid */
+	build_submission(&c->lab, abs_src, outdir, &c->g.build);
+	free(outdir);
+}
+
+static struct run_spec spec_for(const struct ctx *c, int i)
+{
+	const struct scenario *sc = &c->sc[i];
+	struct run_spec s = {
+		.image = c->images[i],
+		.backend = sc->emu_only ? BACKEND_EMU : c->dflt,
+		.emu_lib = c->emu_lib,
+		.emu_env = sc->emu_env,
+		.timeout_s = sc->timeout > 0 ? sc->timeout : c->lab.timeout,
+		.out_cap = c->lab.out_cap,
+	};
+	return s;
+}
+
+static void grade_one(struct ctx *c, int i)
+{
+	struct sc_result *r = &c->g.res[i];
+	struct run_spec spec = spec_for(c, i);
+	r->sc = &c->sc[i];
+	r->backend = spec.backend;
+	if (!c->g.build.ok) {
+		judge_not_run(&r->v, c->g.build.sandbox_failed ? "sandbox failure while compiling"
+							       : "did not compile", c->g.build.sandbox_failed);
+		return;
+	}
+	if (spec.backend == BACKEND_EMU && !c->emu_lib) {
+		judge_not_run(&r->v, "emulated-only scenario, but libkvmemu.so is missing "
+			      "(run `make build/libkvmemu.so`)", 1);
+		return;
+	}
+	expect_get(&c->ex, r->sc, &spec, &r->exp);
+	if (!r->exp.ok) {
+		judge_not_run(&r->v, r->exp.why, 1);
+		return;
+	}
+	spec.binary = c->g.build.binary;
+	run_vmm(&spec, &r->run);
+	r->ran = 1;
+	judge(&r->exp, &r->run, &r->v);
+	r->score = r->v.pass ? r->sc->points : 0;
+}
+
+static void grade_all(struct ctx *c)
+{
+	c->g.n = c->nsc;
+	c->g.res = xmalloc((size_t)c->nsc * sizeof *c->g.res);
+	memset(c->g.res, 0, (size_t)c->nsc * sizeof *c->g.res);
+	for (int i = 0; i < c->nsc; i++) {
+		grade_one(c, i);
+		c->g.score += c->g.res[i].score;
+		c->g.max += c->sc[i].points;
+		c->g.grader_errors += c->g.res[i].v.grader_error;
+	}
+}
+
+/* --write-expect: the expectations this run used, for a student tarball. */
+static int write_expectations(struct ctx *c)
+{
+	const char *dir = c->opt.write_expect;
+	if (mkdir_p(dir, 0755) < 0)
+		return setup_error("cannot create %s: %s", dir, strerror(errno));
+	for (int i = 0; i < c->g.n; i++) {
+		if (!c->g.res[i].exp.ok)
+			return setup_error("--write-expect: no expectation for %s%s", c->sc[i].name, "");
+		if (expect_write(dir, c->sc[i].name, &c->g.res[i].exp) < 0)
+			return setup_error("cannot write into %s: %s", dir, strerror(errno));
+	}
+	char seed[32];
+	int n = snprintf(seed, sizeof seed, "%lu\n", c->g.seed);
+	char *p = path_join(dir, "SEED");
+	int rc = write_atomic(p, seed, (size_t)n, 0644);
+	free(p);
+	return rc < 0 ? setup_error("cannot write %s/SEED: %s", dir, strerror(errno)) : 0;
+}
+
+static int finish(struct ctx *c)
+{
+	struct buf b = {0};
+	report_text(&b, &c->g);
+	fputs(buf_str(&b), stdout);
+	fflush(stdout);
+	buf_free(&b);
+	int rc = 0;
+	char err[512];
+	if (c->opt.json && results_write(c->opt.json, c->opt.format, &c->g, err, sizeof err) < 0)
+		rc = setup_error("cannot write the results file: %s%s", err, "");
+	if (c->opt.write_expect && c->g.build.ok && write_expectations(c) != 0)
+		rc = EXIT_SETUP;
+	if (c->g.grader_errors || c->g.build.sandbox_failed)
+		rc = EXIT_SETUP;
+	return rc;
+}
+
+static void cleanup(struct ctx *c)
+{
+	for (int i = 0; i < c->g.n; i++) {
+		run_outcome_free(&c->g.res[i].run);
+		expectation_free(&c->g.res[i].exp);
+	}
+	free(c->g.res);
+	for (int i = 0; c->images && i < c->nsc; i++)
+		free(c->images[i]);
+	free(c->images);
+	scenarios_free(c->sc, c->nsc);
+	build_result_free(&c->g.build);
+	expect_src_free(&c->ex);
+	lab_free(&c->lab);
+	if (c->workdir)
+		rm_rf(c->workdir);
+	free(c->workdir);
+	free(c->cachedir);
+	free(c->emu_lib);
+}
+
+static int setup(struct ctx *c, char **abs_src)
+{
+	int rc;
+	if ((rc = check_submission(c->opt.submission, abs_src)))
+		return rc;
+	char *root = c->opt.root ? xstrdup(c->opt.root) : default_root();
+	if (chdir(root) < 0) {
+		rc = setup_error("cannot enter the kit root %s: %s", root, strerror(errno));
+		free(root);
+		return rc;
+	}
+	free(root);
+	if ((rc = load_lab(c)) || (rc = load_scenarios(c)) || (rc = pick_backend(c)) || (rc = make_dirs(c)))
+		return rc;
+	pick_seed(c);
+	return assemble_all(c);
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c;
+	memset(&c, 0, sizeof c);
+	int rc = parse_args(argc, argv, &c.opt);
+	if (rc)
+		return rc;
+	double t0 = now_s();
+	char *abs_src = NULL;
+	rc = setup(&c, &abs_src);
+	if (rc == 0) {
+		c.g.submission = c.opt.submission;
+		c.g.lab = c.lab.name;
+		c.g.layer = box_layer();
+		c.g.public_only = c.opt.public_only;
+		char *sol = xasprintf("solution/%s/%s", c.opt.lab, c.lab.source);
+		struct expect_src ex = {
+			.lab = &c.lab, .solution = access(sol, R_OK) == 0 ? sol : NULL,
+			.expect_dir = c.opt.expect_dir, .cachedir = c.cachedir, .workdir = c.workdir,
+		};
+		c.ex = ex;
+		build_student(&c, abs_src);
+		grade_all(&c);
+		c.g.elapsed_s = now_s() - t0;
+		rc = finish(&c);
+		free(sol);
+	}
+	free(abs_src);
+	cleanup(&c);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * scenario.h — scenarios: discovery under guests/<lab>/, the `; key: value`
+ * header (HACKING.md, "Scenario files"), and assembling guests into a cache.
+ */
+#ifndef VIRTLAB_SCENARIO_H
+#define VIRTLAB_SCENARIO_H
+
+#include <stddef.h>
+
+enum exit_class { EXIT_UNSET = 0, EXIT_SUCCESS_CLASS, EXIT_ERROR_CLASS };
+
+struct scenario {
+	char *name;          /* file name without .asm */
+	char *path;          /* as given to nasm and shown in messages */
+	char *title;
+	int points;
+	int hidden;          /* visibility: hidden */
+	int emu_only;        /* backend: emu */
+	char **emu_env;      /* "KVMEMU_X=v" strings, NULL-terminated (NULL if none) */
+	int random;          /* random: yes → assembled with -DSEED=n */
+	char *hint;          /* NULL if none */
+	enum exit_class pin_exit;   /* expect-exit, or EXIT_UNSET */
+	char *pin_out;       /* expect-stdout, unescaped; NULL if not pinned */
+	size_t pin_out_len;
+	double timeout;      /* 0: lab.conf's */
+};
+
+/* Parses the header of text (the contents of path). Returns 0, or -1 with
+ * one line "path:line: what" in err. sc->name/path are set by the caller. */
+int scenario_parse(const char *path, const char *text, struct scenario *sc, char *err, size_t errlen);
+
+/* Unescapes a C-escaped string in double quotes (the whole of v). Returns a
+ * malloc'd buffer and its length, or NULL with a reason in *why. */
+char *unescape_c_quoted(const char *v, size_t *len, const char **why);
+
+/* Finds and parses the .asm files of dir, sorted by name. dir is
+ * relative to the current directory (the grader chdirs to root). Returns the
+ * count (>= 0) or -1 with err set. */
+int scenario_discover(const char *dir, struct scenario **out, char *err, size_t errlen);
+
+/* Assembles sc into cachedir (keyed by a hash of the source and seed) and
+ * returns the image's path (malloc'd), or NULL with nasm's diagnostics
+ * (which name file:line) in err. */
+char *scenario_assemble(const struct scenario *sc, unsigned long seed, const char *cachedir,
+			char *err, size_t errlen);
+
+void scenario_free(struct scenario *sc);
+void scenarios_free(struct scenario *v, int n);
+
+#endif
