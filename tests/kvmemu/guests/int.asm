@@ -1,0 +1,16 @@
+; int 0x21 through the IVT (needs a slot covering guest-physical 0).
+; (Not 0x80: kvm_pvm never completes a real-mode int 0x80.)
+bits 16
+org 0x1000
+	xor ax, ax		; 0x1000
+	mov ds, ax		; 0x1002
+	mov word [0x21*4], handler	; 0x1004
+	mov word [0x21*4+2], 0	; 0x100a
+	mov al, 0x42		; 0x1010
+	int 0x21		; 0x1012
+	out 0x11, al		; 0x1014
+	hlt			; 0x1016
+handler:
+	out 0x10, al		; 0x1017
+	mov al, 0x43		; 0x1019
+	iret			; 0x101b

@@ -1,0 +1,12 @@
+; Data accesses outside every slot (standard layout: RAM is 0x1000-0x10fff).
+bits 16
+org 0x1000
+	mov ax, 0x2000		; 0x1000
+	mov ds, ax		; 0x1003
+	mov word [0x10], 0xbeef	; 0x1005  write exit: 0x20010, len 2
+	mov ax, [0x20]		; 0x100b  read exit: 0x20020, len 2
+	out 0x10, ax		; 0x100e  shows what the read returned
+	mov ebx, [0x30]		; 0x1010  read exit: 0x20030, len 4
+	mov eax, ebx		; 0x1015
+	out 0x11, eax		; 0x1018
+	hlt			; 0x101b

@@ -1,0 +1,243 @@
+/* test_exits.c - HLT, MMIO, internal errors, interrupts, shutdown, EINTR. */
+#include "tests.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+/* hlt: KVM_EXIT_HLT, RIP past the hlt; the next KVM_RUN resumes after it. */
+START_TEST(hlt_exit)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "hlt");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "rip after the first hlt", 0x1002, vmm_rip(&v));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "rip after the second hlt", 0x1003, vmm_rip(&v));
+	vmm_close(&v);
+}
+END_TEST
+
+static void want_mmio(struct vmm *v, uint64_t addr, uint32_t len, int is_write,
+		      const char *file, int line)
+{
+	vmm_want_exit(v, KVM_EXIT_MMIO, file, line);
+	vmm_want_u64(v, "mmio.phys_addr", addr, v->run->mmio.phys_addr, file, line);
+	vmm_want_u64(v, "mmio.len", len, v->run->mmio.len, file, line);
+	vmm_want_u64(v, "mmio.is_write", is_write, v->run->mmio.is_write, file, line);
+}
+#define WANT_MMIO(v, addr, len, w) want_mmio((v), (addr), (len), (w), __FILE__, __LINE__)
+
+/* mov word [0x20010], 0xbeef: KVM_EXIT_MMIO write, the bytes in mmio.data;
+ * the write is complete when user space sees it (RIP past the mov). */
+START_TEST(mmio_write)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "mmio");
+	VM_RUN(&v);
+	WANT_MMIO(&v, 0x20010, 2, 1);
+	WANT_BYTES(&v, "mmio.data", "\xef\xbe", v.run->mmio.data, 2);
+	WANT_EQ(&v, "rip at the MMIO write exit (past the mov)", 0x100b, vmm_rip(&v));
+	VM_RUN(&v);
+	WANT_MMIO(&v, 0x20020, 2, 0); /* the write completed, on to the read */
+	vmm_close(&v);
+}
+END_TEST
+
+/* mov ax,[0x20020] / mov ebx,[0x20030]: KVM_EXIT_MMIO read; the next KVM_RUN
+ * gives the instruction run->mmio.data. */
+START_TEST(mmio_read)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "mmio");
+	VM_RUN(&v);
+	WANT_MMIO(&v, 0x20010, 2, 1);
+	VM_RUN(&v);
+	WANT_MMIO(&v, 0x20020, 2, 0);
+	WANT_EQ(&v, "rip at the MMIO read exit", 0x100b, vmm_rip(&v));
+	memcpy(v.run->mmio.data, "\x34\x12", 2);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 2, 0x10, 1);
+	WANT_BYTES(&v, "io data (ax as read from MMIO)", "\x34\x12", vmm_io_data(&v), 2);
+	VM_RUN(&v);
+	WANT_MMIO(&v, 0x20030, 4, 0);
+	memcpy(v.run->mmio.data, "\x78\x56\x34\x12", 4);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0x11, 1);
+	WANT_BYTES(&v, "io data (ebx as read from MMIO)", "\x78\x56\x34\x12", vmm_io_data(&v), 4);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* add byte [0x20040], 5: a read exit (user gives 10), then a write exit of 15. */
+START_TEST(mmio_read_modify_write)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "rmw");
+	VM_RUN(&v);
+	WANT_MMIO(&v, 0x20040, 1, 0);
+	WANT_EQ(&v, "rip at the MMIO read exit", 0x1005, vmm_rip(&v));
+	v.run->mmio.data[0] = 10;
+	VM_RUN(&v);
+	WANT_MMIO(&v, 0x20040, 1, 1);
+	WANT_EQ(&v, "mmio.data (10 + 5)", 15, v.run->mmio.data[0]);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "rip after hlt", 0x100b, vmm_rip(&v));
+	vmm_close(&v);
+}
+END_TEST
+
+/* jmp 0x2000:0 (guest-physical 0x20000, no slot): the fetch fails. */
+START_TEST(fetch_outside_ram)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "fetch");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_INTERNAL_ERROR);
+	WANT_EQ(&v, "internal.suberror (KVM_INTERNAL_ERROR_EMULATION)",
+		KVM_INTERNAL_ERROR_EMULATION, v.run->internal.suberror);
+	vmm_close(&v);
+}
+END_TEST
+
+/* int 0x21 with IVT and stack in a slot: delivered through the IVT, no exit
+ * of its own; the handler sees FLAGS, CS, IP pushed; iret returns.
+ * (Not int 0x80: kvm_pvm never completes a real-mode int 0x80, see FACTS.md.) */
+START_TEST(int_through_ivt)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "int");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1); /* in the handler */
+	WANT_EQ(&v, "io data (al)", 0x42, vmm_io_data(&v)[0]);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "rip in the handler (its OUT)", OUT_EXIT_RIP(0x1017, 2), r.rip);
+	WANT_EQ(&v, "rsp in the handler (3 words pushed)", 0xfff0 - 6, r.rsp);
+	uint16_t frame[3];
+	memcpy(frame, vmm_hva(&v, 0xfff0 - 6), sizeof frame);
+	WANT_EQ(&v, "pushed ip (after the int)", 0x1014, frame[0]);
+	WANT_EQ(&v, "pushed cs", 0, frame[1]);
+	WANT_EQ(&v, "pushed flags", 0x2, frame[2] & ~0x8d5u /* arith flags */);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x11, 1); /* after iret */
+	WANT_EQ(&v, "io data (al set by the handler)", 0x43, vmm_io_data(&v)[0]);
+	WANT_EQ(&v, "rsp after iret", 0xfff0, (VM_GET_REGS(&v, &r), r.rsp));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* int 0x80 with the IVT in no slot: delivery fails (Linux >= 6.14 on VMX/SVM). */
+START_TEST(int_without_ivt)
+{
+	if (vmm_kvm_is_pvm()) {
+		printf("int_without_ivt: skipped on kvm_pvm (KVM_RUN livelocks: see FACTS.md)\n");
+		return;
+	}
+	struct vmm v;
+	VM_STANDARD(&v, "int_noivt");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_INTERNAL_ERROR);
+	WANT_EQ(&v, "internal.suberror (KVM_INTERNAL_ERROR_DELIVERY_EV)",
+		KVM_INTERNAL_ERROR_DELIVERY_EV, v.run->internal.suberror);
+	vmm_close(&v);
+}
+END_TEST
+
+/* lidt limit 0, int3: #GP, #DF, triple fault: KVM_EXIT_SHUTDOWN. */
+START_TEST(triple_fault)
+{
+	if (vmm_kvm_is_pvm()) {
+		printf("triple_fault: skipped on kvm_pvm (ignores the IVT limit: see FACTS.md)\n");
+		return;
+	}
+	struct vmm v;
+	VM_LOW64K(&v, "triple");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_SHUTDOWN);
+	vmm_close(&v);
+}
+END_TEST
+
+/* immediate_exit=1: KVM_RUN returns -1/EINTR at once, the guest doesn't run,
+ * and exit_reason is left as it was (KVM doesn't write KVM_EXIT_INTR here);
+ * with immediate_exit=0 the guest runs again. */
+START_TEST(immediate_exit)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "hlt");
+	v.run->immediate_exit = 1;
+	errno = 0;
+	WANT_EQ(&v, "KVM_RUN with immediate_exit=1", -1, vmm_run_raw(&v));
+	WANT_EQ(&v, "errno (EINTR)", EINTR, errno);
+	WANT_EQ(&v, "exit_reason (fresh vCPU, untouched)", 0, v.run->exit_reason);
+	WANT_EQ(&v, "rip (guest didn't run)", 0x1000, vmm_rip(&v));
+	v.run->immediate_exit = 0;
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	v.run->immediate_exit = 1;
+	errno = 0;
+	WANT_EQ(&v, "KVM_RUN with immediate_exit=1 after a hlt", -1, vmm_run_raw(&v));
+	WANT_EQ(&v, "errno (EINTR)", EINTR, errno);
+	WANT_EQ(&v, "exit_reason (still KVM_EXIT_HLT)", KVM_EXIT_HLT, v.run->exit_reason);
+	WANT_EQ(&v, "rip (guest didn't run)", 0x1002, vmm_rip(&v));
+	v.run->immediate_exit = 0;
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "rip after the second hlt", 0x1003, vmm_rip(&v));
+	vmm_close(&v);
+}
+END_TEST
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+/* SIGALRM while an endless-loop guest runs: -1/EINTR, KVM_EXIT_INTR. */
+START_TEST(signal_interrupts_run)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "loop");
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	errno = 0;
+	int rc = vmm_run_raw(&v);
+	int e = errno;
+	WANT_EQ(&v, "KVM_RUN interrupted by SIGALRM", -1, rc);
+	WANT_EQ(&v, "errno (EINTR)", EINTR, e);
+	WANT_EXIT(&v, KVM_EXIT_INTR);
+	WANT_EQ(&v, "SIGALRM handler calls", 1, alarms);
+	WANT_EQ(&v, "rip (still in the loop)", 0x1000, vmm_rip(&v));
+	vmm_close(&v);
+}
+END_TEST
+
+Suite *exits_suite(void)
+{
+	Suite *s = suite_create("exits");
+	TCase *tc = tcase_create("exits");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, hlt_exit);
+	tcase_add_test(tc, mmio_write);
+	tcase_add_test(tc, mmio_read);
+	tcase_add_test(tc, mmio_read_modify_write);
+	tcase_add_test(tc, fetch_outside_ram);
+	tcase_add_test(tc, int_through_ivt);
+	tcase_add_test(tc, int_without_ivt);
+	tcase_add_test(tc, triple_fault);
+	tcase_add_test(tc, immediate_exit);
+	tcase_add_test(tc, signal_interrupts_run);
+	suite_add_tcase(s, tc);
+	return s;
+}
