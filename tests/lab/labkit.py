@@ -196,6 +196,7 @@ def run_vmm(binary, image, backend, header=None, timeout=None):
         cmd = [KVM_EMU] + cmd
         env = emu_env(header)
         env["KVMEMU_LIB"] = LIBKVMEMU
+        env["KVMEMU_QUIET"] = "1"   # its diagnostics would count as "stderr"
     # Own session, so a timeout kills the VMM and anything it started.
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env, start_new_session=True)

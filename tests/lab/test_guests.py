@@ -160,3 +160,24 @@ def test_other_exits_are_errors(tmp_path):
         p.write_bytes(code)
         r = run_vmm(SOLUTION_BIN, str(p), "kvm")
         assert r.exit_class == "error" and b"KVM_EXIT_MMIO" in r.stderr, r
+
+
+def test_builtin_guest_bytes_are_hello_asm(bins):
+    """The array in sample-qemu.c is hello.asm, assembled."""
+    import ast
+    import re
+    from labkit import SKELETON
+    src = open(SKELETON).read()
+    init = re.search(r"hello_guest\[\] = \{(.*?)\};", src, re.S).group(1)
+    init = re.sub(r"/\*.*?\*/", "", init, flags=re.S)
+    items = [t.strip() for t in init.split(",") if t.strip()]
+    # "','" was split in two: the comma character literal.
+    out, i = bytearray(), 0
+    while i < len(items):
+        t = items[i]
+        if t == "'" and items[i + 1] == "'":
+            out.append(ord(",")); i += 2
+            continue
+        out.append(ord(ast.literal_eval(t)) if t.startswith("'") else int(t, 0))
+        i += 1
+    assert bytes(out) == open(bins["hello"], "rb").read()
