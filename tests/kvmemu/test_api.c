@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -52,6 +53,8 @@ static void want_seg(struct vmm *v, const char *name, const struct kvm_segment *
 		     uint16_t sel, uint64_t base, const char *file, int line)
 {
 	char what[64];
+	snprintf(what, sizeof what, "sregs.%s.type", name);
+	vmm_want_u64(v, what, strcmp(name, "cs") == 0 ? 0xb : 0x3, s->type, file, line);
 	snprintf(what, sizeof what, "sregs.%s.selector", name);
 	vmm_want_u64(v, what, sel, s->selector, file, line);
 	snprintf(what, sizeof what, "sregs.%s.base", name);

@@ -100,8 +100,9 @@ START_TEST(rep_outsb)
 }
 END_TEST
 
-/* in al/ax/eax, dx and in al,imm8: user space writes the data, the next
- * KVM_RUN merges it into RAX (size 4 zero-extends into RAX). */
+/* in al/ax/eax, dx and in al,imm8: KVM zeroes the `size` data bytes, user
+ * space writes the data, the next KVM_RUN merges it into RAX (size 4
+ * zero-extends into RAX: bits 63:32 cleared). */
 START_TEST(in_sizes)
 {
 	struct vmm v;
@@ -118,9 +119,12 @@ START_TEST(in_sizes)
 		{ 0x60, 4, 0x1005, 0xdeadbeef, 0x00000000deadbeefULL },
 		{ 0x61, 1, 0x1007, 0x5a,       0x00000000deadbe5aULL },
 	};
+	memset((uint8_t *)v.run + 4096, 0xcc, 4096);
 	VM_RUN(&v);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		WANT_IO(&v, IN, want[i].size, want[i].port, 1);
+		WANT_BYTES(&v, "io data at the IN exit (zeroed by KVM)", "\0\0\0\0",
+			   vmm_io_data(&v), want[i].size);
 		WANT_EQ(&v, "rip at the IN exit", want[i].rip, vmm_rip(&v));
 		memcpy(vmm_io_data(&v), &want[i].data, want[i].size);
 		VM_RUN(&v); /* completes it, runs to the next exit */
