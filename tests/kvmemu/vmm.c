@@ -86,8 +86,9 @@ void vmm_fail(struct vmm *v, const char *file, int line, const char *fmt, ...)
 			base(file), line);
 		exit(1);
 	}
-	ck_abort_msg("%s: %s%s [%s:%d]", v && v->test ? v->test : "?", msg, where,
-		     base(file), line);
+	/* Reported at the caller's file:line (not this one). */
+	_ck_assert_failed(file, line, "Failed", "%s: %s%s [%s:%d]",
+			  v && v->test ? v->test : "?", msg, where, base(file), line);
 	abort(); /* not reached */
 }
 
