@@ -26,5 +26,5 @@ ALL_TARGETS += $(CPU_LAB_VMMS)
 # They use $(BUILD)/libkvmemu.so when it exists (emulated-only scenarios).
 .PHONY: test-lab
 test-lab: $(CPU_LAB_VMMS) $(CPU_LAB_GUESTS)
-	VIRTLAB_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q tests/lab
+	VIRTLAB_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/lab
 TEST_TARGETS += test-lab

@@ -148,7 +148,7 @@ def kvm_usable():
 
 
 def emu_usable():
-    return os.path.exists(LIBKVMEMU) and os.access(KVM_EMU, os.X_OK)
+    return os.path.exists(LIBKVMEMU)
 
 
 def emu_env(header):
@@ -193,8 +193,11 @@ def run_vmm(binary, image, backend, header=None, timeout=None):
     cmd = [binary] + ([image] if image else [])
     env = dict(os.environ)
     if backend == "emu":
-        cmd = [KVM_EMU] + cmd
         env = emu_env(header)
+        if os.access(KVM_EMU, os.X_OK):
+            cmd = [KVM_EMU] + cmd
+        else:   # what scripts/kvm-emu does
+            env["LD_PRELOAD"] = LIBKVMEMU
         env["KVMEMU_LIB"] = LIBKVMEMU
         env["KVMEMU_QUIET"] = "1"   # its diagnostics would count as "stderr"
     # Own session, so a timeout kills the VMM and anything it started.
