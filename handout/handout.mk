@@ -14,6 +14,8 @@ HANDOUT_HTML  := $(foreach l,$(HANDOUT_LANGS),$(HANDOUT_DIR)/cpu_lab-$(l).html)
 
 HANDOUT_TITLE_en := Lab: CPU virtualization with KVM (trap and emulate)
 HANDOUT_TITLE_zh := 实验：基于 KVM 的 CPU 虚拟化（陷入再模拟）
+# <html lang>. Passed as a template variable, not metadata: pandoc 2.17 has no zh translation
+# file and would warn (it only translates "Abstract", which we don't use).
 HANDOUT_LANG_en  := en
 HANDOUT_LANG_zh  := zh-CN
 HANDOUT_TOC_en   := Contents
@@ -35,7 +37,7 @@ $(HANDOUT_DIR)/cpu_lab-%.html: handout/cpu_lab/%.md $(HANDOUT_DIR)/style.html ha
 	$(PANDOC) --from=$(HANDOUT_FROM_$*) $(HANDOUT_PANDOC_FLAGS) \
 		--include-in-header=$(HANDOUT_DIR)/style.html \
 		--metadata title='$(HANDOUT_TITLE_$*)' \
-		--metadata lang=$(HANDOUT_LANG_$*) \
+		--variable lang=$(HANDOUT_LANG_$*) \
 		--metadata toc-title='$(HANDOUT_TOC_$*)' \
 		-o $@.tmp $< && mv $@.tmp $@
 
