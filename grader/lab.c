@@ -86,7 +86,7 @@ int lab_parse(const char *path, const char *text, struct lab *lab, char *err, si
 	char *copy = xstrdup(text);
 	unsigned seen = 0;
 	int lineno = 0, rc = 0;
-	for (char *line = copy, *next; line && rc == 0; line = next) {
+	for (char *line = copy, *next; line && *line && rc == 0; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';

@@ -210,6 +210,9 @@ static const char *set_key(struct scenario *sc, enum key k, const char *v)
 {
 	if (!*v && k != K_EXPECT_STDOUT)
 		return "empty value";
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "control character in value (write it escaped in expect-stdout)";
 	switch (k) {
 	case K_TITLE: sc->title = xstrdup(v); return NULL;
 	case K_HINT: sc->hint = xstrdup(v); return NULL;

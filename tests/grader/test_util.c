@@ -1,0 +1,80 @@
+/* test_util.c — C escaping, hashing, the compiler-output excerpt, word splitting. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "suites.h"
+#include "util.h"
+
+START_TEST(c_escaping)
+{
+	struct buf b = {0};
+	esc_c(&b, "a\n\t\"\\\x01\x7f\xff\0z", 10);
+	ck_assert_str_eq(buf_str(&b), "a\\n\\t\\\"\\\\\\x01\\x7f\\xff\\0z");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(fnv_hash)
+{
+	/* Published FNV-1a 64 test vectors. */
+	ck_assert_uint_eq(fnv1a(FNV_INIT, "", 0), 0xcbf29ce484222325ULL);
+	ck_assert_uint_eq(fnv1a(FNV_INIT, "a", 1), 0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_eq(fnv1a(FNV_INIT, "foobar", 6), 0x85944171f73967e8ULL);
+	/* String chaining keeps boundaries: ("ab","c") != ("a","bc"). */
+	ck_assert_uint_ne(fnv1a_str(fnv1a_str(FNV_INIT, "ab"), "c"), fnv1a_str(fnv1a_str(FNV_INIT, "a"), "bc"));
+}
+END_TEST
+
+START_TEST(compiler_excerpt)
+{
+	/* Long output: start at the first error (with its "In function" line). */
+	struct buf d = {0};
+	for (int i = 0; i < 30; i++)
+		buf_addf(&d, "x.c:%d:1: warning: unused variable\n", i);
+	buf_adds(&d, "x.c: In function 'main':\nx.c:99:5: error: expected ';'\n");
+	for (int i = 0; i < 30; i++)
+		buf_addf(&d, "x.c:%d:1: error: more\n", 100 + i);
+	char *e = build_excerpt(d.p, 20);
+	ck_assert_msg(!strncmp(e, "x.c: In function 'main':\nx.c:99:5: error: expected ';'\n", 55), "%s", e);
+	int lines = 0;
+	for (char *p = e; *p; p++)
+		lines += *p == '\n';
+	ck_assert_int_eq(lines, 21);   /* 20 lines and "..." */
+	free(e);
+	/* Short output: all of it. */
+	e = build_excerpt("a\nb: error: c\n", 20);
+	ck_assert_str_eq(e, "a\nb: error: c\n");
+	free(e);
+	buf_free(&d);
+}
+END_TEST
+
+START_TEST(word_splitting)
+{
+	char **v;
+	int n = split_words("  -std=gnu11 \t-O2  -Wall ", &v);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(v[0], "-std=gnu11");
+	ck_assert_str_eq(v[2], "-Wall");
+	ck_assert_ptr_null(v[3]);
+	free_words(v, n);
+	n = split_words("", &v);
+	ck_assert_int_eq(n, 0);
+	ck_assert_ptr_null(v[0]);
+	free_words(v, n);
+}
+END_TEST
+
+Suite *suite_util(void)
+{
+	Suite *s = suite_create("util");
+	TCase *t = tcase_create("util");
+	tcase_add_test(t, c_escaping);
+	tcase_add_test(t, fnv_hash);
+	tcase_add_test(t, compiler_excerpt);
+	tcase_add_test(t, word_splitting);
+	suite_add_tcase(s, t);
+	return s;
+}
