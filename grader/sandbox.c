@@ -2,32 +2,55 @@
  * sandbox.c — box_run(): run one untrusted command with limits, capture its
  * output, and leave nothing behind.  See sandbox.h for the contract.
  *
- * Plain layer (this version): fork/exec in a new session with rlimits, inputs
+ * Common to both layers: fork/exec in a new session with rlimits, inputs
  * copied read-only into a private scratch dir, stdout/stderr read with poll()
  * under byte caps, a wall-clock deadline, and the grader as a child subreaper
- * that kills and reaps every descendant before box_run returns.
+ * that kills and reaps every descendant before box_run returns.  As root, the
+ * box runs as a per-grader uid (BOX_UID_BASE + the grader's pid: unique among
+ * live graders, so RLIMIT_NPROC counts only this run and parallel graders
+ * never share a uid); root ignores RLIMIT_NPROC and could read everything.
  *
- * Without a mount namespace, "/box/" and "/out" cannot exist at those paths,
- * so the plain layer rewrites them: an argv or env string that starts with
- * "/box/" or "/out" (or has it right after the first '=', e.g. "K=/box/x" or
- * "-o/out/vmm" is not rewritten, "-o" "/out/vmm" is) gets the scratch copy's
- * path instead.
+ * Layer "bubblewrap": bwrap with new user/pid/net/ipc/uts(/cgroup) namespaces,
+ * only /usr (+ the /bin,/lib* symlinks, ld.so.cache, /etc/alternatives)
+ * read-only, inputs at /box (ro), size-capped tmpfs for /tmp, /var/tmp,
+ * /dev/shm and $HOME, /out bound to a scratch dir copied back to req->outdir,
+ * /dev/kvm only when asked.  Probed once per process.
+ *
+ * Layer "fallback" (bwrap missing or unable to start, or
+ * VIRTLAB_SANDBOX=fallback): the same process handling plus no_new_privs, a
+ * seccomp filter (no ptrace, mount, namespaces, kernel keyrings, bpf, kill(-1)
+ * or signals to the grader) and Landlock where the kernel has it (reads: /usr,
+ * a few /etc files, the box; writes: the scratch dir only; no TCP; no signals
+ * out of the box).  There is no mount namespace, so "/box/" and "/out" can't
+ * exist at those paths: an argv or env string that starts with "/box/" or
+ * "/out" (or has it right after its first '=', e.g. "K=/box/x") gets the
+ * scratch copy's path instead; "-o/out/vmm" is not rewritten, "-o" "/out/vmm"
+ * is.  Paths inside scripts are not rewritten either.
  */
 #include "sandbox.h"
 
 #include <dirent.h>
+#include <grp.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -35,6 +58,21 @@
 #include <unistd.h>
 
 #define BOX_PATH_ENV "PATH=/usr/local/bin:/usr/bin:/bin"
+#define BOX_HOME "/home/box"
+/* As root, the box runs as BOX_UID_BASE + getpid() (VIRTLAB_BOX_UID_BASE overrides). */
+#define BOX_UID_BASE 1500000000u
+/* bwrap's tmpfs sizes: enough for cc's temporaries, small enough for RAM */
+#define BOX_TMP_SIZE "67108864"
+#define BOX_SMALL_TMP_SIZE "8388608"
+
+enum layer { L_UNKNOWN, L_BWRAP, L_FALLBACK };
+
+/* Who the box runs as: ourselves, or (as root) a per-grader unprivileged uid. */
+struct ident {
+	int drop;
+	uid_t uid;
+	gid_t gid;
+};
 
 struct box_limits box_default_limits(void)
 {
@@ -49,12 +87,6 @@ struct box_limits box_default_limits(void)
 		.err_cap = 8 << 10,
 	};
 	return l;
-}
-
-const char *box_layer(void)
-{
-	return "fallback: plain (no namespaces): cannot stop reads of host files, "
-	       "writes to world-writable dirs, or network use";
 }
 
 /* ---------- small helpers ---------- */
@@ -95,6 +127,8 @@ struct scratch {
 	char out[PATH_MAX];     /* the writable /out, copied back to req->outdir */
 	char home[PATH_MAX];
 	char tmp[PATH_MAX];
+	char kvm[PATH_MAX];     /* a private /dev/kvm node for the box uid, or "" */
+	int rewrite;            /* no mount namespace: rewrite /box/ and /out */
 };
 
 static int path_join(char *dst, const char *a, const char *b)
@@ -193,8 +227,19 @@ static int copy_in(const struct box_file *f, const char *boxdir)
 	return rc;
 }
 
+/* The box's writable dirs belong to its uid; the inputs stay root's, read-only. */
+static int scratch_own(const struct scratch *s, const struct ident *id)
+{
+	if (!id->drop)
+		return 0;
+	if (chmod(s->root, 0711) || chown(s->out, id->uid, id->gid) ||
+	    chown(s->home, id->uid, id->gid) || chown(s->tmp, id->uid, id->gid))
+		return -1;
+	return 0;
+}
+
 static int scratch_make(struct scratch *s, const struct box_req *req,
-			struct box_result *res)
+			const struct ident *id, struct box_result *res)
 {
 	const char *tmp = getenv("TMPDIR");
 	if (!tmp || !*tmp)
@@ -208,7 +253,7 @@ static int scratch_make(struct scratch *s, const struct box_req *req,
 	if (path_join(s->box, s->root, "box") || path_join(s->out, s->root, "out") ||
 	    path_join(s->home, s->root, "home") || path_join(s->tmp, s->root, "tmp") ||
 	    mkdir(s->box, 0755) || mkdir(s->out, 0755) || mkdir(s->home, 0700) ||
-	    mkdir(s->tmp, 0700)) {
+	    mkdir(s->tmp, 0700) || scratch_own(s, id)) {
 		setup_fail(res, "scratch dir", errno);
 		return -1;
 	}
@@ -261,9 +306,12 @@ static int copy_out(const struct scratch *s, const char *outdir)
 
 /* ---------- argv / env for the plain layer ---------- */
 
-/* "/box/x" -> "<scratch>/box/x", "/out..." -> "<scratch>/out...", after an optional "K=". */
+/* "/box/x" -> "<scratch>/box/x", "/out..." -> "<scratch>/out...", after an optional "K=".
+ * Only without a mount namespace (s->rewrite); bwrap shows the real paths. */
 static char *rewrite(const char *str, const struct scratch *s)
 {
+	if (!s->rewrite)
+		return strdup(str);
 	const char *eq = strchr(str, '=');
 	const char *p = str;
 	size_t pre = 0;
@@ -338,9 +386,11 @@ static char **build_env(char *const *env, const struct scratch *s)
 			goto fail;
 	if (!(v[k++] = strdup(BOX_PATH_ENV)))
 		goto fail;
-	if (!has_key(env, "HOME") && asprintf(&v[k++], "HOME=%s", s->home) < 0)
+	if (!has_key(env, "HOME") &&
+	    asprintf(&v[k++], "HOME=%s", s->rewrite ? s->home : BOX_HOME) < 0)
 		goto fail;
-	if (!has_key(env, "TMPDIR") && asprintf(&v[k++], "TMPDIR=%s", s->tmp) < 0)
+	if (!has_key(env, "TMPDIR") &&
+	    asprintf(&v[k++], "TMPDIR=%s", s->rewrite ? s->tmp : "/tmp") < 0)
 		goto fail;
 	return v;
 fail:
@@ -443,6 +493,243 @@ static void reap_all(const struct pidset *before, struct watch *w)
 	free(kids.v);
 }
 
+/* ---------- identity ---------- */
+
+static struct ident box_ident(void)
+{
+	struct ident id = { 0, getuid(), getgid() };
+	if (geteuid() != 0)
+		return id;
+	unsigned long base = BOX_UID_BASE;
+	const char *e = getenv("VIRTLAB_BOX_UID_BASE");
+	if (e && *e)
+		base = strtoul(e, NULL, 10);
+	id.drop = 1;
+	id.uid = (uid_t)(base + (unsigned long)getpid());
+	id.gid = (gid_t)id.uid;
+	return id;
+}
+
+/* Processes owned by uid now (RLIMIT_NPROC counts them all for a shared uid). */
+static long count_uid_procs(uid_t uid)
+{
+	long n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+		    fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_uid == uid)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* ---------- /dev/kvm for the box ---------- */
+
+struct kvm_plan {
+	int want;
+	gid_t extra_gid;        /* supplementary group that may open /dev/kvm, or 0 */
+	const char *src;        /* what to expose at /dev/kvm: "/dev/kvm" or a private node */
+	int need_mountns;       /* fallback as root: bind src over /dev/kvm in a private mount ns */
+};
+
+/*
+ * A dropped uid can't open a root-only /dev/kvm: give it the device's group
+ * when that group may use it, else a private node (same device numbers) owned
+ * by the box uid in the scratch dir, which is removed after the run.
+ */
+static int kvm_prepare(struct kvm_plan *k, struct scratch *s, const struct ident *id,
+		       enum layer layer)
+{
+	k->src = "/dev/kvm";
+	struct stat st;
+	if (!k->want || !id->drop)
+		return 0;
+	if (stat("/dev/kvm", &st) != 0 || !S_ISCHR(st.st_mode))
+		return 0;   /* nothing to give: the program finds no /dev/kvm */
+	if ((st.st_mode & 06) == 06)
+		return 0;
+	if ((st.st_mode & 060) == 060 && st.st_gid != 0) {
+		k->extra_gid = st.st_gid;
+		return 0;
+	}
+	if (path_join(s->kvm, s->root, "kvm") != 0 ||
+	    mknod(s->kvm, S_IFCHR | 0600, st.st_rdev) != 0 ||
+	    chown(s->kvm, id->uid, id->gid) != 0)
+		return -1;
+	k->src = s->kvm;
+	k->need_mountns = (layer == L_FALLBACK);
+	return 0;
+}
+
+/* ---------- seccomp (fallback layer) ---------- */
+
+#define DENY(nr, err) \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err))
+
+#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
+		  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/*
+ * Deny what a VMM or a compiler never needs and an escape would: debugging
+ * other processes, mounts and namespaces, keyrings, bpf, modules; kill(-1)
+ * and signals to the grader (same uid when the grader isn't root).
+ */
+static int seccomp_install(pid_t grader, pid_t grader_pgid)
+{
+#if defined(__x86_64__)
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* x32 syscalls alias the table: refuse them wholesale */
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		DENY(SYS_ptrace, EPERM), DENY(SYS_process_vm_readv, EPERM),
+		DENY(SYS_process_vm_writev, EPERM), DENY(SYS_mount, EPERM),
+		DENY(SYS_umount2, EPERM), DENY(SYS_pivot_root, EPERM),
+		DENY(SYS_chroot, EPERM), DENY(SYS_unshare, EPERM), DENY(SYS_setns, EPERM),
+		DENY(SYS_keyctl, EPERM), DENY(SYS_add_key, EPERM),
+		DENY(SYS_request_key, EPERM), DENY(SYS_bpf, EPERM),
+		DENY(SYS_perf_event_open, EPERM), DENY(SYS_userfaultfd, EPERM),
+		DENY(SYS_init_module, EPERM), DENY(SYS_finit_module, EPERM),
+		DENY(SYS_kexec_load, EPERM), DENY(SYS_open_by_handle_at, EPERM),
+		DENY(SYS_fsopen, EPERM), DENY(SYS_move_mount, EPERM),
+		/* clone3's flags live in memory: make libc fall back to clone */
+		DENY(SYS_clone3, ENOSYS),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* kill/tkill/tgkill: arg0 is the target pid (low 32 bits) */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_kill, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tkill, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tgkill, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)-1, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)grader, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)-grader_pgid, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof f / sizeof *f), f };
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+#else
+	(void)grader;
+	(void)grader_pgid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* ---------- Landlock (fallback layer) ---------- */
+
+/* Our own copy of the ABI: Debian's headers predate the net and scope fields. */
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+struct ll_path_beneath {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+#define LL_EXEC (1ull << 0)
+#define LL_WRITE (1ull << 1)
+#define LL_READ (1ull << 2)
+#define LL_READ_DIR (1ull << 3)
+#define LL_FS_V1 ((1ull << 13) - 1)
+#define LL_REFER (1ull << 13)
+#define LL_TRUNCATE (1ull << 14)
+#define LL_IOCTL_DEV (1ull << 15)
+#define LL_RO (LL_EXEC | LL_READ | LL_READ_DIR)
+
+static int ll_abi(void)
+{
+#ifdef SYS_landlock_create_ruleset
+	static int abi = -2;
+	if (abi == -2)
+		abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1u /* VERSION */);
+	return abi;
+#else
+	return -1;
+#endif
+}
+
+static uint64_t ll_fs_mask(int abi)
+{
+	uint64_t m = LL_FS_V1;
+	if (abi >= 2)
+		m |= LL_REFER;
+	if (abi >= 3)
+		m |= LL_TRUNCATE;
+	if (abi >= 5)
+		m |= LL_IOCTL_DEV;
+	return m;
+}
+
+static void ll_allow(int rfd, const char *path, uint64_t access, uint64_t mask)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
+		access &= LL_EXEC | LL_WRITE | LL_READ | LL_TRUNCATE | LL_IOCTL_DEV;
+	struct ll_path_beneath pb = { access & mask, fd };
+	syscall(SYS_landlock_add_rule, rfd, 1 /* PATH_BENEATH */, &pb, 0);
+	close(fd);
+}
+
+/* Reads: /usr, what cc needs in /etc, a few /dev nodes, the box. Writes: scratch. */
+static int landlock_install(const struct scratch *s, int kvm)
+{
+	int abi = ll_abi();
+	if (abi < 1) {
+		errno = ENOSYS;
+		return -1;
+	}
+	uint64_t mask = ll_fs_mask(abi);
+	struct ll_ruleset_attr attr = { mask, 0, 0 };
+	size_t size = sizeof attr.handled_access_fs;
+	if (abi >= 4) {
+		attr.handled_access_net = 3;  /* bind and connect TCP */
+		size = offsetof(struct ll_ruleset_attr, scoped);
+	}
+	if (abi >= 6) {
+		attr.scoped = 3;  /* abstract unix sockets and signals out of the box */
+		size = sizeof attr;
+	}
+	int rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (rfd < 0)
+		return -1;
+	static const char *ro[] = { "/usr", "/bin", "/sbin", "/lib", "/lib64",
+				    "/etc/ld.so.cache", "/etc/alternatives", "/dev/urandom",
+				    "/dev/random", "/proc/self" };
+	for (size_t i = 0; i < sizeof ro / sizeof *ro; i++)
+		ll_allow(rfd, ro[i], LL_RO, mask);
+	static const char *dev_rw[] = { "/dev/null", "/dev/zero", "/dev/full" };
+	for (size_t i = 0; i < sizeof dev_rw / sizeof *dev_rw; i++)
+		ll_allow(rfd, dev_rw[i], LL_READ | LL_WRITE | LL_TRUNCATE, mask);
+	ll_allow(rfd, s->box, LL_RO, mask);
+	ll_allow(rfd, s->out, LL_FS_V1 | LL_TRUNCATE, mask);
+	ll_allow(rfd, s->home, LL_FS_V1 | LL_TRUNCATE, mask);
+	ll_allow(rfd, s->tmp, LL_FS_V1 | LL_TRUNCATE, mask);
+	if (kvm)
+		ll_allow(rfd, "/dev/kvm", LL_READ | LL_WRITE | LL_IOCTL_DEV, mask);
+	int rc = (int)syscall(SYS_landlock_restrict_self, rfd, 0);
+	close(rfd);
+	return rc;
+}
+
 /* ---------- the child side ---------- */
 
 static void set_limit(int res, rlim_t soft, rlim_t hard)
@@ -451,7 +738,11 @@ static void set_limit(int res, rlim_t soft, rlim_t hard)
 	setrlimit(res, &rl);
 }
 
-static void apply_limits(const struct box_limits *l)
+/*
+ * Set before exec'ing bwrap: rlimits survive bwrap's exec, and RLIMIT_NPROC
+ * set before the user namespace exists also caps the uid on the host.
+ */
+static void apply_limits(const struct box_limits *l, long nproc)
 {
 	set_limit(RLIMIT_AS, l->as_bytes, l->as_bytes);
 	/* soft < hard: SIGXCPU first (reported as a signal), SIGKILL a second later */
@@ -459,14 +750,20 @@ static void apply_limits(const struct box_limits *l)
 	set_limit(RLIMIT_FSIZE, l->fsize_bytes, l->fsize_bytes);
 	set_limit(RLIMIT_NOFILE, (rlim_t)l->nofile, (rlim_t)l->nofile);
 	set_limit(RLIMIT_CORE, 0, 0);
-	set_limit(RLIMIT_NPROC, (rlim_t)l->nproc, (rlim_t)l->nproc);
+	set_limit(RLIMIT_NPROC, (rlim_t)nproc, (rlim_t)nproc);
 }
 
 struct child_plan {
+	enum layer layer;
 	char **argv, **env;
 	const char *cwd;
-	int in_fd, out_fd, err_fd, report_fd;
+	int in_fd, out_fd, err_fd, report_fd, json_fd;
 	struct box_limits lim;
+	long nproc;
+	struct ident id;
+	struct kvm_plan kvm;
+	const struct scratch *s;
+	pid_t grader, grader_pgid;
 };
 
 /* Tells the parent why setup failed (errno + stage), then dies. */
@@ -479,22 +776,84 @@ _Noreturn static void child_fail(int fd, const char *stage)
 	_exit(127);
 }
 
+/* stdin/out/err, then json status at 3 (bwrap) and the report pipe at 4. */
+static int child_fds(const struct child_plan *p)
+{
+	int j = p->json_fd >= 0 ? fcntl(p->json_fd, F_DUPFD, 100) : -1;
+	int r = fcntl(p->report_fd, F_DUPFD_CLOEXEC, 100);
+	if (r < 0 || dup2(p->in_fd, 0) < 0 || dup2(p->out_fd, 1) < 0 || dup2(p->err_fd, 2) < 0)
+		return -1;
+	if (j >= 0) {
+		if (dup2(j, 3) < 0)   /* no CLOEXEC: bwrap writes its status there */
+			return -1;
+	} else {
+		close(3);
+	}
+	if (dup3(r, 4, O_CLOEXEC) < 0)
+		return -1;
+	/* everything else the grader had open stays out of the box */
+	syscall(SYS_close_range, 5u, ~0u, 0u);
+	return 0;
+}
+
+/* Fallback as root with a private /dev/kvm node: a mount ns of our own. */
+static int kvm_mount(const struct kvm_plan *k)
+{
+	if (!k->need_mountns)
+		return 0;
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	return mount(k->src, "/dev/kvm", NULL, MS_BIND, NULL);
+}
+
+static int drop_privs(const struct child_plan *p)
+{
+	if (!p->id.drop)
+		return 0;
+	/* our pipes are root's 0600 inodes: let the box reopen /dev/stdout */
+	if (fchown(1, p->id.uid, p->id.gid) != 0 || fchown(2, p->id.uid, p->id.gid) != 0)
+		return -1;
+	gid_t groups[1] = { p->kvm.extra_gid };
+	if (setgroups(p->kvm.extra_gid ? 1 : 0, groups) != 0 ||
+	    setresgid(p->id.gid, p->id.gid, p->id.gid) != 0 ||
+	    setresuid(p->id.uid, p->id.uid, p->id.uid) != 0)
+		return -1;
+	return 0;
+}
+
+static void confine_fallback(const struct child_plan *p)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(4, "no_new_privs");
+	if (ll_abi() >= 1 && landlock_install(p->s, p->kvm.want) != 0)
+		child_fail(4, "landlock");
+	/* seccomp last: it would refuse nothing above, but keep the order obvious */
+	if (seccomp_install(p->grader, p->grader_pgid) != 0 && errno != ENOSYS)
+		child_fail(4, "seccomp");
+}
+
 _Noreturn static void child_run(const struct child_plan *p)
 {
 	signal(SIGPIPE, SIG_DFL);
+	if (child_fds(p) != 0)
+		child_fail(p->report_fd, "fds");
 	if (setsid() < 0)
-		child_fail(p->report_fd, "setsid");
-	if (dup2(p->in_fd, 0) < 0 || dup2(p->out_fd, 1) < 0 || dup2(p->err_fd, 2) < 0)
-		child_fail(p->report_fd, "dup2");
-	/* Everything else the grader had open stays out of the box. */
-	if (p->report_fd > 3)
-		syscall(SYS_close_range, 3u, (unsigned)p->report_fd - 1, 0u);
-	syscall(SYS_close_range, (unsigned)p->report_fd + 1, ~0u, 0u);
+		child_fail(4, "setsid");
+	if (kvm_mount(&p->kvm) != 0)
+		child_fail(4, "private /dev/kvm");
+	if (drop_privs(p) != 0)
+		child_fail(4, "dropping to the box uid");
+	/* after the uid change, which clears it: the box dies with the grader */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != p->grader)
+		_exit(127);
 	if (chdir(p->cwd) != 0)
-		child_fail(p->report_fd, "chdir");
-	apply_limits(&p->lim);
+		child_fail(4, "chdir");
+	apply_limits(&p->lim, p->nproc);
+	if (p->layer == L_FALLBACK)
+		confine_fallback(p);
 	execve(p->argv[0], p->argv, p->env);
-	child_fail(p->report_fd, p->argv[0]);
+	child_fail(4, p->argv[0]);
 }
 
 /* execve() doesn't search PATH; resolve a bare name on the box PATH first. */
@@ -514,6 +873,99 @@ static char *resolve(const char *name)
 	return strdup(name);
 }
 
+/* ---------- the bubblewrap command line ---------- */
+
+struct strvec {
+	char **v;
+	size_t n, cap;
+	char **owned;           /* strings we allocated (freed with the vector) */
+	size_t nowned;
+};
+
+static int sv_push(struct strvec *sv, const char *s)
+{
+	if (sv->n + 2 > sv->cap) {
+		size_t cap = sv->cap ? 2 * sv->cap : 64;
+		char **v = realloc(sv->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		sv->v = v;
+		sv->cap = cap;
+	}
+	sv->v[sv->n++] = (char *)s;
+	sv->v[sv->n] = NULL;
+	return 0;
+}
+
+static int sv_pushn(struct strvec *sv, int n, ...)
+{
+	va_list ap;
+	va_start(ap, n);
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = sv_push(sv, va_arg(ap, const char *));
+	va_end(ap);
+	return rc;
+}
+
+static void sv_free(struct strvec *sv)
+{
+	free(sv->v);
+	memset(sv, 0, sizeof *sv);
+}
+
+static const char *bwrap_path(void)
+{
+	const char *e = getenv("VIRTLAB_BWRAP");
+	return e && *e ? e : "/usr/bin/bwrap";
+}
+
+/* Host dirs that are symlinks into /usr on merged-/usr systems, else bound ro. */
+static int bwrap_root_links(struct strvec *sv)
+{
+	static const char *const dirs[][2] = {
+		{ "/bin", "usr/bin" }, { "/sbin", "usr/sbin" },
+		{ "/lib", "usr/lib" }, { "/lib64", "usr/lib64" }, { "/lib32", "usr/lib32" },
+	};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs && rc == 0; i++) {
+		struct stat st;
+		if (lstat(dirs[i][0], &st) != 0)
+			continue;
+		if (S_ISLNK(st.st_mode))
+			rc = sv_pushn(sv, 3, "--symlink", dirs[i][1], dirs[i][0]);
+		else
+			rc = sv_pushn(sv, 3, "--ro-bind", dirs[i][0], dirs[i][0]);
+	}
+	return rc;
+}
+
+static int bwrap_argv(struct strvec *sv, const struct box_req *req, const struct scratch *s,
+		      const struct kvm_plan *k, char **prog_argv)
+{
+	int rc = sv_pushn(sv, 12, bwrap_path(), "--unshare-user", "--unshare-pid",
+			  "--unshare-net", "--unshare-ipc", "--unshare-uts",
+			  "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+			  "--hostname", "box", "--json-status-fd");
+	rc = rc ? rc : sv_pushn(sv, 4, "3", "--ro-bind", "/usr", "/usr");
+	rc = rc ? rc : bwrap_root_links(sv);
+	rc = rc ? rc : sv_pushn(sv, 6, "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+				"--ro-bind-try", "/etc/alternatives", "/etc/alternatives");
+	rc = rc ? rc : sv_pushn(sv, 4, "--proc", "/proc", "--dev", "/dev");
+	rc = rc ? rc : sv_pushn(sv, 4, "--size", BOX_TMP_SIZE, "--tmpfs", "/tmp");
+	rc = rc ? rc : sv_pushn(sv, 4, "--size", BOX_SMALL_TMP_SIZE, "--tmpfs", "/var/tmp");
+	rc = rc ? rc : sv_pushn(sv, 4, "--size", BOX_SMALL_TMP_SIZE, "--tmpfs", "/dev/shm");
+	rc = rc ? rc : sv_pushn(sv, 4, "--size", BOX_SMALL_TMP_SIZE, "--tmpfs", BOX_HOME);
+	rc = rc ? rc : sv_pushn(sv, 3, "--ro-bind", s->box, "/box");
+	if (req->outdir)
+		rc = rc ? rc : sv_pushn(sv, 3, "--bind", s->out, "/out");
+	if (k->want && access(k->src, F_OK) == 0)
+		rc = rc ? rc : sv_pushn(sv, 3, "--dev-bind", k->src, "/dev/kvm");
+	rc = rc ? rc : sv_pushn(sv, 3, "--chdir", "/tmp", "--");
+	for (size_t i = 0; prog_argv[i] && rc == 0; i++)
+		rc = sv_push(sv, prog_argv[i]);
+	return rc;
+}
 /* ---------- the parent side: capture ---------- */
 
 struct stream {
@@ -629,9 +1081,13 @@ static void capture(struct watch *w, struct stream *out, struct stream *err,
 /* ---------- box_run ---------- */
 
 struct run {
+	enum layer layer;
 	struct scratch s;
+	struct ident id;
+	struct kvm_plan kvm;
+	struct strvec bw;
 	char **argv, **env;
-	int pin[2], pout[2], perr[2], prep[2];
+	int pout[2], perr[2], prep[2], pjson[2];
 	int in_fd;
 	struct pidset before;
 	struct stream out, err;
@@ -650,14 +1106,32 @@ static void run_free(struct run *r)
 	close_fd(&r->pout[0]); close_fd(&r->pout[1]);
 	close_fd(&r->perr[0]); close_fd(&r->perr[1]);
 	close_fd(&r->prep[0]); close_fd(&r->prep[1]);
+	close_fd(&r->pjson[0]); close_fd(&r->pjson[1]);
 	close_fd(&r->in_fd);
 	close_fd(&r->w.pidfd);
+	sv_free(&r->bw);
 	free_vec(r->argv);
 	free_vec(r->env);
 	free(r->before.v);
 	free(r->out.buf);
 	free(r->err.buf);
 	scratch_remove(&r->s);
+}
+
+/* bwrap's --json-status-fd says "child-pid" once the sandbox was set up. */
+static int bwrap_started(struct run *r)
+{
+	close_fd(&r->pjson[1]);
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof buf - 1 &&
+	       ((n = read(r->pjson[0], buf + len, sizeof buf - 1 - len)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		if (n > 0)
+			len += (size_t)n;
+	buf[len] = 0;
+	return strstr(buf, "\"child-pid\"") != NULL;
 }
 
 static void finish_result(struct run *r, struct box_result *res)
@@ -672,12 +1146,17 @@ static void finish_result(struct run *r, struct box_result *res)
 	r->out.buf = r->err.buf = NULL;
 	if (res->cause == BOX_TIMEOUT || res->cause == BOX_OUT_CAP)
 		return;
-	if (WIFSIGNALED(r->w.status)) {
+	int st = r->w.status;
+	if (WIFSIGNALED(st)) {
 		res->cause = BOX_SIGNALED;
-		res->code = WTERMSIG(r->w.status);
+		res->code = WTERMSIG(st);
+	} else if (r->layer == L_BWRAP && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 65) {
+		/* bwrap reports a program killed by signal N as exit 128+N */
+		res->cause = BOX_SIGNALED;
+		res->code = WEXITSTATUS(st) - 128;
 	} else {
 		res->cause = BOX_EXITED;
-		res->code = WEXITSTATUS(r->w.status);
+		res->code = WEXITSTATUS(st);
 	}
 }
 
@@ -685,9 +1164,21 @@ static int open_pipes(struct run *r)
 {
 	if (pipe2(r->pout, O_CLOEXEC) || pipe2(r->perr, O_CLOEXEC) || pipe2(r->prep, O_CLOEXEC))
 		return -1;
+	if (r->layer == L_BWRAP && pipe2(r->pjson, O_CLOEXEC))
+		return -1;
 	fcntl(r->pout[0], F_SETFL, O_NONBLOCK);
 	fcntl(r->perr[0], F_SETFL, O_NONBLOCK);
 	return 0;
+}
+
+/* In the bwrap layer argv[0] must exist inside: check the copy or /usr on the host. */
+static int program_exists(const struct run *r, const char *argv0)
+{
+	if (r->layer == L_BWRAP && !strncmp(argv0, "/box/", 5)) {
+		char p[PATH_MAX];
+		return path_join(p, r->s.box, argv0 + 5) == 0 && access(p, X_OK) == 0;
+	}
+	return access(argv0, X_OK) == 0;
 }
 
 static int prepare(struct run *r, const struct box_req *req, struct box_result *res)
@@ -696,21 +1187,34 @@ static int prepare(struct run *r, const struct box_req *req, struct box_result *
 		setup_fail(res, "empty argv", EINVAL);
 		return -1;
 	}
-	if (scratch_make(&r->s, req, res) != 0)
+	r->id = box_ident();
+	r->s.rewrite = (r->layer != L_BWRAP);
+	if (scratch_make(&r->s, req, &r->id, res) != 0)
 		return -1;
-	r->argv = build_argv(req->argv, &r->s);
-	r->env = build_env(req->env, &r->s);
-	if (!r->argv || !r->env) {
-		setup_fail(res, "argv/env", ENOMEM);
+	r->kvm.want = req->kvm;
+	if (kvm_prepare(&r->kvm, &r->s, &r->id, r->layer) != 0) {
+		setup_fail(res, "/dev/kvm for the box uid", errno);
 		return -1;
 	}
-	char *exe = resolve(r->argv[0]);
-	if (!exe) {
-		setup_fail(res, "argv[0]", ENOMEM);
+	r->argv = build_argv(req->argv, &r->s);
+	r->env = build_env(req->env, &r->s);
+	char *exe = r->argv ? resolve(r->argv[0]) : NULL;
+	if (!r->env || !exe) {
+		free(exe);
+		setup_fail(res, "argv/env", ENOMEM);
 		return -1;
 	}
 	free(r->argv[0]);
 	r->argv[0] = exe;
+	if (!program_exists(r, exe)) {
+		snprintf(res->diag, sizeof res->diag, "sandbox: no program %s", req->argv[0]);
+		res->cause = BOX_SETUP_FAIL;
+		return -1;
+	}
+	if (r->layer == L_BWRAP && bwrap_argv(&r->bw, req, &r->s, &r->kvm, r->argv) != 0) {
+		setup_fail(res, "bwrap argv", ENOMEM);
+		return -1;
+	}
 	r->in_fd = open(req->stdin_path ? req->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
 	if (r->in_fd < 0) {
 		setup_fail(res, "stdin", errno);
@@ -740,11 +1244,18 @@ static int child_setup_failed(struct run *r, struct box_result *res)
 	return 1;
 }
 
-int box_run(const struct box_req *req, struct box_result *res)
+static long box_nproc(const struct run *r, const struct box_limits *l)
+{
+	/* a shared (non-root) uid: the limit must leave room for its other processes */
+	return r->id.drop ? l->nproc : count_uid_procs(r->id.uid) + l->nproc;
+}
+
+static int run_layer(enum layer layer, const struct box_req *req, struct box_result *res)
 {
 	memset(res, 0, sizeof *res);
-	struct run r = { .pin = { -1, -1 }, .pout = { -1, -1 }, .perr = { -1, -1 },
-			 .prep = { -1, -1 }, .in_fd = -1, .w = { .pidfd = -1 } };
+	struct run r = { .layer = layer, .pout = { -1, -1 }, .perr = { -1, -1 },
+			 .prep = { -1, -1 }, .pjson = { -1, -1 }, .in_fd = -1,
+			 .w = { .pidfd = -1 } };
 	double t0 = now_s();
 	/* Orphans of the box re-parent to us, so we can kill and reap them all. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -753,9 +1264,12 @@ int box_run(const struct box_req *req, struct box_result *res)
 	if (prepare(&r, req, res) != 0)
 		goto out;
 	struct child_plan plan = {
-		.argv = r.argv, .env = r.env, .cwd = r.s.tmp,
+		.layer = layer, .argv = layer == L_BWRAP ? r.bw.v : r.argv, .env = r.env,
+		.cwd = layer == L_BWRAP ? "/" : r.s.tmp,
 		.in_fd = r.in_fd, .out_fd = r.pout[1], .err_fd = r.perr[1],
-		.report_fd = r.prep[1], .lim = req->lim,
+		.report_fd = r.prep[1], .json_fd = r.pjson[1], .lim = req->lim,
+		.nproc = box_nproc(&r, &req->lim), .id = r.id, .kvm = r.kvm, .s = &r.s,
+		.grader = getpid(), .grader_pgid = getpgrp(),
 	};
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -774,6 +1288,15 @@ int box_run(const struct box_req *req, struct box_result *res)
 	}
 	capture(&r.w, &r.out, &r.err, t0 + req->lim.wall_s, &r.before, res);
 	reap_all(&r.before, &r.w);
+	if (layer == L_BWRAP && !bwrap_started(&r)) {
+		snprintf(res->diag, sizeof res->diag, "sandbox: bwrap could not start: %.200s",
+			 r.err.len ? r.err.buf : "(no message)");
+		char *nl = strchr(res->diag, '\n');
+		if (nl)
+			*nl = 0;
+		res->cause = BOX_SETUP_FAIL;
+		goto out;
+	}
 	if (req->outdir && copy_out(&r.s, req->outdir) != 0) {
 		setup_fail(res, "copying /out back", errno);
 		goto out;
@@ -788,6 +1311,86 @@ out:
 	res->wall_s = now_s() - t0;
 	run_free(&r);
 	return rc;
+}
+
+/* ---------- picking the layer, once per process ---------- */
+
+static enum layer g_layer = L_UNKNOWN;
+static char g_desc[600];
+
+static void fallback_desc(const char *why)
+{
+	int abi = ll_abi();
+	const char *ll = abi >= 6 ? "landlock on (reads /usr, writes the scratch dir only, no TCP, "
+				    "no signals out)"
+		       : abi >= 1 ? "landlock on (reads /usr, writes the scratch dir only)"
+				  : "no landlock: files readable/writable by the box uid are exposed";
+	snprintf(g_desc, sizeof g_desc,
+		 "fallback: %s; no namespaces: the box sees the host's pids%s and network%s; "
+		 "%s; seccomp + no_new_privs + rlimits%s",
+		 why, abi >= 6 ? "" : " (and may signal them)", abi >= 4 ? " (but no TCP)" : "",
+		 ll, geteuid() == 0 ? " + unprivileged uid" : "");
+}
+
+/* One loud warning, naming what the fallback can't stop and how to get bwrap. */
+static void warn_fallback(void)
+{
+	fprintf(stderr,
+		"virtlab: WARNING: sandbox %s\n"
+		"virtlab: to enable the bubblewrap sandbox: `sudo apt install bubblewrap`; on Ubuntu "
+		"24.04+ also `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`\n",
+		g_desc);
+}
+
+static void pick_layer(void)
+{
+	const char *force = getenv("VIRTLAB_SANDBOX");
+	if (force && !strcmp(force, "fallback")) {
+		g_layer = L_FALLBACK;
+		fallback_desc("forced by VIRTLAB_SANDBOX=fallback");
+		warn_fallback();
+		return;
+	}
+	if (access(bwrap_path(), X_OK) != 0) {
+		g_layer = L_FALLBACK;
+		fallback_desc("bwrap is not installed");
+		warn_fallback();
+		return;
+	}
+	/* the probe: the real setup, running /usr/bin/true */
+	char *argv[] = { "true", NULL };
+	char *env[] = { NULL };
+	struct box_req req = { .argv = argv, .env = env, .lim = box_default_limits() };
+	struct box_result res;
+	int rc = run_layer(L_BWRAP, &req, &res);
+	if (rc == 0 && res.cause == BOX_EXITED && res.code == 0) {
+		g_layer = L_BWRAP;
+		snprintf(g_desc, sizeof g_desc, "bubblewrap");
+	} else {
+		char why[300];
+		snprintf(why, sizeof why, "bwrap cannot start here (%.200s)",
+			 res.diag[0] ? res.diag : res.err);
+		char *nl = strchr(why, '\n');
+		if (nl)
+			*nl = 0;
+		g_layer = L_FALLBACK;
+		fallback_desc(why);
+		warn_fallback();
+	}
+	box_result_free(&res);
+}
+
+const char *box_layer(void)
+{
+	if (g_layer == L_UNKNOWN)
+		pick_layer();
+	return g_layer == L_BWRAP ? "bubblewrap" : g_desc;
+}
+
+int box_run(const struct box_req *req, struct box_result *res)
+{
+	box_layer();
+	return run_layer(g_layer, req, res);
 }
 
 void box_result_free(struct box_result *res)

@@ -1,0 +1,36 @@
+# tests/sandbox — Check unit tests of box_run() (grader/sandbox.c) and the
+# sandbox benchmark.  test-sandbox runs the suite on both layers (bubblewrap
+# and VIRTLAB_SANDBOX=fallback), and, when run as root, again as an
+# unprivileged user (nobody) on both layers.
+
+SANDBOX_TEST_BIN   := $(BUILD)/tests/sandbox/test_sandbox
+SANDBOX_BENCH_BIN  := $(BUILD)/tests/sandbox/bench_sandbox
+SANDBOX_CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+SANDBOX_NOBODY     := setpriv --reuid=65534 --regid=65534 --clear-groups
+
+$(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c grader/sandbox.c grader/sandbox.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/test_sandbox.c grader/sandbox.c $(SANDBOX_CHECK_LIBS)
+
+$(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c grader/sandbox.c grader/sandbox.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/bench_sandbox.c grader/sandbox.c
+
+.PHONY: test-sandbox bench-sandbox
+test-sandbox: $(SANDBOX_TEST_BIN)
+	$(SANDBOX_TEST_BIN)
+	VIRTLAB_SANDBOX=fallback $(SANDBOX_TEST_BIN)
+	@if [ "$$(id -u)" = 0 ] && command -v setpriv >/dev/null; then \
+	  d=$$(mktemp -d /tmp/virtlab-sbtest.XXXXXX) && chmod 1777 $$d && \
+	  cp $(SANDBOX_TEST_BIN) $$d/ && chmod 755 $$d/test_sandbox && \
+	  echo "== as nobody (bubblewrap)" && (cd $$d && SANDBOX_TEST_DIR=$$d $(SANDBOX_NOBODY) ./test_sandbox) && \
+	  echo "== as nobody (fallback)" && (cd $$d && SANDBOX_TEST_DIR=$$d VIRTLAB_SANDBOX=fallback $(SANDBOX_NOBODY) ./test_sandbox); \
+	  rc=$$?; rm -rf $$d; exit $$rc; \
+	fi
+
+bench-sandbox: $(SANDBOX_BENCH_BIN)
+	@mkdir -p $(BUILD)
+	$(SANDBOX_BENCH_BIN) $(BUILD)/cpu_lab/solution/sample-qemu $(BUILD)/cpu_lab/guests/hello.bin 2>&1 | grep -v "^virtlab:" | tee -a $(BUILD)/bench.md
+
+TEST_TARGETS  += test-sandbox
+BENCH_TARGETS += bench-sandbox
