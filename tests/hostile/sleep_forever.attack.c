@@ -1,0 +1,7 @@
+/* Never finishes. */
+#include <unistd.h>
+__attribute__((constructor)) static void attack_sleep(void)
+{
+	for (;;)
+		sleep(1000);
+}
