@@ -1,0 +1,201 @@
+/*
+ * kvmemu: a software /dev/kvm for unmodified, dynamically linked KVM programs.
+ *
+ * The library is preloaded (scripts/kvm-emu). It hands out real file
+ * descriptors (memfds) for /dev/kvm, VMs and vCPUs, answers their ioctls the
+ * way Linux KVM does, and runs the guest on Unicorn (QEMU's TCG). Only real
+ * mode is reproduced; everything else is refused loudly (README.md).
+ *
+ * One header for the whole library: the objects, and one section per file.
+ */
+#ifndef KVMEMU_H
+#define KVMEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+#include <unicorn/unicorn.h>
+
+#define KVMEMU_MMAP_SIZE  12288   /* kvm_run page + PIO data page + coalesced-MMIO page */
+#define KVMEMU_PIO_OFFSET 4096    /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE */
+#define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
+#define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
+#define PAGE_SZ           4096u
+
+/* ---- the objects behind the file descriptors (vm.c) ---- */
+
+enum kind { K_SYS = 1, K_VM, K_VCPU };
+
+struct obj {
+	enum kind kind;
+	int refs;                 /* one per fd referring to it, plus owners */
+};
+
+struct slot {
+	bool used;
+	uint32_t id, flags;
+	uint64_t gpa, size;
+	uint8_t *hva;
+};
+
+struct vcpu;
+
+struct vm {
+	struct obj o;
+	struct slot slots[KVMEMU_MAX_SLOTS];
+	struct vcpu *vcpu;        /* kvmemu runs one vCPU (README.md) */
+};
+
+/* What the next KVM_RUN must finish before the guest runs on (KVM's
+ * complete_userspace_io). */
+enum pending {
+	P_NONE,
+	P_SKIP,       /* OUT / MMIO write: advance RIP past the instruction if unchanged */
+	P_IN,         /* IN: merge the data into AL/AX/EAX, then skip */
+	P_INS,        /* ins batch: store the data at ES:DI, advance DI/CX */
+	P_MMIO,       /* MMIO: re-run the instruction against run->mmio */
+};
+
+/* Why uc_emu_start returned (set by the hooks). */
+enum stop {
+	S_NONE,       /* nothing asked: hlt, or an error code from Unicorn */
+	S_RETRANSLATE,/* a block got an instruction hook: run it again */
+	S_IO,         /* stopped before an IN/OUT/INS/OUTS at stop_lip */
+	S_SIGNAL,     /* a signal handler ran */
+	S_INTR,       /* int n / exception intno */
+	S_MMIO,       /* unmapped data access recorded in mmio_* */
+	S_STEPPED,    /* the MMIO instruction being completed is done */
+	S_ESCAPED,    /* Unicorn's own IN/OUT path ran: a bug, reported */
+};
+
+#define MAX_CODE_HOOKS 64
+
+struct cpu {
+	uc_engine *uc;
+	struct vcpu *v;
+	enum stop stop;
+	uint64_t stop_lip;        /* linear address of the instruction */
+	uint32_t stop_len;
+	int intno;
+
+	/* Instruction hooks only where a block holds an I/O opcode byte. */
+	uc_hook code_hooks[MAX_CODE_HOOKS];
+	int ncode;
+	uint8_t *covered;         /* bit per linear byte below LIN_LIMIT */
+
+	/* Pages translated code came from, with the bytes they held at the
+	 * last exit: the host may rewrite them between two KVM_RUNs. */
+	uint8_t *code_page_bits;  /* bit per page below LIN_LIMIT */
+	uint32_t *code_pages;
+	uint8_t **snap;
+	int ncode_pages, cap_code_pages;
+
+	/* MMIO in flight. */
+	uint64_t mmio_addr;
+	uint32_t mmio_len;
+	bool mmio_write;
+	uint64_t mmio_page;       /* page mapped as MMIO while completing */
+	uint8_t mmio_data[8];
+	bool mmio_mapped, mmio_done, rmw_pending;
+
+	/* What Unicorn does not keep in real mode. */
+	struct kvm_segment seg[8];        /* cs ds es fs gs ss tr ldt */
+	uint64_t gpr_hi[8];               /* bits 63:32 of rax..rdi */
+	uint64_t r8_15[8];
+	uint64_t cr2, cr3, cr4, cr8, efer, apic_base;
+	bool protected_warned;
+	bool cr0_pe;              /* set by KVM_SET_SREGS; refused at KVM_RUN */
+};
+
+#define LIN_LIMIT 0x110000u       /* highest real-mode linear address + 1 */
+
+struct vcpu {
+	struct obj o;
+	struct vm *vm;
+	int id;
+	struct kvm_run *run;      /* our mapping of the vCPU memfd */
+	uint32_t pio_offset;
+	bool string_batch;
+	struct cpu cpu;
+
+	/* Completion state of the last exit. */
+	enum pending pending;
+	uint64_t pending_lip;     /* linear RIP the exit was taken at */
+	uint32_t pending_len;     /* its instruction length */
+	uint32_t ins_count;       /* P_INS: elements in the batch */
+	uint32_t ins_size;
+	bool ins_rep, ins_a32;
+	int in_run;
+};
+
+/* ---- libunicorn, loaded on the first open of /dev/kvm (ucapi.c) ---- */
+
+struct ucapi {
+	uc_err (*open)(uc_arch, uc_mode, uc_engine **);
+	uc_err (*close)(uc_engine *);
+	uc_err (*mem_map_ptr)(uc_engine *, uint64_t, size_t, uint32_t, void *);
+	uc_err (*mem_unmap)(uc_engine *, uint64_t, size_t);
+	uc_err (*mmio_map)(uc_engine *, uint64_t, size_t, uc_cb_mmio_read_t, void *,
+			   uc_cb_mmio_write_t, void *);
+	uc_err (*reg_read)(uc_engine *, int, void *);
+	uc_err (*reg_write)(uc_engine *, int, const void *);
+	uc_err (*emu_start)(uc_engine *, uint64_t, uint64_t, uint64_t, size_t);
+	uc_err (*emu_stop)(uc_engine *);
+	uc_err (*hook_add)(uc_engine *, uc_hook *, int, void *, void *, uint64_t, uint64_t, ...);
+	uc_err (*hook_del)(uc_engine *, uc_hook);
+	uc_err (*ctl)(uc_engine *, uc_control_type, ...);
+	const char *(*strerror)(uc_err);
+};
+extern struct ucapi uc;
+int ucapi_load(void);                       /* 0, or -1 with a diagnostic */
+
+/* ---- diagnostics, knobs, fds (interpose.c) ---- */
+void kvmemu_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fd_new(struct obj *o, const char *name, size_t size, int flags);
+extern volatile int kvmemu_signalled;       /* a signal handler ran during KVM_RUN */
+extern int kvmemu_knob_pio_offset;
+extern bool kvmemu_knob_string_batch;
+
+/* ---- objects and ioctl dispatch (vm.c) ---- */
+int sys_ioctl(struct obj *o, unsigned long req, unsigned long arg);
+int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg);
+int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
+void obj_get(struct obj *o);
+void obj_put(struct obj *o);
+uint8_t *gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);  /* NULL: not RAM */
+
+/* ---- the Unicorn engine (cpu.c) ---- */
+int cpu_init(struct vcpu *v);               /* 0 or -errno */
+void cpu_fini(struct vcpu *v);
+int cpu_map(struct vcpu *v, struct slot *s);
+void cpu_unmap(struct vcpu *v, struct slot *s);
+void cpu_get_regs(struct vcpu *v, struct kvm_regs *r);
+void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
+void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
+void cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);
+int cpu_run(struct vcpu *v);                /* KVM_RUN: 0 or -errno */
+uint64_t reg_get(struct cpu *c, int reg);
+void reg_set(struct cpu *c, int reg, uint64_t val);
+uint64_t cpu_lip(struct cpu *c);            /* CS.base + IP */
+void cpu_set_lip(struct cpu *c, uint64_t lip);
+void cpu_internal_error(struct vcpu *v, uint32_t suberror);
+void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end);
+
+/* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
+int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
+void pio_complete(struct vcpu *v);
+bool pio_opcode(const uint8_t *insn, uint32_t len);
+
+/* ---- MMIO (mmio.c) ---- */
+void mmio_exit(struct vcpu *v);
+int mmio_complete_begin(struct vcpu *v);
+int mmio_complete_end(struct vcpu *v);
+void mmio_unmap_page(struct vcpu *v);
+bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
+			int64_t value, void *opaque);
+
+/* ---- real-mode interrupts (intr.c): 1 = exit, 0 = keep running ---- */
+int intr_deliver(struct vcpu *v, int vector, bool soft);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * mmio.c - guest accesses to guest-physical memory no slot covers.
+ *
+ * KVM exits with KVM_EXIT_MMIO and RIP still on the instruction; the next
+ * KVM_RUN re-enters its emulator, which finishes the instruction with
+ * run->mmio.data for a read (x86.c complete_emulated_mmio). Here: the access
+ * faults in Unicorn with the instruction not executed (exact EIP, see
+ * precise_pc_hook in cpu.c). To complete it, the page is mapped as Unicorn
+ * MMIO answering from run->mmio, the instruction runs once under an
+ * instruction hook, and the page is unmapped again.
+ */
+#include "kvmemu.h"
+
+#include <string.h>
+
+bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
+			int64_t value, void *opaque)
+{
+	(void)u;
+	struct vcpu *v = opaque;
+	struct cpu *c = &v->cpu;
+	c->mmio_addr = addr;
+	c->mmio_len = (uint32_t)size;
+	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED;
+	memcpy(c->mmio_data, &value, sizeof c->mmio_data);
+	c->stop = S_MMIO;
+	return false;                 /* abort the instruction: EIP stays on it */
+}
+
+void mmio_exit(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	struct kvm_run *run = v->run;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = c->mmio_addr;
+	run->mmio.len = c->mmio_len > 8 ? 8 : c->mmio_len;
+	run->mmio.is_write = c->mmio_write;
+	memset(run->mmio.data, 0, sizeof run->mmio.data);
+	if (c->mmio_write)
+		memcpy(run->mmio.data, c->mmio_data, run->mmio.len);
+	v->pending = P_MMIO;
+	v->pending_lip = cpu_lip(c);
+}
+
+/* The completing run: every access to the page lands here. */
+static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *opaque)
+{
+	(void)u;
+	struct vcpu *v = opaque;
+	struct cpu *c = &v->cpu;
+	uint64_t addr = c->mmio_page + offset, val = 0;
+	if (!c->mmio_done && !c->mmio_write && addr == c->mmio_addr && size == c->mmio_len) {
+		memcpy(&val, v->run->mmio.data, size > 8 ? 8 : size);
+	} else {
+		kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated",
+			    (unsigned long long)addr);
+	}
+	c->mmio_done = true;
+	c->stop = S_STEPPED;
+	uc.emu_stop(c->uc);
+	return val;
+}
+
+static void mmio_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t value,
+		       void *opaque)
+{
+	(void)u;
+	struct vcpu *v = opaque;
+	struct cpu *c = &v->cpu;
+	uint64_t addr = c->mmio_page + offset;
+	bool same = c->mmio_write && addr == c->mmio_addr && size == c->mmio_len;
+	if (!same) {
+		/* The write half of a read-modify-write: its own exit, after. */
+		c->rmw_pending = true;
+		c->mmio_addr = addr;
+		c->mmio_len = size;
+		c->mmio_write = true;
+		memcpy(c->mmio_data, &value, sizeof c->mmio_data);
+	}
+	c->mmio_done = true;
+	c->stop = S_STEPPED;
+	uc.emu_stop(c->uc);
+}
+
+void mmio_unmap_page(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	if (!c->mmio_mapped)
+		return;
+	uc.mem_unmap(c->uc, c->mmio_page, PAGE_SZ);
+	c->mmio_mapped = false;
+}
+
+int mmio_complete_begin(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	v->pending = P_NONE;
+	c->mmio_page = c->mmio_addr & ~(uint64_t)(PAGE_SZ - 1);
+	uc_err e = uc.mmio_map(c->uc, c->mmio_page, PAGE_SZ, mmio_read, v, mmio_write, v);
+	if (e) {
+		kvmemu_diag("completing MMIO at 0x%llx: %s", (unsigned long long)c->mmio_addr,
+			    uc.strerror(e));
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	c->mmio_mapped = true;
+	c->mmio_done = false;
+	c->rmw_pending = false;
+	/* Instruction hooks on this instruction and the next one (x86
+	 * instructions are at most 15 bytes) stop the run right after it. */
+	uint64_t lip = cpu_lip(c);
+	bool all = true;
+	for (uint64_t a = lip; a < lip + 32; a++)
+		all = all && c->covered[a >> 3] >> (a & 7) & 1;
+	if (!all) {
+		cpu_hook_range(c, lip, lip + 31);
+		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);
+	}
+	return 0;
+}
+
+/* After the instruction: 1 when the write half of a RMW makes an exit. */
+int mmio_complete_end(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	mmio_unmap_page(v);
+	c->mmio_done = false;
+	if (!c->rmw_pending)
+		return 0;
+	c->rmw_pending = false;
+	mmio_exit(v);
+	v->pending = P_NONE;          /* the instruction is already complete */
+	return 1;
+}

@@ -1,0 +1,258 @@
+/*
+ * pio.c - IN, OUT, INS and OUTS with KVM's semantics.
+ *
+ * Non-string IN/OUT are KVM's "fast PIO" (x86.c kvm_fast_pio): user space
+ * sees the exit with RIP still on the instruction, and the next KVM_RUN
+ * completes it (complete_fast_pio_out/_in) unless user space moved RIP.
+ * String I/O goes through KVM's emulator (emulate.c em_in/em_out,
+ * pio_in_emulated): OUTS exits once per element with SI/CX already
+ * updated; INS reads a batch of elements ahead, stored on the next KVM_RUN.
+ */
+#include "kvmemu.h"
+
+#include <string.h>
+
+/* The parts of a decoded I/O instruction KVM looks at. */
+struct io_insn {
+	uint8_t op;
+	bool o32, a32, rep;
+	int seg;                  /* source segment of OUTS: index into segreg */
+	int nprefix;
+};
+
+static const int seg_of_prefix[6][2] = {
+	{ 0x26, UC_X86_REG_ES }, { 0x2e, UC_X86_REG_CS }, { 0x36, UC_X86_REG_SS },
+	{ 0x3e, UC_X86_REG_DS }, { 0x64, UC_X86_REG_FS }, { 0x65, UC_X86_REG_GS },
+};
+
+static bool decode(const uint8_t *p, uint32_t len, struct io_insn *d)
+{
+	*d = (struct io_insn){ .seg = UC_X86_REG_DS };
+	uint32_t i = 0;
+	for (; i < len; i++) {
+		uint8_t b = p[i];
+		if (b == 0x66)
+			d->o32 = true;
+		else if (b == 0x67)
+			d->a32 = true;
+		else if (b == 0xf3 || b == 0xf2)
+			d->rep = true;
+		else if (b == 0xf0)
+			;
+		else {
+			bool seg = false;
+			for (int k = 0; k < 6; k++)
+				if (b == seg_of_prefix[k][0]) {
+					d->seg = seg_of_prefix[k][1];
+					seg = true;
+				}
+			if (!seg)
+				break;
+		}
+	}
+	if (i >= len)
+		return false;
+	d->op = p[i];
+	d->nprefix = (int)i;
+	return (d->op >= 0xe4 && d->op <= 0xe7) || (d->op >= 0xec && d->op <= 0xef) ||
+	       (d->op >= 0x6c && d->op <= 0x6f);
+}
+
+bool pio_opcode(const uint8_t *insn, uint32_t len)
+{
+	struct io_insn d;
+	return decode(insn, len, &d);
+}
+
+/* A 16- or 32-bit register as the address size sees it, and its update. */
+static uint32_t areg(struct cpu *c, int reg32, bool a32)
+{
+	uint32_t x = (uint32_t)reg_get(c, reg32);
+	return a32 ? x : (x & 0xffff);
+}
+
+static void areg_set(struct cpu *c, int reg32, bool a32, uint32_t val)
+{
+	uint32_t old = (uint32_t)reg_get(c, reg32);
+	reg_set(c, reg32, a32 ? val : ((old & 0xffff0000u) | (val & 0xffff)));
+}
+
+static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t m = a < b ? a : b;
+	return m < c ? m : c;
+}
+
+/* pio_in_emulated's read-ahead: no more than fits in 1024 bytes or in the
+ * rest of the page (by the register's offset, as KVM computes it). */
+static uint32_t batch(uint32_t count, uint32_t size, uint64_t reg, bool df)
+{
+	uint32_t in_page = df ? (reg & 0xfff) : PAGE_SZ - (reg & 0xfff);
+	uint32_t n = min3(in_page, 1024 / size, count);
+	return n ? n : 1;
+}
+
+static void set_io(struct vcpu *v, int dir, uint32_t size, uint32_t port, uint32_t count)
+{
+	struct kvm_run *run = v->run;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = (uint8_t)dir;
+	run->io.size = (uint8_t)size;
+	run->io.port = (uint16_t)port;
+	run->io.count = count;
+	run->io.data_offset = v->pio_offset;
+}
+
+static uint8_t *io_data(struct vcpu *v)
+{
+	return (uint8_t *)v->run + v->pio_offset;
+}
+
+static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, uint64_t lip,
+		      uint32_t len, uint32_t count)
+{
+	struct cpu *c = &v->cpu;
+	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
+	uint32_t si = areg(c, UC_X86_REG_ESI, d->a32);
+	uint32_t n = (v->string_batch && d->rep) ? batch(count, size, si, df) : 1;
+	uint64_t base = reg_get(c, d->seg) << 4;
+	for (uint32_t k = 0; k < n; k++) {
+		const uint8_t *src = gpa_ptr(v->vm, base + si, size);
+		if (!src) {
+			kvmemu_diag("OUTS from outside RAM (0x%llx) is not emulated",
+				    (unsigned long long)(base + si));
+			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+			return 1;
+		}
+		memcpy(io_data(v) + k * size, src, size);
+		si += df ? -size : size;
+		if (!d->a32)
+			si &= 0xffff;
+	}
+	areg_set(c, UC_X86_REG_ESI, d->a32, si);
+	uint32_t left = count - n;
+	if (d->rep)
+		areg_set(c, UC_X86_REG_ECX, d->a32, left);
+	/* A rep with elements left stays on the instruction (emulate.c). */
+	cpu_set_lip(c, d->rep && left ? lip : lip + len);
+	set_io(v, KVM_EXIT_IO_OUT, size, (uint32_t)reg_get(c, UC_X86_REG_DX) & 0xffff, n);
+	v->pending = P_NONE;
+	return 1;
+}
+
+static int string_in(struct vcpu *v, const struct io_insn *d, uint32_t size, uint64_t lip,
+		     uint32_t len, uint32_t count)
+{
+	struct cpu *c = &v->cpu;
+	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
+	uint32_t n = d->rep ? batch(count, size, reg_get(c, UC_X86_REG_EDI), df) : 1;
+	memset(io_data(v), 0, n * size);
+	set_io(v, KVM_EXIT_IO_IN, size, (uint32_t)reg_get(c, UC_X86_REG_DX) & 0xffff, n);
+	v->pending = P_INS;
+	v->pending_lip = lip;
+	v->pending_len = len;
+	v->ins_count = n;
+	v->ins_size = size;
+	v->ins_rep = d->rep;
+	v->ins_a32 = d->a32;
+	return 1;
+}
+
+int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len)
+{
+	struct cpu *c = &v->cpu;
+	const uint8_t *p = gpa_ptr(v->vm, lip, len);
+	struct io_insn d;
+	if (!p || !decode(p, len, &d))
+		return 0;                 /* not I/O after all: run on */
+	uint32_t size = (d.op & 1) ? (d.o32 ? 4 : 2) : 1;
+	bool string = (d.op & 0xfc) == 0x6c;
+	bool in = string ? d.op <= 0x6d : !(d.op & 2);
+	if (string) {
+		uint32_t count = d.rep ? areg(c, UC_X86_REG_ECX, d.a32) : 1;
+		if (count == 0) {         /* rep with CX = 0: no access, no exit */
+			cpu_set_lip(c, lip + len);
+			return 0;
+		}
+		return in ? string_in(v, &d, size, lip, len, count)
+			  : string_out(v, &d, size, lip, len, count);
+	}
+	uint32_t port = (d.op & 8) ? (uint32_t)reg_get(c, UC_X86_REG_DX) & 0xffff
+				   : p[d.nprefix + 1];
+	set_io(v, in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT, size, port, 1);
+	if (in) {
+		memset(io_data(v), 0, size);
+	} else {
+		uint32_t eax = (uint32_t)reg_get(c, UC_X86_REG_EAX);
+		memcpy(io_data(v), &eax, size);
+	}
+	v->pending = in ? P_IN : P_SKIP;
+	v->pending_lip = lip;
+	v->pending_len = len;
+	return 1;
+}
+
+/* complete_fast_pio_in: AL/AX merge, a 32-bit IN zero-extends into RAX. */
+static void complete_in(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint32_t size = v->run->io.size, val = 0;
+	memcpy(&val, io_data(v), size > 4 ? 4 : size);
+	uint32_t eax = (uint32_t)reg_get(c, UC_X86_REG_EAX);
+	if (size == 1)
+		eax = (eax & ~0xffu) | (val & 0xff);
+	else if (size == 2)
+		eax = (eax & ~0xffffu) | (val & 0xffff);
+	else {
+		eax = val;
+		c->gpr_hi[0] = 0;
+	}
+	reg_set(c, UC_X86_REG_EAX, eax);
+}
+
+/* complete_emulated_pio for INS: the batch lands at ES:DI. */
+static void complete_ins(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
+	uint32_t size = v->ins_size, n = v->ins_count;
+	uint32_t di = areg(c, UC_X86_REG_EDI, v->ins_a32);
+	uint64_t base = reg_get(c, UC_X86_REG_ES) << 4;
+	for (uint32_t k = 0; k < n; k++) {
+		uint8_t *dst = gpa_ptr(v->vm, base + di, size);
+		if (dst)
+			memcpy(dst, io_data(v) + k * size, size);
+		else
+			kvmemu_diag("INS into non-RAM 0x%llx dropped (not emulated)",
+				    (unsigned long long)(base + di));
+		di += df ? -size : size;
+		if (!v->ins_a32)
+			di &= 0xffff;
+	}
+	areg_set(c, UC_X86_REG_EDI, v->ins_a32, di);
+	uint32_t left = 0;
+	if (v->ins_rep) {
+		left = areg(c, UC_X86_REG_ECX, v->ins_a32) - n;
+		areg_set(c, UC_X86_REG_ECX, v->ins_a32, left);
+	}
+	cpu_set_lip(c, left ? v->pending_lip : v->pending_lip + v->pending_len);
+}
+
+void pio_complete(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	enum pending p = v->pending;
+	v->pending = P_NONE;
+	if (p == P_INS) {
+		complete_ins(v);
+		return;
+	}
+	if (p != P_SKIP && p != P_IN)
+		return;
+	/* kvm_is_linear_rip: user space moved RIP, the I/O is dropped. */
+	if (cpu_lip(c) != v->pending_lip)
+		return;
+	if (p == P_IN)
+		complete_in(v);
+	cpu_set_lip(c, v->pending_lip + v->pending_len);
+}

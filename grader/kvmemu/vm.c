@@ -1,0 +1,301 @@
+/*
+ * vm.c - the three kinds of KVM objects and their ioctls.
+ *
+ * Error numbers follow virt/kvm/kvm_main.c and arch/x86/kvm/x86.c: unknown
+ * ioctls are EINVAL on /dev/kvm and on vCPUs (kvm_arch_dev_ioctl,
+ * kvm_arch_vcpu_ioctl) but ENOTTY on VMs (kvm_arch_vm_ioctl).
+ */
+#include "kvmemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+void obj_get(struct obj *o)
+{
+	__atomic_add_fetch(&o->refs, 1, __ATOMIC_SEQ_CST);
+}
+
+static void vm_free(struct vm *vm);
+static void vcpu_free(struct vcpu *v);
+
+void obj_put(struct obj *o)
+{
+	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_SEQ_CST) != 0)
+		return;
+	if (o->kind == K_VM)
+		vm_free((struct vm *)o);
+	else if (o->kind == K_VCPU)
+		vcpu_free((struct vcpu *)o);
+	else
+		free(o);
+}
+
+/* ---- /dev/kvm ---- */
+
+/* KVM_CHECK_EXTENSION: only what kvmemu really implements. */
+static int check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return 1;                 /* one vCPU (README.md) */
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVMEMU_MAX_SLOTS;
+	default:
+		return 0;
+	}
+}
+
+static int create_vm(unsigned long type)
+{
+	if (type != 0)
+		return -EINVAL;           /* KVM_X86_DEFAULT_VM only */
+	struct vm *vm = calloc(1, sizeof *vm);
+	if (!vm)
+		return -ENOMEM;
+	vm->o.kind = K_VM;
+	vm->o.refs = 1;
+	int fd = fd_new(&vm->o, "kvm-vm", 0, O_CLOEXEC);
+	obj_put(&vm->o);
+	return fd;
+}
+
+int sys_ioctl(struct obj *o, unsigned long req, unsigned long arg)
+{
+	(void)o;
+	switch (req) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return create_vm(arg);
+	case KVM_CHECK_EXTENSION:
+		return check_extension(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : KVMEMU_MMAP_SIZE;
+	default:
+		if (_IOC_TYPE(req) == KVMIO)
+			kvmemu_diag("/dev/kvm ioctl 0x%lx is not emulated: EINVAL", req);
+		return -EINVAL;
+	}
+}
+
+/* ---- VM ---- */
+
+uint8_t *gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++) {
+		struct slot *s = &vm->slots[i];
+		if (s->used && gpa >= s->gpa && gpa + len <= s->gpa + s->size)
+			return s->hva + (gpa - s->gpa);
+	}
+	return NULL;
+}
+
+static struct slot *slot_by_id(struct vm *vm, uint32_t id)
+{
+	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
+		if (vm->slots[i].used && vm->slots[i].id == id)
+			return &vm->slots[i];
+	return NULL;
+}
+
+static bool overlaps(struct vm *vm, const struct slot *self, uint64_t gpa, uint64_t size)
+{
+	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++) {
+		struct slot *s = &vm->slots[i];
+		if (s->used && s != self && gpa < s->gpa + s->size && s->gpa < gpa + size)
+			return true;
+	}
+	return false;
+}
+
+static void slot_unmap(struct vm *vm, struct slot *s)
+{
+	if (vm->vcpu)
+		cpu_unmap(vm->vcpu, s);
+	s->used = false;
+}
+
+/* Mirrors __kvm_set_memory_region's checks, in its order. */
+static int set_memory_region(struct vm *vm, const struct kvm_userspace_memory_region *m)
+{
+	if (m->flags & ~(uint32_t)(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return -EINVAL;
+	if ((m->memory_size & (PAGE_SZ - 1)) || (m->guest_phys_addr & (PAGE_SZ - 1)) ||
+	    (m->userspace_addr & (PAGE_SZ - 1)) || (m->slot & 0xffff) >= KVMEMU_SLOT_IDS ||
+	    (m->slot >> 16) != 0 || m->guest_phys_addr + m->memory_size < m->guest_phys_addr)
+		return -EINVAL;
+	if (m->flags) {
+		kvmemu_diag("memory slot flags 0x%x (dirty log / read-only) are not emulated",
+			    m->flags);
+		return -EINVAL;
+	}
+	struct slot *old = slot_by_id(vm, m->slot);
+	if (m->memory_size == 0) {            /* delete */
+		if (!old)
+			return -EINVAL;
+		slot_unmap(vm, old);
+		return 0;
+	}
+	if (old && old->size != m->memory_size)
+		return -EINVAL;
+	if (old && old->gpa == m->guest_phys_addr && old->hva == (uint8_t *)m->userspace_addr)
+		return 0;                     /* no change */
+	if (overlaps(vm, old, m->guest_phys_addr, m->memory_size))
+		return -EEXIST;
+	struct slot *s = old;
+	if (s) {
+		slot_unmap(vm, s);            /* a move: KVM_MR_MOVE */
+	} else {
+		for (int i = 0; i < KVMEMU_MAX_SLOTS && !s; i++)
+			if (!vm->slots[i].used)
+				s = &vm->slots[i];
+		if (!s) {
+			kvmemu_diag("more than %d memory slots", KVMEMU_MAX_SLOTS);
+			return -ENOSPC;
+		}
+	}
+	*s = (struct slot){ true, m->slot, m->flags, m->guest_phys_addr, m->memory_size,
+			    (uint8_t *)m->userspace_addr };
+	if (vm->vcpu) {
+		int r = cpu_map(vm->vcpu, s);
+		if (r < 0) {
+			s->used = false;
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int create_vcpu(struct vm *vm, unsigned long id)
+{
+	if (id >= 4096)
+		return -EINVAL;
+	if (vm->vcpu) {
+		if ((unsigned long)vm->vcpu->id == id)
+			return -EEXIST;
+		kvmemu_diag("a second vCPU is not emulated (only one vCPU)");
+		return -EINVAL;
+	}
+	struct vcpu *v = calloc(1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	v->o.kind = K_VCPU;
+	v->o.refs = 1;
+	v->id = (int)id;
+	v->vm = vm;
+	v->pio_offset = (uint32_t)kvmemu_knob_pio_offset;
+	v->string_batch = kvmemu_knob_string_batch;
+	char name[32];
+	snprintf(name, sizeof name, "kvm-vcpu:%lu", id);
+	int fd = fd_new(&v->o, name, KVMEMU_MMAP_SIZE, O_CLOEXEC);
+	if (fd < 0) {
+		free(v);
+		return fd;
+	}
+	v->run = mmap(NULL, KVMEMU_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int r = v->run == MAP_FAILED ? -errno : cpu_init(v);
+	if (r < 0) {
+		if (v->run != MAP_FAILED)
+			munmap(v->run, KVMEMU_MMAP_SIZE);
+		v->run = NULL;
+		v->vm = NULL;                 /* not attached yet */
+		close(fd);                    /* drops the fd's reference: frees v */
+		obj_put(&v->o);
+		return r;
+	}
+	obj_get(&vm->o);                  /* the vCPU keeps its VM alive */
+	vm->vcpu = v;
+	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
+		if (vm->slots[i].used)
+			cpu_map(v, &vm->slots[i]);
+	obj_put(&v->o);                   /* the fd holds the reference now */
+	return fd;
+}
+
+static void vm_free(struct vm *vm)
+{
+	free(vm);
+}
+
+static void vcpu_free(struct vcpu *v)
+{
+	if (v->vm) {
+		cpu_fini(v);
+		v->vm->vcpu = NULL;
+		obj_put(&v->vm->o);
+	}
+	if (v->run)
+		munmap(v->run, KVMEMU_MMAP_SIZE);
+	free(v);
+}
+
+int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg)
+{
+	switch (req) {
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region m;
+		if (!arg)
+			return -EFAULT;
+		memcpy(&m, (void *)arg, sizeof m);
+		return set_memory_region(vm, &m);
+	}
+	case KVM_CREATE_VCPU:
+		return create_vcpu(vm, arg);
+	case KVM_SET_TSS_ADDR:
+		return 0;                     /* only used by KVM's vm86 fallback */
+	case KVM_CHECK_EXTENSION:
+		return check_extension(arg);
+	default:
+		if (_IOC_TYPE(req) == KVMIO)
+			kvmemu_diag("VM ioctl 0x%lx is not emulated: ENOTTY", req);
+		return -ENOTTY;
+	}
+}
+
+/* ---- vCPU ---- */
+
+int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg)
+{
+	void *p = (void *)arg;
+	switch (req) {
+	case KVM_RUN:
+		return arg ? -EINVAL : cpu_run(v);
+	case KVM_GET_REGS:
+		if (!p)
+			return -EFAULT;
+		cpu_get_regs(v, p);
+		return 0;
+	case KVM_SET_REGS:
+		if (!p)
+			return -EFAULT;
+		cpu_set_regs(v, p);
+		return 0;
+	case KVM_GET_SREGS:
+		if (!p)
+			return -EFAULT;
+		cpu_get_sregs(v, p);
+		return 0;
+	case KVM_SET_SREGS:
+		if (!p)
+			return -EFAULT;
+		cpu_set_sregs(v, p);
+		return 0;
+	default:
+		if (_IOC_TYPE(req) == KVMIO)
+			kvmemu_diag("vCPU ioctl 0x%lx is not emulated: EINVAL", req);
+		return -EINVAL;
+	}
+}
