@@ -1,0 +1,6 @@
+// faulty: ignores bad I/O and lets the guest go on
+			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 1 &&
+			    run->io.count == 1 && run->io.port == 0x3f8) {
+				putchar(tolower(*((unsigned char *)run + run->io.data_offset)));
+			}
+			break;

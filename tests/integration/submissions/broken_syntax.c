@@ -1,0 +1,3 @@
+// does not compile: a missing semicolon and an undeclared name
+			putchar(tolower(byte))
+			break;
