@@ -239,6 +239,10 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
+	if (c->mmio_done) {           /* the MMIO instruction ended its block */
+		stop(c, S_STEPPED);
+		return;
+	}
 	if (addr >= LIN_LIMIT || size == 0)
 		return;
 	uint64_t last = addr + size - 1;
@@ -505,6 +509,13 @@ static int run_loop(struct vcpu *v)
 				return 1;
 			continue;
 		case S_MMIO:
+			/* A read exits with RIP on the instruction; a write is
+			 * finished first and exits with RIP past it. */
+			if (c->mmio_write) {
+				if (mmio_complete_begin(v))
+					return 1;
+				continue;
+			}
 			mmio_exit(v);
 			return 1;
 		case S_STEPPED:

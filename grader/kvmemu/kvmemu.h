@@ -97,7 +97,7 @@ struct cpu {
 	bool mmio_write;
 	uint64_t mmio_page;       /* page mapped as MMIO while completing */
 	uint8_t mmio_data[8];
-	bool mmio_mapped, mmio_done, rmw_pending;
+	bool mmio_mapped, mmio_done, write_exit;
 
 	/* What Unicorn does not keep in real mode. */
 	struct kvm_segment seg[8];        /* cs ds es fs gs ss tr ldt */

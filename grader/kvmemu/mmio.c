@@ -55,9 +55,9 @@ static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 		kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated",
 			    (unsigned long long)addr);
 	}
+	/* Stopping here would abort the instruction: the instruction hook on
+	 * the next one (or the next block's hook) stops the run instead. */
 	c->mmio_done = true;
-	c->stop = S_STEPPED;
-	uc.emu_stop(c->uc);
 	return val;
 }
 
@@ -68,18 +68,14 @@ static void mmio_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset;
-	bool same = c->mmio_write && addr == c->mmio_addr && size == c->mmio_len;
-	if (!same) {
-		/* The write half of a read-modify-write: its own exit, after. */
-		c->rmw_pending = true;
-		c->mmio_addr = addr;
-		c->mmio_len = size;
-		c->mmio_write = true;
-		memcpy(c->mmio_data, &value, sizeof c->mmio_data);
-	}
+	/* The write itself, or the write half of a read-modify-write: either
+	 * way it exits once the instruction is complete. */
+	c->write_exit = true;
+	c->mmio_addr = addr;
+	c->mmio_len = size;
+	c->mmio_write = true;
+	memcpy(c->mmio_data, &value, sizeof c->mmio_data);
 	c->mmio_done = true;
-	c->stop = S_STEPPED;
-	uc.emu_stop(c->uc);
 }
 
 void mmio_unmap_page(struct vcpu *v)
@@ -105,7 +101,7 @@ int mmio_complete_begin(struct vcpu *v)
 	}
 	c->mmio_mapped = true;
 	c->mmio_done = false;
-	c->rmw_pending = false;
+	c->write_exit = false;
 	/* Instruction hooks on this instruction and the next one (x86
 	 * instructions are at most 15 bytes) stop the run right after it. */
 	uint64_t lip = cpu_lip(c);
@@ -125,9 +121,9 @@ int mmio_complete_end(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	mmio_unmap_page(v);
 	c->mmio_done = false;
-	if (!c->rmw_pending)
+	if (!c->write_exit)
 		return 0;
-	c->rmw_pending = false;
+	c->write_exit = false;
 	mmio_exit(v);
 	v->pending = P_NONE;          /* the instruction is already complete */
 	return 1;

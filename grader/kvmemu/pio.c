@@ -133,8 +133,9 @@ static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, ui
 	uint32_t left = count - n;
 	if (d->rep)
 		areg_set(c, UC_X86_REG_ECX, d->a32, left);
-	/* A rep with elements left stays on the instruction (emulate.c). */
-	cpu_set_lip(c, d->rep && left ? lip : lip + len);
+	/* A rep stays on the instruction, even after its last element: the next
+	 * KVM_RUN re-executes it with CX = 0 (emulate.c, string_insn_completed). */
+	cpu_set_lip(c, d->rep ? lip : lip + len);
 	set_io(v, KVM_EXIT_IO_OUT, size, (uint32_t)reg_get(c, UC_X86_REG_DX) & 0xffff, n);
 	v->pending = P_NONE;
 	return 1;
