@@ -226,7 +226,13 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 /* Which bytes can be the opcode of IN, OUT, INS or OUTS. */
 static bool io_byte(uint8_t b)
 {
-	return (b >= 0xe4 && b <= 0xe7) || b >= 0xec ? b <= 0xef : (b >= 0x6c && b <= 0x6f);
+	return (b >= 0xe4 && b <= 0xe7) || (b >= 0xec && b <= 0xef) || (b >= 0x6c && b <= 0x6f);
+}
+
+static bool prefix_byte(uint8_t b)
+{
+	return b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0xf0 || b == 0x26 ||
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
 }
 
 static void note_code_page(struct cpu *c, uint64_t page);
@@ -251,13 +257,30 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	if (!(c->code_page_bits[last >> 15] >> (last >> 12 & 7) & 1))
 		note_code_page(c, last >> 12);
 	const uint8_t *p = gpa_ptr(c->v->vm, addr, size);
-	for (uint32_t i = 0; i < size; i++) {
-		if ((!p || io_byte(p[i])) && !covered(c, addr + i)) {
+	if (!p) {                     /* straddles slots: hook it all */
+		if (!covered(c, addr)) {
 			cpu_hook_range(c, addr, last);
 			tb_remove(c, addr, last + 1);
 			stop(c, S_RETRANSLATE);
-			return;
 		}
+		return;
+	}
+	bool added = false;
+	for (uint32_t i = 0; i < size; i++) {
+		if (!io_byte(p[i]) || covered(c, addr + i))
+			continue;
+		/* An I/O instruction with this opcode byte starts at it or at
+		 * the prefixes right before it: hook only those addresses, so
+		 * a loop whose immediates merely contain such a byte stays fast. */
+		uint32_t k = i;
+		while (k > 0 && i - k < 14 && prefix_byte(p[k - 1]))
+			k--;
+		cpu_hook_range(c, addr + k, addr + i);
+		added = true;
+	}
+	if (added) {
+		tb_remove(c, addr, last + 1);
+		stop(c, S_RETRANSLATE);
 	}
 }
 
@@ -419,7 +442,7 @@ int cpu_map(struct vcpu *v, struct slot *s)
 			    uc.strerror(e));
 		return -EINVAL;
 	}
-	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+	tb_remove(c, s->gpa, s->gpa + s->size);
 	code_pages_forget(c);
 	return 0;
 }
@@ -427,8 +450,8 @@ int cpu_map(struct vcpu *v, struct slot *s)
 void cpu_unmap(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
+	tb_remove(c, s->gpa, s->gpa + s->size);
 	uc.mem_unmap(c->uc, s->gpa, s->size);
-	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 	code_pages_forget(c);
 }
 

@@ -69,7 +69,7 @@ enum stop {
 	S_ESCAPED,    /* Unicorn's own IN/OUT path ran: a bug, reported */
 };
 
-#define MAX_CODE_HOOKS 64
+#define MAX_CODE_HOOKS 256
 
 struct cpu {
 	uc_engine *uc;

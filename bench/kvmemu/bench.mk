@@ -1,0 +1,15 @@
+# bench/kvmemu/bench.mk - `make bench-kvmemu` (included from grader/kvmemu/kvmemu.mk).
+KVMEMU_BENCH := $(BUILD)/kvmemu-bench
+BENCH_TARGETS += bench-kvmemu
+.PHONY: bench-kvmemu
+
+$(KVMEMU_BENCH)/vmm: bench/kvmemu/vmm.c
+	@mkdir -p $(@D)
+	$(CC) $(KIT_CFLAGS) -o $@ $<
+
+$(KVMEMU_BENCH)/%.bin: bench/kvmemu/%.asm
+	@mkdir -p $(@D)
+	nasm -f bin -o $@ $<
+
+bench-kvmemu: $(BUILD)/libkvmemu.so $(KVMEMU_BENCH)/vmm $(patsubst bench/kvmemu/%.asm,$(KVMEMU_BENCH)/%.bin,$(wildcard bench/kvmemu/*.asm))
+	bench/kvmemu/bench.sh $(BUILD)
