@@ -136,8 +136,9 @@ def write_spliced(name, directory):
 # ------------------------------------------------------------------ traces
 
 class Event:
-    def __init__(self, d, size, count, port, data):
+    def __init__(self, d, size, count, port, offset, at4096, data):
         self.dir, self.size, self.count, self.port, self.data = d, size, count, port, data
+        self.offset, self.at4096 = offset, at4096
 
     def good(self):
         return self.dir == 1 and self.size == 1 and self.count == 1 and self.port == 0x3F8
@@ -174,9 +175,9 @@ def parse_events(out):
     events = []
     for line in out.split(b"\n"):
         f = line.split()
-        if len(f) >= 5 and f[0] == b"IO":
-            events.append(Event(int(f[1]), int(f[2]), int(f[3]), int(f[4]),
-                                bytes(int(x, 16) for x in f[5:])))
+        if len(f) >= 7 and f[0] == b"IO":
+            events.append(Event(int(f[1]), int(f[2]), int(f[3]), int(f[4]), int(f[5]),
+                                bytes([int(f[6], 16)]), bytes(int(x, 16) for x in f[7:])))
     return events
 
 # ------------------------------------------------------------------ models
@@ -249,6 +250,7 @@ MODELS = {
     "bad_exit0_on_error": handler(on_bad="success"),
     "bad_silent_exit": handler(on_bad="silent"),
     "bad_ignore_error": handler(on_bad="continue"),
+    "bad_hardcoded_4096": handler(emit=lambda e: lower(e.at4096)),
 }
 
 # ------------------------------------------------------------------ grading
