@@ -440,11 +440,27 @@ static void cleanup(struct ctx *c)
 	free(c->emu_lib);
 }
 
+/* Paths given on the command line are relative to where grade was started;
+ * it then works from the kit root. The strings live until exit. */
+static const char *absolute(const char *path)
+{
+	static char cwd[PATH_MAX];
+	if (!path || path[0] == '/')
+		return path;
+	if (!cwd[0] && !getcwd(cwd, sizeof cwd))
+		return path;
+	return xasprintf("%s/%s", cwd, path);
+}
+
 static int setup(struct ctx *c, char **abs_src)
 {
 	int rc;
 	if ((rc = check_submission(c->opt.submission, abs_src)))
 		return rc;
+	c->opt.json = absolute(c->opt.json);
+	c->opt.expect_dir = absolute(c->opt.expect_dir);
+	c->opt.write_expect = absolute(c->opt.write_expect);
+	c->opt.root = absolute(c->opt.root);
 	char *root = c->opt.root ? xstrdup(c->opt.root) : default_root();
 	if (chdir(root) < 0) {
 		rc = setup_error("cannot enter the kit root %s: %s", root, strerror(errno));

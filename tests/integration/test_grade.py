@@ -268,3 +268,37 @@ def test_expect_dir_round_trip(work, tmp_path):
     rc, b, err = gk.grade(path, "--backend", backend, "--public-only", "--expect-dir", str(d))
     ra, rb = gk.parse_report(a), gk.parse_report(b)
     assert {k: v[:3] for k, v in ra[0].items()} == {k: v[:3] for k, v in rb[0].items()}, (a, b)
+
+
+def splice_body(work, name, body):
+    """The skeleton with an inline body as its KVM_EXIT_IO case."""
+    path = os.path.join(work, name, "sample-qemu.c")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(gk.SKELETON) as f:
+        src = f.read()
+    start = src.index("case KVM_EXIT_IO:") + len("case KVM_EXIT_IO:")
+    end = gk.LABEL.search(src, start).start()
+    with open(path, "w") as f:
+        f.write(src[:start] + "\n" + body + src[end:])
+    return path
+
+
+def test_output_flood_is_named(work):
+    path = splice_body(work, "flood", "\t\t\tfor (;;)\n\t\t\t\tputchar('x');\n")
+    rc, out, err = gk.grade(path, "--public-only")
+    assert rc == expected_rc(), err
+    rows, (score, total) = gk.parse_report(out)
+    assert score == 0, out
+    for name, (status, _, _, detail) in rows.items():
+        if status == "FAIL":
+            assert "output flood (> 65536 bytes)" in detail, f"{name}:\n{detail}"
+
+
+def test_relative_paths_are_from_the_callers_directory(tmp_path):
+    """--json and the submission are relative to where grade was started."""
+    import shutil
+    shutil.copy(gk.SOLUTION, tmp_path / "mine.c")
+    p = subprocess.run([gk.GRADE, "--json", "out.json", "--public-only", "mine.c"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode in (0, 2), p.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["max_score"] > 0
