@@ -9,5 +9,6 @@ Suite *suite_lab(void);
 Suite *suite_verdict(void);
 Suite *suite_json(void);
 Suite *suite_util(void);
+Suite *suite_expect(void);
 
 #endif
