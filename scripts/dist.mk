@@ -1,0 +1,32 @@
+# scripts/dist.mk — packaging (DESIGN.md, "Users and their commands"):
+#   make dist        $(BUILD)/dist/$(LAB)-student.tar.gz: the student kit, unpacks to $(LAB)/
+#                    (skeleton, handout, `make check` on the public scenarios; scripts/mkdist)
+#   make gradescope  $(BUILD)/gradescope/autograder.zip (scripts/mkgradescope)
+#   make test-dist   tests/dist and tests/gradescope (both archives, unpacked and used)
+
+DIST_TARBALL   := $(BUILD)/dist/$(LAB)-student.tar.gz
+GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
+
+# Everything either archive is made of; the expectations need the built grader and kvmemu.
+DIST_KIT_SRCS := Makefile $(wildcard grader/*.c grader/*.h grader/*.mk) \
+	$(shell find grader/kvmemu -type f ! -name '*.o' ! -name '*.so' 2>/dev/null) \
+	$(wildcard guests/$(LAB)/*.asm) labs/$(LAB)/lab.conf solution/$(LAB)/sample-qemu.c \
+	$(wildcard scripts/kvm-emu scripts/install-deps)
+
+$(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
+		skeleton/$(LAB)/sample-qemu.c skeleton/$(LAB)/Makefile \
+		handout/$(LAB)/en.md handout/$(LAB)/zh.md \
+		$(BUILD)/handout/$(LAB)-en.html $(BUILD)/handout/$(LAB)-zh.html \
+		$(BUILD)/grade $(BUILD)/libkvmemu.so
+	scripts/mkdist $(LAB) $(BUILD) $@
+
+$(GRADESCOPE_ZIP): scripts/mkgradescope $(wildcard scripts/gradescope/*) $(DIST_KIT_SRCS)
+	scripts/mkgradescope $(LAB) $@
+
+.PHONY: dist gradescope test-dist
+dist: $(DIST_TARBALL)
+gradescope: $(GRADESCOPE_ZIP)
+
+test-dist: $(DIST_TARBALL) $(GRADESCOPE_ZIP)
+	VIRTLAB_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/dist tests/gradescope
+TEST_TARGETS += test-dist
