@@ -940,8 +940,27 @@ static int bwrap_root_links(struct strvec *sv)
 	return rc;
 }
 
+/*
+ * The box's environment goes in as --setenv pairs after --clearenv: bwrap
+ * itself runs with an empty environment, so nothing meant for the program
+ * (LD_PRELOAD above all: ld.so would complain on stderr that /box/... isn't
+ * there yet) touches bwrap. Splits each "K=V" in place.
+ */
+static int bwrap_env(struct strvec *sv, char **env)
+{
+	int rc = sv_push(sv, "--clearenv");
+	for (size_t i = 0; env && env[i] && rc == 0; i++) {
+		char *eq = strchr(env[i], '=');
+		if (!eq)
+			continue;
+		*eq = 0;
+		rc = sv_pushn(sv, 3, "--setenv", env[i], eq + 1);
+	}
+	return rc;
+}
+
 static int bwrap_argv(struct strvec *sv, const struct box_req *req, const struct scratch *s,
-		      const struct kvm_plan *k, char **prog_argv)
+		      const struct kvm_plan *k, char **prog_argv, char **env)
 {
 	int rc = sv_pushn(sv, 12, bwrap_path(), "--unshare-user", "--unshare-pid",
 			  "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -961,6 +980,7 @@ static int bwrap_argv(struct strvec *sv, const struct box_req *req, const struct
 		rc = rc ? rc : sv_pushn(sv, 3, "--bind", s->out, "/out");
 	if (k->want && access(k->src, F_OK) == 0)
 		rc = rc ? rc : sv_pushn(sv, 3, "--dev-bind", k->src, "/dev/kvm");
+	rc = rc ? rc : bwrap_env(sv, env);
 	rc = rc ? rc : sv_pushn(sv, 3, "--chdir", "/tmp", "--");
 	for (size_t i = 0; prog_argv[i] && rc == 0; i++)
 		rc = sv_push(sv, prog_argv[i]);
@@ -1211,7 +1231,7 @@ static int prepare(struct run *r, const struct box_req *req, struct box_result *
 		res->cause = BOX_SETUP_FAIL;
 		return -1;
 	}
-	if (r->layer == L_BWRAP && bwrap_argv(&r->bw, req, &r->s, &r->kvm, r->argv) != 0) {
+	if (r->layer == L_BWRAP && bwrap_argv(&r->bw, req, &r->s, &r->kvm, r->argv, r->env) != 0) {
 		setup_fail(res, "bwrap argv", ENOMEM);
 		return -1;
 	}
@@ -1252,6 +1272,7 @@ static long box_nproc(const struct run *r, const struct box_limits *l)
 
 static int run_layer(enum layer layer, const struct box_req *req, struct box_result *res)
 {
+	static char *no_env[] = { NULL };
 	memset(res, 0, sizeof *res);
 	struct run r = { .layer = layer, .pout = { -1, -1 }, .perr = { -1, -1 },
 			 .prep = { -1, -1 }, .pjson = { -1, -1 }, .in_fd = -1,
@@ -1264,7 +1285,8 @@ static int run_layer(enum layer layer, const struct box_req *req, struct box_res
 	if (prepare(&r, req, res) != 0)
 		goto out;
 	struct child_plan plan = {
-		.layer = layer, .argv = layer == L_BWRAP ? r.bw.v : r.argv, .env = r.env,
+		.layer = layer, .argv = layer == L_BWRAP ? r.bw.v : r.argv,
+		.env = layer == L_BWRAP ? no_env : r.env,
 		.cwd = layer == L_BWRAP ? "/" : r.s.tmp,
 		.in_fd = r.in_fd, .out_fd = r.pout[1], .err_fd = r.perr[1],
 		.report_fd = r.prep[1], .json_fd = r.pjson[1], .lim = req->lim,
