@@ -161,6 +161,19 @@ static int check_submission(const char *path, char **abs)
 
 /* --- setup: lab, scenarios, backend, seed, directories ------------------ */
 
+/* Paths given on the command line are relative to where grade was started;
+ * it then works from the kit root. The strings live until exit. */
+static const char *absolute(const char *path)
+{
+	static char cwd[PATH_MAX];
+	if (!path || path[0] == '/')
+		return path;
+	if (!cwd[0] && !getcwd(cwd, sizeof cwd))
+		return path;
+	return xasprintf("%s/%s", cwd, path);
+}
+
+
 static int load_lab(struct ctx *c)
 {
 	char err[512];
@@ -199,8 +212,8 @@ static int load_scenarios(struct ctx *c)
 
 static char *find_emu_lib(void)
 {
-	const char *env = getenv("KVMEMU_LIB");
-	char *lib = realpath(env && *env ? env : "build/libkvmemu.so", NULL);
+	const char *env = getenv("KVMEMU_LIB");   /* relative to where grade was started */
+	char *lib = realpath(env && *env ? absolute(env) : "build/libkvmemu.so", NULL);
 	struct stat st;
 	if (lib && (stat(lib, &st) < 0 || !S_ISREG(st.st_mode))) {
 		free(lib);
@@ -440,18 +453,6 @@ static void cleanup(struct ctx *c)
 	free(c->emu_lib);
 }
 
-/* Paths given on the command line are relative to where grade was started;
- * it then works from the kit root. The strings live until exit. */
-static const char *absolute(const char *path)
-{
-	static char cwd[PATH_MAX];
-	if (!path || path[0] == '/')
-		return path;
-	if (!cwd[0] && !getcwd(cwd, sizeof cwd))
-		return path;
-	return xasprintf("%s/%s", cwd, path);
-}
-
 static int setup(struct ctx *c, char **abs_src)
 {
 	int rc;
@@ -488,6 +489,8 @@ int main(int argc, char **argv)
 		c.g.submission = c.opt.submission;
 		c.g.lab = c.lab.name;
 		c.g.layer = box_layer();
+		if (!strncmp(c.g.layer, "fallback", 8))
+			fprintf(stderr, "grade: WARNING: weaker sandbox (%s)\n", c.g.layer);
 		c.g.public_only = c.opt.public_only;
 		char *sol = xasprintf("solution/%s/%s", c.opt.lab, c.lab.source);
 		struct expect_src ex = {
