@@ -14,7 +14,7 @@ ALL_TARGETS   :=
 TEST_TARGETS  :=
 BENCH_TARGETS :=
 
-.PHONY: all test bench clean deps deps-check grade
+.PHONY: all test bench clean deps deps-check grade grade-all
 all: deps-check
 
 include $(wildcard grader/kvmemu/kvmemu.mk)
@@ -27,6 +27,9 @@ include $(wildcard tests/integration/tests.mk)
 include $(wildcard tests/sandbox/tests.mk)
 include $(wildcard handout/handout.mk)
 include $(wildcard scripts/dist.mk)
+include $(wildcard tests/batch/tests.mk)
+# Last: bench-start (it truncates build/bench.md) is ordered before every other benchmark.
+include $(wildcard bench/bench.mk)
 
 all: $(ALL_TARGETS)
 
@@ -55,3 +58,16 @@ grade:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all
 	@$(BUILD)/grade $(GRADE_OPTS) $(SUBMISSION)
+
+# `make grade-all SUBMISSIONS=dir`: a class (a folder per student holding the
+# lab's source, or STUDENT.c files) into the CSV gradebook $(CSV) and
+# per-student results in $(CSV without .csv)-results/ (OUT= overrides), graded
+# JOBS at a time (default: every core). Re-running resumes.
+CSV        ?= grades.csv
+BATCH_OPTS  = --lab $(LAB) --backend $(BACKEND) --csv $(CSV) $(if $(JOBS),--jobs $(JOBS)) \
+	      $(if $(OUT),--out $(OUT)) $(if $(FORMAT),--format $(FORMAT)) $(if $(SEED),--seed $(SEED))
+grade-all:
+	@$(if $(SUBMISSIONS),,echo "usage: make grade-all SUBMISSIONS=dir [CSV=grades.csv] [JOBS=n] [FORMAT=...]" >&2; exit 2)
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/grade --batch $(SUBMISSIONS) $(BATCH_OPTS)

@@ -54,5 +54,8 @@ void report_text(struct buf *b, const struct grading *g);
 int results_valid_format(const char *format);
 int results_render(struct buf *b, const char *format, const struct grading *g);
 int results_write(const char *path, const char *format, const struct grading *g, char *err, size_t errlen);
+/* What the format adds after the text report on stdout (Autolab: its JSON
+ * as the last line); nothing for the others. */
+void results_trailer(struct buf *b, const char *format, const struct grading *g);
 
 #endif

@@ -13,6 +13,7 @@
  * and re-grade them rather than record a wrong 0.
  */
 #include "grade.h"
+#include "batch.h"
 #include "expect.h"
 #include "lab.h"
 #include "sandbox.h"
@@ -418,6 +419,7 @@ static int finish(struct ctx *c)
 {
 	struct buf b = {0};
 	report_text(&b, &c->g);
+	results_trailer(&b, c->opt.format, &c->g);   /* autolab: its JSON is stdout's last line */
 	fputs(buf_str(&b), stdout);
 	fflush(stdout);
 	buf_free(&b);
@@ -429,6 +431,7 @@ static int finish(struct ctx *c)
 		rc = EXIT_SETUP;
 	if (c->g.grader_errors || c->g.build.sandbox_failed)
 		rc = EXIT_SETUP;
+	batch_child_row(&c->g, rc);   /* under grade --batch: this student's CSV row */
 	return rc;
 }
 
@@ -477,6 +480,8 @@ static int setup(struct ctx *c, char **abs_src)
 
 int main(int argc, char **argv)
 {
+	if (batch_wanted(argc, argv))
+		return batch_main(argc, argv);
 	struct ctx c;
 	memset(&c, 0, sizeof c);
 	int rc = parse_args(argc, argv, &c.opt);

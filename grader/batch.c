@@ -1,0 +1,1176 @@
+/*
+ * batch.c — `grade --batch DIR [--csv FILE] [--jobs N] [--out DIR]`.
+ *
+ * One child `grade` per student: /proc/self/exe re-executed with the single-
+ * submission options, in its own process group, with its own TMPDIR, killed
+ * with the batch (PDEATHSIG) or after a wall deadline. A child writes
+ * <out>/<student>.json (the results file) and then <out>/<student>.row (the
+ * CSV row, batch_child_row()), both atomically; its report goes to
+ * <out>/<student>.txt. The parent never parses the results file: only the
+ * row, a few `key value` lines it defined itself.
+ *
+ * Resume: a row newer than its submission, made with the same options (the
+ * row's key line) and final (graded / did not compile) is reused, not
+ * regraded. Every student of a batch gets the same --seed, taken from
+ * <out>/SEED (written on the first start), so a resumed run equals a fresh one.
+ */
+#include "batch.h"
+#include "grade.h"
+#include "lab.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_SETUP 2
+#define EXIT_INTERRUPTED 130
+#define ROW_ENV "VIRTLAB_BATCH_ROW"
+#define KEY_ENV "VIRTLAB_BATCH_KEY"
+#define ROW_MAGIC "virtlab-batch-row 1"
+#define MAX_JOBS 256
+#define TOP_FAILED 5
+
+struct bopts {
+	const char *dir, *csv, *out, *root, *lab, *format, *backend, *expect_dir;
+	int jobs, public_only, seed_given;
+	double deadline;          /* per student, seconds; 0: computed from the lab */
+	unsigned long seed;
+};
+
+struct student {
+	char *name;
+	char *src;                /* absolute path of the submission, NULL when missing */
+	char *status;             /* CSV status, NULL until known */
+	int have_scores;          /* score/max/pts come from a row */
+	int score, max;
+	int *pts;                 /* per scenario (the batch's order); -1: unknown */
+	int final;                /* graded or did not compile: kept on resume */
+	int reused;
+	pid_t pid;                /* running child, or 0 */
+	double started;
+	int killed;               /* by the deadline */
+	char *tmpdir;             /* the child's TMPDIR */
+};
+
+struct batch {
+	struct bopts o;
+	struct lab lab;
+	struct scenario *sc;
+	int nsc;
+	struct student *st;
+	int n;
+	char *key;                /* the options a row must have been made with */
+	char *tmpbase;            /* the children's TMPDIRs live below it */
+	int lock_fd;
+	sigset_t orig_mask;
+	int done, running, interrupted;
+	int tty;
+	double t0;
+};
+
+/* --- small helpers ------------------------------------------------------ */
+
+static int fail(const char *fmt, const char *a, const char *b)
+{
+	fputs("grade: ", stderr);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return EXIT_SETUP;
+}
+
+static char *abs_path(const char *p)
+{
+	char cwd[PATH_MAX];
+	if (!p || p[0] == '/' || !getcwd(cwd, sizeof cwd))
+		return p ? xstrdup(p) : NULL;
+	return xasprintf("%s/%s", cwd, p);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/* Student names come from file names: keep terminal escapes off the screen. */
+static char *printable(const char *s)
+{
+	char *p = xstrdup(s);
+	for (char *q = p; *q; q++)
+		if (!isprint((unsigned char)*q))
+			*q = '?';
+	return p;
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Removes a tree even where a killed box left read-only directories. */
+static void purge(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		chmod(path, 0700);
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				char *sub = path_join(path, e->d_name);
+				purge(sub);
+				free(sub);
+			}
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+static int online_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* --- options ------------------------------------------------------------ */
+
+int batch_wanted(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--batch") || !strncmp(argv[i], "--batch=", 8))
+			return 1;
+	return 0;
+}
+
+static void batch_usage(FILE *f)
+{
+	fputs("usage: grade --batch DIR [--csv FILE] [--jobs N] [--out DIR] [--deadline SECONDS]\n"
+	      "             [--root DIR] [--lab NAME] [--backend auto|kvm|emu]\n"
+	      "             [--format gradescope|prairielearn|autolab] [--seed N] [--public-only]\n"
+	      "             [--expect-dir DIR]\n"
+	      "DIR holds one submission per student: a folder with the lab's source file\n"
+	      "(student = folder name) or a file STUDENT.c. Writes the CSV gradebook (default\n"
+	      "grades.csv) and per-student results in --out (default: the CSV's name without\n"
+	      ".csv, plus -results). Re-running with the same --out resumes.\n", f);
+}
+
+static int parse_jobs(const char *s, int *jobs)
+{
+	unsigned long v;
+	if (parse_ulong(s, MAX_JOBS, &v) < 0 || v == 0)
+		return fail("--jobs must be an integer in 1..256, not '%s'%s", s, "");
+	*jobs = (int)v;
+	return 0;
+}
+
+static int parse_deadline(const char *s, double *d)
+{
+	char *end;
+	errno = 0;
+	*d = strtod(s, &end);
+	if (errno || end == s || *end || !(*d > 0) || *d > 86400)
+		return fail("--deadline must be a number of seconds in (0, 86400], not '%s'%s", s, "");
+	return 0;
+}
+
+static int batch_opt(struct bopts *o, int c, const char *arg)
+{
+	enum backend be;
+	switch (c) {
+	case 'B': o->dir = arg; return 0;
+	case 'c': o->csv = arg; return 0;
+	case 'o': o->out = arg; return 0;
+	case 'r': o->root = arg; return 0;
+	case 'l': o->lab = arg; return 0;
+	case 'f': o->format = arg; return 0;
+	case 'e': o->expect_dir = arg; return 0;
+	case 'p': o->public_only = 1; return 0;
+	case 'J': return parse_jobs(arg, &o->jobs);
+	case 'd': return parse_deadline(arg, &o->deadline);
+	case 'b':
+		o->backend = arg;
+		return backend_parse(arg, &be) < 0
+			? fail("--backend must be auto, kvm or emu, not '%s'%s", arg, "") : 0;
+	case 's':
+		o->seed_given = 1;
+		return parse_ulong(arg, 0x7fffffffUL, &o->seed) < 0
+			? fail("--seed must be an integer in 0..2147483647, not '%s'%s", arg, "") : 0;
+	case 'j': case 'w':
+		return fail("%s is per student in batch mode: every student's results file goes to --out DIR%s",
+			    c == 'j' ? "--json" : "--write-expect", "");
+	case 'h': batch_usage(stdout); exit(0);
+	}
+	return -1;
+}
+
+static int parse_batch_args(int argc, char **argv, struct bopts *o)
+{
+	static const struct option longopts[] = {
+		{ "batch", required_argument, 0, 'B' }, { "csv", required_argument, 0, 'c' },
+		{ "jobs", required_argument, 0, 'J' }, { "out", required_argument, 0, 'o' },
+		{ "deadline", required_argument, 0, 'd' }, { "root", required_argument, 0, 'r' },
+		{ "lab", required_argument, 0, 'l' }, { "backend", required_argument, 0, 'b' },
+		{ "format", required_argument, 0, 'f' }, { "seed", required_argument, 0, 's' },
+		{ "public-only", no_argument, 0, 'p' }, { "expect-dir", required_argument, 0, 'e' },
+		{ "json", required_argument, 0, 'j' }, { "write-expect", required_argument, 0, 'w' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	o->lab = "cpu_lab";
+	o->format = "gradescope";
+	o->backend = "auto";
+	o->csv = "grades.csv";
+	o->jobs = online_cpus();
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int rc = batch_opt(o, c, optarg);
+		if (rc > 0)
+			return rc;
+		if (rc < 0) {
+			fprintf(stderr, "grade: unknown or incomplete option '%s'\n", argv[optind - 1]);
+			batch_usage(stderr);
+			return EXIT_SETUP;
+		}
+	}
+	if (optind != argc)
+		return fail("--batch takes no SUBMISSION argument ('%s'): the class is DIR%s", argv[optind], "");
+	if (!results_valid_format(o->format))
+		return fail("--format must be gradescope, prairielearn or autolab, not '%s'%s", o->format, "");
+	if (strchr(o->lab, '/') || !*o->lab || o->lab[0] == '.')
+		return fail("--lab must be a lab's name, not '%s'%s", o->lab, "");
+	return 0;
+}
+
+/* Paths relative to the caller; the default out dir derives from the CSV. */
+static void resolve_paths(struct bopts *o)
+{
+	o->dir = abs_path(o->dir);
+	o->csv = abs_path(o->csv);
+	o->expect_dir = abs_path(o->expect_dir);
+	if (o->out) {
+		o->out = abs_path(o->out);
+	} else {
+		char *stem = xstrdup(o->csv);
+		if (ends_with(stem, ".csv"))
+			stem[strlen(stem) - 4] = '\0';
+		o->out = xasprintf("%s-results", stem);
+		free(stem);
+	}
+	if (o->root) {
+		o->root = abs_path(o->root);
+	} else {
+		/* The kit root: the directory above the one holding this executable. */
+		char exe[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		o->root = n > 0 ? xstrdup(dirname(dirname(exe))) : abs_path(".");
+	}
+}
+
+/* --- the lab: scenario columns, the per-student deadline ---------------- */
+
+static int load_kit(struct batch *b)
+{
+	char err[700];
+	char *conf = xasprintf("%s/labs/%s/lab.conf", b->o.root, b->o.lab);
+	int rc = lab_load(conf, &b->lab, err, sizeof err);
+	free(conf);
+	if (rc < 0)
+		return fail("%s%s", err, "");
+	char *dir = xasprintf("%s/guests/%s", b->o.root, b->o.lab);
+	b->nsc = scenario_discover(dir, &b->sc, err, sizeof err);
+	free(dir);
+	if (b->nsc < 0)
+		return fail("%s%s", err, "");
+	int k = 0;
+	for (int i = 0; i < b->nsc; i++) {
+		if (b->o.public_only && b->sc[i].hidden)
+			scenario_free(&b->sc[i]);
+		else
+			b->sc[k++] = b->sc[i];
+	}
+	b->nsc = k;
+	if (!b->nsc)
+		return fail("no scenarios in %s/guests/%s", b->o.root, b->o.lab);
+	return 0;
+}
+
+/* Generous: a cold compile, then every scenario's run and reference run
+ * at their full time limits, twice over. */
+static double default_deadline(const struct batch *b)
+{
+	double runs = 0;
+	for (int i = 0; i < b->nsc; i++)
+		runs += b->sc[i].timeout > 0 ? b->sc[i].timeout : b->lab.timeout;
+	return 120 + 4 * runs;
+}
+
+/* --- students ----------------------------------------------------------- */
+
+static int cmp_student(const void *a, const void *b)
+{
+	return strcmp(((const struct student *)a)->name, ((const struct student *)b)->name);
+}
+
+static void add_student(struct batch *b, const char *name, char *src, char *status)
+{
+	b->st = xrealloc(b->st, (size_t)(b->n + 1) * sizeof *b->st);
+	struct student *s = &b->st[b->n++];
+	memset(s, 0, sizeof *s);
+	s->name = xstrdup(name);
+	s->src = src;
+	s->status = status;
+	s->final = status != NULL;   /* a missing submission is as graded as it gets */
+}
+
+/* One entry of DIR: a folder holding the lab's source, or STUDENT.c. */
+static void consider_entry(struct batch *b, const char *name, const char *outreal)
+{
+	char *path = path_join(b->o.dir, name);
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "grade: skipping %s: %s\n", path, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		char *real = realpath(path, NULL);
+		char *src = path_join(path, b->lab.source);
+		struct stat ss;
+		if (real && outreal && !strcmp(real, outreal))
+			free(src);   /* our own results folder, inside the class folder */
+		else if (stat(src, &ss) == 0 && S_ISREG(ss.st_mode))
+			add_student(b, name, src, NULL);
+		else {
+			add_student(b, name, NULL, xasprintf("no %s in the folder", b->lab.source));
+			free(src);
+		}
+		free(real);
+	} else if (S_ISREG(st.st_mode) && ends_with(name, ".c")) {
+		char *student = xstrdup(name);
+		student[strlen(student) - 2] = '\0';
+		add_student(b, student, xstrdup(path), NULL);
+		free(student);
+	} else {
+		char *p = printable(name);
+		fprintf(stderr, "grade: skipping %s (neither a folder nor a .c file)\n", p);
+		free(p);
+	}
+	free(path);
+}
+
+static int discover(struct batch *b)
+{
+	DIR *d = opendir(b->o.dir);
+	if (!d)
+		return fail("cannot read the class folder %s: %s", b->o.dir, strerror(errno));
+	char *outreal = realpath(b->o.out, NULL);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			consider_entry(b, e->d_name, outreal);
+	closedir(d);
+	free(outreal);
+	if (!b->n)
+		return fail("no submissions in %s (a folder per student with %s, or STUDENT.c files)",
+			    b->o.dir, b->lab.source);
+	qsort(b->st, (size_t)b->n, sizeof *b->st, cmp_student);
+	for (int i = 1; i < b->n; i++)
+		if (!strcmp(b->st[i].name, b->st[i - 1].name))
+			return fail("student '%s' has both a folder and a .c file in %s", b->st[i].name, b->o.dir);
+	for (int i = 0; i < b->n; i++) {
+		b->st[i].pts = xmalloc((size_t)b->nsc * sizeof *b->st[i].pts);
+		for (int k = 0; k < b->nsc; k++)
+			b->st[i].pts[k] = -1;
+	}
+	return 0;
+}
+
+/* --- the out dir: lock, seed, leftovers --------------------------------- */
+
+static int lock_out(struct batch *b)
+{
+	if (mkdir_p(b->o.out, 0755) < 0)
+		return fail("cannot create %s: %s", b->o.out, strerror(errno));
+	char *p = path_join(b->o.out, "LOCK");
+	b->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(p);
+	if (b->lock_fd < 0)
+		return fail("cannot write into %s: %s", b->o.out, strerror(errno));
+	if (flock(b->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return fail("another `grade --batch` is using %s%s", b->o.out, " (wait for it, or use another --out)");
+	return 0;
+}
+
+/* The batch seed: --seed, else <out>/SEED from an earlier start, else fresh.
+ * Stored before any child starts, so a resumed run uses the same one. */
+static int pick_seed(struct batch *b)
+{
+	char *p = path_join(b->o.out, "SEED");
+	char *t = read_file(p, NULL, 64);
+	unsigned long old = 0;
+	int have = t && (t[strcspn(t, " \t\n")] = '\0', parse_ulong(t, 0x7fffffffUL, &old) == 0);
+	free(t);
+	if (!b->o.seed_given && have) {
+		b->o.seed = old;
+	} else if (!b->o.seed_given) {
+		unsigned int r = 0;
+		if (getrandom(&r, sizeof r, 0) != sizeof r)
+			r = (unsigned int)getpid() ^ (unsigned int)(now_s() * 1e6);
+		b->o.seed = 1 + r % 2000000000u;
+	}
+	int rc = 0;
+	if (!have || old != b->o.seed) {
+		char text[32];
+		int n = snprintf(text, sizeof text, "%lu\n", b->o.seed);
+		if (write_atomic(p, text, (size_t)n, 0644) < 0)
+			rc = fail("cannot write %s: %s", p, strerror(errno));
+	}
+	free(p);
+	return rc;
+}
+
+/* Temporary files of an interrupted run (write_atomic's and ours). */
+static void clean_leftovers(const struct batch *b)
+{
+	DIR *d = opendir(b->o.out);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int ours = e->d_name[0] == '.' && ends_with(e->d_name, ".tmp");
+		if (ours || strstr(e->d_name, ".tmp.")) {
+			char *p = path_join(b->o.out, e->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The children's TMPDIRs: purged after each child, so a killed one's
+ * scratch (and its sandbox's) goes too. Traversable by the box's uid. */
+static int make_tmpbase(struct batch *b)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *t = xasprintf("%s/virtlab-batch.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(t) || chmod(t, 0711) < 0) {
+		int e = errno;
+		free(t);
+		return fail("cannot create a temporary directory: %s%s", strerror(e), "");
+	}
+	b->tmpbase = t;
+	return 0;
+}
+
+static char *out_file(const struct batch *b, const char *name, const char *suffix)
+{
+	return xasprintf("%s/%s%s", b->o.out, name, suffix);
+}
+
+/* --- rows: written by the child, read by the parent --------------------- */
+
+static char *child_status(const struct grading *g, int rc)
+{
+	if (g->build.sandbox_failed)
+		return xstrdup("grader error: the sandbox failed while compiling");
+	if (g->grader_errors)
+		return xasprintf("grader error: %d scenario(s) could not be graded", g->grader_errors);
+	if (rc)
+		return xasprintf("grader error: grade exited %d after grading", rc);
+	return xstrdup(g->build.ok ? "graded" : "did not compile");
+}
+
+void batch_child_row(const struct grading *g, int rc)
+{
+	const char *path = getenv(ROW_ENV), *key = getenv(KEY_ENV);
+	if (!path || !*path)
+		return;
+	char *status = child_status(g, rc);
+	struct buf b = {0};
+	buf_addf(&b, "%s\nkey %s\nstatus %s\nscore %d\nmax %d\n", ROW_MAGIC, key ? key : "", status,
+		 g->score, g->max);
+	for (int i = 0; i < g->n; i++)
+		buf_addf(&b, "sc\t%s\t%d\t%d\n", g->res[i].sc->name, g->res[i].score, g->res[i].sc->points);
+	if (write_atomic(path, b.p, b.len, 0644) < 0)
+		fprintf(stderr, "grade: cannot write %s: %s\n", path, strerror(errno));
+	buf_free(&b);
+	free(status);
+}
+
+static int scenario_index(const struct batch *b, const char *name)
+{
+	for (int i = 0; i < b->nsc; i++)
+		if (!strcmp(b->sc[i].name, name))
+			return i;
+	return -1;
+}
+
+static void row_line(const struct batch *b, struct student *s, char *line, char **key)
+{
+	char *sp = line + strcspn(line, " \t");
+	if (!*sp)
+		return;
+	*sp++ = '\0';
+	if (!strcmp(line, "key"))
+		*key = sp;
+	else if (!strcmp(line, "status")) {
+		free(s->status);
+		s->status = xstrdup(sp);
+	} else if (!strcmp(line, "score"))
+		s->score = atoi(sp);
+	else if (!strcmp(line, "max"))
+		s->max = atoi(sp);
+	else if (!strcmp(line, "sc")) {
+		char *tab = strchr(sp, '\t');
+		if (!tab)
+			return;
+		*tab = '\0';
+		int k = scenario_index(b, sp);
+		if (k >= 0)
+			s->pts[k] = atoi(tab + 1);
+	}
+}
+
+/* Reads <out>/<name>.row into s. Returns 0 when it is well-formed; *key
+ * points into *text (freed by the caller). */
+static int row_read(const struct batch *b, struct student *s, char **text, char **key)
+{
+	char *p = out_file(b, s->name, ".row");
+	*text = read_file(p, NULL, 1 << 20);
+	free(p);
+	*key = NULL;
+	size_t m = strlen(ROW_MAGIC);
+	if (!*text || strncmp(*text, ROW_MAGIC, m) || (*text)[m] != '\n')
+		return -1;
+	for (char *save, *l = strtok_r(*text + m + 1, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		row_line(b, s, l, key);
+	if (!s->status || !*key)
+		return -1;
+	s->have_scores = 1;
+	s->final = !strcmp(s->status, "graded") || !strcmp(s->status, "did not compile");
+	return 0;
+}
+
+static void student_reset(struct batch *b, struct student *s)
+{
+	free(s->status);
+	s->status = NULL;
+	s->have_scores = s->final = s->score = s->max = 0;
+	for (int k = 0; k < b->nsc; k++)
+		s->pts[k] = -1;
+}
+
+static int newer(const struct stat *a, const struct stat *b)
+{
+	return a->st_mtim.tv_sec > b->st_mtim.tv_sec ||
+	       (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
+}
+
+/* Resume: a final row newer than the submission, made with these options,
+ * with its results file beside it. */
+static int try_reuse(struct batch *b, struct student *s)
+{
+	char *row = out_file(b, s->name, ".row"), *json = out_file(b, s->name, ".json");
+	struct stat rs, js, ss;
+	int fresh = stat(row, &rs) == 0 && stat(json, &js) == 0 && stat(s->src, &ss) == 0 && newer(&rs, &ss);
+	free(row);
+	free(json);
+	char *text = NULL, *key = NULL;
+	int ok = fresh && row_read(b, s, &text, &key) == 0 && !strcmp(key, b->key) && s->final;
+	free(text);
+	if (!ok)
+		student_reset(b, s);
+	s->reused = ok;
+	return ok;
+}
+
+/* --- children ----------------------------------------------------------- */
+
+static char **child_argv(const struct batch *b, const struct student *s)
+{
+	char **v = xmalloc(24 * sizeof *v);
+	int k = 0;
+	char seed[32];
+	snprintf(seed, sizeof seed, "%lu", b->o.seed);
+	v[k++] = xstrdup("grade");
+	const char *pairs[][2] = {
+		{ "--root", b->o.root }, { "--lab", b->o.lab }, { "--backend", b->o.backend },
+		{ "--format", b->o.format }, { "--seed", seed }, { "--expect-dir", b->o.expect_dir },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+		if (!pairs[i][1])
+			continue;
+		v[k++] = xstrdup(pairs[i][0]);
+		v[k++] = xstrdup(pairs[i][1]);
+	}
+	if (b->o.public_only)
+		v[k++] = xstrdup("--public-only");
+	v[k++] = xstrdup("--json");
+	v[k++] = out_file(b, s->name, ".json");
+	v[k++] = xstrdup("--");
+	v[k++] = xstrdup(s->src);
+	v[k] = NULL;
+	return v;
+}
+
+static void free_vec(char **v)
+{
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+_Noreturn static void child_exec(const struct batch *b, const struct student *s, char **argv,
+				 int outfd, int errfd, pid_t parent)
+{
+	sigprocmask(SIG_SETMASK, &b->orig_mask, NULL);
+	setpgid(0, 0);                       /* the deadline kills the whole group */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);    /* a killed batch leaves no grader behind */
+	if (getppid() != parent)
+		_exit(127);
+	int in = open("/dev/null", O_RDONLY);
+	if (in < 0 || dup2(in, 0) < 0 || dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
+		_exit(127);
+	char *row = out_file(b, s->name, ".row");
+	setenv(ROW_ENV, row, 1);
+	setenv(KEY_ENV, b->key, 1);
+	setenv("TMPDIR", s->tmpdir, 1);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "grade: cannot re-execute /proc/self/exe: %s\n", strerror(errno));
+	_exit(127);
+}
+
+static int open_part(const struct batch *b, const struct student *s, const char *what)
+{
+	char *p = xasprintf("%s/.%s.%s.tmp", b->o.out, s->name, what);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	free(p);
+	return fd;
+}
+
+static void finish_student(struct batch *b, struct student *s, int wstatus);
+
+static void spawn(struct batch *b, struct student *s, int index)
+{
+	/* A stale row or results file must not pass for this run's. */
+	char *row = out_file(b, s->name, ".row"), *json = out_file(b, s->name, ".json");
+	unlink(row);
+	unlink(json);
+	free(row);
+	free(json);
+	char num[32];
+	snprintf(num, sizeof num, "%d", index);
+	s->tmpdir = path_join(b->tmpbase, num);
+	mkdir(s->tmpdir, 0711);
+	chmod(s->tmpdir, 0711);
+	int outfd = open_part(b, s, "txt"), errfd = open_part(b, s, "err");
+	char **argv = child_argv(b, s);
+	pid_t parent = getpid();
+	pid_t pid = outfd < 0 || errfd < 0 ? -1 : fork();
+	if (pid == 0)
+		child_exec(b, s, argv, outfd, errfd, parent);
+	int e = errno;
+	free_vec(argv);
+	if (outfd >= 0)
+		close(outfd);
+	if (errfd >= 0)
+		close(errfd);
+	s->started = now_s();
+	if (pid < 0) {
+		s->status = xasprintf("grader error: cannot start a grader: %s", strerror(e));
+		finish_student(b, s, -1);
+		return;
+	}
+	setpgid(pid, pid);   /* also in the child: whichever runs first */
+	s->pid = pid;
+	b->running++;
+}
+
+/* The first "grade: ..." line the child printed (not a warning). */
+static char *child_complaint(const struct batch *b, const struct student *s)
+{
+	char *p = xasprintf("%s/.%s.err.tmp", b->o.out, s->name);
+	char *text = read_file(p, NULL, 1 << 20);
+	free(p);
+	char *msg = NULL;
+	for (char *save, *l = text ? strtok_r(text, "\n", &save) : NULL; l && !msg; l = strtok_r(NULL, "\n", &save))
+		if (!strncmp(l, "grade: ", 7) && strncmp(l, "grade: WARNING", 14))
+			msg = xasprintf("%.300s", l + 7);
+	free(text);
+	return msg ? msg : xstrdup("no message");
+}
+
+/* The status of a child that did not write a usable row. */
+static char *failure_status(const struct batch *b, const struct student *s, int w)
+{
+	char sig[32];
+	if (s->killed)
+		return xasprintf("grader error: no result after %g s (killed; see --deadline)", b->o.deadline);
+	if (w == -1)
+		return NULL;   /* spawn() said why */
+	if (WIFSIGNALED(w)) {
+		signal_name(WTERMSIG(w), sig, sizeof sig);
+		return xasprintf("grader error: grade killed by %s", sig);
+	}
+	if (WEXITSTATUS(w) == EXIT_SETUP) {
+		char *m = child_complaint(b, s), *st = xasprintf("setup error: %s", m);
+		free(m);
+		return st;
+	}
+	return xasprintf("grader error: grade exited %d without a result", WEXITSTATUS(w));
+}
+
+/* Moves the child's report into place (the .txt is useful even on failure). */
+static void keep_outputs(const struct batch *b, const struct student *s)
+{
+	const char *what[] = { "txt", "err" };
+	for (int i = 0; i < 2; i++) {
+		char *part = xasprintf("%s/.%s.%s.tmp", b->o.out, s->name, what[i]);
+		char *dest = xasprintf("%s/%s.%s", b->o.out, s->name, what[i]);
+		struct stat st;
+		if (stat(part, &st) == 0 && (st.st_size > 0 || i == 0))
+			rename(part, dest);
+		else {
+			unlink(part);
+			unlink(dest);
+		}
+		free(part);
+		free(dest);
+	}
+}
+
+static void progress(struct batch *b, const struct student *s)
+{
+	if (!b->tty)
+		return;
+	char *p = printable(s->name);
+	fprintf(stderr, "\r[%d/%d] %.60s\033[K", b->done, b->n, p);
+	free(p);
+}
+
+static void say(const struct batch *b, const char *name, const char *what)
+{
+	char *p = printable(name);
+	fprintf(stderr, "%sgrade: %s: %s\n", b->tty ? "\r\033[K" : "", p, what);
+	free(p);
+}
+
+static void finish_student(struct batch *b, struct student *s, int w)
+{
+	char *text = NULL, *key = NULL;
+	int have = w != -1 && !s->killed && WIFEXITED(w) && row_read(b, s, &text, &key) == 0;
+	free(text);
+	if (!have) {
+		char *st = failure_status(b, s, w);
+		if (st) {
+			student_reset(b, s);
+			s->status = st;
+		}
+	}
+	keep_outputs(b, s);
+	if (s->tmpdir)
+		purge(s->tmpdir);
+	free(s->tmpdir);
+	s->tmpdir = NULL;
+	s->pid = 0;
+	b->done++;
+	if (!s->final)
+		say(b, s->name, s->status);
+	progress(b, s);
+}
+
+static void reap(struct batch *b)
+{
+	int w;
+	pid_t pid;
+	while ((pid = waitpid(-1, &w, WNOHANG)) > 0) {
+		for (int i = 0; i < b->n; i++) {
+			if (b->st[i].pid == pid) {
+				b->running--;
+				finish_student(b, &b->st[i], w);
+				break;
+			}
+		}
+	}
+}
+
+static void enforce_deadlines(struct batch *b)
+{
+	double now = now_s();
+	for (int i = 0; i < b->n; i++) {
+		struct student *s = &b->st[i];
+		if (s->pid > 0 && !s->killed && now - s->started > b->o.deadline) {
+			kill(-s->pid, SIGKILL);
+			kill(s->pid, SIGKILL);
+			s->killed = 1;
+		}
+	}
+}
+
+/* Sleeps until a child ends, a signal asks us to stop, or the nearest
+ * deadline (at most a second). */
+static void wait_event(struct batch *b)
+{
+	double wait = 1.0, now = now_s();
+	for (int i = 0; i < b->n; i++)
+		if (b->st[i].pid > 0 && !b->st[i].killed && b->st[i].started + b->o.deadline - now < wait)
+			wait = b->st[i].started + b->o.deadline - now;
+	if (wait < 0.01)
+		wait = 0.01;
+	struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	int sig = sigtimedwait(&set, NULL, &ts);
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+		b->interrupted = sig;
+}
+
+static void stop_all(struct batch *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		struct student *s = &b->st[i];
+		if (s->pid <= 0)
+			continue;
+		kill(-s->pid, SIGKILL);
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		char *part = xasprintf("%s/.%s.txt.tmp", b->o.out, s->name);
+		unlink(part);
+		free(part);
+		part = xasprintf("%s/.%s.err.tmp", b->o.out, s->name);
+		unlink(part);
+		free(part);
+		s->pid = 0;
+	}
+	b->running = 0;
+}
+
+static void run_all(struct batch *b)
+{
+	int next = 0;
+	while (!b->interrupted) {
+		while (b->running < b->o.jobs && next < b->n) {
+			struct student *s = &b->st[next];
+			if (!s->final && !s->status)
+				spawn(b, s, next);
+			next++;
+		}
+		if (!b->running && next >= b->n)
+			break;
+		wait_event(b);
+		reap(b);
+		enforce_deadlines(b);
+	}
+	if (b->interrupted)
+		stop_all(b);
+	if (b->tty)
+		fputs("\r\033[K", stderr);
+}
+
+/* --- the gradebook ------------------------------------------------------ */
+
+/* RFC 4180: quoted when it holds a separator, a quote, a line break or
+ * edge blanks; quotes doubled. */
+static void csv_field(struct buf *out, const char *s)
+{
+	size_t n = strlen(s);
+	int quote = strpbrk(s, ",\"\r\n") || (n && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1])));
+	if (!quote) {
+		buf_adds(out, s);
+		return;
+	}
+	buf_addc(out, '"');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_addc(out, '"');
+		buf_addc(out, *p);
+	}
+	buf_addc(out, '"');
+}
+
+static void csv_int(struct buf *out, int have, int v)
+{
+	buf_addc(out, ',');
+	if (have)
+		buf_addf(out, "%d", v);
+}
+
+static int csv_max(const struct batch *b)
+{
+	int m = 0;
+	for (int i = 0; i < b->nsc; i++)
+		m += b->sc[i].points;
+	return m;
+}
+
+static int write_csv(const struct batch *b)
+{
+	struct buf out = {0};
+	buf_adds(&out, "student,score,max");
+	for (int i = 0; i < b->nsc; i++) {
+		buf_addc(&out, ',');
+		csv_field(&out, b->sc[i].name);
+	}
+	buf_adds(&out, ",status\n");
+	for (int i = 0; i < b->n; i++) {
+		const struct student *s = &b->st[i];
+		int missing = !s->src;   /* no submission: 0 points, not unknown */
+		csv_field(&out, s->name);
+		csv_int(&out, s->have_scores || missing, s->have_scores ? s->score : 0);
+		csv_int(&out, 1, s->have_scores ? s->max : csv_max(b));
+		for (int k = 0; k < b->nsc; k++)
+			csv_int(&out, s->pts[k] >= 0, s->pts[k]);
+		buf_addc(&out, ',');
+		csv_field(&out, s->status ? s->status : "not graded");
+		buf_addc(&out, '\n');
+	}
+	int rc = write_atomic(b->o.csv, out.p, out.len, 0644);
+	buf_free(&out);
+	return rc < 0 ? fail("cannot write %s: %s", b->o.csv, strerror(errno)) : 0;
+}
+
+/* --- the summary -------------------------------------------------------- */
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Scores of everyone with a known score (graded, did not compile, missing). */
+static int known_scores(const struct batch *b, int **out)
+{
+	int *v = xmalloc((size_t)b->n * sizeof *v), k = 0;
+	for (int i = 0; i < b->n; i++)
+		if (b->st[i].final)
+			v[k++] = b->st[i].have_scores ? b->st[i].score : 0;
+	qsort(v, (size_t)k, sizeof *v, cmp_int);
+	*out = v;
+	return k;
+}
+
+static void summary_counts(struct buf *o, const struct batch *b)
+{
+	int graded = 0, nocc = 0, missing = 0, errors = 0, reused = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct student *s = &b->st[i];
+		reused += s->reused;
+		if (!s->src)
+			missing++;
+		else if (s->final && !strcmp(s->status, "graded"))
+			graded++;
+		else if (s->final)
+			nocc++;
+		else
+			errors++;
+	}
+	buf_addf(o, "%d students: %d graded, %d did not compile, %d without a submission, %d not graded "
+		 "(grader/setup errors)", b->n, graded, nocc, missing, errors);
+	if (reused)
+		buf_addf(o, "; %d reused from %s", reused, b->o.out);
+	buf_addf(o, "\n%.1f s with %d job(s); seed %lu\n", now_s() - b->t0, b->o.jobs, b->o.seed);
+}
+
+static void summary_scores(struct buf *o, const struct batch *b)
+{
+	int *v, k = known_scores(b, &v), max = csv_max(b);
+	if (!k || !max) {
+		free(v);
+		return;
+	}
+	double sum = 0;
+	for (int i = 0; i < k; i++)
+		sum += v[i];
+	double median = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2.0;
+	buf_addf(o, "score (of %d): mean %.1f, median %.1f, min %d, max %d\n", max, sum / k, median, v[0], v[k - 1]);
+	int bucket[11] = {0}, top = 1;
+	for (int i = 0; i < k; i++) {
+		int pc = v[i] * 100 / max;
+		bucket[pc >= 100 ? 10 : pc / 10]++;
+	}
+	for (int i = 0; i < 11; i++)
+		top = bucket[i] > top ? bucket[i] : top;
+	for (int i = 0; i < 11; i++) {
+		char label[16];
+		snprintf(label, sizeof label, i == 10 ? "100%%" : "%d-%d%%", i * 10, i * 10 + 9);
+		buf_addf(o, "  %8s %4d ", label, bucket[i]);
+		for (int j = 0; j < (bucket[i] * 40 + top - 1) / top; j++)
+			buf_addc(o, '#');
+		buf_addc(o, '\n');
+	}
+	free(v);
+}
+
+/* Among students whose code compiled and was graded: who lost each scenario. */
+static void summary_failed(struct buf *o, const struct batch *b)
+{
+	int *fails = xmalloc((size_t)b->nsc * sizeof *fails), graded = 0;
+	memset(fails, 0, (size_t)b->nsc * sizeof *fails);
+	for (int i = 0; i < b->n; i++) {
+		const struct student *s = &b->st[i];
+		if (!s->final || !s->have_scores || strcmp(s->status, "graded"))
+			continue;
+		graded++;
+		for (int k = 0; k < b->nsc; k++)
+			fails[k] += s->pts[k] >= 0 && s->pts[k] < b->sc[k].points;
+	}
+	for (int shown = 0; graded && shown < TOP_FAILED; shown++) {
+		int best = -1;
+		for (int k = 0; k < b->nsc; k++)
+			if (fails[k] > 0 && (best < 0 || fails[k] > fails[best]))
+				best = k;
+		if (best < 0)
+			break;
+		if (!shown)
+			buf_adds(o, "failed most (of the students whose code compiled):\n");
+		buf_addf(o, "  %-16s %4d/%d (%.0f%%)  %s\n", b->sc[best].name, fails[best], graded,
+			 100.0 * fails[best] / graded, b->sc[best].title);
+		fails[best] = 0;
+	}
+	free(fails);
+}
+
+static void summary(const struct batch *b)
+{
+	struct buf o = {0};
+	summary_counts(&o, b);
+	summary_scores(&o, b);
+	summary_failed(&o, b);
+	buf_addf(&o, "gradebook: %s\nper-student results: %s/<student>.json (reports: .txt)\n", b->o.csv, b->o.out);
+	fputs(buf_str(&o), stdout);
+	fflush(stdout);
+	buf_free(&o);
+}
+
+/* --- main --------------------------------------------------------------- */
+
+static int setup(struct batch *b, int argc, char **argv)
+{
+	int rc;
+	if ((rc = parse_batch_args(argc, argv, &b->o)))
+		return rc;
+	if (!b->o.dir || !*b->o.dir)
+		return fail("--batch needs the class folder%s%s", "", "");
+	resolve_paths(&b->o);
+	if ((rc = load_kit(b)) || (rc = lock_out(b)) || (rc = discover(b)) || (rc = pick_seed(b)))
+		return rc;
+	if (b->o.deadline <= 0)
+		b->o.deadline = default_deadline(b);
+	if (b->o.jobs > b->n)
+		b->o.jobs = b->n;
+	b->key = xasprintf("lab=%s format=%s backend=%s seed=%lu public-only=%d expect-dir=%s", b->o.lab,
+			   b->o.format, b->o.backend, b->o.seed, b->o.public_only,
+			   b->o.expect_dir ? b->o.expect_dir : "-");
+	for (char *p = b->key; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	clean_leftovers(b);
+	return make_tmpbase(b);
+}
+
+static void announce(const struct batch *b)
+{
+	int reused = 0;
+	for (int i = 0; i < b->n; i++)
+		reused += b->st[i].reused;
+	fprintf(stderr, "grade: %d students in %s, %d job(s), seed %lu", b->n, b->o.dir, b->o.jobs, b->o.seed);
+	if (reused)
+		fprintf(stderr, "; resuming: %d already graded in %s", reused, b->o.out);
+	fputc('\n', stderr);
+}
+
+static void cleanup(struct batch *b)
+{
+	if (b->tmpbase)
+		purge(b->tmpbase);
+	free(b->tmpbase);
+	for (int i = 0; i < b->n; i++) {
+		free(b->st[i].name);
+		free(b->st[i].src);
+		free(b->st[i].status);
+		free(b->st[i].pts);
+	}
+	free(b->st);
+	scenarios_free(b->sc, b->nsc);
+	lab_free(&b->lab);
+	free(b->key);
+	if (b->lock_fd > 0)
+		close(b->lock_fd);
+}
+
+static int all_graded(const struct batch *b)
+{
+	for (int i = 0; i < b->n; i++)
+		if (!b->st[i].final)
+			return 0;
+	return 1;
+}
+
+int batch_main(int argc, char **argv)
+{
+	struct batch b;
+	memset(&b, 0, sizeof b);
+	b.lock_fd = -1;
+	b.t0 = now_s();
+	b.tty = isatty(2);
+	/* Signals are taken synchronously (sigtimedwait), so an interrupt
+	 * stops the children before we go. */
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &b.orig_mask);
+	int rc = setup(&b, argc, argv);
+	if (rc == 0) {
+		for (int i = 0; i < b.n; i++) {
+			if (b.st[i].src && try_reuse(&b, &b.st[i]))
+				b.done++;
+		}
+		announce(&b);
+		run_all(&b);
+		if (b.interrupted) {
+			fprintf(stderr, "grade: interrupted: %d of %d students done; run the same command again "
+				"to resume (results in %s)\n", b.done, b.n, b.o.out);
+			rc = EXIT_INTERRUPTED;
+		} else if ((rc = write_csv(&b)) == 0) {
+			summary(&b);
+			rc = all_graded(&b) ? 0 : EXIT_SETUP;
+		}
+	}
+	cleanup(&b);
+	sigprocmask(SIG_SETMASK, &b.orig_mask, NULL);
+	return rc;
+}

@@ -1,0 +1,10 @@
+# tests/batch — `grade --batch` (grader/batch.c) and the results formats, with
+# python3 -m pytest: a class of ~30 generated submissions (correct, faulty
+# mutants, not compiling, hostile) graded with two jobs on kvmemu; rows equal
+# single gradings; killed and resumed runs; PrairieLearn and Autolab outputs.
+
+.PHONY: test-batch
+test-batch: $(BUILD)/grade $(BUILD)/libkvmemu.so
+	VIRTLAB_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/batch
+
+TEST_TARGETS += test-batch
