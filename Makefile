@@ -27,6 +27,8 @@ include $(wildcard tests/integration/tests.mk)
 include $(wildcard tests/sandbox/tests.mk)
 include $(wildcard handout/handout.mk)
 include $(wildcard scripts/dist.mk)
+include $(wildcard labs/labs.mk)
+include $(wildcard tests/checklab/tests.mk)
 include $(wildcard tests/batch/tests.mk)
 # Last: bench-start (it truncates build/bench.md) is ordered before every other benchmark.
 include $(wildcard bench/bench.mk)

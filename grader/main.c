@@ -14,6 +14,7 @@
  */
 #include "grade.h"
 #include "batch.h"
+#include "checklab.h"
 #include "expect.h"
 #include "lab.h"
 #include "sandbox.h"
@@ -482,6 +483,8 @@ int main(int argc, char **argv)
 {
 	if (batch_wanted(argc, argv))
 		return batch_main(argc, argv);
+	if (checklab_requested(argc, argv))   /* grade --check-lab: checklab.c */
+		return checklab_main(argc, argv);
 	struct ctx c;
 	memset(&c, 0, sizeof c);
 	int rc = parse_args(argc, argv, &c.opt);

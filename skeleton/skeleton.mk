@@ -22,7 +22,8 @@ $(BUILD)/cpu_lab/solution/sample-qemu: solution/cpu_lab/sample-qemu.c $(CPU_LAB_
 
 ALL_TARGETS += $(CPU_LAB_VMMS)
 
-# The lab's tests: splice rule, guests, reference pins, skeleton, mutants.
+# The lab's tests: splice rule, guests, reference pins, skeleton. (The
+# mutants and the kill matrix are `make check-lab`'s: labs/labs.mk.)
 # They use $(BUILD)/libkvmemu.so when it exists (emulated-only scenarios).
 .PHONY: test-lab
 test-lab: $(CPU_LAB_VMMS) $(CPU_LAB_GUESTS)

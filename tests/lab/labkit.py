@@ -1,5 +1,7 @@
 """Helpers shared by the lab's tests: the scenario header format and the
-splice rule of HACKING.md, assembling guests and running VMMs on a backend."""
+splice rule of HACKING.md, assembling guests and running VMMs on a backend.
+(The mutants are check-lab's: tests/checklab uses splice() here to check
+that grader/splice.c follows the same rule.)"""
 
 import os
 import re
@@ -121,14 +123,6 @@ def splice(body):
     if not body.endswith("\n"):
         body += "\n"
     return src[:start] + body + src[end:]
-
-
-def compile_vmm(src_path, out_path):
-    """Compile with lab.conf's flags; returns the CompletedProcess."""
-    conf = lab_conf()
-    cmd = ["cc", *conf["cflags"].split(), "-o", out_path, src_path,
-           *conf.get("ldflags", "").split()]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
 # ---------------------------------------------------------------- running

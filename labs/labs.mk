@@ -1,0 +1,31 @@
+# The lab as a whole (grader/checklab.c, guests/README.md):
+#   make check-lab                 prove the scenario suite: every scenario file is
+#                                  valid, the reference passes all and meets the pins,
+#                                  the skeleton scores 0, every mutant is killed;
+#                                  prints the kill matrix. Part of `make test`.
+#                                  BACKEND=kvm|emu|auto checks one backend only
+#                                  (default: every usable one); JOBS=n workers.
+#   make new-scenario NAME=foo     guests/$(LAB)/foo.asm from labs/scenario.asm.in
+
+# `make check-lab BACKEND=emu` narrows the check; the top-level default
+# (auto, right for grading) would check one backend where two are usable.
+CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(BACKEND),all)
+
+.PHONY: check-lab new-scenario
+check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
+	$(BUILD)/grade --check-lab --lab $(LAB) --backend $(CHECK_LAB_BACKEND) $(if $(JOBS),--jobs $(JOBS))
+TEST_TARGETS += check-lab
+
+# NAME reaches the shell through the environment (make exports command-line
+# variables), never pasted into the recipe, so no name can run a command.
+NEW_SCENARIO_DIR := guests/$(LAB)
+new-scenario:
+	@$(if $(findstring $$,$(value NAME)),echo "make new-scenario: NAME must match [a-z0-9_]+ (it holds a '$$')" >&2; exit 2;)
+	@case "$$NAME" in \
+	  ''|*[!a-z0-9_]*) echo "make new-scenario: NAME must match [a-z0-9_]+ (e.g. NAME=out_imm16), not '$$NAME'" >&2; exit 2;; \
+	esac; \
+	f="$(NEW_SCENARIO_DIR)/$$NAME.asm"; \
+	if [ ! -d "$(NEW_SCENARIO_DIR)" ]; then echo "make new-scenario: no $(NEW_SCENARIO_DIR)/ (LAB=$(LAB))" >&2; exit 2; fi; \
+	if [ -e "$$f" ]; then echo "make new-scenario: $$f exists; not overwriting it" >&2; exit 2; fi; \
+	sed -e "s/@NAME@/$$NAME/g" -e "s/@LAB@/$(LAB)/g" labs/scenario.asm.in > "$$f.tmp" && mv "$$f.tmp" "$$f"; \
+	echo "created $$f: edit its header and guest, then run make check-lab"
