@@ -1024,7 +1024,7 @@ static void summary_scores(struct buf *o, const struct batch *b)
 	for (int i = 0; i < 11; i++) {
 		char label[16];
 		snprintf(label, sizeof label, i == 10 ? "100%%" : "%d-%d%%", i * 10, i * 10 + 9);
-		buf_addf(o, "  %8s %4d ", label, bucket[i]);
+		buf_addf(o, "  %8s %4d%s", label, bucket[i], bucket[i] ? " " : "");
 		for (int j = 0; j < (bucket[i] * 40 + top - 1) / top; j++)
 			buf_addc(o, '#');
 		buf_addc(o, '\n');
@@ -1085,6 +1085,12 @@ static int setup(struct batch *b, int argc, char **argv)
 	resolve_paths(&b->o);
 	if ((rc = load_kit(b)) || (rc = lock_out(b)) || (rc = discover(b)) || (rc = pick_seed(b)))
 		return rc;
+	/* Found out now, not after grading the whole class. */
+	char *csvdir = xstrdup(b->o.csv);
+	int csv_ok = mkdir_p(dirname(csvdir), 0755) == 0 && access(csvdir, W_OK) == 0;
+	free(csvdir);
+	if (!csv_ok)
+		return fail("cannot write the gradebook %s: %s", b->o.csv, strerror(errno));
 	if (b->o.deadline <= 0)
 		b->o.deadline = default_deadline(b);
 	if (b->o.jobs > b->n)
