@@ -346,8 +346,9 @@ static int ends_with(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
-/* Sorted *.asm names in dir; returns count or -1. */
-static int list_asm(const char *dir, char ***names)
+/* Sorted names of the files in dir ending in suffix (not starting with a
+ * dot); returns count or -1. */
+static int list_suffix(const char *dir, const char *suffix, char ***names)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -356,7 +357,7 @@ static int list_asm(const char *dir, char ***names)
 	char **v = NULL;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".asm"))
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix))
 			continue;
 		v = xrealloc(v, (size_t)(n + 1) * sizeof *v);
 		v[n++] = xstrdup(e->d_name);
@@ -371,7 +372,7 @@ static int list_asm(const char *dir, char ***names)
 int scenario_discover(const char *dir, struct scenario **out, char *err, size_t errlen)
 {
 	char **names;
-	int n = list_asm(dir, &names);
+	int n = list_suffix(dir, ".asm", &names);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
@@ -479,28 +480,68 @@ static void first_lines(const char *s, int max, char *out, size_t outlen)
 	buf_free(&b);
 }
 
+/* The cache key of an image: what nasm reads and is told. The scenario's
+ * source, every *.inc of its folder (name and content, sorted by name: the
+ * files a scenario may %include, e.g. guests/<lab>/serial.inc; an edited,
+ * added or removed include is a new key, never a stale image), and the seed
+ * argument. Returns 0, or -1 with "path: why" in err. */
+static int image_key(const char *src, const char *dir, const char *seedarg, uint64_t *key,
+		     char *err, size_t errlen)
+{
+	/* The recipe's name first: keys made before includes were hashed never match. */
+	uint64_t h = fnv1a_str(FNV_INIT, "virtlab image: source, *.inc, seed");
+	if (hash_file(src, &h) < 0) {
+		snprintf(err, errlen, "%s: %s", src, strerror(errno));
+		return -1;
+	}
+	char **names;
+	int n = list_suffix(dir, ".inc", &names);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char *path = path_join(dir, names[i]);
+		h = fnv1a_str(h, names[i]);
+		if (rc == 0 && hash_file(path, &h) < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -1;
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	*key = fnv1a_str(h, seedarg);
+	return rc;
+}
+
 char *scenario_assemble(const struct scenario *sc, unsigned long seed, const char *cachedir,
 			char *err, size_t errlen)
 {
-	uint64_t h = FNV_INIT;
-	if (hash_file(sc->path, &h) < 0) {
-		snprintf(err, errlen, "%s: %s", sc->path, strerror(errno));
-		return NULL;
-	}
+	/* The scenario's folder: its includes are there. */
+	const char *slash = strrchr(sc->path, '/');
+	char *dir = !slash ? xstrdup(".") : slash == sc->path ? xstrdup("/")
+		  : xasprintf("%.*s", (int)(slash - sc->path), sc->path);
 	char seedarg[48] = "";
 	if (sc->random)
 		snprintf(seedarg, sizeof seedarg, "-DSEED=%lu", seed);
-	h = fnv1a_str(h, seedarg);
+	uint64_t h;
+	if (image_key(sc->path, dir, seedarg, &h, err, errlen) < 0) {
+		free(dir);
+		return NULL;
+	}
 	char *img = xasprintf("%s/%s-%016llx.bin", cachedir, sc->name, (unsigned long long)h);
 	struct stat st;
-	if (stat(img, &st) == 0 && S_ISREG(st.st_mode))
+	if (stat(img, &st) == 0 && S_ISREG(st.st_mode)) {
+		free(dir);
 		return img;
+	}
 
-	/* Assemble to a private name, then rename: parallel graders share the cache. */
+	/* Assemble to a private name, then rename: parallel graders share the cache.
+	 * The scenario's folder is on the include path (nasm looks nowhere else). */
 	char *tmp = xasprintf("%s.tmp.%ld", img, (long)getpid());
-	char *dir = xstrdup(sc->path);
-	char *slash = strrchr(dir, '/');
-	char *inc = xasprintf("-I%s/", slash ? (*slash = '\0', dir) : ".");
+	char *inc = xasprintf("-I%s/", dir);
 	char *argv[] = { "nasm", "-f", "bin", "-o", tmp, inc, (char *)sc->path,
 			 sc->random ? seedarg : NULL, NULL };
 	struct buf diag = {0};

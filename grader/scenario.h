@@ -38,9 +38,13 @@ char *unescape_c_quoted(const char *v, size_t *len, const char **why);
  * count (>= 0) or -1 with err set. */
 int scenario_discover(const char *dir, struct scenario **out, char *err, size_t errlen);
 
-/* Assembles sc into cachedir (keyed by a hash of the source and seed) and
- * returns the image's path (malloc'd), or NULL with nasm's diagnostics
- * (which name file:line) in err. */
+/* Assembles sc into cachedir and returns the image's path (malloc'd), or
+ * NULL with nasm's diagnostics (which name file:line) in err. nasm gets the
+ * scenario's folder as its include path (-I<dir>/), so a scenario can
+ * `%include "x.inc"` a file beside it. The cache key is a hash of the source,
+ * of every *.inc in the scenario's folder (names and contents) and of the
+ * seed (random scenarios): editing, adding or removing an include assembles
+ * again. Keep includes beside the scenarios and named *.inc. */
 char *scenario_assemble(const struct scenario *sc, unsigned long seed, const char *cachedir,
 			char *err, size_t errlen);
 

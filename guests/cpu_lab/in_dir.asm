@@ -6,27 +6,15 @@
 ;
 ; Good output, then "in al, dx" from port 0x3f8. A VMM that treats it as
 ; output prints something and lets the guest go on.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, before
-        call print
+        PRINT before
         mov dx, 0x3f8
         mov al, 'Q'
         in al, dx               ; the VMM must stop here
         out dx, al              ; echo whatever came back
-        mov si, after
-        call print
+        PRINT after
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 before: db "Now reading a byte from port 0x3f8", 10, 0
 after:  db "...and still running after the read", 10, 0

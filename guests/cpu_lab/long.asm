@@ -8,14 +8,12 @@
 ; 100 numbered lines, "NN: The Quick Brown Fox ...\n", 5700 bytes in all.
 ; The number is computed by the guest (div, push/pop, call/ret), so the
 ; guest uses its stack at SP = 0xfff0.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
         xor bx, bx              ; bx = line number, 0..99
 line:   mov ax, bx
         call print_2digits
-        mov si, text
-        call print
+        PRINT text
         inc bx
         cmp bx, 100
         jb line
@@ -35,14 +33,6 @@ print_2digits:
         call putc
         pop bx
         ret
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  lodsb
-        test al, al
-        jz .done
-        call putc
-        jmp print
-.done:  ret
 
 ; putc: send al to port 0x3f8 (dx preserved)
 putc:   push dx

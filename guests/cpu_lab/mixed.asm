@@ -7,21 +7,10 @@
 ; Catches conversions that are almost tolower(): a partial range
 ; ('A'..'M'), "| 0x20" on every byte ('@' would become '`', '[' '{',
 ; a newline '*'), or "- 'A' + 'a'" without a range check.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, text
-        call print
+        PRINT text
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 text:   db "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10
         db "abcdefghijklmnopqrstuvwxyz", 10

@@ -7,26 +7,14 @@
 ;
 ; Good output, then an OUT of 4 bytes to the right port. A VMM that only
 ; checks the port prints one of the bytes and lets the guest go on.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, before
-        call print
+        PRINT before
         mov dx, 0x3f8
         mov eax, 'Yes!'
         out dx, eax             ; 4 bytes at once: the VMM must stop here
-        mov si, after
-        call print
+        PRINT after
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 before: db "Next: a 4-byte write to port 0x3f8", 10, 0
 after:  db "...and still running after the 4-byte write", 10, 0

@@ -11,20 +11,9 @@
 ; kvm_run mapping, but that is not part of the API; with
 ; KVMEMU_PIO_OFFSET=8192 kvmemu puts it at 8192 instead, so a handler
 ; that hard-codes 4096 reads the wrong place.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, text
-        call print
+        PRINT text
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 text:   db "KVM decides where the data goes: ask run->io.data_offset.", 10, 0

@@ -7,25 +7,13 @@
 ;
 ; Good output, then "out 0x80, al" (the port in the instruction, not in
 ; DX; 0x80 is the PC's POST-code port).
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, before
-        call print
+        PRINT before
         mov al, 'P'
         out 0x80, al            ; the VMM must stop here
-        mov si, after
-        call print
+        PRINT after
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 before: db "Now a POST code to port 0x80", 10, 0
 after:  db "...and still running after port 0x80", 10, 0

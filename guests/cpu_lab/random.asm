@@ -6,25 +6,14 @@
 ; Assembled with -DSEED=n. nasm's preprocessor runs a linear congruential
 ; generator seeded with SEED and emits 4 lines of 48 characters drawn
 ; from letters of both cases, digits and punctuation.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
 %ifndef SEED
 %define SEED 1
 %endif
 
-        mov si, text
-        call print
+        PRINT text
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 %define ALPHABET 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,;!?@[`{-'
 %strlen ALPHABET_LEN ALPHABET

@@ -7,28 +7,16 @@
 ;
 ; Good output, then "rep insb" of 16 bytes from port 0x3f8: KVM reports
 ; it as one exit, direction IN with count 16.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, before
-        call print
+        PRINT before
         mov di, buffer          ; es:di, es = 0
         mov cx, 16
         mov dx, 0x3f8
         cld
         rep insb                ; the VMM must stop here
-        mov si, after
-        call print
+        PRINT after
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 before: db "Reading 16 bytes at once", 10, 0
 after:  db "...and still running after the block read", 10, 0

@@ -7,8 +7,7 @@
 ; One "rep outsb" writes the whole text. KVM exits once per byte (count 1)
 ; with the byte at ds:si in the data area; AL holds 'Z' throughout, so a
 ; handler that reads RAX (KVM_GET_REGS) prints "zzz...".
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000 (the bytes go out by rep outsb, not print)
 
         mov si, text
         mov cx, text_len

@@ -10,29 +10,17 @@
 ; lets it batch them, and kvmemu does when KVMEMU_STRING_BATCH=1. Good
 ; output one byte per exit, then a "rep outsb" of 26 bytes that arrives
 ; as one exit with count 26.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, before
-        call print
+        PRINT before
         mov si, batch
         mov cx, batch_len
         mov dx, 0x3f8
         mov al, 'Z'             ; a decoy: not the bytes being written
         cld
         rep outsb               ; one exit, count 26: the VMM must stop here
-        mov si, after
-        call print
+        PRINT after
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 before: db "One byte at a time first,", 10, 0
 batch:  db "then 26 bytes in one exit", 10

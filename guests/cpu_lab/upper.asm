@@ -6,21 +6,10 @@
 ;
 ; Only capital letters (with both ends of the range, A and Z), so a
 ; handler that prints bytes unchanged, or with toupper(), fails.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, text
-        call print
+        PRINT text
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 text:   db "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG", 10
         db "ZEBRA, JACKDAW, QUARTZ, VEXING.", 10, 0

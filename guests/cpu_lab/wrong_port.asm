@@ -6,26 +6,14 @@
 ;
 ; Good output, then one byte to port 0x2f8. A correct VMM stops there;
 ; if it goes on, the guest prints more, which the expected output lacks.
-bits 16
-org 0x1000
+%include "serial.inc"           ; bits 16, org 0x1000, PRINT label (see serial.inc)
 
-        mov si, before
-        call print
+        PRINT before
         mov dx, 0x2f8           ; COM2's data register: no such device here
         mov al, 'X'
         out dx, al              ; the VMM must stop here
-        mov si, after
-        call print
+        PRINT after
         hlt
-
-; print: send the zero-terminated string at ds:si to port 0x3f8
-print:  mov dx, 0x3f8
-.next:  lodsb
-        test al, al
-        jz .done
-        out dx, al
-        jmp .next
-.done:  ret
 
 before: db "Printing to COM1, then writing to COM2...", 10, 0
 after:  db "...and still running after the bad port", 10, 0

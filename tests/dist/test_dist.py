@@ -191,11 +191,19 @@ def test_nothing_refers_to_the_repository(contents):
 def test_public_scenarios_and_expectations(unpacked):
     pub = public_scenarios()
     assert pub and hidden_scenarios(), "the lab should have both public and hidden scenarios"
-    shipped = sorted(f[:-4] for f in os.listdir(os.path.join(unpacked, "kit", "guests", LAB)))
+    files = os.listdir(os.path.join(unpacked, "kit", "guests", LAB))
+    shipped = sorted(f[:-4] for f in files if f.endswith(".asm"))
     assert shipped == sorted(pub)
     for name in pub:
         assert read(os.path.join(unpacked, "kit", "guests", LAB, name + ".asm")) == \
             read(os.path.join(GUEST_DIR, name + ".asm"))
+    # Beside them, unchanged, what they %include (serial.inc); nothing else.
+    incs = sorted(f for f in os.listdir(GUEST_DIR) if f.endswith(".inc"))
+    assert incs, "the scenarios share an include (guests/README.md)"
+    assert sorted(f for f in files if not f.endswith(".asm")) == incs
+    for f in incs:
+        assert read(os.path.join(unpacked, "kit", "guests", LAB, f)) == \
+            read(os.path.join(GUEST_DIR, f))
     expect = os.path.join(unpacked, "kit", "expect")
     assert sorted(os.listdir(expect)) == sorted(
         ["SEED"] + [f"{n}.out" for n in pub] + [f"{n}.exit" for n in pub])
@@ -217,8 +225,8 @@ def test_public_scenarios_and_expectations(unpacked):
     for name in rnd:
         with tempfile.TemporaryDirectory() as d:
             img = os.path.join(d, "g.bin")
-            subprocess.run(["nasm", "-f", "bin", f"-DSEED={seed}", "-o", img,
-                            os.path.join(GUEST_DIR, name + ".asm")], check=True)
+            subprocess.run(["nasm", "-f", "bin", f"-DSEED={seed}", "-I", GUEST_DIR + "/",
+                            "-o", img, os.path.join(GUEST_DIR, name + ".asm")], check=True)
             ref = os.path.join(BUILD, LAB, "solution", "sample-qemu")
             r = subprocess.run([os.path.join(ROOT, "scripts", "kvm-emu"), ref, img],
                                capture_output=True, timeout=30, env=clean_env(KVMEMU_QUIET="1"))

@@ -1,9 +1,13 @@
 /* test_scenario.c — the scenario header: good headers and each error kind,
- * which must name file:line. */
+ * which must name file:line; assembling: the image cache and its key (the
+ * source, the includes beside it, the seed). */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "scenario.h"
 #include "suites.h"
@@ -206,6 +210,171 @@ START_TEST(assemble_caches_and_reports_errors)
 }
 END_TEST
 
+/* ---- includes: nasm finds them, the cache key covers them ----------- */
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The image's bytes, as a string (the test images are printable). */
+static void expect_image(const char *img, const char *want)
+{
+	char got[64] = "";
+	FILE *f = fopen(img, "rb");
+	ck_assert_msg(f != NULL, "no image %s", img);
+	size_t n = fread(got, 1, sizeof got - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	ck_assert_str_eq(got, want);
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+#define INC_GUEST "; title: T\n; points: 1\n%include \"lib.inc\"\ndb \"!\"\n"
+
+START_TEST(assemble_finds_includes_beside_the_scenario)
+{
+	/* The grader passes paths relative to the lab's root (guests/<lab>/x.asm):
+	 * nasm must look for includes in the scenario's folder, not in the
+	 * current one. Also a bare name (the folder is "."). */
+	char dir[] = "/tmp/virtlab-test-inc.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char sub[600];
+	snprintf(sub, sizeof sub, "%s/guests", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	write_text(sub, "lib.inc", "db \"lib\"\n");
+	write_text(sub, "g.asm", INC_GUEST);
+	int here = open(".", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(here, 0);
+	ck_assert_int_eq(chdir(dir), 0);
+
+	struct scenario sc = { .name = "g", .path = "guests/g.asm" };
+	char *img = scenario_assemble(&sc, 1, ".", err, sizeof err);
+	ck_assert_msg(img != NULL, "assemble failed: %s", err);
+	expect_image(img, "lib!");
+	free(img);
+
+	ck_assert_int_eq(chdir("guests"), 0);
+	sc.path = "g.asm";
+	img = scenario_assemble(&sc, 1, "..", err, sizeof err);
+	ck_assert_msg(img != NULL, "assemble failed: %s", err);
+	expect_image(img, "lib!");
+	free(img);
+
+	/* A missing include: nasm's error names the scenario's line. */
+	ck_assert_int_eq(rename("lib.inc", "lib.old"), 0);
+	ck_assert_ptr_null(scenario_assemble(&sc, 1, "..", err, sizeof err));
+	ck_assert_msg(strstr(err, "g.asm:3:") && strstr(err, "lib.inc"), "got '%s'", err);
+
+	ck_assert_int_eq(fchdir(here), 0);
+	close(here);
+	rm_rf(dir);
+}
+END_TEST
+
+START_TEST(assemble_key_covers_includes)
+{
+	char dir[] = "/tmp/virtlab-test-key.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[600], cache[600];
+	snprintf(path, sizeof path, "%s/g.asm", dir);
+	snprintf(cache, sizeof cache, "%s/cache", dir);
+	ck_assert_int_eq(mkdir(cache, 0755), 0);
+	write_text(dir, "g.asm", INC_GUEST);
+	write_text(dir, "lib.inc", "db \"one\"\n");
+	struct scenario sc = { .name = "g", .path = path };
+
+	char *a = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_msg(a != NULL, "assemble failed: %s", err);
+	expect_image(a, "one!");
+	char *same = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_str_eq(a, same);          /* nothing changed: the cached image */
+	free(same);
+
+	/* An edited include: a new key, a new image, never the stale one. */
+	write_text(dir, "lib.inc", "db \"two\"\n");
+	char *b = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_msg(b != NULL, "assemble failed: %s", err);
+	ck_assert_str_ne(a, b);
+	expect_image(b, "two!");
+	expect_image(a, "one!");            /* the old image is left alone */
+
+	/* Back to the first content: the first key again (content, not mtime). */
+	write_text(dir, "lib.inc", "db \"one\"\n");
+	same = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_str_eq(a, same);
+	free(same);
+
+	/* Files that aren't *.inc don't count; another *.inc (added, then
+	 * removed) does: the grader can't tell which ones a scenario includes. */
+	write_text(dir, "notes.txt", "db \"not an include\"\n");
+	write_text(dir, "other.asm", "; title: T\n; points: 1\nhlt\n");
+	same = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_str_eq(a, same);
+	free(same);
+	write_text(dir, "extra.inc", "; not included by g.asm\n");
+	char *c = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_msg(c != NULL, "assemble failed: %s", err);
+	ck_assert_str_ne(a, c);
+	ck_assert_str_ne(b, c);
+	expect_image(c, "one!");
+	char other[600];
+	snprintf(other, sizeof other, "%s/extra.inc", dir);
+	ck_assert_int_eq(unlink(other), 0);
+	same = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_str_eq(a, same);
+	free(same);
+
+	/* A renamed include is another key too (names are hashed with contents). */
+	write_text(dir, "g.asm", "; title: T\n; points: 1\n%include \"lib2.inc\"\ndb \"!\"\n");
+	char *d1 = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_ptr_null(d1);             /* no lib2.inc yet */
+	write_text(dir, "lib2.inc", "db \"one\"\n");
+	snprintf(other, sizeof other, "%s/lib.inc", dir);
+	ck_assert_int_eq(unlink(other), 0);
+	char *d = scenario_assemble(&sc, 1, cache, err, sizeof err);
+	ck_assert_msg(d != NULL, "assemble failed: %s", err);
+	ck_assert_str_ne(a, d);
+	expect_image(d, "one!");
+
+	/* A randomized scenario: the seed and the includes are both in the key. */
+	write_text(dir, "g.asm", "; title: T\n; points: 1\n; random: yes\n%include \"lib2.inc\"\ndb SEED\n");
+	sc.random = 1;
+	char *r65 = scenario_assemble(&sc, 65, cache, err, sizeof err);
+	char *r66 = scenario_assemble(&sc, 66, cache, err, sizeof err);
+	ck_assert_msg(r65 && r66, "assemble failed: %s", err);
+	ck_assert_str_ne(r65, r66);
+	expect_image(r65, "oneA");
+	expect_image(r66, "oneB");
+	write_text(dir, "lib2.inc", "db \"two\"\n");
+	char *r65b = scenario_assemble(&sc, 65, cache, err, sizeof err);
+	ck_assert_msg(r65b != NULL, "assemble failed: %s", err);
+	ck_assert_str_ne(r65, r65b);
+	expect_image(r65b, "twoA");
+
+	/* An include that can't be read is an error naming it. */
+	char bad[600];
+	snprintf(bad, sizeof bad, "%s/dir.inc", dir);
+	ck_assert_int_eq(mkdir(bad, 0755), 0);
+	ck_assert_ptr_null(scenario_assemble(&sc, 1, cache, err, sizeof err));
+	ck_assert_msg(strstr(err, "dir.inc: "), "the error should name dir.inc, got '%s'", err);
+
+	free(a); free(b); free(c); free(d); free(r65); free(r66); free(r65b);
+	rm_rf(dir);
+}
+END_TEST
+
 Suite *suite_scenario(void)
 {
 	Suite *s = suite_create("scenario");
@@ -220,6 +389,8 @@ Suite *suite_scenario(void)
 	tcase_add_test(t, emu_env_rules);
 	tcase_add_test(t, discover_sorted_and_errors);
 	tcase_add_test(t, assemble_caches_and_reports_errors);
+	tcase_add_test(t, assemble_finds_includes_beside_the_scenario);
+	tcase_add_test(t, assemble_key_covers_includes);
 	suite_add_tcase(s, t);
 	return s;
 }

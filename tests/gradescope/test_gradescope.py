@@ -191,9 +191,11 @@ def test_zip_contents(autograder_zip):
     for f in ["Makefile", "scripts/install-deps", "scripts/kvm-emu", f"labs/{LAB}/lab.conf",
               f"solution/{LAB}/sample-qemu.c", "grader/main.c", "grader/kvmemu/kvmemu.mk"]:
         assert f in names, f
-    # Every scenario runs there, hidden ones included.
+    # Every scenario runs there, hidden ones included, with what they %include (serial.inc).
+    incs = {f"guests/{LAB}/{f}" for f in os.listdir(GUEST_DIR) if f.endswith(".inc")}
+    assert incs
     assert {n for n in names if n.startswith(f"guests/{LAB}/")} == \
-        {f"guests/{LAB}/{s}.asm" for s in scenarios()}
+        {f"guests/{LAB}/{s}.asm" for s in scenarios()} | incs
     for n in names:
         assert not n.startswith(("tests/", "build/", "skeleton/", "handout/", ".git", "bench/")), n
         assert "/mutants/" not in n and not n.startswith("/") and ".." not in n.split("/"), n

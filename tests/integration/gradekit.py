@@ -146,7 +146,8 @@ class Event:
 
 def assemble(sc, directory):
     out = os.path.join(directory, sc["name"] + ".bin")
-    cmd = ["nasm", "-f", "bin", "-o", out, sc["path"]]
+    # The scenario's folder on the include path, as the grader does (serial.inc).
+    cmd = ["nasm", "-f", "bin", "-I", os.path.dirname(sc["path"]) + "/", "-o", out, sc["path"]]
     if sc["random"]:
         cmd.append(f"-DSEED={SEED}")
     subprocess.run(cmd, check=True, capture_output=True, timeout=30)

@@ -87,11 +87,19 @@ def scenarios():
     return {n: parse_header(os.path.join(GUEST_DIR, n + ".asm")) for n in names}
 
 
+def nasm_cmd(src, out):
+    """nasm as the grader runs it: the scenario's folder is on the include
+    path (for serial.inc and the like; nasm does not look beside the source),
+    warnings on as in guests/guests.mk."""
+    return ["nasm", "-f", "bin", "-w+all", "-I", os.path.dirname(os.path.abspath(src)) + "/",
+            "-o", out, src]
+
+
 def assemble(name, out_dir, seed=1):
     """Assemble scenario `name` into out_dir; returns the .bin path."""
     src = os.path.join(GUEST_DIR, name + ".asm")
     out = os.path.join(out_dir, f"{name}-{seed}.bin")
-    cmd = ["nasm", "-f", "bin", "-w+all", "-o", out, src]
+    cmd = nasm_cmd(src, out)
     if parse_header(src).get("random") == "yes":
         cmd[1:1] = [f"-DSEED={seed}"]
     subprocess.run(cmd, check=True, capture_output=True, timeout=30)
