@@ -28,7 +28,7 @@ mkdir -p "$W/img"
 : > "$W/plan"
 for asm in guests/$LAB/*.asm; do
 	name=$(basename "$asm" .asm)
-	nasm -f bin -DSEED=1 -o "$W/img/$name.bin" "$asm"
+	nasm -f bin -DSEED=1 -I "guests/$LAB/" -o "$W/img/$name.bin" "$asm"
 	be=$(header backend "$asm")
 	echo "$name ${be:-any} $(header emu-env "$asm")" >> "$W/plan"
 done
