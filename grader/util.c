@@ -285,8 +285,24 @@ static int write_all(int fd, const void *data, size_t n)
 	return 0;
 }
 
+/* For a path that isn't a regular file (/dev/stdout, a FIFO, /dev/null):
+ * rename() would replace the device or pipe itself, so write into it. */
+static int write_in_place(const char *path, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = write_all(fd, data, n);
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
 int write_atomic(const char *path, const void *data, size_t n, int mode)
 {
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, data, n);
 	/* pid + a counter: parallel graders share the cache, so the temporary
 	 * name must be unique, and rename() makes the final file appear whole. */
 	static unsigned seq;

@@ -1,7 +1,11 @@
 /* test_util.c — C escaping, hashing, the compiler-output excerpt, word splitting. */
 #include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "build.h"
 #include "suites.h"
@@ -67,6 +71,29 @@ START_TEST(word_splitting)
 }
 END_TEST
 
+/* --json /dev/stdout or a FIFO: written into, never replaced by a rename. */
+START_TEST(write_atomic_into_fifo)
+{
+	char dir[] = "/tmp/virtlab-util.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char fifo[64];
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	int rd = open(fifo, O_RDONLY | O_NONBLOCK);  /* a reader, so the writer doesn't block */
+	ck_assert_int_ge(rd, 0);
+	ck_assert_int_eq(write_atomic(fifo, "{}", 2, 0644), 0);
+	char buf[8] = { 0 };
+	ck_assert_int_eq(read(rd, buf, sizeof buf), 2);
+	ck_assert_str_eq(buf, "{}");
+	struct stat st;
+	ck_assert_int_eq(stat(fifo, &st), 0);
+	ck_assert_msg(S_ISFIFO(st.st_mode), "%s: want a FIFO still, got mode 0%o", fifo, st.st_mode);
+	close(rd);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *suite_util(void)
 {
 	Suite *s = suite_create("util");
@@ -75,6 +102,7 @@ Suite *suite_util(void)
 	tcase_add_test(t, fnv_hash);
 	tcase_add_test(t, compiler_excerpt);
 	tcase_add_test(t, word_splitting);
+	tcase_add_test(t, write_atomic_into_fifo);
 	suite_add_tcase(s, t);
 	return s;
 }
