@@ -15,6 +15,7 @@
  * <out>/SEED (written on the first start), so a resumed run equals a fresh one.
  */
 #include "batch.h"
+#include "cli.h"
 #include "grade.h"
 #include "lab.h"
 
@@ -37,7 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_SETUP 2
 #define EXIT_INTERRUPTED 130
 #define ROW_ENV "VIRTLAB_BATCH_ROW"
 #define KEY_ENV "VIRTLAB_BATCH_KEY"
@@ -85,27 +85,7 @@ struct batch {
 
 /* --- small helpers ------------------------------------------------------ */
 
-static int fail(const char *fmt, const char *a, const char *b)
-{
-	fputs("grade: ", stderr);
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
-	return EXIT_SETUP;
-}
-
-static char *abs_path(const char *p)
-{
-	char cwd[PATH_MAX];
-	if (!p || p[0] == '/' || !getcwd(cwd, sizeof cwd))
-		return p ? xstrdup(p) : NULL;
-	return xasprintf("%s/%s", cwd, p);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n > m && !strcmp(s + n - m, suffix);
-}
+#define fail(...) setup_error_as("grade", __VA_ARGS__)
 
 /* Student names come from file names: keep terminal escapes off the screen. */
 static char *printable(const char *s)
@@ -115,40 +95,6 @@ static char *printable(const char *s)
 		if (!isprint((unsigned char)*q))
 			*q = '?';
 	return p;
-}
-
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Removes a tree even where a killed box left read-only directories. */
-static void purge(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		chmod(path, 0700);
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				char *sub = path_join(path, e->d_name);
-				purge(sub);
-				free(sub);
-			}
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
 }
 
 static int online_cpus(void)
@@ -221,7 +167,7 @@ static int batch_opt(struct bopts *o, int c, const char *arg)
 			? fail("--backend must be auto, kvm or emu, not '%s'%s", arg, "") : 0;
 	case 's':
 		o->seed_given = 1;
-		return parse_ulong(arg, 0x7fffffffUL, &o->seed) < 0
+		return parse_ulong(arg, SEED_MAX, &o->seed) < 0
 			? fail("--seed must be an integer in 0..2147483647, not '%s'%s", arg, "") : 0;
 	case 'j': case 'w':
 		return fail("%s is per student in batch mode: every student's results file goes to --out DIR%s",
@@ -234,14 +180,13 @@ static int batch_opt(struct bopts *o, int c, const char *arg)
 static int parse_batch_args(int argc, char **argv, struct bopts *o)
 {
 	static const struct option longopts[] = {
+		CLI_KIT_OPTIONS, CLI_GRADING_OPTIONS,
 		{ "batch", required_argument, 0, 'B' }, { "csv", required_argument, 0, 'c' },
 		{ "jobs", required_argument, 0, 'J' }, { "out", required_argument, 0, 'o' },
-		{ "deadline", required_argument, 0, 'd' }, { "root", required_argument, 0, 'r' },
-		{ "lab", required_argument, 0, 'l' }, { "backend", required_argument, 0, 'b' },
-		{ "format", required_argument, 0, 'f' }, { "seed", required_argument, 0, 's' },
-		{ "public-only", no_argument, 0, 'p' }, { "expect-dir", required_argument, 0, 'e' },
+		{ "deadline", required_argument, 0, 'd' },
+		/* refused with a reason (per student in batch mode) */
 		{ "json", required_argument, 0, 'j' }, { "write-expect", required_argument, 0, 'w' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		CLI_END,
 	};
 	memset(o, 0, sizeof *o);
 	o->lab = "cpu_lab";
@@ -266,7 +211,7 @@ static int parse_batch_args(int argc, char **argv, struct bopts *o)
 		return fail("--batch takes no SUBMISSION argument ('%s'): the class is DIR%s", argv[optind], "");
 	if (!results_valid_format(o->format))
 		return fail("--format must be gradescope, prairielearn or autolab, not '%s'%s", o->format, "");
-	if (strchr(o->lab, '/') || !*o->lab || o->lab[0] == '.')
+	if (!lab_name_ok(o->lab))
 		return fail("--lab must be a lab's name, not '%s'%s", o->lab, "");
 	return 0;
 }
@@ -274,11 +219,11 @@ static int parse_batch_args(int argc, char **argv, struct bopts *o)
 /* Paths relative to the caller; the default out dir derives from the CSV. */
 static void resolve_paths(struct bopts *o)
 {
-	o->dir = abs_path(o->dir);
-	o->csv = abs_path(o->csv);
-	o->expect_dir = abs_path(o->expect_dir);
+	o->dir = caller_path(o->dir);
+	o->csv = caller_path(o->csv);
+	o->expect_dir = caller_path(o->expect_dir);
 	if (o->out) {
-		o->out = abs_path(o->out);
+		o->out = caller_path(o->out);
 	} else {
 		char *stem = xstrdup(o->csv);
 		if (ends_with(stem, ".csv"))
@@ -286,15 +231,9 @@ static void resolve_paths(struct bopts *o)
 		o->out = xasprintf("%s-results", stem);
 		free(stem);
 	}
-	if (o->root) {
-		o->root = abs_path(o->root);
-	} else {
-		/* The kit root: the directory above the one holding this executable. */
-		char exe[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-		exe[n > 0 ? n : 0] = '\0';
-		o->root = n > 0 ? xstrdup(dirname(dirname(exe))) : abs_path(".");
-	}
+	o->root = o->root ? caller_path(o->root) : default_kit_root();
+	if (!o->root)
+		o->root = caller_path(".");
 }
 
 /* --- the lab: scenario columns, the per-student deadline ---------------- */
@@ -302,24 +241,13 @@ static void resolve_paths(struct bopts *o)
 static int load_kit(struct batch *b)
 {
 	char err[700];
-	char *conf = xasprintf("%s/labs/%s/lab.conf", b->o.root, b->o.lab);
-	int rc = lab_load(conf, &b->lab, err, sizeof err);
-	free(conf);
-	if (rc < 0)
+	if (lab_load_named(b->o.root, b->o.lab, &b->lab, err, sizeof err) < 0)
 		return fail("%s%s", err, "");
 	char *dir = xasprintf("%s/guests/%s", b->o.root, b->o.lab);
-	b->nsc = scenario_discover(dir, &b->sc, err, sizeof err);
+	b->nsc = scenario_load(dir, b->o.public_only, &b->sc, err, sizeof err);
 	free(dir);
 	if (b->nsc < 0)
 		return fail("%s%s", err, "");
-	int k = 0;
-	for (int i = 0; i < b->nsc; i++) {
-		if (b->o.public_only && b->sc[i].hidden)
-			scenario_free(&b->sc[i]);
-		else
-			b->sc[k++] = b->sc[i];
-	}
-	b->nsc = k;
 	if (!b->nsc)
 		return fail("no scenarios in %s/guests/%s", b->o.root, b->o.lab);
 	return 0;
@@ -436,15 +364,12 @@ static int pick_seed(struct batch *b)
 	char *p = path_join(b->o.out, "SEED");
 	char *t = read_file(p, NULL, 64);
 	unsigned long old = 0;
-	int have = t && (t[strcspn(t, " \t\n")] = '\0', parse_ulong(t, 0x7fffffffUL, &old) == 0);
+	int have = t && (t[strcspn(t, " \t\n")] = '\0', parse_ulong(t, SEED_MAX, &old) == 0);
 	free(t);
 	if (!b->o.seed_given && have) {
 		b->o.seed = old;
 	} else if (!b->o.seed_given) {
-		unsigned int r = 0;
-		if (getrandom(&r, sizeof r, 0) != sizeof r)
-			r = (unsigned int)getpid() ^ (unsigned int)(now_s() * 1e6);
-		b->o.seed = 1 + r % 2000000000u;
+		b->o.seed = seed_fresh();
 	}
 	int rc = 0;
 	if (!have || old != b->o.seed) {
@@ -796,7 +721,7 @@ static void finish_student(struct batch *b, struct student *s, int w)
 	}
 	keep_outputs(b, s);
 	if (s->tmpdir)
-		purge(s->tmpdir);
+		rm_rf(s->tmpdir);
 	free(s->tmpdir);
 	s->tmpdir = NULL;
 	s->pid = 0;
@@ -1119,7 +1044,7 @@ static void announce(const struct batch *b)
 static void cleanup(struct batch *b)
 {
 	if (b->tmpbase)
-		purge(b->tmpbase);
+		rm_rf(b->tmpbase);
 	free(b->tmpbase);
 	for (int i = 0; i < b->n; i++) {
 		free(b->st[i].name);

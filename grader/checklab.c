@@ -16,6 +16,7 @@
  */
 #include "checklab.h"
 #include "build.h"
+#include "cli.h"
 #include "lab.h"
 #include "run.h"
 #include "sandbox.h"
@@ -42,7 +43,6 @@
 #include <unistd.h>
 
 #define EXIT_BAD_LAB 1
-#define EXIT_SETUP 2
 #define IMAGE_MAX (48 * 1024)   /* the guest image contract */
 #define DEFAULT_SEED 1          /* fixed, so that check-lab is reproducible */
 #define WHY_LEN 600
@@ -222,28 +222,7 @@ static void usage(FILE *f)
 	      "per problem), 2 usage or setup error.\n", f);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int setup_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("grade --check-lab: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return EXIT_SETUP;
-}
-
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
+#define setup_error(...) setup_error_as("grade --check-lab", __VA_ARGS__)
 
 static int parse_backend_opt(const char *s, struct opts *o)
 {
@@ -254,11 +233,10 @@ static int parse_backend_opt(const char *s, struct opts *o)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "check-lab", no_argument, 0, 'c' }, { "root", required_argument, 0, 'r' },
-		{ "lab", required_argument, 0, 'l' }, { "backend", required_argument, 0, 'b' },
-		{ "seed", required_argument, 0, 's' }, { "jobs", required_argument, 0, 'j' },
-		{ "write-mutants", required_argument, 0, 'w' }, { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		CLI_KIT_OPTIONS,
+		{ "check-lab", no_argument, 0, 'c' }, { "jobs", required_argument, 0, 'j' },
+		{ "write-mutants", required_argument, 0, 'w' },
+		CLI_END,
 	};
 	*o = (struct opts){ .lab = "cpu_lab", .all_backends = 1, .seed = DEFAULT_SEED };
 	unsigned long n;
@@ -277,7 +255,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return setup_error("--backend must be all, auto, kvm or emu, not '%s'", optarg);
 			break;
 		case 's':
-			if (parse_ulong(optarg, 0x7fffffffUL, &o->seed) < 0)
+			if (parse_ulong(optarg, SEED_MAX, &o->seed) < 0)
 				return setup_error("--seed must be an integer in 0..2147483647, not '%s'", optarg);
 			break;
 		case 'j':
@@ -293,27 +271,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return setup_error("--check-lab checks the lab and takes no SUBMISSION ('%s')", argv[optind]);
-	if (strchr(o->lab, '/') || !*o->lab || o->lab[0] == '.')
+	if (!lab_name_ok(o->lab))
 		return setup_error("--lab must be a lab's name, not '%s'", o->lab);
 	return 0;
-}
-
-/* KVMEMU_LIB is relative to where grade was started (as for grading), so it
- * is resolved before entering the root. NULL: not set. */
-static char *emu_lib_from_env(int *set)
-{
-	const char *env = getenv("KVMEMU_LIB");
-	*set = env && *env;
-	return *set ? realpath(env, NULL) : NULL;
-}
-
-/* Paths given on the command line are relative to where grade started. */
-static char *caller_path(const char *p)
-{
-	char cwd[PATH_MAX];
-	if (p[0] == '/' || !getcwd(cwd, sizeof cwd))
-		return xstrdup(p);
-	return xasprintf("%s/%s", cwd, p);
 }
 
 static int is_regular(const char *path)
@@ -325,35 +285,18 @@ static int is_regular(const char *path)
 /* The kit root: --root, else the directory above the one holding grade. */
 static int enter_root(const char *root)
 {
-	char exe[PATH_MAX];
-	if (!root) {
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-		if (n <= 0)
-			return setup_error("cannot find the kit root: %s (use --root)", strerror(errno));
-		exe[n] = '\0';
-		root = dirname(dirname(exe));
-	}
-	if (chdir(root) < 0)
-		return setup_error("cannot enter the kit root %s: %s", root, strerror(errno));
-	return 0;
+	char *dir = root ? caller_path(root) : default_kit_root();
+	if (!dir)
+		return setup_error("cannot find the kit root: %s (use --root)", strerror(errno));
+	int rc = chdir(dir) < 0 ? setup_error("cannot enter the kit root %s: %s", dir, strerror(errno)) : 0;
+	free(dir);
+	return rc;
 }
 
 static int make_dirs(struct cl *c)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/virtlab-checklab.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmpl)) {
-		int e = errno;
-		free(tmpl);
-		return setup_error("cannot create a temporary directory: %s", strerror(e));
-	}
-	c->workdir = tmpl;
-	c->cachedir = xasprintf("build/cache/%s", c->opt.lab);
-	if (mkdir_p(c->cachedir, 0755) < 0 || access(c->cachedir, W_OK) < 0) {
-		free(c->cachedir);   /* a read-only kit is still checked, without a cache */
-		c->cachedir = path_join(c->workdir, "cache");
-		mkdir_p(c->cachedir, 0755);
-	}
+	if (make_work_dirs("virtlab-checklab", c->opt.lab, &c->workdir, &c->cachedir) < 0)
+		return setup_error("cannot create a temporary directory: %s", strerror(errno));
 	return 0;
 }
 
@@ -400,29 +343,17 @@ static int need_emu(struct cl *c)
 
 static int setup(struct cl *c)
 {
-	int env_set, rc;
+	int rc;
 	char err[600];
-	c->emu_lib = emu_lib_from_env(&env_set);
-	if (c->opt.write_mutants)
-		c->mutants_out = caller_path(c->opt.write_mutants);
+	c->mutants_out = caller_path(c->opt.write_mutants);
 	if ((rc = enter_root(c->opt.root)))
 		return rc;
-	if (!env_set)
-		c->emu_lib = realpath("build/libkvmemu.so", NULL);
-	if (!is_regular(c->emu_lib)) {
-		free(c->emu_lib);
-		c->emu_lib = NULL;
-	}
-	char *conf = xasprintf("labs/%s/lab.conf", c->opt.lab);
-	rc = lab_load(conf, &c->lab, err, sizeof err);
-	free(conf);
-	if (rc < 0) {
+	c->emu_lib = find_emu_lib();
+	if (lab_load_named(NULL, c->opt.lab, &c->lab, err, sizeof err) < 0) {
 		/* An author's mistake, like a bad scenario header. */
 		printf("error: %s\ncheck-lab %s: FAILED: its lab.conf is invalid\n", err, c->opt.lab);
 		return EXIT_BAD_LAB;
 	}
-	if (!c->lab.name)
-		c->lab.name = xstrdup(c->opt.lab);
 	box_layer();   /* picked once, here, so that the workers inherit it */
 	if ((rc = pick_backends(c)) || (rc = make_dirs(c)))
 		return rc;
@@ -431,39 +362,6 @@ static int setup(struct cl *c)
 
 /* ---- scenarios ----------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Files of dir ending in suffix (not hidden), sorted; count or -1. */
-static int list_dir(const char *dir, const char *suffix, char ***names)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	char **v = xmalloc(sizeof *v);
-	size_t m = strlen(suffix);
-	for (struct dirent *e; (e = readdir(d));) {
-		size_t len = strlen(e->d_name);
-		if (e->d_name[0] == '.' || len <= m || strcmp(e->d_name + len - m, suffix))
-			continue;
-		v = xrealloc(v, (size_t)(n + 1) * sizeof *v);
-		v[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	qsort(v, (size_t)n, sizeof *v, cmp_str);
-	*names = v;
-	return n;
-}
-
-static void free_names(char **v, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* Line of `; key:` in the header of text, or 1 (the header's top). */
 static int header_line(const char *text, const char *key)
@@ -559,7 +457,7 @@ static void check_scenario_set(struct cl *c)
 static void load_scenarios(struct cl *c)
 {
 	char *dir = xasprintf("guests/%s", c->opt.lab), **names;
-	int n = list_dir(dir, ".asm", &names);
+	int n = list_suffix(dir, ".asm", &names);
 	if (n < 0) {
 		error_on(c, 0, "%s: %s", dir, strerror(errno));
 	} else {
@@ -699,7 +597,7 @@ static void load_mutant(struct cl *c, const char *dir, const char *fname, const 
 static void load_mutants(struct cl *c, const char *skel)
 {
 	char *dir = xasprintf("labs/%s/mutants", c->opt.lab), **names;
-	int n = list_dir(dir, ".c", &names);
+	int n = list_suffix(dir, ".c", &names);
 	if (n <= 0)
 		warn_on(c, 0, "%s/: no mutants (*.c): nothing shows that the scenarios catch mistakes", dir);
 	for (int i = 0; i < n; i++)
@@ -929,19 +827,11 @@ static void build_all(struct cl *c)
 
 /* ---- running ------------------------------------------------------------- */
 
-/* As grading runs scenario `col` (main.c's spec_for). */
+/* Column k run exactly as grading runs its scenario on its backend. */
 static struct run_spec spec_for(const struct cl *c, int k)
 {
-	const struct scenario *sc = &c->sc[c->col[k].sc];
-	struct run_spec s = {
-		.image = c->image[c->col[k].sc],
-		.backend = c->col[k].be,
-		.emu_lib = c->emu_lib,
-		.emu_env = sc->emu_env,
-		.timeout_s = sc->timeout > 0 ? sc->timeout : c->lab.timeout,
-		.out_cap = c->lab.out_cap,
-	};
-	return s;
+	int s = c->col[k].sc;
+	return run_spec_for(&c->lab, &c->sc[s], c->image[s], c->col[k].be, c->emu_lib);
 }
 
 /* The backend of column k for notes: none for emulated-only scenarios,
@@ -1386,10 +1276,7 @@ static void cleanup(struct cl *c)
 		munmap(c->cell, (size_t)c->nv * (size_t)c->ncol * sizeof *c->cell);
 	free(c->col);
 	lab_free(&c->lab);
-	if (c->workdir)
-		rm_rf(c->workdir);
-	free(c->workdir);
-	free(c->cachedir);
+	remove_work_dirs(&c->workdir, &c->cachedir);
 	free(c->emu_lib);
 	free(c->mutants_out);
 }

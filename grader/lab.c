@@ -144,6 +144,21 @@ int lab_load(const char *path, struct lab *lab, char *err, size_t errlen)
 	return rc;
 }
 
+int lab_load_named(const char *root, const char *name, struct lab *lab, char *err, size_t errlen)
+{
+	char *conf = root ? xasprintf("%s/labs/%s/lab.conf", root, name) : xasprintf("labs/%s/lab.conf", name);
+	int rc = lab_load(conf, lab, err, errlen);
+	free(conf);
+	if (rc == 0 && !lab->name)
+		lab->name = xstrdup(name);
+	return rc;
+}
+
+int lab_name_ok(const char *name)
+{
+	return *name && name[0] != '.' && !strchr(name, '/');
+}
+
 void lab_free(struct lab *lab)
 {
 	free(lab->name);

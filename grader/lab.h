@@ -24,6 +24,11 @@ struct lab {
 int lab_parse(const char *path, const char *text, struct lab *lab, char *err, size_t errlen);
 /* Reads and parses a file. */
 int lab_load(const char *path, struct lab *lab, char *err, size_t errlen);
+/* Loads <root>/labs/<name>/lab.conf (root NULL: the current directory);
+ * name defaults to the lab's folder name. */
+int lab_load_named(const char *root, const char *name, struct lab *lab, char *err, size_t errlen);
+/* 1 when name can name a lab folder (not empty, no '/', not hidden). */
+int lab_name_ok(const char *name);
 void lab_free(struct lab *lab);
 
 #endif

@@ -15,6 +15,7 @@
 #include "grade.h"
 #include "batch.h"
 #include "checklab.h"
+#include "cli.h"
 #include "expect.h"
 #include "lab.h"
 #include "sandbox.h"
@@ -22,15 +23,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define EXIT_SETUP 2
 
 struct options {
 	const char *root, *lab, *json, *format, *expect_dir, *write_expect, *submission;
@@ -63,34 +61,14 @@ static void usage(FILE *f)
 	      "not be graded for a reason that is not the student's (report marks it ERR)\n", f);
 }
 
-static int setup_error(const char *fmt, const char *a, const char *b)
-{
-	fputs("grade: ", stderr);
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
-	return EXIT_SETUP;
-}
-
-static int parse_seed(const char *s, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > 0x7fffffffUL)
-		return -1;
-	*out = v;
-	return 0;
-}
+#define setup_error(...) setup_error_as("grade", __VA_ARGS__)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "root", required_argument, 0, 'r' }, { "lab", required_argument, 0, 'l' },
-		{ "backend", required_argument, 0, 'b' }, { "json", required_argument, 0, 'j' },
-		{ "format", required_argument, 0, 'f' }, { "seed", required_argument, 0, 's' },
-		{ "public-only", no_argument, 0, 'p' }, { "expect-dir", required_argument, 0, 'e' },
-		{ "write-expect", required_argument, 0, 'w' }, { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		CLI_KIT_OPTIONS, CLI_GRADING_OPTIONS,
+		{ "json", required_argument, 0, 'j' }, { "write-expect", required_argument, 0, 'w' },
+		CLI_END,
 	};
 	memset(o, 0, sizeof *o);
 	o->lab = "cpu_lab";
@@ -112,7 +90,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return setup_error("--backend must be auto, kvm or emu, not '%s'%s", optarg, "");
 			break;
 		case 's':
-			if (parse_seed(optarg, &o->seed) < 0)
+			if (parse_ulong(optarg, SEED_MAX, &o->seed) < 0)
 				return setup_error("--seed must be an integer in 0..2147483647, not '%s'%s", optarg, "");
 			o->seed_given = 1;
 			break;
@@ -129,21 +107,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return EXIT_SETUP;
 	}
-	if (strchr(o->lab, '/') || !*o->lab || o->lab[0] == '.')
+	if (!lab_name_ok(o->lab))
 		return setup_error("--lab must be a lab's name, not '%s'%s", o->lab, "");
 	o->submission = argv[optind];
 	return 0;
-}
-
-/* The kit root: the directory above the one holding this executable. */
-static char *default_root(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return xstrdup(".");
-	exe[n] = '\0';
-	return xstrdup(dirname(dirname(exe)));
 }
 
 static int check_submission(const char *path, char **abs)
@@ -163,29 +130,11 @@ static int check_submission(const char *path, char **abs)
 
 /* --- setup: lab, scenarios, backend, seed, directories ------------------ */
 
-/* Paths given on the command line are relative to where grade was started;
- * it then works from the kit root. The strings live until exit. */
-static const char *absolute(const char *path)
-{
-	static char cwd[PATH_MAX];
-	if (!path || path[0] == '/')
-		return path;
-	if (!cwd[0] && !getcwd(cwd, sizeof cwd))
-		return path;
-	return xasprintf("%s/%s", cwd, path);
-}
-
-
 static int load_lab(struct ctx *c)
 {
 	char err[512];
-	char *conf = xasprintf("labs/%s/lab.conf", c->opt.lab);
-	int rc = lab_load(conf, &c->lab, err, sizeof err);
-	free(conf);
-	if (rc < 0)
+	if (lab_load_named(NULL, c->opt.lab, &c->lab, err, sizeof err) < 0)
 		return setup_error("%s%s", err, "");
-	if (!c->lab.name)
-		c->lab.name = xstrdup(c->opt.lab);
 	return 0;
 }
 
@@ -194,34 +143,13 @@ static int load_scenarios(struct ctx *c)
 {
 	char err[600];
 	char *dir = xasprintf("guests/%s", c->opt.lab);
-	c->nsc = scenario_discover(dir, &c->sc, err, sizeof err);
+	c->nsc = scenario_load(dir, c->opt.public_only, &c->sc, err, sizeof err);
 	free(dir);
 	if (c->nsc < 0)
 		return setup_error("%s%s", err, "");
-	int k = 0;
-	for (int i = 0; i < c->nsc; i++) {
-		if (c->opt.public_only && c->sc[i].hidden) {
-			scenario_free(&c->sc[i]);
-			continue;
-		}
-		c->sc[k++] = c->sc[i];
-	}
-	c->nsc = k;
 	if (c->nsc == 0)
 		return setup_error("no scenarios in guests/%s/%s", c->opt.lab, c->opt.public_only ? " (public ones)" : "");
 	return 0;
-}
-
-static char *find_emu_lib(void)
-{
-	const char *env = getenv("KVMEMU_LIB");   /* relative to where grade was started */
-	char *lib = realpath(env && *env ? absolute(env) : "build/libkvmemu.so", NULL);
-	struct stat st;
-	if (lib && (stat(lib, &st) < 0 || !S_ISREG(st.st_mode))) {
-		free(lib);
-		lib = NULL;
-	}
-	return lib;
 }
 
 /* Resolves --backend, and checks that every scenario can run where it must. */
@@ -274,7 +202,7 @@ static void pick_seed(struct ctx *c)
 		unsigned long s;
 		if (t) {
 			t[strcspn(t, " \t\n")] = '\0';
-			if (parse_seed(t, &s) == 0) {
+			if (parse_ulong(t, SEED_MAX, &s) == 0) {
 				c->g.seed = s;
 				free(t);
 				return;
@@ -282,29 +210,13 @@ static void pick_seed(struct ctx *c)
 		}
 		free(t);
 	}
-	unsigned int r = 0;
-	if (getrandom(&r, sizeof r, 0) != sizeof r)
-		r = (unsigned int)getpid() ^ (unsigned int)(now_s() * 1e6);
-	c->g.seed = 1 + r % 2000000000u;
+	c->g.seed = seed_fresh();
 }
 
 static int make_dirs(struct ctx *c)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/virtlab-grade.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmpl)) {
-		int e = errno;
-		free(tmpl);
-		return setup_error("cannot create a temporary directory: %s%s", strerror(e), "");
-	}
-	c->workdir = tmpl;
-	c->cachedir = xasprintf("build/cache/%s", c->opt.lab);
-	if (mkdir_p(c->cachedir, 0755) < 0 || access(c->cachedir, W_OK) < 0) {
-		/* A read-only kit still grades, without a cache. */
-		free(c->cachedir);
-		c->cachedir = path_join(c->workdir, "cache");
-		mkdir_p(c->cachedir, 0755);
-	}
+	if (make_work_dirs("virtlab-grade", c->opt.lab, &c->workdir, &c->cachedir) < 0)
+		return setup_error("cannot create a temporary directory: %s%s", strerror(errno), "");
 	return 0;
 }
 
@@ -334,24 +246,10 @@ static void build_student(struct ctx *c, const char *abs_src)
 	free(outdir);
 }
 
-static struct run_spec spec_for(const struct ctx *c, int i)
-{
-	const struct scenario *sc = &c->sc[i];
-	struct run_spec s = {
-		.image = c->images[i],
-		.backend = sc->emu_only ? BACKEND_EMU : c->dflt,
-		.emu_lib = c->emu_lib,
-		.emu_env = sc->emu_env,
-		.timeout_s = sc->timeout > 0 ? sc->timeout : c->lab.timeout,
-		.out_cap = c->lab.out_cap,
-	};
-	return s;
-}
-
 static void grade_one(struct ctx *c, int i)
 {
 	struct sc_result *r = &c->g.res[i];
-	struct run_spec spec = spec_for(c, i);
+	struct run_spec spec = run_spec_for(&c->lab, &c->sc[i], c->images[i], c->dflt, c->emu_lib);
 	r->sc = &c->sc[i];
 	r->backend = spec.backend;
 	if (!c->g.build.ok) {
@@ -450,10 +348,7 @@ static void cleanup(struct ctx *c)
 	build_result_free(&c->g.build);
 	expect_src_free(&c->ex);
 	lab_free(&c->lab);
-	if (c->workdir)
-		rm_rf(c->workdir);
-	free(c->workdir);
-	free(c->cachedir);
+	remove_work_dirs(&c->workdir, &c->cachedir);
 	free(c->emu_lib);
 }
 
@@ -462,11 +357,13 @@ static int setup(struct ctx *c, char **abs_src)
 	int rc;
 	if ((rc = check_submission(c->opt.submission, abs_src)))
 		return rc;
-	c->opt.json = absolute(c->opt.json);
-	c->opt.expect_dir = absolute(c->opt.expect_dir);
-	c->opt.write_expect = absolute(c->opt.write_expect);
-	c->opt.root = absolute(c->opt.root);
-	char *root = c->opt.root ? xstrdup(c->opt.root) : default_root();
+	/* Option strings live until exit. */
+	c->opt.json = caller_path(c->opt.json);
+	c->opt.expect_dir = caller_path(c->opt.expect_dir);
+	c->opt.write_expect = caller_path(c->opt.write_expect);
+	char *root = c->opt.root ? caller_path(c->opt.root) : default_kit_root();
+	if (!root)
+		root = xstrdup(".");
 	if (chdir(root) < 0) {
 		rc = setup_error("cannot enter the kit root %s: %s", root, strerror(errno));
 		free(root);
@@ -481,6 +378,7 @@ static int setup(struct ctx *c, char **abs_src)
 
 int main(int argc, char **argv)
 {
+	remember_start_dir();   /* before any mode enters the kit root */
 	if (batch_wanted(argc, argv))
 		return batch_main(argc, argv);
 	if (checklab_requested(argc, argv))   /* grade --check-lab: checklab.c */

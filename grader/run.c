@@ -1,5 +1,7 @@
 /* run.c — backend choice and one sandboxed run of a VMM. */
 #include "run.h"
+#include "lab.h"
+#include "scenario.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *backend_name(enum backend b)
@@ -40,6 +43,34 @@ int kvm_usable(char *why, size_t whylen)
 		return 0;
 	}
 	return 1;
+}
+
+struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, const char *image,
+			     enum backend be, const char *emu_lib)
+{
+	struct run_spec s = {
+		.image = image,
+		.backend = sc->emu_only ? BACKEND_EMU : be,
+		.emu_lib = emu_lib,
+		.emu_env = sc->emu_env,
+		.timeout_s = sc->timeout > 0 ? sc->timeout : lab->timeout,
+		.out_cap = lab->out_cap,
+	};
+	return s;
+}
+
+char *find_emu_lib(void)
+{
+	const char *env = getenv("KVMEMU_LIB");
+	char *given = env && *env ? caller_path(env) : NULL;
+	char *lib = realpath(given ? given : "build/libkvmemu.so", NULL);
+	struct stat st;
+	free(given);
+	if (lib && (stat(lib, &st) < 0 || !S_ISREG(st.st_mode))) {
+		free(lib);
+		lib = NULL;
+	}
+	return lib;
 }
 
 /* The environment of a run: for emu, the preload and the knobs; kvmemu is

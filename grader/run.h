@@ -43,6 +43,22 @@ struct run_spec {
 	size_t out_cap;
 };
 
+struct lab;
+struct scenario;
+
+/* How grading runs scenario sc (assembled as image) on backend be: the one
+ * place a run's backend, knobs and limits come from, for grading, the
+ * reference's expected runs and check-lab alike. Emulated-only scenarios run
+ * on kvmemu whatever be is; the scenario's timeout overrides lab.conf's.
+ * binary is left for the caller (the student's, the reference's, a mutant's). */
+struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, const char *image,
+			     enum backend be, const char *emu_lib);
+
+/* libkvmemu.so: $KVMEMU_LIB (relative to where grade started, caller_path())
+ * when set, else build/libkvmemu.so under the current directory (the kit
+ * root). The real path (malloc'd), or NULL when it is not a regular file. */
+char *find_emu_lib(void);
+
 #define RUN_ERR_CAP 16384
 
 /* Runs spec through box_run(); always fills out (never fails: a box that

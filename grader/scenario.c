@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -335,40 +336,6 @@ void scenarios_free(struct scenario *v, int n)
 
 /* ---- discovery ------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n > m && !strcmp(s + n - m, suffix);
-}
-
-/* Sorted names of the files in dir ending in suffix (not starting with a
- * dot); returns count or -1. */
-static int list_suffix(const char *dir, const char *suffix, char ***names)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	char **v = NULL;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix))
-			continue;
-		v = xrealloc(v, (size_t)(n + 1) * sizeof *v);
-		v[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(v, (size_t)n, sizeof *v, cmp_str);
-	*names = v;
-	return n;
-}
-
 int scenario_discover(const char *dir, struct scenario **out, char *err, size_t errlen)
 {
 	char **names;
@@ -402,6 +369,26 @@ int scenario_discover(const char *dir, struct scenario **out, char *err, size_t 
 	}
 	*out = v;
 	return n;
+}
+
+int scenario_load(const char *dir, int public_only, struct scenario **out, char *err, size_t errlen)
+{
+	int n = scenario_discover(dir, out, err, errlen), k = 0;
+	for (int i = 0; i < n; i++) {
+		if (public_only && (*out)[i].hidden)
+			scenario_free(&(*out)[i]);
+		else
+			(*out)[k++] = (*out)[i];
+	}
+	return n < 0 ? n : k;
+}
+
+unsigned long seed_fresh(void)
+{
+	unsigned int r = 0;
+	if (getrandom(&r, sizeof r, 0) != sizeof r)
+		r = (unsigned int)getpid() ^ (unsigned int)(now_s() * 1e6);
+	return 1 + r % 2000000000u;
 }
 
 /* ---- assembling ------------------------------------------------------ */

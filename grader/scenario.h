@@ -38,6 +38,15 @@ char *unescape_c_quoted(const char *v, size_t *len, const char **why);
  * count (>= 0) or -1 with err set. */
 int scenario_discover(const char *dir, struct scenario **out, char *err, size_t errlen);
 
+/* The scenarios grading uses: scenario_discover(), without the hidden ones
+ * when public_only (they are dropped entirely). Count (maybe 0) or -1. */
+int scenario_load(const char *dir, int public_only, struct scenario **out, char *err, size_t errlen);
+
+/* Seeds of `random: yes` scenarios are in 0..SEED_MAX (--seed, SEED files). */
+#define SEED_MAX 0x7fffffffUL
+/* A fresh seed for a grading run or a batch, in 1..2000000000. */
+unsigned long seed_fresh(void);
+
 /* Assembles sc into cachedir and returns the image's path (malloc'd), or
  * NULL with nasm's diagnostics (which name file:line) in err. nasm gets the
  * scenario's folder as its include path (-I<dir>/), so a scenario can

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,6 +365,7 @@ void rm_rf(const char *path)
 	if (lstat(path, &st) < 0)
 		return;
 	if (S_ISDIR(st.st_mode)) {
+		chmod(path, 0700);   /* a killed sandbox may leave read-only directories */
 		DIR *d = opendir(path);
 		if (d) {
 			struct dirent *e;
@@ -386,4 +389,123 @@ double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int setup_error_as(const char *who, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", who);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_SETUP;
+}
+
+int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int list_suffix(const char *dir, const char *suffix, char ***names)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	char **v = NULL;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix))
+			continue;
+		v = xrealloc(v, (size_t)(n + 1) * sizeof *v);
+		v[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(v, (size_t)n, sizeof *v, cmp_str);
+	*names = v;
+	return n;
+}
+
+void free_names(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static char start_dir[PATH_MAX];
+
+void remember_start_dir(void)
+{
+	if (!getcwd(start_dir, sizeof start_dir))
+		start_dir[0] = '\0';
+}
+
+char *caller_path(const char *p)
+{
+	char cwd[PATH_MAX];
+	if (!p || p[0] == '/')
+		return p ? xstrdup(p) : NULL;
+	if (start_dir[0])
+		return path_join(start_dir, p);
+	return getcwd(cwd, sizeof cwd) ? path_join(cwd, p) : xstrdup(p);
+}
+
+char *default_kit_root(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	return xstrdup(dirname(dirname(exe)));
+}
+
+int make_work_dirs(const char *prefix, const char *lab, char **workdir, char **cachedir)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *w = xasprintf("%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
+	if (!mkdtemp(w)) {
+		int e = errno;
+		free(w);
+		errno = e;
+		return -1;
+	}
+	char *c = xasprintf("build/cache/%s", lab);
+	if (mkdir_p(c, 0755) < 0 || access(c, W_OK) < 0) {
+		free(c);
+		c = path_join(w, "cache");
+		mkdir_p(c, 0755);
+	}
+	*workdir = w;
+	*cachedir = c;
+	return 0;
+}
+
+void remove_work_dirs(char **workdir, char **cachedir)
+{
+	if (*workdir)
+		rm_rf(*workdir);
+	free(*workdir);
+	free(*cachedir);
+	*workdir = *cachedir = NULL;
 }

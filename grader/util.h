@@ -1,7 +1,9 @@
 /*
  * util.h — small helpers shared by the grader: a growable byte buffer,
  * escaping (C-style for reports, JSON for results files), FNV-1a hashing,
- * whole-file reads and atomic writes.
+ * whole-file reads and atomic writes, and what every mode of `grade` (main.c,
+ * batch.c, checklab.c) needs alike: number and path arguments, the kit root,
+ * work directories, setup errors.
  */
 #ifndef VIRTLAB_UTIL_H
 #define VIRTLAB_UTIL_H
@@ -65,5 +67,42 @@ void *xrealloc(void *p, size_t n);
 
 /* Monotonic clock in seconds. */
 double now_s(void);
+
+/* Exit status of every mode of grade for a usage or setup error. */
+#define EXIT_SETUP 2
+
+/* Prints "<who>: <message>" on stderr and returns EXIT_SETUP, so that a
+ * caller can `return setup_error_as(...)`. */
+int setup_error_as(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A decimal integer in 0..max, nothing else (no sign, no blanks). 0 or -1. */
+int parse_ulong(const char *s, unsigned long max, unsigned long *out);
+
+/* 1 when s ends with suffix and is longer than it. */
+int ends_with(const char *s, const char *suffix);
+
+/* Sorted names of the files in dir ending in suffix, hidden ones skipped.
+ * Returns the count (*names malloc'd, free with free_names) or -1 (errno). */
+int list_suffix(const char *dir, const char *suffix, char ***names);
+void free_names(char **names, int n);
+
+/* Paths given on the command line are relative to where grade started, but
+ * grade then works from the kit root: remember_start_dir() (first thing in
+ * main) records the start, caller_path() resolves against it (against the
+ * current directory when nothing was recorded). malloc'd; NULL for NULL. */
+void remember_start_dir(void);
+char *caller_path(const char *p);
+
+/* The kit root when no --root is given: the directory above the one holding
+ * this executable (malloc'd), or NULL when /proc/self/exe can't be read. */
+char *default_kit_root(void);
+
+/* A private temporary directory $TMPDIR/<prefix>.XXXXXX and the cache,
+ * build/cache/<lab> under the current directory (the kit root), or one
+ * inside the work dir when the kit is read-only (it still works, uncached).
+ * 0, or -1 with errno (nothing allocated). */
+int make_work_dirs(const char *prefix, const char *lab, char **workdir, char **cachedir);
+/* Undoes make_work_dirs (the work dir and all in it; the shared cache stays). */
+void remove_work_dirs(char **workdir, char **cachedir);
 
 #endif
