@@ -9,9 +9,9 @@
  * <out>/<student>.txt. The parent never parses the results file: only the
  * row, a few `key value` lines it defined itself.
  *
- * Resume: a row newer than its submission, made with the same options (the
- * row's key line) and final (graded / did not compile) is reused, not
- * regraded. Every student of a batch gets the same --seed, taken from
+ * Resume: a row newer than its submission, made with the same options and
+ * the same lab (the row's key line: the options and the lab's fingerprint)
+ * and final (graded / did not compile) is reused, not regraded. Every student of a batch gets the same --seed, taken from
  * <out>/SEED (written on the first start), so a resumed run equals a fresh one.
  */
 #include "batch.h"
@@ -61,6 +61,7 @@ struct student {
 	int *pts;                 /* per scenario (the batch's order); -1: unknown */
 	int final;                /* graded or did not compile: kept on resume */
 	int reused;
+	int stale;                /* had a final row, made with other options or another lab */
 	pid_t pid;                /* running child, or 0 */
 	double started;
 	int killed;               /* by the deadline */
@@ -261,6 +262,51 @@ static double default_deadline(const struct batch *b)
 	for (int i = 0; i < b->nsc; i++)
 		runs += b->sc[i].timeout > 0 ? b->sc[i].timeout : b->lab.timeout;
 	return 120 + 4 * runs;
+}
+
+/* --- the lab's fingerprint ------------------------------------------------ */
+
+/* One file of the lab into h; a missing or unreadable one hashes as such,
+ * so that one appearing or going away changes the fingerprint too. */
+static void hash_part(uint64_t *h, const char *what, const char *path)
+{
+	*h = fnv1a_str(*h, what);
+	if (!path || hash_file(path, h) < 0)
+		*h = fnv1a_str(*h, "(absent)");
+}
+
+static void hash_folder(uint64_t *h, const char *what, const char *dir, const char *suffix)
+{
+	char err[64];
+	*h = fnv1a_str(*h, what);
+	if (hash_files(dir, suffix, h, err, sizeof err) < 0)
+		*h = fnv1a_str(*h, "(unreadable)");
+}
+
+/* What a grade depends on besides the submission and the options: the
+ * scenarios and their includes, lab.conf, the reference solution, the
+ * expect-dir and kvmemu (the same files the image and expectation caches
+ * key on). Stored in every row's key, so that a row made before any of them
+ * changed is regraded rather than reused. */
+static uint64_t lab_fingerprint(const struct batch *b)
+{
+	uint64_t h = fnv1a_str(FNV_INIT, "virtlab lab fingerprint 1");
+	char *guests = xasprintf("%s/guests/%s", b->o.root, b->o.lab);
+	char *conf = xasprintf("%s/labs/%s/lab.conf", b->o.root, b->o.lab);
+	char *sol = xasprintf("%s/solution/%s/%s", b->o.root, b->o.lab, b->lab.source);
+	char *emu = find_emu_lib(b->o.root);
+	hash_folder(&h, "scenarios", guests, ".asm");
+	hash_folder(&h, "includes", guests, ".inc");
+	hash_part(&h, "lab.conf", conf);
+	hash_part(&h, "reference", sol);
+	if (b->o.expect_dir)
+		hash_folder(&h, "expect-dir", b->o.expect_dir, "");
+	hash_part(&h, "kvmemu", emu);
+	free(guests);
+	free(conf);
+	free(sol);
+	free(emu);
+	return h;
 }
 
 /* --- students ----------------------------------------------------------- */
@@ -528,11 +574,13 @@ static int try_reuse(struct batch *b, struct student *s)
 	free(row);
 	free(json);
 	char *text = NULL, *key = NULL;
-	int ok = fresh && row_read(b, s, &text, &key) == 0 && !strcmp(key, b->key) && s->final;
+	int valid = fresh && row_read(b, s, &text, &key) == 0 && s->final;
+	int ok = valid && !strcmp(key, b->key);
 	free(text);
 	if (!ok)
 		student_reset(b, s);
 	s->reused = ok;
+	s->stale = valid && !ok;
 	return ok;
 }
 
@@ -1020,9 +1068,9 @@ static int setup(struct batch *b, int argc, char **argv)
 		b->o.deadline = default_deadline(b);
 	if (b->o.jobs > b->n)
 		b->o.jobs = b->n;
-	b->key = xasprintf("lab=%s format=%s backend=%s seed=%lu public-only=%d expect-dir=%s", b->o.lab,
-			   b->o.format, b->o.backend, b->o.seed, b->o.public_only,
-			   b->o.expect_dir ? b->o.expect_dir : "-");
+	b->key = xasprintf("lab=%s fingerprint=%016llx format=%s backend=%s seed=%lu public-only=%d "
+			   "expect-dir=%s", b->o.lab, (unsigned long long)lab_fingerprint(b), b->o.format,
+			   b->o.backend, b->o.seed, b->o.public_only, b->o.expect_dir ? b->o.expect_dir : "-");
 	for (char *p = b->key; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
@@ -1032,12 +1080,16 @@ static int setup(struct batch *b, int argc, char **argv)
 
 static void announce(const struct batch *b)
 {
-	int reused = 0;
-	for (int i = 0; i < b->n; i++)
+	int reused = 0, stale = 0;
+	for (int i = 0; i < b->n; i++) {
 		reused += b->st[i].reused;
+		stale += b->st[i].stale;
+	}
 	fprintf(stderr, "grade: %d students in %s, %d job(s), seed %lu", b->n, b->o.dir, b->o.jobs, b->o.seed);
 	if (reused)
 		fprintf(stderr, "; resuming: %d already graded in %s", reused, b->o.out);
+	if (stale)
+		fprintf(stderr, "; regrading %d graded with other options or another version of the lab", stale);
 	fputc('\n', stderr);
 }
 

@@ -348,7 +348,7 @@ static int setup(struct cl *c)
 	c->mutants_out = caller_path(c->opt.write_mutants);
 	if ((rc = enter_root(c->opt.root)))
 		return rc;
-	c->emu_lib = find_emu_lib();
+	c->emu_lib = find_emu_lib(NULL);
 	if (lab_load_named(NULL, c->opt.lab, &c->lab, err, sizeof err) < 0) {
 		/* An author's mistake, like a bad scenario header. */
 		printf("error: %s\ncheck-lab %s: FAILED: its lab.conf is invalid\n", err, c->opt.lab);

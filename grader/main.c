@@ -157,7 +157,7 @@ static int pick_backend(struct ctx *c)
 {
 	char why[256] = "";
 	int kvm_ok = kvm_usable(why, sizeof why);
-	c->emu_lib = find_emu_lib();
+	c->emu_lib = find_emu_lib(NULL);
 	static char desc[400];
 	switch (c->opt.backend) {
 	case BACKEND_KVM:

@@ -59,11 +59,11 @@ struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, c
 	return s;
 }
 
-char *find_emu_lib(void)
+char *find_emu_lib(const char *root)
 {
 	const char *env = getenv("KVMEMU_LIB");
-	char *given = env && *env ? caller_path(env) : NULL;
-	char *lib = realpath(given ? given : "build/libkvmemu.so", NULL);
+	char *given = env && *env ? caller_path(env) : xasprintf("%s/build/libkvmemu.so", root ? root : ".");
+	char *lib = realpath(given, NULL);
 	struct stat st;
 	free(given);
 	if (lib && (stat(lib, &st) < 0 || !S_ISREG(st.st_mode))) {

@@ -481,24 +481,7 @@ static int image_key(const char *src, const char *dir, const char *seedarg, uint
 		snprintf(err, errlen, "%s: %s", src, strerror(errno));
 		return -1;
 	}
-	char **names;
-	int n = list_suffix(dir, ".inc", &names);
-	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		char *path = path_join(dir, names[i]);
-		h = fnv1a_str(h, names[i]);
-		if (rc == 0 && hash_file(path, &h) < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = -1;
-		}
-		free(path);
-		free(names[i]);
-	}
-	free(names);
+	int rc = hash_files(dir, ".inc", &h, err, errlen);
 	*key = fnv1a_str(h, seedarg);
 	return rc;
 }

@@ -272,6 +272,28 @@ int hash_file(const char *path, uint64_t *h)
 	return 0;
 }
 
+int hash_files(const char *dir, const char *suffix, uint64_t *h, char *err, size_t errlen)
+{
+	char **names;
+	int n = list_suffix(dir, suffix, &names);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char *path = path_join(dir, names[i]);
+		*h = fnv1a_str(*h, names[i]);
+		if (rc == 0 && hash_file(path, h) < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -1;
+		}
+		free(path);
+	}
+	free_names(names, n);
+	return rc;
+}
+
 static int write_all(int fd, const void *data, size_t n)
 {
 	const char *p = data;

@@ -48,6 +48,11 @@ char *read_file(const char *path, size_t *len, size_t max);
 /* Hashes a file's contents into h; returns 0, or -1 if it can't be read. */
 int hash_file(const char *path, uint64_t *h);
 
+/* Hashes into h the name and contents of each file of dir ending in suffix
+ * (list_suffix(): sorted, hidden ones skipped), so that an edited, added or
+ * removed file changes h. 0, or -1 with "path: why" in err. */
+int hash_files(const char *dir, const char *suffix, uint64_t *h, char *err, size_t errlen);
+
 /* Writes data to path atomically (path.tmp.<pid> then rename). 0 or -1. */
 int write_atomic(const char *path, const void *data, size_t n, int mode);
 /* Copies a file atomically (same rules). */

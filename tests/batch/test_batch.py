@@ -328,3 +328,81 @@ def test_make_grade_all(small, tmp_path):
     assert header[-1] == "status" and rows["ref"][1] == "27"
     assert (tmp_path / "class-results" / "ref.json").exists()
     assert (tmp_path / "class-results" / "SEED").read_text().strip() == "9"
+
+
+# ---- resume and the lab's fingerprint
+
+KIT_PARTS = ("labs", "guests", "skeleton", "solution")
+
+
+def make_kit(path):
+    """A copy of the lab to change: what `grade --root` reads."""
+    import shutil
+    for part in KIT_PARTS:
+        shutil.copytree(KIT / part, path / part)
+    return path
+
+
+def kit_batch(kit, classdir, out):
+    cmd = batch_cmd(classdir, out)
+    cmd[cmd.index("--root") + 1] = str(kit)
+    env = dict(os.environ, KVMEMU_LIB=str(BUILD / "libkvmemu.so"))
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def row_times(out):
+    return {p.stem: p.stat().st_mtime_ns for p in (out / "grades-results").glob("*.row")}
+
+
+@pytest.fixture
+def kit_class(tmp_path):
+    kit = make_kit(tmp_path / "kit")
+    d = tmp_path / "class"
+    d.mkdir()
+    (d / "ref.c").write_text(next(make_class.correct_variants())[1])
+    (d / "upper").mkdir()
+    (d / "upper" / "sample-qemu.c").write_text(dict(make_class.mutants())["toupper"])
+    out = tmp_path / "out"
+    p = kit_batch(kit, d, out)
+    assert p.returncode == 0, p.stderr
+    return kit, d, out
+
+
+def test_resume_reuses_rows_of_an_unchanged_lab(kit_class):
+    kit, d, out = kit_class
+    before = row_times(out)
+    p = kit_batch(kit, d, out)
+    assert p.returncode == 0, p.stderr
+    assert "resuming: 2 already graded" in p.stderr and "regrading" not in p.stderr, p.stderr
+    assert row_times(out) == before        # nobody regraded
+
+
+def test_editing_a_scenario_regrades_everyone(kit_class):
+    kit, d, out = kit_class
+    before = row_times(out)
+    hello = kit / "guests/cpu_lab/hello.asm"
+    text = hello.read_text()
+    assert "; points: 3\n" in text
+    hello.write_text(text.replace("; points: 3\n", "; points: 5\n"))
+    p = kit_batch(kit, d, out)
+    assert p.returncode == 0, p.stderr
+    assert "resuming" not in p.stderr and "regrading 2 graded" in p.stderr, p.stderr
+    after = row_times(out)
+    assert all(after[n] != before[n] for n in before), "a stale row was reused"
+    header, rows = read_csv(out / "grades.csv")
+    hello_col = header.index("hello")
+    assert rows["ref"][1:3] == ["29", "29"] and rows["ref"][hello_col] == "5"
+    assert rows["upper"][2] == "29"
+    # A comment in a shared include changes no grade, but is a new lab all the same.
+    inc = kit / "guests/cpu_lab/serial.inc"
+    inc.write_text(inc.read_text() + "; edited\n")
+    p = kit_batch(kit, d, out)
+    assert p.returncode == 0 and "regrading 2 graded" in p.stderr, p.stderr
+
+
+def test_changing_the_reference_or_lab_conf_regrades(kit_class):
+    kit, d, out = kit_class
+    for path in (kit / "solution/cpu_lab/sample-qemu.c", kit / "labs/cpu_lab/lab.conf"):
+        path.write_text(path.read_text() + "\n")
+        p = kit_batch(kit, d, out)
+        assert p.returncode == 0 and "regrading 2 graded" in p.stderr, (path, p.stderr)
