@@ -873,23 +873,32 @@ static void run_all(struct batch *b)
 
 /* --- the gradebook ------------------------------------------------------ */
 
-/* RFC 4180: quoted when it holds a separator, a quote, a line break or
- * edge blanks; quotes doubled. */
-static void csv_field(struct buf *out, const char *s)
+/* A spreadsheet opens a cell starting with = + - @ (or a tab or CR before
+ * one) as a formula, and student names come from folder names: such a cell
+ * gets a leading ' (OWASP, "CSV Injection"), which shows as text. */
+static int formula_like(const char *s)
 {
+	return *s && strchr("=+-@\t\r", *s);
+}
+
+/* RFC 4180: quoted when it holds a separator, a quote, a line break or
+ * edge blanks; quotes doubled. Formula-like cells are defused first. */
+static void csv_field(struct buf *out, const char *cell)
+{
+	char *defused = formula_like(cell) ? xasprintf("'%s", cell) : NULL;
+	const char *s = defused ? defused : cell;
 	size_t n = strlen(s);
 	int quote = strpbrk(s, ",\"\r\n") || (n && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1])));
-	if (!quote) {
-		buf_adds(out, s);
-		return;
-	}
-	buf_addc(out, '"');
+	if (quote)
+		buf_addc(out, '"');
 	for (const char *p = s; *p; p++) {
-		if (*p == '"')
+		if (quote && *p == '"')
 			buf_addc(out, '"');
 		buf_addc(out, *p);
 	}
-	buf_addc(out, '"');
+	if (quote)
+		buf_addc(out, '"');
+	free(defused);
 }
 
 static void csv_int(struct buf *out, int have, int v)

@@ -330,6 +330,26 @@ def test_make_grade_all(small, tmp_path):
     assert (tmp_path / "class-results" / "SEED").read_text().strip() == "9"
 
 
+def test_csv_formula_injection(tmp_path):
+    """Cells a spreadsheet would run as formulas get a leading ' (OWASP)."""
+    d = tmp_path / "class"
+    d.mkdir()
+    names = ['=HYPERLINK("x","y")', "+1", "-1", "@x"]
+    for name in names:
+        (d / f"{name}.c").write_text(next(make_class.correct_variants())[1])
+    (d / "=cmd").mkdir()               # a folder without a submission: a row too
+    p = batch(d, tmp_path)
+    assert p.returncode == 0, p.stderr
+    text = (tmp_path / "grades.csv").read_text()
+    _, rows = read_csv(tmp_path / "grades.csv")
+    assert sorted(rows) == sorted(["'" + n for n in names] + ["'=cmd"])
+    for n in names:
+        assert rows["'" + n][1] == "27" and rows["'" + n][-1] == "graded"
+    for line in text.splitlines():
+        for cell in next(csv.reader([line])):
+            assert not cell or cell[0] not in "=+-@\t\r", f"formula-like cell {cell!r} in {line!r}"
+
+
 # ---- resume and the lab's fingerprint
 
 KIT_PARTS = ("labs", "guests", "skeleton", "solution")
