@@ -9,10 +9,11 @@ Python model of each handler turns that trace into (stdout, ending), and the
 handler should fail exactly the scenarios where that differs from the
 expectation (the header's pins, or the correct model's result)."""
 
-import fcntl
 import os
 import re
 import subprocess
+import sys
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -26,52 +27,16 @@ SUBMISSIONS = os.path.join(HERE, "submissions")
 EMU_LIB = os.environ.get("KVMEMU_LIB") or os.path.join(BUILD, "libkvmemu.so")
 SEED = 4242                       # fixed for the tests, so traces match grading
 
+# The header format, the splice rule and backend detection: one truth, in tests/lab/labkit.py.
+sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
+from labkit import c_unescape, io_body_span, kvm_usable, parse_header  # noqa: E402,F401
+
 # ------------------------------------------------------------------ backends
-
-def kvm_usable():
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        return fcntl.ioctl(fd, 0xAE00) == 12          # KVM_GET_API_VERSION
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-
 
 def emu_usable():
     return os.path.isfile(EMU_LIB)
 
 # ------------------------------------------------------------------ scenarios
-
-HEADER = re.compile(r"^;\s*([a-z-]+)\s*:\s*(.*?)\s*$")
-
-
-def c_unescape(q):
-    """expect-stdout's C string in quotes → bytes (\\n \\t \\\\ \\" \\xHH, octal)."""
-    assert q[0] == '"' and q[-1] == '"', q
-    s, out, i = q[1:-1], bytearray(), 0
-    simple = {"n": 10, "t": 9, "r": 13, "\\": 92, '"': 34, "'": 39, "a": 7, "b": 8,
-              "f": 12, "v": 11, "e": 27, "?": 63}
-    while i < len(s):
-        if s[i] != "\\":
-            out += s[i].encode()
-            i += 1
-        elif s[i + 1] in simple:
-            out.append(simple[s[i + 1]])
-            i += 2
-        elif s[i + 1] == "x":
-            m = re.match(r"[0-9a-fA-F]{1,2}", s[i + 2:])
-            out.append(int(m.group(0), 16))
-            i += 2 + len(m.group(0))
-        else:
-            m = re.match(r"[0-7]{1,3}", s[i + 1:])
-            out.append(int(m.group(0), 8))
-            i += 1 + len(m.group(0))
-    return bytes(out)
-
 
 def scenarios():
     """[{name, points, hidden, emu_only, emu_env, random, pin_out, pin_exit}], sorted."""
@@ -79,13 +44,7 @@ def scenarios():
     for f in sorted(os.listdir(GUESTS)):
         if not f.endswith(".asm"):
             continue
-        h = {}
-        with open(os.path.join(GUESTS, f)) as fh:
-            for line in fh:
-                m = HEADER.match(line.rstrip("\n"))
-                if not m:
-                    break
-                h[m.group(1)] = m.group(2)
+        h = parse_header(os.path.join(GUESTS, f))
         result.append({
             "name": f[:-4], "path": os.path.join(GUESTS, f), "points": int(h["points"]),
             "hidden": h.get("visibility") == "hidden", "emu_only": h.get("backend") == "emu",
@@ -96,9 +55,6 @@ def scenarios():
     return result
 
 # ------------------------------------------------------------------ splicing
-
-LABEL = re.compile(r"^[ \t]*(case\b[^:\n]*|default[ \t]*):", re.M)
-
 
 def read_submission(name):
     """(description, prelude, body) of submissions/<name>.c. Line 1 is a
@@ -117,8 +73,7 @@ def splice(name):
     _, prelude, body = read_submission(name)
     with open(SKELETON) as f:
         src = f.read()
-    start = src.index("case KVM_EXIT_IO:") + len("case KVM_EXIT_IO:")
-    end = LABEL.search(src, start).start()
+    start, end = io_body_span(src)
     src = src[:start] + "\n" + body + src[end:]
     if prelude:
         m = re.search(r"^int\s+main\s*\(", src, re.M)

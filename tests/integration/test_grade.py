@@ -196,8 +196,7 @@ def test_json_survives_hostile_output(work, tmp_path):
             '\t\t\tfputs("\\xc3\\x28\\xed\\xa0\\x80\\x1b[2J", stdout);\n'
             '\t\t\tfor (int i = 255; i >= 0; i--) fputc(i, stderr);\n'
             '\t\t\texit(0);\n')
-    start = src.index("case KVM_EXIT_IO:") + len("case KVM_EXIT_IO:")
-    end = gk.LABEL.search(src, start).start()
+    start, end = gk.io_body_span(src)
     with open(path, "w") as f:
         f.write(src[:start] + body + src[end:])
     results = tmp_path / "r.json"
@@ -276,8 +275,7 @@ def splice_body(work, name, body):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(gk.SKELETON) as f:
         src = f.read()
-    start = src.index("case KVM_EXIT_IO:") + len("case KVM_EXIT_IO:")
-    end = gk.LABEL.search(src, start).start()
+    start, end = gk.io_body_span(src)
     with open(path, "w") as f:
         f.write(src[:start] + "\n" + body + src[end:])
     return path

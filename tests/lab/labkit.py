@@ -60,24 +60,29 @@ def parse_header(path):
 
 
 def c_unescape(quoted):
-    """The bytes of a C string literal in double quotes (expect-stdout)."""
+    """The bytes of a C string literal in double quotes (expect-stdout):
+    \\n \\t \\" \\\\ and the other simple escapes, \\xHH, octal \\NNN."""
     assert len(quoted) >= 2 and quoted[0] == '"' and quoted[-1] == '"', quoted
     s, out, i = quoted[1:-1], bytearray(), 0
-    simple = {"n": 10, "t": 9, "r": 13, "0": 0, "\\": 92, '"': 34, "'": 39,
-              "a": 7, "b": 8, "f": 12, "v": 11}
+    simple = {"n": 10, "t": 9, "r": 13, "\\": 92, '"': 34, "'": 39,
+              "a": 7, "b": 8, "f": 12, "v": 11, "e": 27, "?": 63}
     while i < len(s):
         c = s[i]
         if c != "\\":
             assert c != '"', f"unescaped quote in {quoted}"
             out += c.encode()
             i += 1
+        elif s[i + 1] in simple:
+            out.append(simple[s[i + 1]])
+            i += 2
         elif s[i + 1] == "x":
             m = re.match(r"[0-9a-fA-F]{1,2}", s[i + 2:])
             out.append(int(m.group(0), 16))
             i += 2 + len(m.group(0))
         else:
-            out.append(simple[s[i + 1]])
-            i += 2
+            m = re.match(r"[0-7]{1,3}", s[i + 1:])
+            out.append(int(m.group(0), 8))
+            i += 1 + len(m.group(0))
     return bytes(out)
 
 
