@@ -18,21 +18,17 @@ Prints one line per student: `name kind`.
 import argparse
 import pathlib
 import re
+import sys
 
 KIT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(KIT / "tests/lab"))
+from labkit import io_body_span as io_case  # noqa: E402  (the splice rule: one copy)
 SKELETON = KIT / "skeleton/cpu_lab/sample-qemu.c"
 SOLUTION = KIT / "solution/cpu_lab/sample-qemu.c"
 MUTANTS = KIT / "labs/cpu_lab/mutants"
 SUBMISSIONS = KIT / "tests/integration/submissions"
 HOSTILE = KIT / "tests/hostile"
-LABEL = re.compile(r"^[ \t]*(case\b[^:\n]*|default[ \t]*):", re.M)
 SLOW_MUTANTS = ("hang_on_error",)      # times out on every error scenario
-
-
-def io_case(src):
-    """(start, end) of the KVM_EXIT_IO case body in src."""
-    start = src.index("case KVM_EXIT_IO:") + len("case KVM_EXIT_IO:")
-    return start, LABEL.search(src, start).start()
 
 
 def splice(body, prelude=""):
