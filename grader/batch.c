@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "grade.h"
+#include "intake.h"
 #include "lab.h"
 
 #include <ctype.h>
@@ -54,7 +55,9 @@ struct bopts {
 
 struct student {
 	char *name;
-	char *src;                /* absolute path of the submission, NULL when missing */
+	char *entry;              /* its entry in the class folder (a folder or STUDENT.c) */
+	int in_folder;            /* entry is a folder holding the lab's source */
+	char *src;                /* path of the submission (its name in reports), NULL when missing */
 	char *status;             /* CSV status, NULL until known */
 	int have_scores;          /* score/max/pts come from a row */
 	int score, max;
@@ -77,6 +80,7 @@ struct batch {
 	int n;
 	char *key;                /* the options a row must have been made with */
 	char *tmpbase;            /* the children's TMPDIRs live below it */
+	int class_fd;             /* the class folder: entries are opened relative to it */
 	int lock_fd;
 	sigset_t orig_mask;
 	int done, running, interrupted;
@@ -316,41 +320,52 @@ static int cmp_student(const void *a, const void *b)
 	return strcmp(((const struct student *)a)->name, ((const struct student *)b)->name);
 }
 
-static void add_student(struct batch *b, const char *name, char *src, char *status)
+static void add_student(struct batch *b, const char *name, const char *entry, int in_folder,
+			char *src, char *status)
 {
 	b->st = xrealloc(b->st, (size_t)(b->n + 1) * sizeof *b->st);
 	struct student *s = &b->st[b->n++];
 	memset(s, 0, sizeof *s);
 	s->name = xstrdup(name);
+	s->entry = xstrdup(entry);
+	s->in_folder = in_folder;
 	s->src = src;
 	s->status = status;
 	s->final = status != NULL;   /* a missing submission is as graded as it gets */
 }
 
-/* One entry of DIR: a folder holding the lab's source, or STUDENT.c. */
-static void consider_entry(struct batch *b, const char *name, const char *outreal)
+/* One entry of DIR: a folder holding the lab's source, or STUDENT.c.
+ * Only classified here (lstat, nothing opened or followed): what is graded
+ * is decided when the student's turn comes, by intake (open_submission). A
+ * symlink is a student when it is named *.c or points at a folder (a
+ * "student folder" that is a link): intake then refuses it. */
+static void consider_entry(struct batch *b, const char *name, const struct stat *outst)
 {
 	char *path = path_join(b->o.dir, name);
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		fprintf(stderr, "grade: skipping %s: %s\n", path, strerror(errno));
-	} else if (S_ISDIR(st.st_mode)) {
-		char *real = realpath(path, NULL);
+	struct stat st, tgt;
+	int is_c = ends_with(name, ".c");
+	if (fstatat(b->class_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		char *p = printable(name);
+		fprintf(stderr, "grade: skipping %s: %s\n", p, strerror(errno));
+		free(p);
+	} else if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && !is_c &&
+		   fstatat(b->class_fd, name, &tgt, 0) == 0 && S_ISDIR(tgt.st_mode))) {
 		char *src = path_join(path, b->lab.source);
 		struct stat ss;
-		if (real && outreal && !strcmp(real, outreal))
+		char *inside = path_join(name, b->lab.source);
+		if (outst && st.st_dev == outst->st_dev && st.st_ino == outst->st_ino)
 			free(src);   /* our own results folder, inside the class folder */
-		else if (stat(src, &ss) == 0 && S_ISREG(ss.st_mode))
-			add_student(b, name, src, NULL);
-		else {
-			add_student(b, name, NULL, xasprintf("no %s in the folder", b->lab.source));
+		else if (S_ISDIR(st.st_mode) && fstatat(b->class_fd, inside, &ss, AT_SYMLINK_NOFOLLOW) < 0 &&
+			 errno == ENOENT) {
+			add_student(b, name, name, 1, NULL, xasprintf("no %s in the folder", b->lab.source));
 			free(src);
-		}
-		free(real);
-	} else if (S_ISREG(st.st_mode) && ends_with(name, ".c")) {
+		} else
+			add_student(b, name, name, 1, src, NULL);
+		free(inside);
+	} else if (is_c) {
 		char *student = xstrdup(name);
 		student[strlen(student) - 2] = '\0';
-		add_student(b, student, xstrdup(path), NULL);
+		add_student(b, student, name, 0, xstrdup(path), NULL);
 		free(student);
 	} else {
 		char *p = printable(name);
@@ -362,16 +377,18 @@ static void consider_entry(struct batch *b, const char *name, const char *outrea
 
 static int discover(struct batch *b)
 {
-	DIR *d = opendir(b->o.dir);
+	/* The class folder itself is the TA's: it may be a link. */
+	b->class_fd = open(b->o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = b->class_fd < 0 ? NULL : fdopendir(dup(b->class_fd));
 	if (!d)
 		return fail("cannot read the class folder %s: %s", b->o.dir, strerror(errno));
-	char *outreal = realpath(b->o.out, NULL);
+	struct stat outst;
+	int have_out = stat(b->o.out, &outst) == 0;
 	struct dirent *e;
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.')
-			consider_entry(b, e->d_name, outreal);
+			consider_entry(b, e->d_name, have_out ? &outst : NULL);
 	closedir(d);
-	free(outreal);
 	if (!b->n)
 		return fail("no submissions in %s (a folder per student with %s, or STUDENT.c files)",
 			    b->o.dir, b->lab.source);
@@ -475,6 +492,8 @@ static char *child_status(const struct grading *g, int rc)
 		return xasprintf("grader error: %d scenario(s) could not be graded", g->grader_errors);
 	if (rc)
 		return xasprintf("grader error: grade exited %d after grading", rc);
+	if (g->rejected)
+		return xasprintf("rejected: %s", g->rejected);
 	return xstrdup(g->build.ok ? "graded" : "did not compile");
 }
 
@@ -529,6 +548,12 @@ static void row_line(const struct batch *b, struct student *s, char *line, char 
 	}
 }
 
+/* Final statuses are kept on resume: the student's own outcome. */
+static int status_is_final(const char *st)
+{
+	return !strcmp(st, "graded") || !strcmp(st, "did not compile") || !strncmp(st, "rejected: ", 10);
+}
+
 /* Reads <out>/<name>.row into s. Returns 0 when it is well-formed; *key
  * points into *text (freed by the caller). */
 static int row_read(const struct batch *b, struct student *s, char **text, char **key)
@@ -545,7 +570,7 @@ static int row_read(const struct batch *b, struct student *s, char **text, char 
 	if (!s->status || !*key)
 		return -1;
 	s->have_scores = 1;
-	s->final = !strcmp(s->status, "graded") || !strcmp(s->status, "did not compile");
+	s->final = status_is_final(s->status);
 	return 0;
 }
 
@@ -564,13 +589,31 @@ static int newer(const struct stat *a, const struct stat *b)
 	       (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
 }
 
+/* The submission's lstat, through the class folder's fd; -1 unless it is a
+ * regular file in a real folder (anything else goes to intake again). */
+static int submission_stat(const struct batch *b, const struct student *s, struct stat *st)
+{
+	struct stat ds;
+	if (s->in_folder) {
+		char *inside = path_join(s->entry, b->lab.source);
+		int ok = fstatat(b->class_fd, s->entry, &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(ds.st_mode) &&
+			 fstatat(b->class_fd, inside, st, AT_SYMLINK_NOFOLLOW) == 0;
+		free(inside);
+		if (!ok)
+			return -1;
+	} else if (fstatat(b->class_fd, s->entry, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	return S_ISREG(st->st_mode) ? 0 : -1;
+}
+
 /* Resume: a final row newer than the submission, made with these options,
  * with its results file beside it. */
 static int try_reuse(struct batch *b, struct student *s)
 {
 	char *row = out_file(b, s->name, ".row"), *json = out_file(b, s->name, ".json");
 	struct stat rs, js, ss;
-	int fresh = stat(row, &rs) == 0 && stat(json, &js) == 0 && stat(s->src, &ss) == 0 && newer(&rs, &ss);
+	int fresh = stat(row, &rs) == 0 && stat(json, &js) == 0 && submission_stat(b, s, &ss) == 0 &&
+		    newer(&rs, &ss);
 	free(row);
 	free(json);
 	char *text = NULL, *key = NULL;
@@ -607,6 +650,8 @@ static char **child_argv(const struct batch *b, const struct student *s)
 		v[k++] = xstrdup("--public-only");
 	v[k++] = xstrdup("--json");
 	v[k++] = out_file(b, s->name, ".json");
+	v[k++] = xstrdup("--submission-fd");   /* open_submission()'s fd, as stdin */
+	v[k++] = xstrdup("0");
 	v[k++] = xstrdup("--");
 	v[k++] = xstrdup(s->src);
 	v[k] = NULL;
@@ -621,15 +666,16 @@ static void free_vec(char **v)
 }
 
 _Noreturn static void child_exec(const struct batch *b, const struct student *s, char **argv,
-				 int outfd, int errfd, pid_t parent)
+				 int subfd, int outfd, int errfd, pid_t parent)
 {
 	sigprocmask(SIG_SETMASK, &b->orig_mask, NULL);
 	setpgid(0, 0);                       /* the deadline kills the whole group */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);    /* a killed batch leaves no grader behind */
 	if (getppid() != parent)
 		_exit(127);
-	int in = open("/dev/null", O_RDONLY);
-	if (in < 0 || dup2(in, 0) < 0 || dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
+	/* stdin: the submission, as intake opened it (the child reads it
+	 * through this fd and never opens the path). */
+	if (dup2(subfd, 0) < 0 || fcntl(0, F_SETFD, 0) < 0 || dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(127);
 	char *row = out_file(b, s->name, ".row");
 	setenv(ROW_ENV, row, 1);
@@ -650,6 +696,60 @@ static int open_part(const struct batch *b, const struct student *s, const char 
 
 static void finish_student(struct batch *b, struct student *s, int wstatus);
 
+/* The student's submission through intake (intake.h), relative to the
+ * class folder's fd: the student's folder and the file in it are opened
+ * without following a symlink. An fd, or -1 with in->status. */
+static int open_submission(const struct batch *b, const struct student *s, struct intake *in)
+{
+	if (!s->in_folder)
+		return intake_open(b->class_fd, s->entry, in);
+	int dfd = intake_open_dir(b->class_fd, s->entry, in);
+	if (dfd < 0)
+		return -1;
+	int fd = intake_open(dfd, b->lab.source, in);
+	close(dfd);
+	return fd;
+}
+
+/* Intake refused the submission: a row of the student's own, decided
+ * here (no child), and a one-paragraph report beside the others. */
+static void refuse(struct batch *b, struct student *s, const struct intake *in)
+{
+	student_reset(b, s);
+	int max = 0;
+	for (int k = 0; k < b->nsc; k++) {
+		s->pts[k] = 0;
+		max += b->sc[k].points;
+	}
+	if (in->status == INTAKE_MISSING) {
+		free(s->src);
+		s->src = NULL;   /* counted "without a submission", as at discovery */
+		s->status = xasprintf("no %s in the folder", b->lab.source);
+	} else if (intake_refusal_is_final(in)) {
+		s->status = xasprintf("rejected: %s", intake_cause(in));
+	} else {
+		s->status = xasprintf("setup error: cannot read the submission: %s", intake_cause(in));
+	}
+	s->final = strncmp(s->status, "setup error", 11) != 0;
+	s->have_scores = s->final;
+	s->max = max;
+	if (intake_refusal_is_final(in)) {
+		/* Written as the child's report part: finish_student() moves it. */
+		struct grading g = { .submission = s->src, .lab = b->lab.name, .rejected = intake_cause(in) };
+		struct buf r = {0};
+		buf_adds(&r, "virtlab grade: ");
+		esc_c(&r, g.submission, strlen(g.submission));
+		buf_addc(&r, '\n');
+		report_rejection(&r, &g, "");
+		buf_addf(&r, "Score: 0/%d\n", max);
+		char *part = xasprintf("%s/.%s.txt.tmp", b->o.out, s->name);
+		write_atomic(part, r.p, r.len, 0644);
+		free(part);
+		buf_free(&r);
+	}
+	finish_student(b, s, -1);
+}
+
 static void spawn(struct batch *b, struct student *s, int index)
 {
 	/* A stale row or results file must not pass for this run's. */
@@ -658,6 +758,12 @@ static void spawn(struct batch *b, struct student *s, int index)
 	unlink(json);
 	free(row);
 	free(json);
+	struct intake in;
+	int subfd = open_submission(b, s, &in);
+	if (subfd < 0) {
+		refuse(b, s, &in);
+		return;
+	}
 	char num[32];
 	snprintf(num, sizeof num, "%d", index);
 	s->tmpdir = path_join(b->tmpbase, num);
@@ -668,8 +774,9 @@ static void spawn(struct batch *b, struct student *s, int index)
 	pid_t parent = getpid();
 	pid_t pid = outfd < 0 || errfd < 0 ? -1 : fork();
 	if (pid == 0)
-		child_exec(b, s, argv, outfd, errfd, parent);
+		child_exec(b, s, argv, subfd, outfd, errfd, parent);
 	int e = errno;
+	close(subfd);
 	free_vec(argv);
 	if (outfd >= 0)
 		close(outfd);
@@ -964,7 +1071,7 @@ static int known_scores(const struct batch *b, int **out)
 
 static void summary_counts(struct buf *o, const struct batch *b)
 {
-	int graded = 0, nocc = 0, missing = 0, errors = 0, reused = 0;
+	int graded = 0, nocc = 0, missing = 0, errors = 0, reused = 0, rejected = 0;
 	for (int i = 0; i < b->n; i++) {
 		const struct student *s = &b->st[i];
 		reused += s->reused;
@@ -972,6 +1079,8 @@ static void summary_counts(struct buf *o, const struct batch *b)
 			missing++;
 		else if (s->final && !strcmp(s->status, "graded"))
 			graded++;
+		else if (s->final && !strncmp(s->status, "rejected: ", 10))
+			rejected++;
 		else if (s->final)
 			nocc++;
 		else
@@ -979,6 +1088,8 @@ static void summary_counts(struct buf *o, const struct batch *b)
 	}
 	buf_addf(o, "%d students: %d graded, %d did not compile, %d without a submission, %d not graded "
 		 "(grader/setup errors)", b->n, graded, nocc, missing, errors);
+	if (rejected)
+		buf_addf(o, ", %d rejected (a link, not a regular file, over 1 MiB or empty: 0 points)", rejected);
 	if (reused)
 		buf_addf(o, "; %d reused from %s", reused, b->o.out);
 	buf_addf(o, "\n%.1f s with %d job(s); seed %lu\n", now_s() - b->t0, b->o.jobs, b->o.seed);
@@ -1109,6 +1220,7 @@ static void cleanup(struct batch *b)
 	free(b->tmpbase);
 	for (int i = 0; i < b->n; i++) {
 		free(b->st[i].name);
+		free(b->st[i].entry);
 		free(b->st[i].src);
 		free(b->st[i].status);
 		free(b->st[i].pts);
@@ -1119,6 +1231,8 @@ static void cleanup(struct batch *b)
 	free(b->key);
 	if (b->lock_fd > 0)
 		close(b->lock_fd);
+	if (b->class_fd >= 0)
+		close(b->class_fd);
 }
 
 static int all_graded(const struct batch *b)
@@ -1134,6 +1248,7 @@ int batch_main(int argc, char **argv)
 	struct batch b;
 	memset(&b, 0, sizeof b);
 	b.lock_fd = -1;
+	b.class_fd = -1;
 	b.t0 = now_s();
 	b.tty = isatty(2);
 	/* Signals are taken synchronously (sigtimedwait), so an interrupt

@@ -31,6 +31,8 @@ struct grading {
 	unsigned long seed;
 	int has_random;           /* any scenario uses the seed */
 	int public_only;
+	const char *rejected;     /* intake refused the submission: its cause ("symlink", ...);
+				     graded 0, final, nothing built or run */
 	struct build_result build;
 	struct sc_result *res;
 	int n;
@@ -44,6 +46,10 @@ struct grading {
  * each line prefixed by indent. Nothing for a pass. */
 void report_detail(struct buf *b, const struct sc_result *r, const char *indent);
 void report_build_failure(struct buf *b, const struct grading *g, const char *indent);
+/* "the submission was not graded: it is a symlink ..." (g->rejected), one line. */
+void report_rejection(struct buf *b, const struct grading *g, const char *indent);
+/* intake's cause as the end of "it is ...": "a symbolic link", "empty", ... */
+const char *rejection_phrase(const char *cause);
 /* Header and build failure: what everyone may see. */
 void report_preamble(struct buf *b, const struct grading *g);
 /* The whole text report (header, lines, details, Score line) into b. */

@@ -67,6 +67,11 @@ static void pl_format_errors(struct buf *b, const struct grading *g)
 		snprintf(m, sizeof m, "grader error: %d scenario(s) could not be graded (not the student's fault)",
 			 g->build.sandbox_failed ? g->n : g->grader_errors);
 		esc_json(b, m, strlen(m));
+	} else if (g->rejected) {
+		struct buf m = {0};
+		report_rejection(&m, g, "");
+		esc_json(b, m.p, m.len - 1);   /* without its newline */
+		buf_free(&m);
 	} else if (!g->build.ok) {
 		const char *m = "the submission did not compile; the compiler said:";
 		esc_json(b, m, strlen(m));

@@ -17,6 +17,7 @@
 #include "checklab.h"
 #include "cli.h"
 #include "expect.h"
+#include "intake.h"
 #include "lab.h"
 #include "sandbox.h"
 
@@ -34,6 +35,7 @@ struct options {
 	const char *root, *lab, *json, *format, *expect_dir, *write_expect, *submission;
 	enum backend backend;
 	int public_only, seed_given;
+	int submission_fd;      /* --submission-fd N (grade --batch): read from it, not the path */
 	unsigned long seed;
 };
 
@@ -49,6 +51,7 @@ struct ctx {
 	char *emu_lib;          /* libkvmemu.so, or NULL when absent */
 	enum backend dflt;      /* backend for `backend: any` scenarios */
 	struct expect_src ex;
+	struct intake sub;      /* the submission's bytes, as intake read them */
 	struct grading g;
 };
 
@@ -68,11 +71,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		CLI_KIT_OPTIONS, CLI_GRADING_OPTIONS,
 		{ "json", required_argument, 0, 'j' }, { "write-expect", required_argument, 0, 'w' },
+		/* grade --batch's children: the batch opened the submission (intake.h)
+		 * and hands over the fd; SUBMISSION is then only its name. */
+		{ "submission-fd", required_argument, 0, 'F' },
 		CLI_END,
 	};
 	memset(o, 0, sizeof *o);
 	o->lab = "cpu_lab";
 	o->format = "gradescope";
+	o->submission_fd = -1;
+	unsigned long fd;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -85,6 +93,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'e': o->expect_dir = optarg; break;
 		case 'w': o->write_expect = optarg; break;
 		case 'h': usage(stdout); exit(0);
+		case 'F':
+			if (parse_ulong(optarg, INT_MAX, &fd) < 0)
+				return setup_error("--submission-fd must be a file descriptor, not '%s'%s", optarg, "");
+			o->submission_fd = (int)fd;
+			break;
 		case 'b':
 			if (backend_parse(optarg, &o->backend) < 0)
 				return setup_error("--backend must be auto, kvm or emu, not '%s'%s", optarg, "");
@@ -113,20 +126,30 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int check_submission(const char *path, char **abs)
+/* Reads the submission once, through intake (intake.h), before anything
+ * else: a symlink, a non-regular, empty or over-1-MiB file is the
+ * submission's own refusal (graded 0, g.rejected says why); a missing or
+ * unreadable one is a setup error (the TA's path, the grader's machine). */
+static int intake_submission(struct ctx *c)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	int fd = c->opt.submission_fd;
 	if (fd < 0)
-		return setup_error("cannot read submission %s: %s", path, strerror(errno));
-	int isreg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	close(fd);
-	if (!isreg)
-		return setup_error("submission %s is not a regular file%s", path, "");
-	*abs = realpath(path, NULL);
-	return *abs ? 0 : setup_error("cannot resolve %s: %s", path, strerror(errno));
+		fd = intake_open(AT_FDCWD, c->opt.submission, &c->sub);
+	if (fd >= 0) {
+		intake_read(fd, INTAKE_MAX_BYTES, &c->sub);
+		close(fd);
+	}
+	if (c->opt.submission_fd == 0)   /* keep fd 0 open: /dev/null */
+		open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (c->sub.status == INTAKE_OK)
+		return 0;
+	if (intake_refusal_is_final(&c->sub)) {
+		c->g.rejected = intake_cause(&c->sub);
+		return 0;
+	}
+	return setup_error("cannot read submission %s: %s", c->opt.submission,
+			   c->sub.status == INTAKE_MISSING ? strerror(c->sub.err) : intake_cause(&c->sub));
 }
-
 
 /* --- setup: lab, scenarios, backend, seed, directories ------------------ */
 
@@ -237,12 +260,26 @@ static int assemble_all(struct ctx *c)
 
 /* --- grading ------------------------------------------------------------ */
 
-static void build_student(struct ctx *c, const char *abs_src)
+/* Builds what intake read: its bytes, written into the work dir, go into
+ * the box; the submission's path is never opened again. */
+static void build_student(struct ctx *c)
 {
 	char *outdir = path_join(c->workdir, "student");
+	char *srcdir = path_join(c->workdir, "submission");
+	char *src = path_join(srcdir, c->lab.source);
 	mkdir_p(outdir, 0777);
 	chmod(outdir, 0777);   /* the box may write as an unprivileged uid */
-	build_submission(&c->lab, abs_src, outdir, &c->g.build);
+	mkdir_p(srcdir, 0755);
+	if (write_atomic(src, c->sub.data, c->sub.len, 0644) < 0) {
+		/* Our own disk: not the student's fault. */
+		c->g.build.sandbox_failed = 1;
+		c->g.build.diag = xasprintf("cannot copy the submission into %s: %s\n", srcdir, strerror(errno));
+		c->g.build.excerpt = xstrdup(c->g.build.diag);
+	} else {
+		build_submission(&c->lab, src, outdir, &c->g.build);
+	}
+	free(src);
+	free(srcdir);
 	free(outdir);
 }
 
@@ -252,6 +289,12 @@ static void grade_one(struct ctx *c, int i)
 	struct run_spec spec = run_spec_for(&c->lab, &c->sc[i], c->images[i], c->dflt, c->emu_lib);
 	r->sc = &c->sc[i];
 	r->backend = spec.backend;
+	if (c->g.rejected) {
+		char why[160];
+		snprintf(why, sizeof why, "not graded: the submission is %s", rejection_phrase(c->g.rejected));
+		judge_not_run(&r->v, why, 0);
+		return;
+	}
 	if (!c->g.build.ok) {
 		judge_not_run(&r->v, c->g.build.sandbox_failed ? "sandbox failure while compiling"
 							       : "did not compile", c->g.build.sandbox_failed);
@@ -326,7 +369,7 @@ static int finish(struct ctx *c)
 	char err[512];
 	if (c->opt.json && results_write(c->opt.json, c->opt.format, &c->g, err, sizeof err) < 0)
 		rc = setup_error("cannot write the results file: %s%s", err, "");
-	if (c->opt.write_expect && c->g.build.ok && write_expectations(c) != 0)
+	if (c->opt.write_expect && c->g.build.ok && !c->g.rejected && write_expectations(c) != 0)
 		rc = EXIT_SETUP;
 	if (c->g.grader_errors || c->g.build.sandbox_failed)
 		rc = EXIT_SETUP;
@@ -346,16 +389,17 @@ static void cleanup(struct ctx *c)
 	free(c->images);
 	scenarios_free(c->sc, c->nsc);
 	build_result_free(&c->g.build);
+	intake_free(&c->sub);
 	expect_src_free(&c->ex);
 	lab_free(&c->lab);
 	remove_work_dirs(&c->workdir, &c->cachedir);
 	free(c->emu_lib);
 }
 
-static int setup(struct ctx *c, char **abs_src)
+static int setup(struct ctx *c)
 {
 	int rc;
-	if ((rc = check_submission(c->opt.submission, abs_src)))
+	if ((rc = intake_submission(c)))
 		return rc;
 	/* Option strings live until exit. */
 	c->opt.json = caller_path(c->opt.json);
@@ -389,8 +433,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	double t0 = now_s();
-	char *abs_src = NULL;
-	rc = setup(&c, &abs_src);
+	rc = setup(&c);
 	if (rc == 0) {
 		c.g.submission = c.opt.submission;
 		c.g.lab = c.lab.name;
@@ -404,13 +447,13 @@ int main(int argc, char **argv)
 			.expect_dir = c.opt.expect_dir, .cachedir = c.cachedir, .workdir = c.workdir,
 		};
 		c.ex = ex;
-		build_student(&c, abs_src);
+		if (!c.g.rejected)
+			build_student(&c);
 		grade_all(&c);
 		c.g.elapsed_s = now_s() - t0;
 		rc = finish(&c);
 		free(sol);
 	}
-	free(abs_src);
 	cleanup(&c);
 	return rc;
 }

@@ -93,10 +93,23 @@ void report_build_failure(struct buf *b, const struct grading *g, const char *in
 	}
 }
 
+const char *rejection_phrase(const char *cause)
+{
+	return !strcmp(cause, "symlink") ? "a symbolic link" : cause;
+}
+
+void report_rejection(struct buf *b, const struct grading *g, const char *indent)
+{
+	buf_addf(b, "%sthe submission was not graded: it is %s%s\n", indent, rejection_phrase(g->rejected),
+		 " (submit the source file itself: a regular file of at most 1 MiB)");
+}
+
 void report_preamble(struct buf *b, const struct grading *g)
 {
 	header(b, g);
-	if (!g->build.ok)
+	if (g->rejected)
+		report_rejection(b, g, "");
+	else if (!g->build.ok)
 		report_build_failure(b, g, "");
 }
 
