@@ -17,6 +17,7 @@
 #include "checklab.h"
 #include "build.h"
 #include "cli.h"
+#include "intake.h"
 #include "lab.h"
 #include "run.h"
 #include "sandbox.h"
@@ -28,6 +29,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -536,6 +538,34 @@ static int check_shapes(struct cl *c, const char *skel, const char *sk, const ch
 	return 0;
 }
 
+/* A file of the lab through intake (intake.h), as a submission is read:
+ * its bytes, or NULL after an error naming it and why. */
+static char *lab_file(struct cl *c, const char *path)
+{
+	struct intake in;
+	if (intake_file(AT_FDCWD, path, &in) == 0)
+		return in.data;
+	error_on(c, 0, "%s: %s%s", path, in.status == INTAKE_MISSING ? strerror(in.err) : intake_cause(&in),
+		 intake_refusal_is_final(&in) ? " (check-lab reads only regular files of at most 1 MiB, "
+						"never through a link)" : "");
+	return NULL;
+}
+
+/* What intake read, as <workdir>/<dir>/<source>: what is compiled (the
+ * lab's path is never opened again). malloc'd path, or NULL. */
+static char *private_copy(struct cl *c, const char *dir, const char *text)
+{
+	char *d = path_join(c->workdir, dir), *p = path_join(d, c->lab.source);
+	int made = text && mkdir_p(d, 0755) == 0;
+	free(d);
+	if (made && write_atomic(p, text, strlen(text), 0644) == 0)
+		return p;
+	if (text)
+		error_on(c, 0, "%s: cannot write: %s", p, strerror(errno));
+	free(p);
+	return NULL;
+}
+
 /* --write-mutants: what was compiled, for an instructor to read. */
 static void write_mutant(struct cl *c, const char *path, const char *name, const char *src)
 {
@@ -552,9 +582,8 @@ static void write_mutant(struct cl *c, const char *path, const char *name, const
 static void load_mutant(struct cl *c, const char *dir, const char *fname, const char *skel)
 {
 	char *path = path_join(dir, fname);
-	char *text = read_file(path, NULL, 1 << 20);
+	char *text = lab_file(c, path);
 	if (!text) {
-		error_on(c, 0, "%s: %s", path, strerror(errno));
 		free(path);
 		return;
 	}
@@ -612,13 +641,10 @@ static void load_vmms(struct cl *c)
 {
 	char *sol = xasprintf("solution/%s/%s", c->opt.lab, c->lab.source);
 	char *skel = xasprintf("skeleton/%s/%s", c->opt.lab, c->lab.source);
-	add_vmm(c, V_REF, "(reference)", sol, "the reference: must pass every scenario", xstrdup(sol));
-	add_vmm(c, V_SKEL, "(skeleton)", skel, "the untouched skeleton: must fail every scenario", xstrdup(skel));
-	char *so = read_file(sol, NULL, 1 << 22), *sk = read_file(skel, NULL, 1 << 22);
-	if (!so)
-		error_on(c, 0, "%s: %s (check-lab needs the reference)", sol, strerror(errno));
-	if (!sk)
-		error_on(c, 0, "%s: %s", skel, strerror(errno));
+	char *so = lab_file(c, sol), *sk = lab_file(c, skel);
+	add_vmm(c, V_REF, "(reference)", sol, "the reference: must pass every scenario", private_copy(c, "ref", so));
+	add_vmm(c, V_SKEL, "(skeleton)", skel, "the untouched skeleton: must fail every scenario",
+		private_copy(c, "skel", sk));
 	if (so && sk && check_shapes(c, skel, sk, sol, so) == 0)
 		load_mutants(c, sk);
 	free(so);
