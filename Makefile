@@ -10,6 +10,24 @@ CC       ?= cc
 KIT_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
 LAB      ?= cpu_lab
 
+# User-given variables reach a program as exactly one argument, whatever
+# their characters (`;`, a backtick, `$(...)`, quotes, blanks): $(call arg,VAR)
+# is VAR's value single-quoted for the shell (each ' as '\''). A value typed
+# by the user (command line or environment) is taken literally, never expanded
+# by make ($(value)); a default set in a Makefile is expanded as usual.
+uservar = $(if $(filter command line environment environment override override,$(origin $(1))),$(value $(1)),$($(1)))
+shquote = '$(subst ','\'',$(1))'
+arg     = $(call shquote,$(call uservar,$(1)))
+# "--opt 'VALUE'" when VAR is set and not empty, else nothing.
+optarg  = $(if $(call uservar,$(2)),$(1) $(call arg,$(2)))
+
+# LAB also names folders and targets: only [A-Za-z0-9_-] (as grade --lab).
+lab_chars   := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 _ -
+strip_chars  = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,999,$(2))),$(1))
+ifneq ($(call strip_chars,$(call uservar,LAB),$(lab_chars)),)
+$(error LAB must be a lab's name: letters, digits, _ and - only)
+endif
+
 ALL_TARGETS   :=
 TEST_TARGETS  :=
 BENCH_TARGETS :=
@@ -55,21 +73,23 @@ clean:
 # Without SUBMISSION it grades the embedded default, the reference solution.
 SUBMISSION ?= solution/$(LAB)/sample-qemu.c
 BACKEND    ?= auto
-GRADE_OPTS  = --lab $(LAB) --backend $(BACKEND) $(if $(JSON),--json $(JSON)) $(if $(FORMAT),--format $(FORMAT))
+GRADE_OPTS  = --lab $(call arg,LAB) --backend $(call arg,BACKEND) $(call optarg,--json,JSON) \
+	      $(call optarg,--format,FORMAT)
 grade:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all
-	@$(BUILD)/grade $(GRADE_OPTS) $(SUBMISSION)
+	@$(BUILD)/grade $(GRADE_OPTS) -- $(call arg,SUBMISSION)
 
 # `make grade-all SUBMISSIONS=dir`: a class (a folder per student holding the
 # lab's source, or STUDENT.c files) into the CSV gradebook $(CSV) and
 # per-student results in $(CSV without .csv)-results/ (OUT= overrides), graded
 # JOBS at a time (default: every core). Re-running resumes.
 CSV        ?= grades.csv
-BATCH_OPTS  = --lab $(LAB) --backend $(BACKEND) --csv $(CSV) $(if $(JOBS),--jobs $(JOBS)) \
-	      $(if $(OUT),--out $(OUT)) $(if $(FORMAT),--format $(FORMAT)) $(if $(SEED),--seed $(SEED))
+BATCH_OPTS  = --lab $(call arg,LAB) --backend $(call arg,BACKEND) --csv $(call arg,CSV) \
+	      $(call optarg,--jobs,JOBS) $(call optarg,--out,OUT) $(call optarg,--format,FORMAT) \
+	      $(call optarg,--seed,SEED)
 grade-all:
-	@$(if $(SUBMISSIONS),,echo "usage: make grade-all SUBMISSIONS=dir [CSV=grades.csv] [JOBS=n] [FORMAT=...]" >&2; exit 2)
+	@$(if $(call uservar,SUBMISSIONS),,echo "usage: make grade-all SUBMISSIONS=dir [CSV=grades.csv] [JOBS=n] [FORMAT=...]" >&2; exit 2)
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all
-	@$(BUILD)/grade --batch $(SUBMISSIONS) $(BATCH_OPTS)
+	@$(BUILD)/grade --batch $(call arg,SUBMISSIONS) $(BATCH_OPTS)

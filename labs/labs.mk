@@ -9,11 +9,11 @@
 
 # `make check-lab BACKEND=emu` narrows the check; the top-level default
 # (auto, right for grading) would check one backend where two are usable.
-CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(BACKEND),all)
+CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(call arg,BACKEND),all)
 
 .PHONY: check-lab new-scenario
 check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
-	$(BUILD)/grade --check-lab --lab $(LAB) --backend $(CHECK_LAB_BACKEND) $(if $(JOBS),--jobs $(JOBS))
+	$(BUILD)/grade --check-lab --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
 TEST_TARGETS += check-lab
 
 # NAME reaches the shell through the environment (make exports command-line

@@ -18,10 +18,10 @@ $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
 		handout/$(LAB)/en.md handout/$(LAB)/zh.md \
 		$(BUILD)/handout/$(LAB)-en.html $(BUILD)/handout/$(LAB)-zh.html \
 		$(BUILD)/grade $(BUILD)/libkvmemu.so
-	scripts/mkdist $(LAB) $(BUILD) $@
+	scripts/mkdist $(call arg,LAB) $(BUILD) $@
 
 $(GRADESCOPE_ZIP): scripts/mkgradescope $(wildcard scripts/gradescope/*) $(DIST_KIT_SRCS)
-	scripts/mkgradescope $(LAB) $@
+	scripts/mkgradescope $(call arg,LAB) $@
 
 .PHONY: dist gradescope test-dist
 dist: $(DIST_TARBALL)
