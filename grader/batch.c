@@ -988,10 +988,39 @@ static int formula_like(const char *s)
 	return *s && strchr("=+-@\t\r", *s);
 }
 
-/* RFC 4180: quoted when it holds a separator, a quote, a line break or
- * edge blanks; quotes doubled. Formula-like cells are defused first. */
-static void csv_field(struct buf *out, const char *cell)
+/* A cell free of control characters: `cat grades.csv` must not replay an
+ * escape sequence hidden in a folder name. Control bytes (C0, DEL), C1
+ * controls (U+0080–U+009F) and bytes that aren't valid UTF-8 become a
+ * visible \xHH, a backslash \\; valid UTF-8 stays as it is. malloc'd. */
+static char *csv_clean(const char *s)
 {
+	struct buf b = {0};
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		int len = utf8_seq_len(u + i, n - i);
+		int c1 = len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0;
+		if (u[i] == '\\') {
+			buf_adds(&b, "\\\\");
+			i++;
+		} else if (len == 0 || u[i] < 0x20 || u[i] == 0x7f || c1) {
+			for (int k = 0; k < (c1 ? 2 : 1); k++)
+				buf_addf(&b, "\\x%02x", u[i++]);
+		} else {
+			buf_add(&b, u + i, (size_t)len);
+			i += (size_t)len;
+		}
+	}
+	buf_str(&b);
+	return b.p;
+}
+
+/* RFC 4180: quoted when it holds a separator, a quote or edge blanks;
+ * quotes doubled. Control characters are escaped and formula-like cells
+ * defused first. */
+static void csv_field(struct buf *out, const char *raw)
+{
+	char *cell = csv_clean(raw);
 	char *defused = formula_like(cell) ? xasprintf("'%s", cell) : NULL;
 	const char *s = defused ? defused : cell;
 	size_t n = strlen(s);
@@ -1006,6 +1035,7 @@ static void csv_field(struct buf *out, const char *cell)
 	if (quote)
 		buf_addc(out, '"');
 	free(defused);
+	free(cell);
 }
 
 static void csv_int(struct buf *out, int have, int v)

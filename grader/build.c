@@ -66,14 +66,19 @@ char *build_excerpt(const char *diag, int max)
 		start = first_err;
 	struct buf b = {0};
 	int lines = 0;
+	int full = 0;
 	for (const char *p = start; *p && lines < max; lines++) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
-		buf_add(&b, p, n);
+		if (b.len + (n < BUILD_EXCERPT_LINE_BYTES ? n : BUILD_EXCERPT_LINE_BYTES) > BUILD_EXCERPT_TOTAL_BYTES) {
+			full = 1;
+			break;
+		}
+		buf_add_capped(&b, p, n, BUILD_EXCERPT_LINE_BYTES);
 		buf_addc(&b, '\n');
 		p = e ? e + 1 : p + n;
 	}
-	if (lines == max && total > lines)
+	if (full || (lines == max && total > lines))
 		buf_adds(&b, "...\n");
 	return (char *)buf_str(&b);
 }

@@ -16,6 +16,10 @@ struct build_result {
 };
 
 #define BUILD_EXCERPT_LINES 20
+/* Caps on what of the compiler's output a report shows: a 240 KB source
+ * line quoted by the compiler must not make a megabyte report. */
+#define BUILD_EXCERPT_LINE_BYTES 300
+#define BUILD_EXCERPT_TOTAL_BYTES 4096
 
 /* Compiles src with the lab's flags into outdir/vmm, through box_run():
  * `cc` inside the box, the source copied to /box/<lab->source>, output to /out. */
@@ -24,7 +28,9 @@ void build_submission(const struct lab *lab, const char *src, const char *outdir
 void build_result_free(struct build_result *res);
 
 /* The first errors of a compiler's output: from the first line that reports
- * an error (or all of it when short), at most max lines. malloc'd. */
+ * an error (or all of it when short), at most max lines, each cut at
+ * BUILD_EXCERPT_LINE_BYTES, at most BUILD_EXCERPT_TOTAL_BYTES of lines in
+ * all (then "..."). malloc'd. */
 char *build_excerpt(const char *diag, int max);
 
 /* Splits a flags string on blanks into argv words (no shell, no quotes). */

@@ -45,9 +45,10 @@ static void stderr_excerpt(struct buf *b, const struct run_outcome *o, const cha
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		buf_addf(b, "%s  | ", indent);
-		esc_c(b, p, n < STDERR_LINE_BYTES ? n : STDERR_LINE_BYTES);
-		if (n > STDERR_LINE_BYTES)
-			buf_adds(b, "...");
+		size_t k = utf8_cut(p, n, STDERR_LINE_BYTES);
+		esc_c(b, p, k);
+		if (k < n)
+			buf_addf(b, " [... %zu more bytes]", n - k);
 		buf_addc(b, '\n');
 		lines++;
 		p = nl ? nl + 1 : end;

@@ -138,6 +138,26 @@ void esc_c(struct buf *b, const char *s, size_t n)
 	}
 }
 
+size_t utf8_cut(const char *s, size_t n, size_t cap)
+{
+	if (n <= cap)
+		return n;
+	size_t k = cap;
+	/* s[k] is the first byte dropped: a continuation byte means the
+	 * sequence it belongs to started before k. At most 3 back. */
+	for (int i = 0; i < 3 && k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80; i++)
+		k--;
+	return k;
+}
+
+void buf_add_capped(struct buf *b, const char *s, size_t n, size_t cap)
+{
+	size_t k = utf8_cut(s, n, cap);
+	buf_add(b, s, k);
+	if (k < n)
+		buf_addf(b, " [... %zu more bytes]", n - k);
+}
+
 int utf8_seq_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];

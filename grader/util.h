@@ -34,6 +34,15 @@ void esc_c(struct buf *b, const char *s, size_t n);
  * \ufffd (one per offending byte), valid UTF-8 passes through. */
 void esc_json(struct buf *b, const char *s, size_t n);
 
+/* The length to keep of s[0..n) cut to at most cap bytes, never inside a
+ * UTF-8 sequence (backs off over continuation bytes at the cut). */
+size_t utf8_cut(const char *s, size_t n, size_t cap);
+
+/* Appends s[0..n) (one line, no '\n') cut to at most cap bytes (utf8_cut),
+ * with " [... N more bytes]" when cut. The bytes are appended as they are:
+ * escaping is the caller's. */
+void buf_add_capped(struct buf *b, const char *s, size_t n, size_t cap);
+
 /* Length of the valid UTF-8 sequence at s (1–4), or 0 if invalid there. */
 int utf8_seq_len(const unsigned char *s, size_t n);
 
