@@ -12,6 +12,7 @@ int main(void)
 	srunner_add_suite(sr, suite_json());
 	srunner_add_suite(sr, suite_util());
 	srunner_add_suite(sr, suite_expect());
+	srunner_add_suite(sr, suite_intake());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -10,5 +10,6 @@ Suite *suite_verdict(void);
 Suite *suite_json(void);
 Suite *suite_util(void);
 Suite *suite_expect(void);
+Suite *suite_intake(void);
 
 #endif
