@@ -711,6 +711,37 @@ static int open_submission(const struct batch *b, const struct student *s, struc
 	return fd;
 }
 
+/* The report and results file of a refused submission, rendered as a
+ * child's would be (report.c, json.c): every scenario "not graded". The
+ * report goes where the child's part would, so finish_student() moves it. */
+static void write_refusal(const struct batch *b, const struct student *s, const char *cause)
+{
+	struct sc_result *res = xmalloc((size_t)b->nsc * sizeof *res);
+	memset(res, 0, (size_t)b->nsc * sizeof *res);
+	struct grading g = { .submission = s->src, .lab = b->lab.name, .layer = "none (not run)",
+			     .backend_desc = b->o.backend, .rejected = cause, .res = res, .n = b->nsc };
+	char why[160];
+	snprintf(why, sizeof why, "not graded: the submission is %s", rejection_phrase(cause));
+	for (int k = 0; k < b->nsc; k++) {
+		res[k].sc = &b->sc[k];
+		res[k].backend = b->sc[k].emu_only ? BACKEND_EMU : BACKEND_AUTO;
+		judge_not_run(&res[k].v, why, 0);
+		g.max += b->sc[k].points;
+	}
+	struct buf r = {0}, j = {0};
+	report_text(&r, &g);
+	results_trailer(&r, b->o.format, &g);
+	char *part = xasprintf("%s/.%s.txt.tmp", b->o.out, s->name), *json = out_file(b, s->name, ".json");
+	if (write_atomic(part, r.p, r.len, 0644) < 0 ||
+	    (results_render(&j, b->o.format, &g) == 0 && write_atomic(json, j.p, j.len, 0644) < 0))
+		fprintf(stderr, "grade: cannot write into %s: %s\n", b->o.out, strerror(errno));
+	free(part);
+	free(json);
+	buf_free(&r);
+	buf_free(&j);
+	free(res);
+}
+
 /* Intake refused the submission: a row of the student's own, decided
  * here (no child), and a one-paragraph report beside the others. */
 static void refuse(struct batch *b, struct student *s, const struct intake *in)
@@ -733,20 +764,8 @@ static void refuse(struct batch *b, struct student *s, const struct intake *in)
 	s->final = strncmp(s->status, "setup error", 11) != 0;
 	s->have_scores = s->final;
 	s->max = max;
-	if (intake_refusal_is_final(in)) {
-		/* Written as the child's report part: finish_student() moves it. */
-		struct grading g = { .submission = s->src, .lab = b->lab.name, .rejected = intake_cause(in) };
-		struct buf r = {0};
-		buf_adds(&r, "virtlab grade: ");
-		esc_c(&r, g.submission, strlen(g.submission));
-		buf_addc(&r, '\n');
-		report_rejection(&r, &g, "");
-		buf_addf(&r, "Score: 0/%d\n", max);
-		char *part = xasprintf("%s/.%s.txt.tmp", b->o.out, s->name);
-		write_atomic(part, r.p, r.len, 0644);
-		free(part);
-		buf_free(&r);
-	}
+	if (intake_refusal_is_final(in))
+		write_refusal(b, s, intake_cause(in));
 	finish_student(b, s, -1);
 }
 
