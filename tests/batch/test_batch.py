@@ -350,6 +350,32 @@ def test_csv_formula_injection(tmp_path):
             assert not cell or cell[0] not in "=+-@\t\r", f"formula-like cell {cell!r} in {line!r}"
 
 
+def test_csv_cells_free_of_control_characters(tmp_path):
+    """`cat grades.csv` must not replay an escape sequence hidden in a folder name:
+    control bytes, C1 controls and invalid UTF-8 are shown as \\xHH, UTF-8 as is."""
+    d = tmp_path / "class"
+    d.mkdir()
+    src = next(make_class.correct_variants())[1]
+    names = {b"esc\x1b]2;owned\x07\x1b[31mred": "esc\\x1b]2;owned\\x07\\x1b[31mred",
+             b"cr\rnl\nend": "cr\\x0dnl\\x0aend",
+             b"c1\xc2\x9bcsi": "c1\\xc2\\x9bcsi",
+             b"bad\xffutf": "bad\\xffutf",
+             "\u674e\u534e".encode(): "\u674e\u534e",
+             b"back\\slash": "back\\\\slash"}
+    for raw in names:
+        os.makedirs(os.path.join(bytes(d), raw))
+        with open(os.path.join(bytes(d), raw, b"sample-qemu.c"), "w") as f:
+            f.write(src)
+    p = batch(d, tmp_path)
+    assert p.returncode == 0, p.stderr
+    data = (tmp_path / "grades.csv").read_bytes()
+    for bad in (b"\x1b", b"\x07", b"\r", b"\xc2\x9b", b"\xff"):
+        assert bad not in data, f"raw {bad!r} in grades.csv: {data!r}"
+    _, rows = read_csv(tmp_path / "grades.csv")
+    assert sorted(rows) == sorted(names.values()), f"expected {sorted(names.values())}, got {sorted(rows)}"
+    assert all(r[1] == "27" and r[-1] == "graded" for r in rows.values()), rows
+
+
 # ---- resume and the lab's fingerprint
 
 KIT_PARTS = ("labs", "guests", "skeleton", "solution")

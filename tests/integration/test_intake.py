@@ -225,3 +225,20 @@ def test_make_grade_all_variables_are_one_argument(tmp_path, name):
     for where in (tmp_path, KIT):
         for f in ("PWNED", "PWNED2"):
             assert not (where / f).exists(), f"{where / f} was created: a make variable ran a command"
+
+
+@pytest.mark.parametrize("fmt", ["gradescope", "prairielearn", "autolab"])
+def test_long_source_line_report_bounded(tmp_path, fmt):
+    """A 240 KB source line quoted by the compiler (issue 11: a 1 MB report, a 2.9 MB
+    PrairieLearn JSON) gives a report and results file of a few KiB, the error still shown."""
+    line = 'static const char big[] = "' + "A" * 240000 + '" oops; int also = "' + "B" * 1000 + '" 1;\n'
+    sub = tmp_path / "sample-qemu.c"
+    sub.write_text(line + REFERENCE.read_text())
+    res = tmp_path / "r.json"
+    p = subprocess.run([str(GRADE), "--backend", "emu", "--root", str(KIT), "--format", fmt, "--json", str(res),
+                        str(sub)], capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    assert "did not compile" in p.stdout and "error:" in p.stdout, p.stdout[:3000]
+    assert len(p.stdout.encode()) < 16384, f"text report of {len(p.stdout.encode())} bytes"
+    assert res.stat().st_size < 16384, f"{fmt} results file of {res.stat().st_size} bytes"
+    assert max(len(l) for l in p.stdout.splitlines()) < 1000, "an uncapped line in the report"
