@@ -78,8 +78,11 @@ static void pl_format_errors(struct buf *b, const struct grading *g)
 		for (const char *p = g->build.excerpt ? g->build.excerpt : ""; *p;) {
 			const char *nl = strchr(p, '\n');
 			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			struct buf t = {0};
+			esc_text(&t, p, n);   /* the text report's rule, then JSON's */
 			buf_adds(b, ", ");
-			esc_json(b, p, n);
+			esc_json(b, buf_str(&t), t.len);
+			buf_free(&t);
 			p = nl ? nl + 1 : p + n;
 		}
 	}

@@ -46,7 +46,7 @@ static void stderr_excerpt(struct buf *b, const struct run_outcome *o, const cha
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		buf_addf(b, "%s  | ", indent);
 		size_t k = utf8_cut(p, n, STDERR_LINE_BYTES);
-		esc_c(b, p, k);
+		esc_text(b, p, k);
 		if (k < n)
 			buf_addf(b, " [... %zu more bytes]", n - k);
 		buf_addc(b, '\n');
@@ -88,7 +88,7 @@ void report_build_failure(struct buf *b, const struct grading *g, const char *in
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		buf_addf(b, "%s  | ", indent);
 		/* Escaped: the diagnostics quote the student's source. */
-		esc_c(b, p, n);
+		esc_text(b, p, n);
 		buf_addc(b, '\n');
 		p = nl ? nl + 1 : p + n;
 	}

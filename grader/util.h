@@ -25,9 +25,22 @@ void buf_free(struct buf *b);
 /* Returns a NUL-terminated string (never NULL); the buffer keeps ownership. */
 const char *buf_str(struct buf *b);
 
-/* Appends s[0..n) C-escaped (\n, \t, \", \\, \xHH for other non-printables),
- * without surrounding quotes. Printable ASCII passes through. */
+/* Student text shown to people (issue 15): valid UTF-8 as it is (Chinese
+ * stays Chinese, quotes stay quotes); escaped, so that nothing reaches a
+ * terminal raw: newline \n, tab \t, CR \r, NUL \0, other C0 controls, ESC, DEL,
+ * C1 controls (U+0080–U+009F, each byte \xHH) and bytes that aren't valid
+ * UTF-8 (\xHH), bidirectional overrides/isolates and U+2028/9 (\uXXXX).
+ * esc_c: a quoted excerpt (stdout in a diff): also \\, so that it says
+ * exactly which bytes were printed. esc_text: a line of diagnostics or
+ * stderr: backslash as it is (source code reads as written). */
 void esc_c(struct buf *b, const char *s, size_t n);
+void esc_text(struct buf *b, const char *s, size_t n);
+
+/* Terminal columns of UTF-8 text (East Asian wide characters 2, combining
+ * marks 0, anything else 1, an invalid byte 1): where a caret goes. */
+size_t utf8_width(const char *s, size_t n);
+/* The start of the UTF-8 sequence holding byte at (at, or up to 3 back). */
+size_t utf8_start(const char *s, size_t at);
 
 /* Appends s[0..n) as a JSON string literal, quotes included. Any bytes in,
  * valid JSON out: control characters become escapes, invalid UTF-8 becomes

@@ -69,20 +69,38 @@ size_t first_diff(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen ? NO_DIFF : n;
 }
 
-/* One side of the difference: ..."<prefix><rest>"... ; returns the column
- * (within the appended text) of the first byte after the prefix. */
-static size_t diff_side(struct buf *b, const char *s, size_t n, size_t at)
+/* Where a diff excerpt splits: the first differing byte, or the start of
+ * the UTF-8 sequence it falls in. Decided from the shared prefix alone (the
+ * bytes before at are the same on both sides), so both lines split alike. */
+static size_t diff_split(const char *s, size_t at)
 {
-	size_t from = at > DIFF_CONTEXT ? at - DIFF_CONTEXT : 0;
-	size_t to = n - at > DIFF_CONTEXT ? at + DIFF_CONTEXT : n;
+	for (size_t k = 1; k <= 3 && k <= at; k++) {
+		unsigned char c = (unsigned char)s[at - k];
+		if ((c & 0xc0) == 0x80)
+			continue;   /* a continuation byte: look further back */
+		size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return len > k ? at - k : at;
+	}
+	return at;
+}
+
+/* One side of the difference: ..."<prefix><rest>"... split at split (from
+ * diff_split); returns the column (terminal columns, not bytes) of the first
+ * character after the prefix. Cuts never fall inside a UTF-8 sequence. */
+static size_t diff_side(struct buf *b, const char *s, size_t n, size_t at, size_t split)
+{
+	size_t from = split > DIFF_CONTEXT ? split - DIFF_CONTEXT : 0;
+	while (from < split && ((unsigned char)s[from] & 0xc0) == 0x80)
+		from++;
+	size_t to = at < n ? split + utf8_cut(s + split, n - split, DIFF_CONTEXT + (at - split)) : n;
 	size_t start = b->len;
 	if (from > 0)
 		buf_adds(b, "...");
 	buf_addc(b, '"');
-	esc_c(b, s + from, at < n ? at - from : n - from);
-	size_t col = b->len - start;
+	esc_c(b, s + from, (at < n ? split : n) - from);
+	size_t col = utf8_width(b->p + start, b->len - start);
 	if (at < n)
-		esc_c(b, s + at, to - at);
+		esc_c(b, s + split, to - split);
 	buf_addc(b, '"');
 	if (to < n)
 		buf_adds(b, "...");
@@ -96,10 +114,11 @@ void diff_report(struct buf *b, const char *indent, const char *exp, size_t elen
 {
 	buf_addf(b, "%sfirst difference at byte %zu (expected %zu bytes, got %zu):\n",
 		 indent, at, elen, glen);
+	size_t split = diff_split(elen < glen ? exp : got, at);
 	buf_addf(b, "%s  expected: ", indent);
-	diff_side(b, exp, elen, at);
+	diff_side(b, exp, elen, at, split);
 	buf_addf(b, "\n%s  got:      ", indent);
-	size_t col = diff_side(b, got, glen, at);
+	size_t col = diff_side(b, got, glen, at, split);
 	/* The prefixes are the same bytes, so one caret fits both lines. */
 	buf_addf(b, "\n%s            %*s^\n", indent, (int)col, "");
 }

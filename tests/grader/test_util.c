@@ -14,9 +14,48 @@
 START_TEST(c_escaping)
 {
 	struct buf b = {0};
+	/* Quotes as they are; backslash doubled (an exact excerpt). */
 	esc_c(&b, "a\n\t\"\\\x01\x7f\xff\0z", 10);
-	ck_assert_str_eq(buf_str(&b), "a\\n\\t\\\"\\\\\\x01\\x7f\\xff\\0z");
+	ck_assert_str_eq(buf_str(&b), "a\\n\\t\"\\\\\\x01\\x7f\\xff\\0z");
 	buf_free(&b);
+}
+END_TEST
+
+START_TEST(utf8_shown_as_written)
+{
+	/* issue 15: errx(1, "KVM_EXIT_IO：尚未实现") reads as written. */
+	const char *zh = "vmm: KVM_EXIT_IO\xef\xbc\x9a\xe5\xb0\x9a\xe6\x9c\xaa\xe5\xae\x9e\xe7\x8e\xb0";
+	struct buf b = {0};
+	esc_text(&b, zh, strlen(zh));
+	ck_assert_str_eq(buf_str(&b), zh);
+	buf_free(&b);
+	/* Quotes plain, backslash as written in esc_text. */
+	esc_text(&b, "errx(1, \"bad port\\n\")", 21);
+	ck_assert_str_eq(buf_str(&b), "errx(1, \"bad port\\n\")");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(control_bytes_escaped)
+{
+	struct buf b = {0};
+	/* ESC, CR, NUL, DEL, tab; C1 CSI (U+009B as C2 9B); an invalid byte; a
+	 * truncated sequence; an overlong; a surrogate; RLO (U+202E); a valid é. */
+	const char in[] = "\x1b[2J\r\0\x7f\t\xc2\x9b" "1m\xff\xe4\xbd|\xc0\xaf\xed\xa0\x80\xe2\x80\xae\xc3\xa9";
+	esc_text(&b, in, sizeof in - 1);
+	ck_assert_str_eq(buf_str(&b), "\\x1b[2J\\r\\0\\x7f\\t\\xc2\\x9b1m\\xff\\xe4\\xbd|\\xc0\\xaf"
+			 "\\xed\\xa0\\x80\\u202e\xc3\xa9");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(display_width)
+{
+	ck_assert_uint_eq(utf8_width("abc", 3), 3);
+	ck_assert_uint_eq(utf8_width("\xe5\xb0\x9a\xe6\x9c\xaa", 6), 4);   /* 尚未: wide */
+	ck_assert_uint_eq(utf8_width("\xc3\xa9", 2), 1);                    /* é */
+	ck_assert_uint_eq(utf8_width("e\xcc\x81", 3), 1);                   /* e + combining acute */
+	ck_assert_uint_eq(utf8_width("\xff", 1), 1);
 }
 END_TEST
 
@@ -99,6 +138,9 @@ Suite *suite_util(void)
 	Suite *s = suite_create("util");
 	TCase *t = tcase_create("util");
 	tcase_add_test(t, c_escaping);
+	tcase_add_test(t, utf8_shown_as_written);
+	tcase_add_test(t, control_bytes_escaped);
+	tcase_add_test(t, display_width);
 	tcase_add_test(t, fnv_hash);
 	tcase_add_test(t, compiler_excerpt);
 	tcase_add_test(t, word_splitting);

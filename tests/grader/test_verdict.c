@@ -130,6 +130,27 @@ START_TEST(difference_report_context_and_escapes)
 }
 END_TEST
 
+START_TEST(difference_report_utf8)
+{
+	/* "你好，世界" vs "你好，世間": the first difference is inside 界/間
+	 * (same lead byte 0xe7): the split goes back to the character, shown as
+	 * it is, and the caret stands under it (CJK: 2 columns each). */
+	const char *e = "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c\n";
+	const char *g = "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe9\x96\x93\n";
+	size_t at = first_diff(e, strlen(e), g, strlen(g));
+	ck_assert_uint_eq(at, 12);
+	struct buf b = {0};
+	diff_report(&b, "", e, strlen(e), g, strlen(g), at);
+	const char *want =
+		"first difference at byte 12 (expected 16 bytes, got 16):\n"
+		"  expected: \"\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c\\n\"\n"
+		"  got:      \"\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe9\x96\x93\\n\"\n"
+		"                     ^\n";   /* 12 + the quote + 4 wide characters */
+	ck_assert_msg(!strcmp(buf_str(&b), want), "expected:\n%s\ngot:\n%s", want, buf_str(&b));
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(end_descriptions)
 {
 	char buf[300];
@@ -159,6 +180,7 @@ Suite *suite_verdict(void)
 	tcase_add_test(t, first_difference);
 	tcase_add_test(t, difference_report);
 	tcase_add_test(t, difference_report_context_and_escapes);
+	tcase_add_test(t, difference_report_utf8);
 	tcase_add_test(t, end_descriptions);
 	suite_add_tcase(s, t);
 	return s;
