@@ -504,3 +504,26 @@ def test_new_scenario_scaffold(tmp_path, cache):
     assert "out_imm16" in r.scenarios, r
     assert r.rows["(reference)"]["out_imm16"] == "." and r.rows["toupper"]["out_imm16"] == "X", r
     assert any("out_imm16.asm:1: the title still says TODO" in w for w in r.warnings), r
+
+
+def test_lab_files_read_through_intake(kit):
+    """check-lab reads the reference, the skeleton and the mutants as a submission is
+    read (grader/intake.c): a mutant that is a link, or not a regular file, is an error
+    naming it, and nothing of its target is compiled or shown."""
+    keep_mutants(kit, "toupper")
+    secret = os.path.join(os.path.dirname(kit), "secret.c")
+    with open(secret, "w") as f:
+        f.write("// CHECKLAB-SECRET-MARKER\n")
+    os.symlink(secret, mutant(kit, "linked"))
+    os.mkfifo(mutant(kit, "fifo"))
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 1, r
+    assert r.has_error("linked.c: symlink"), r.errors
+    assert r.has_error("fifo.c: not a regular file"), r.errors
+    assert "CHECKLAB-SECRET-MARKER" not in r.out + r.err
+    # The reference as a link: refused too.
+    ref = os.path.join(kit, "solution", LAB, "sample-qemu.c")
+    os.rename(ref, ref + ".real")
+    os.symlink(ref + ".real", ref)
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 1 and r.has_error("sample-qemu.c: symlink"), r.errors
