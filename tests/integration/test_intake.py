@@ -16,6 +16,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import tempfile
 import uuid
 
 import pytest
@@ -26,6 +27,7 @@ BUILD = BUILD if BUILD.is_absolute() else KIT / BUILD
 GRADE = BUILD / "grade"
 REFERENCE = KIT / "solution/cpu_lab/sample-qemu.c"
 TIMEOUT = 600   # a bound on a hang, not a speed target
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 pytestmark = pytest.mark.skipif(not GRADE.exists() or not (BUILD / "libkvmemu.so").exists(),
                                 reason=f"{GRADE} or libkvmemu.so not built (make all)")
@@ -115,34 +117,54 @@ def scan_outputs(out):
             assert_no_secret(p.read_text(errors="replace"), str(p))
 
 
-def test_hostile_class_batch(tmp_path):
-    cls, expect = make_bank(tmp_path)
-    out = tmp_path / "out"
-    before = snapshot(tmp_path, out)
-    p = subprocess.run([str(GRADE), "--batch", str(cls), "--csv", str(out / "grades.csv"),
-                        "--out", str(out / "res"), "--jobs", "2", "--backend", "emu", "--seed", "7",
-                        "--root", str(KIT)],
-                       capture_output=True, text=True, timeout=TIMEOUT, env=env_with_secret(), cwd=tmp_path)
-    assert p.returncode == 0, f"expected exit 0, got {p.returncode}\nstderr: {p.stderr}"
-    assert_no_secret(p.stdout, "stdout")
-    assert_no_secret(p.stderr, "stderr")
-    scan_outputs(out)
-    with open(out / "grades.csv", newline="") as f:
-        rows = {r["student"]: r for r in csv.DictReader(f)}
-    assert set(rows) == set(expect), f"students: expected {sorted(expect)}, got {sorted(rows)}"
-    for name, status in expect.items():
-        r = rows[name]
-        assert r["status"] == status, f"{name}: expected status {status!r}, got {r['status']!r}"
-        if name == "honest":
-            assert r["score"] == r["max"], f"honest: expected full marks, got {r['score']}/{r['max']}"
-        else:
-            assert r["score"] == "0", f"{name}: expected 0 points, got {r['score']}"
-            report = (out / "res" / f"{name}.txt").read_text()
-            assert "the submission was not graded: it is" in report, f"{name}.txt: {report}"
-            assert report.rstrip().endswith(f"Score: 0/{r['max']}"), f"{name}.txt: {report}"
-            assert (out / "res" / f"{name}.json").exists(), f"{name}: no results file"
-    assert "rejected" in p.stdout, p.stdout
-    assert snapshot(tmp_path, out) == before, "something was written outside the out dir"
+@pytest.mark.parametrize("as_nobody", [False, True], ids=["self", "nobody"])
+@pytest.mark.parametrize("layer", ["auto", "fallback"])
+def test_hostile_class_batch(layer, as_nobody):
+    if as_nobody and (os.geteuid() != 0 or not shutil.which("setpriv")):
+        pytest.skip("unprivileged variant: needs root and setpriv")
+    # Not pytest's tmp_path: its parents are private to root, and nobody must get in.
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="virtlab-intake."))
+    try:
+        os.chmod(tmp_path, 0o1777)
+        cls, expect = make_bank(tmp_path)
+        for dirpath, dirs, files in os.walk(tmp_path):
+            for n in dirs:
+                os.chmod(os.path.join(dirpath, n), 0o755)
+        out = tmp_path / "out"
+        before = snapshot(tmp_path, out)
+        env = env_with_secret()
+        if layer == "fallback":
+            env["VIRTLAB_SANDBOX"] = "fallback"
+        cmd = [str(GRADE), "--batch", str(cls), "--csv", str(out / "grades.csv"), "--out", str(out / "res"),
+               "--jobs", "2", "--backend", "emu", "--seed", "7", "--root", str(KIT)]
+        p = subprocess.run((NOBODY if as_nobody else []) + cmd, capture_output=True, text=True,
+                           timeout=TIMEOUT, env=env, cwd=tmp_path)
+        assert p.returncode == 0, f"expected exit 0, got {p.returncode}\nstderr: {p.stderr}"
+        assert_no_secret(p.stdout, "stdout")
+        assert_no_secret(p.stderr, "stderr")
+        scan_outputs(out)
+        with open(out / "grades.csv", newline="") as f:
+            rows = {r["student"]: r for r in csv.DictReader(f)}
+        assert set(rows) == set(expect), f"students: expected {sorted(expect)}, got {sorted(rows)}"
+        for name, status in expect.items():
+            r = rows[name]
+            assert r["status"] == status, f"{name}: expected status {status!r}, got {r['status']!r}"
+            if name == "honest":
+                assert r["score"] == r["max"], f"honest: expected full marks, got {r['score']}/{r['max']}"
+            else:
+                assert r["score"] == "0", f"{name}: expected 0 points, got {r['score']}"
+                report = (out / "res" / f"{name}.txt").read_text()
+                assert "the submission was not graded: it is" in report, f"{name}.txt: {report}"
+                assert report.rstrip().endswith(f"Score: 0/{r['max']}"), f"{name}.txt: {report}"
+                assert (out / "res" / f"{name}.json").exists(), f"{name}: no results file"
+        assert "rejected" in p.stdout, p.stdout
+        if as_nobody:
+            assert (out / "grades.csv").stat().st_uid == 65534, "the batch did not run as nobody"
+        if layer == "fallback":
+            assert "sandbox: fallback" in (out / "res" / "honest.txt").read_text()
+        assert snapshot(tmp_path, out) == before, "something was written outside the out dir"
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 SINGLE = {   # submission path (relative to the class folder) -> expected cause
