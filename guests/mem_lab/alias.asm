@@ -1,6 +1,8 @@
 ; title: the higher-half alias: code, data and the console at 0xffffffff80000000 + x
 ; points: 3
 ; hint: Guest-virtual 0xffffffff80000000 + x must reach guest-physical x. Which PML4 entry and which PDPT entry does that address use? Take bits 47-39 and 38-30 of it.
+; expect-exit: success
+; expect-stdout: "running at the identity address\nrunning in the higher half: RIP >> 32 = ffffffff\n***\nwritten through the alias, read through the identity map: Q\nROM: mem_lab firmware, version 1\ndirty pages: 1\nKVM_EXIT_HLT\n"
 ;
 ; The guest jumps to its own code through the alias (RIP 0xffffffff80010000
 ; and up), prints through the console's alias address, writes a byte of RAM

@@ -1,6 +1,8 @@
 ; title: the guest checks it is in long mode (CR0, CR3, CR4, EFER)
 ; points: 2
 ; hint: Long mode needs CR0.PE and CR0.PG, CR4.PAE, EFER.LME and EFER.LMA, CR3 = the PML4's guest-physical address, and a code segment with L = 1.
+; expect-exit: success
+; expect-stdout: "CR0.PE=1 CR0.PG=1 CR4.PAE=1 EFER.LME=1 EFER.LMA=1\nCR3=00001000\n64-bit registers: 1\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;
 ; The guest reads its own control registers and EFER (rdmsr 0xc0000080)
 ; and reports the bits long mode needs, and CR3. That it runs at all, with

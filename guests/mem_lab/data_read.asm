@@ -1,6 +1,8 @@
 ; title: a read of the console's DATA register is an error
 ; points: 1
 ; hint: DATA is write-only: check run->mmio.is_write.
+; expect-exit: error
+; expect-stdout: "reading the DATA register...\n"
 ;
 ; Good output, then a 1-byte read of DATA; the guest then prints what it
 ; read, so a VMM that goes on prints one more line.

@@ -1,6 +1,8 @@
 ; title: a 2-byte write to the console's DATA register is an error
 ; points: 2
 ; hint: DATA takes 1-byte writes only: check run->mmio.len.
+; expect-exit: error
+; expect-stdout: "a 2-byte write to DATA...\n"
 ;
 ; Good output, then `mov [DATA], ax`: one KVM_EXIT_MMIO with len 2.
 %include "console.inc"

@@ -2,6 +2,8 @@
 ; points: 2
 ; visibility: hidden
 ; hint: Count all 1024 pages of RAM, the last one (0x3ff000) included; a write that crosses a page boundary dirties both pages; a push writes the stack.
+; expect-exit: success
+; expect-stdout: "wrote the last byte of RAM, 8 bytes at 0x200ffc, and pushed\ndirty pages: 4\nKVM_EXIT_HLT\n"
 ;
 ; The last byte of RAM (page 1023), an 8-byte write at 0x200ffc (pages
 ; 0x200000 and 0x201000), a push (the stack page, 0xf000): 4 dirty pages.

@@ -1,6 +1,8 @@
 ; title: dirty logging: 4096 writes to one page are one dirty page
 ; points: 2
 ; hint: The log records which pages were written, not how many writes: a page written many times is one bit.
+; expect-exit: success
+; expect-stdout: "page 0x180000 written 5096 times\ndirty pages: 1\nKVM_EXIT_HLT\n"
 ;
 ; Every byte of the page at 0x180000 is written, one at a time, then the
 ; first byte 1000 more times: still 1 dirty page.

@@ -1,6 +1,8 @@
 ; title: dirty logging: one byte every 68 KiB, 46 dirty pages
 ; points: 2
 ; hint: The dirty pages are spread over the bitmap: pages 256, 273, 290, ... Count the bits of every word, the high 32 bits of each word included.
+; expect-exit: success
+; expect-stdout: "a byte every 0x11000 bytes from 0x100000\ndirty pages: 46\nKVM_EXIT_HLT\n"
 ;
 ; A byte written every 0x11000 bytes (17 pages) from 0x100000 up to the end
 ; of RAM: pages 256 + 17 k for k = 0..45, 46 pages, scattered across the

@@ -2,6 +2,8 @@
 ; points: 1
 ; visibility: hidden
 ; hint: A read from an address with no RAM and no device is a guest error too, not a read of zeros.
+; expect-exit: error
+; expect-stdout: "reading from a hole...\n"
 ;
 ; A 4-byte read at guest-physical 0x30000000 (no slot, no device). A VMM
 ; that answers reads of holes with zeros lets the guest go on.

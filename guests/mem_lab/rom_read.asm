@@ -1,6 +1,8 @@
 ; title: the ROM: its text and its table, read by the guest
 ; points: 2
 ; hint: The ROM is a second memory slot at guest-physical 0x20000000, filled by fill_rom(): reads are served from it with no exit.
+; expect-exit: success
+; expect-stdout: "ROM: mem_lab firmware, version 1\ntable[3..0] = 18110a03\ntable: all 256 entries as expected\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;
 ; The guest prints the ROM's line of text (from 0x20000000) and checks the
 ; 256-byte table at 0x20000100 (entry i = 7 i + 3 mod 256), printing the

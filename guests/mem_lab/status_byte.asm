@@ -2,6 +2,8 @@
 ; points: 1
 ; visibility: hidden
 ; hint: STATUS and ID are read 4 bytes at a time: check run->mmio.len for reads too.
+; expect-exit: error
+; expect-stdout: "a 1-byte read of STATUS...\n"
 ;
 ; A 1-byte read of STATUS: the wrong size for the register.
 %include "console.inc"

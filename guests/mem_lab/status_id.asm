@@ -1,6 +1,8 @@
 ; title: the console's STATUS and ID registers (4-byte MMIO reads)
 ; points: 2
 ; hint: For an MMIO read, KVM_RUN delivers to the guest the bytes the VMM put in run->mmio.data (len of them, little-endian). STATUS reads 1, ID reads 0x4e4f4356.
+; expect-exit: success
+; expect-stdout: "console status: 00000001 (ready)\nconsole id: 4e4f4356 \"VCON\"\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;
 ; Two 4-byte reads: STATUS must be 1 (ready), ID 0x4e4f4356, the bytes
 ; "VCON" in memory order. The guest prints both values in hex and the ID's

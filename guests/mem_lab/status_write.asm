@@ -2,6 +2,8 @@
 ; points: 1
 ; visibility: hidden
 ; hint: STATUS and ID are read-only: a write to them is a guest error.
+; expect-exit: error
+; expect-stdout: "a 4-byte write to STATUS...\n"
 ;
 ; A 4-byte write to STATUS, the right size for the register but the wrong
 ; direction.
