@@ -1,6 +1,6 @@
 ; title: Hello from long mode (the built-in guest)
 ; points: 3
-; hint: Nothing prints until the vCPU is in long mode (TODO 1) and the console's DATA register prints what the guest writes to it, one byte per KVM_EXIT_MMIO (TODO 2).
+; hint: Nothing prints until the vCPU is in long mode (page tables, special registers) and the console's DATA register prints what the guest writes to it, one byte per KVM_EXIT_MMIO.
 ; expect-exit: success
 ; expect-stdout: "Hello from long mode!\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;

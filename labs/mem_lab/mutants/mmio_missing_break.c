@@ -1,4 +1,4 @@
-// forgets `break` after printing a DATA byte: falls through into the next label
+// forgets `break` after printing a DATA byte: runs on into the error at the end of the case
 //@ TODO 2
 			uint64_t gpa = run->mmio.phys_addr;
 			uint32_t len = run->mmio.len;
