@@ -1,4 +1,4 @@
-; title: dirty logging: 4096 writes to one page are one dirty page
+; title: dirty logging: 5096 writes to one page are one dirty page
 ; points: 2
 ; hint: The log records which pages were written, not how many writes: a page written many times is one bit.
 ; expect-exit: success
