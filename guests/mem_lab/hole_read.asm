@@ -1,0 +1,20 @@
+; title: a read from a hole in the map is an error
+; points: 1
+; visibility: hidden
+; hint: A read from an address with no RAM and no device is a guest error too, not a read of zeros.
+; expect-exit: error
+; expect-stdout: "reading from a hole...\n"
+;
+; A 4-byte read at guest-physical 0x30000000 (no slot, no device). A VMM
+; that answers reads of holes with zeros lets the guest go on.
+%include "console.inc"
+
+        PRINT before
+        mov eax, [abs 0x30000000]
+        PRINT after
+        PRINTHEX32
+        PUTC 10
+        hlt
+
+before: db "reading from a hole...", 10, 0
+after:  db "...and still running; the hole read ", 0
