@@ -1,7 +1,9 @@
 # handout/handout.mk — the students' lab text, rendered to standalone HTML.
 #
 #   make handout       build/handout/cpu_lab-en.html, build/handout/cpu_lab-zh.html
-#   make test-handout  checks the rendering (tests/handout/test_handout.py)
+#   make test-handout  checks the pages: their structure (tests/handout/test_handout.py) and
+#                      how headless Chromium renders them (test_render.py: glyphs, overflow,
+#                      figures, links; needs scripts/install-deps --handout)
 #
 # Sources: handout/cpu_lab/{en,zh}.md (pandoc markdown), handout/style.css, the figures
 # handout/cpu_lab/fig/NAME.svg and their style handout/fig.css.
@@ -76,5 +78,7 @@ handout: $(HANDOUT_HTML) $(HANDOUT_FIGS)
 ALL_TARGETS  += $(HANDOUT_HTML) $(HANDOUT_FIGS)
 TEST_TARGETS += test-handout
 
-test-handout: $(HANDOUT_HTML)
-	HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout/test_handout.py
+# Needs chromium and fonts-noto-cjk (scripts/install-deps --handout); says so when they are missing.
+test-handout: $(HANDOUT_HTML) $(HANDOUT_FIGS)
+	@scripts/install-deps --handout --check
+	HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout
