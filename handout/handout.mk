@@ -82,3 +82,7 @@ TEST_TARGETS += test-handout
 test-handout: $(HANDOUT_HTML) $(HANDOUT_FIGS)
 	@scripts/install-deps --handout --check
 	HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout
+
+# The student tarball (scripts/dist.mk, scripts/mkdist) ships the figures and the report templates
+# too: rebuild it when they change.
+$(BUILD)/dist/$(LAB)-student.tar.gz: $(HANDOUT_FIGS) $(wildcard handout/$(LAB)/report-template-*.md)
