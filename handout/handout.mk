@@ -1,10 +1,20 @@
 # handout/handout.mk — the students' lab text, rendered to standalone HTML.
 #
 #   make handout       build/handout/cpu_lab-en.html, build/handout/cpu_lab-zh.html
-#   make test-handout  checks the rendering (tests/handout/test_handout.py)
+#   make test-handout  checks the pages: their structure (tests/handout/test_handout.py) and
+#                      how headless Chromium renders them (test_render.py: glyphs, overflow,
+#                      figures, links; needs scripts/install-deps --handout)
 #
-# Sources: handout/cpu_lab/{en,zh}.md (pandoc markdown), handout/style.css.
-# The CSS is embedded (a <style> block in <head>), so each page is one file.
+# Sources: handout/cpu_lab/{en,zh}.md (pandoc markdown), handout/style.css, the figures
+# handout/cpu_lab/fig/NAME.svg and their style handout/fig.css.
+# Each page is one file that works offline: the CSS is embedded (a <style> block in <head>)
+# and each figure is inline SVG (handout/inline-svg.lua).
+#
+# A figure is one hand-written SVG for both languages: each label is written [[English|中文]]
+# (neither part may contain `]` or `|`), and the first line is the whole <svg ...> opening tag.
+# It becomes build/handout/fig/NAME.en.svg and NAME.zh.svg (the text before or after the |, the
+# figure CSS in a <style> so that the file also stands alone: the student kit ships them beside
+# the Markdown, which shows them as ![caption](fig/NAME.LANG.svg)).
 
 PANDOC ?= pandoc
 
@@ -28,13 +38,34 @@ HANDOUT_FROM_zh  := markdown+east_asian_line_breaks
 # Options shared by both languages. No remote resources: the pages work offline.
 HANDOUT_PANDOC_FLAGS := --to=html5 --standalone --toc --toc-depth=2 --highlight-style=tango
 
-$(HANDOUT_DIR)/style.html: handout/style.css handout/handout.mk
-	@mkdir -p $(@D)
-	{ printf '<style>\n'; cat $<; printf '</style>\n'; } > $@
+HANDOUT_FIG_NAMES := $(sort $(basename $(notdir $(wildcard handout/cpu_lab/fig/*.svg))))
+HANDOUT_FIGS_en   := $(HANDOUT_FIG_NAMES:%=$(HANDOUT_DIR)/fig/%.en.svg)
+HANDOUT_FIGS_zh   := $(HANDOUT_FIG_NAMES:%=$(HANDOUT_DIR)/fig/%.zh.svg)
+HANDOUT_FIGS      := $(HANDOUT_FIGS_en) $(HANDOUT_FIGS_zh)
+# sed: keep part 1 (en) or part 2 (zh) of each [[en|zh]] label.
+HANDOUT_FIG_PART_en := 1
+HANDOUT_FIG_PART_zh := 2
+handout_fig = { head -n 1 $(1); printf '<style>\n'; cat handout/fig.css; printf '</style>\n'; tail -n +2 $(1); } | \
+	sed -e 's/\[\[\([^]|]*\)|\([^]]*\)\]\]/\$(HANDOUT_FIG_PART_$(2))/g' > $(3).tmp && \
+	if grep -n '\[\[\|\]\]' $(3).tmp; then echo "$(1): a label is not [[English|中文]]" >&2; exit 1; fi && mv $(3).tmp $(3)
 
-$(HANDOUT_DIR)/cpu_lab-%.html: handout/cpu_lab/%.md $(HANDOUT_DIR)/style.html handout/handout.mk
+$(HANDOUT_DIR)/fig/%.en.svg: handout/cpu_lab/fig/%.svg handout/fig.css handout/handout.mk
+	@mkdir -p $(@D)
+	@$(call handout_fig,$<,en,$@)
+$(HANDOUT_DIR)/fig/%.zh.svg: handout/cpu_lab/fig/%.svg handout/fig.css handout/handout.mk
+	@mkdir -p $(@D)
+	@$(call handout_fig,$<,zh,$@)
+
+$(HANDOUT_DIR)/style.html: handout/style.css handout/fig.css handout/handout.mk
+	@mkdir -p $(@D)
+	{ printf '<style>\n'; cat handout/style.css handout/fig.css; printf '</style>\n'; } > $@
+
+$(foreach l,$(HANDOUT_LANGS),$(eval $(HANDOUT_DIR)/cpu_lab-$(l).html: $(HANDOUT_FIGS_$(l))))
+$(HANDOUT_DIR)/cpu_lab-%.html: handout/cpu_lab/%.md $(HANDOUT_DIR)/style.html handout/handout.mk \
+		handout/inline-svg.lua
 	@mkdir -p $(@D)
 	$(PANDOC) --from=$(HANDOUT_FROM_$*) $(HANDOUT_PANDOC_FLAGS) \
+		--lua-filter=handout/inline-svg.lua --resource-path=$(HANDOUT_DIR) \
 		--include-in-header=$(HANDOUT_DIR)/style.html \
 		--metadata title='$(HANDOUT_TITLE_$*)' \
 		--variable lang=$(HANDOUT_LANG_$*) \
@@ -42,10 +73,16 @@ $(HANDOUT_DIR)/cpu_lab-%.html: handout/cpu_lab/%.md $(HANDOUT_DIR)/style.html ha
 		-o $@.tmp $< && mv $@.tmp $@
 
 .PHONY: handout test-handout
-handout: $(HANDOUT_HTML)
+handout: $(HANDOUT_HTML) $(HANDOUT_FIGS)
 
-ALL_TARGETS  += $(HANDOUT_HTML)
+ALL_TARGETS  += $(HANDOUT_HTML) $(HANDOUT_FIGS)
 TEST_TARGETS += test-handout
 
-test-handout: $(HANDOUT_HTML)
-	HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout/test_handout.py
+# Needs chromium and fonts-noto-cjk (scripts/install-deps --handout); says so when they are missing.
+test-handout: $(HANDOUT_HTML) $(HANDOUT_FIGS)
+	@scripts/install-deps --handout --check
+	HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout
+
+# The student tarball (scripts/dist.mk, scripts/mkdist) ships the figures and the report templates
+# too: rebuild it when they change.
+$(BUILD)/dist/$(LAB)-student.tar.gz: $(HANDOUT_FIGS) $(wildcard handout/$(LAB)/report-template-*.md)

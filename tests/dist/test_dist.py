@@ -3,6 +3,7 @@ the way the handout says (make, ./kvm-emu, make check, make guests), and searche
 never be in it: the reference handler, hidden scenarios, mutants, tests."""
 
 import html
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ GUEST_DIR = os.path.join(ROOT, "guests", LAB)
 MUTANT_DIR = os.path.join(ROOT, "labs", LAB, "mutants")
 SKELETON = os.path.join(ROOT, "skeleton", LAB, "sample-qemu.c")
 SOLUTION = os.path.join(ROOT, "solution", LAB, "sample-qemu.c")
+HANDOUT = os.path.join(ROOT, "handout", LAB)
+FIGURES = sorted(f[:-4] for f in os.listdir(os.path.join(HANDOUT, "fig")) if f.endswith(".svg"))
 
 
 # ---------------------------------------------------------------- helpers
@@ -167,6 +170,8 @@ def test_layout(members, unpacked):
         assert m.isfile() or m.isdir(), f"{m.name}: links or devices do not belong in the kit"
     for f in ["Makefile", "README.md", "sample-qemu.c", "kvm-emu",
               "handout/en.md", "handout/en.html", "handout/zh.md", "handout/zh.html",
+              "handout/report-template-en.md", "handout/report-template-zh.md",
+              "container/Dockerfile", ".devcontainer/devcontainer.json",
               "kit/Makefile", "kit/selfcheck", "kit/scripts/kvm-emu", f"kit/labs/{LAB}/lab.conf",
               "kit/grader/main.c", "kit/grader/sandbox.c", "kit/grader/grader.mk",
               "kit/grader/kvmemu/kvmemu.mk", "kit/expect/SEED"]:
@@ -180,6 +185,10 @@ def test_layout(members, unpacked):
         assert read(os.path.join(unpacked, "handout", f"{lang}.md")) == \
             read(os.path.join(ROOT, "handout", LAB, f"{lang}.md"))
         assert "<html" in read(os.path.join(unpacked, "handout", f"{lang}.html"))
+        assert read(os.path.join(unpacked, "handout", f"report-template-{lang}.md")) == \
+            read(os.path.join(HANDOUT, f"report-template-{lang}.md"))
+        for fig in FIGURES:
+            assert f"{LAB}/handout/fig/{fig}.{lang}.svg" in names, f"figure {fig}.{lang}.svg is missing"
     # No build product, and nothing that points back into the kit it came from.
     assert not any("/build/" in n or n.endswith((".o", ".so", ".bin")) for n in names)
 
@@ -246,7 +255,9 @@ def test_makefile_uses_lab_flags(unpacked):
     cmd = r.stdout.strip().splitlines()[-1].split()
     assert "sample-qemu.c" in cmd
     flags = [w for w in cmd[1:] if w not in ("-o", "sample-qemu", "sample-qemu.c")]
-    assert flags == conf["cflags"].split() + conf.get("ldflags", "").split(), cmd
+    # the grader's flags, plus -g for gdb (debugging information changes no instruction)
+    want = conf["cflags"].split() + ["-g"] + conf.get("ldflags", "").split()
+    assert flags == want, f"make -n sample-qemu: {cmd}, expected the flags {want}"
 
 
 def test_no_reference_handler(contents):
@@ -362,3 +373,137 @@ def test_handout_commands(reference_copy):
             assert r.stdout == f.read(), name
         assert (r.returncode == 0) == (read(os.path.join(
             reference_copy, "kit", "expect", name + ".exit")).strip() == "success"), name
+
+
+# ---------------------------------------------------------------- the handout, as shipped
+
+def test_handout_figures_and_sections(unpacked):
+    """Each page is one file: its figures inline (one <svg> per figure, in its language), and the
+    sections students need beyond the task (platforms, debugging, report)."""
+    for lang in ["en", "zh"]:
+        page = read(os.path.join(unpacked, "handout", f"{lang}.html"))
+        for sec in ["platforms", "debugging", "report"]:
+            assert f'id="{sec}"' in page, f"{lang}.html has no section #{sec}"
+        for fig in FIGURES:
+            m = re.search(rf'<figure id="fig-{fig}" class="fig">\s*<svg[^>]*\blang="([^"]+)"', page)
+            assert m, f"{lang}.html: figure {fig} is not inline"
+            assert m.group(1).startswith(lang), f"{lang}.html: figure {fig} is in {m.group(1)}"
+        assert not re.search(r'<img[^>]+src="(?!data:)', page), f"{lang}.html refers to an image file"
+        # the Markdown shows the figures from handout/fig/, which the tarball has
+        md = read(os.path.join(unpacked, "handout", f"{lang}.md"))
+        refs = re.findall(r"\]\((fig/[^)]+\.svg)\)", md)
+        assert sorted(refs) == sorted(f"fig/{f}.{lang}.svg" for f in FIGURES), refs
+        for ref in refs:
+            svg = read(os.path.join(unpacked, "handout", ref))
+            assert svg.startswith("<svg") and "<style>" in svg and "[[" not in svg, ref
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
+        for needle in ["./kvm-emu gdb ./sample-qemu", "make sample-qemu-asan", "killed by SIGSEGV"]:
+            assert needle in text, f"{lang}.html: {needle!r} missing"
+
+
+def headings(md):
+    return [len(h) for h in re.findall(r"^(#{1,6}) ", md, re.M)]
+
+
+def test_report_templates(unpacked):
+    """Both report templates: the seed report's sections (research: virtualizable ISA,
+    trap-and-emulate, VT-x root/non-root; goals; steps; results with the commands; analysis)."""
+    en = read(os.path.join(unpacked, "handout", "report-template-en.md"))
+    zh = read(os.path.join(unpacked, "handout", "report-template-zh.md"))
+    assert headings(en) == headings(zh), "en and zh templates have different sections"
+    for text, needles in [(en, ["Popek", "Trap-and-emulate", "root and non-root", "## 2 Goals",
+                                "## 3 Steps", "## 4 Results", "## 5 Analysis"]),
+                          (zh, ["Popek", "陷入再模拟", "根模式与非根模式", "## 2 实验目的",
+                                "## 3 实验步骤", "## 4 实验结果", "## 5 实验分析"])]:
+        for n in needles:
+            assert n in text, f"report template: {n!r} missing"
+        assert "make check" in text and "```text" in text, "no command and output to paste"
+
+
+def test_container_recipe(unpacked):
+    """What can be checked without a Docker daemon: the image is Debian 12 for linux/amd64, its
+    packages exist in Debian 12 (apt-cache on this Debian 12 machine) and cover what the README
+    asks for; the devcontainer builds that Dockerfile for linux/amd64. (The image is not built here.)"""
+    docker = read(os.path.join(unpacked, "container", "Dockerfile"))
+    assert re.search(r"^FROM --platform=linux/amd64 debian:12\s*$", docker, re.M), docker
+    m = re.search(r"apt-get install -y --no-install-recommends \\\n((?:.*\\\n)*?.*?)\s*&&", docker)
+    assert m, "no apt-get install line in the Dockerfile"
+    pkgs = m.group(1).replace("\\", " ").split()
+    readme = read(os.path.join(unpacked, "README.md"))
+    wanted = re.search(r"sudo apt-get install ([^\n`]+)", readme).group(1).split()
+    assert set(wanted) <= set(pkgs), f"the container lacks {set(wanted) - set(pkgs)}"
+    with open("/etc/os-release") as f:
+        debian12 = 'VERSION_ID="12"' in f.read()
+    if shutil.which("apt-cache") and debian12:
+        for p in pkgs:
+            r = subprocess.run(["apt-cache", "show", "--no-all-versions", p], capture_output=True, text=True)
+            assert r.returncode == 0 and f"Package: {p}" in r.stdout, f"{p} is not a Debian 12 package"
+    dev = json.loads(read(os.path.join(unpacked, ".devcontainer", "devcontainer.json")))
+    dockerfile = os.path.normpath(os.path.join(unpacked, ".devcontainer", dev["build"]["dockerfile"]))
+    assert dockerfile == os.path.join(unpacked, "container", "Dockerfile")
+    assert "--platform=linux/amd64" in dev["runArgs"] and "--platform=linux/amd64" in dev["build"]["options"]
+
+
+# ---------------------------------------------------------------- debugging, as the handout says
+
+def handler_first_line(path):
+    """The line number of the first statement of the KVM_EXIT_IO case body."""
+    lines = read(path).split("\n")
+    start = next(i for i, l in enumerate(lines) if "case KVM_EXIT_IO:" in l)
+    in_comment = False
+    for i in range(start + 1, len(lines)):
+        t = lines[i].strip()
+        if in_comment:
+            in_comment = "*/" not in t
+            continue
+        if not t or t.startswith("//"):
+            continue
+        if t.startswith("/*"):
+            in_comment = "*/" not in t
+            continue
+        return i + 1
+    raise AssertionError("no statement after case KVM_EXIT_IO:")
+
+
+def test_gdb_under_kvm_emu(reference_copy):
+    """`./kvm-emu gdb ./sample-qemu guests/hello.bin` (make's -g build): gdb stops in the
+    KVM_EXIT_IO case and sees run->io.port; kvmemu is in the program's environment, not gdb's."""
+    if not shutil.which("gdb"):
+        pytest.fail("gdb is not installed (scripts/install-deps --handout)")
+    for cmd in (["make"], ["make", "guests"]):
+        r = run(cmd, reference_copy)
+        assert r.returncode == 0, r.stderr
+    line = handler_first_line(os.path.join(reference_copy, "sample-qemu.c"))
+    r = run(["./kvm-emu", "gdb", "-batch", "-nx", "-ex", f"break sample-qemu.c:{line}", "-ex", "run",
+             "-ex", "print/x run->io.port", "-ex", "print run->io.data_offset",
+             "-ex", "shell echo gdb-preload=[$LD_PRELOAD]", "-ex", "show environment LD_PRELOAD",
+             "-ex", "kill", "./sample-qemu", "guests/hello.bin"], reference_copy, timeout=120)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert re.search(rf"Breakpoint 1, .*sample-qemu\.c:{line}", out), f"no stop at line {line}:\n{out}"
+    assert "$1 = 0x3f8" in out, f"run->io.port is not 0x3f8 at the breakpoint:\n{out}"
+    assert "$2 = 4096" in out, out
+    assert "gdb-preload=[]" in out, f"gdb itself was preloaded:\n{out}"
+    assert re.search(r"LD_PRELOAD = \S*libkvmemu\.so", out), f"the program gets no kvmemu:\n{out}"
+
+
+def test_asan_ubsan_under_kvm_emu(reference_copy):
+    """`make sample-qemu-asan`, then `./kvm-emu ./sample-qemu-asan`: the hello guest runs clean.
+    kvm-emu puts libasan first in LD_PRELOAD; preloading kvmemu alone is what fails without it
+    (ASan's link-order check), and ASAN_OPTIONS=verify_asan_link_order=0 is the other way out."""
+    r = run(["make", "sample-qemu-asan"], reference_copy)
+    assert r.returncode == 0, r.stderr
+    ldd = subprocess.run(["ldd", "./sample-qemu-asan"], cwd=reference_copy, capture_output=True, text=True)
+    assert "libasan" in ldd.stdout and "libubsan" in ldd.stdout, ldd.stdout
+    hello = "hello, world!\nKVM_EXIT_HLT\n"
+    r = run(["./kvm-emu", "./sample-qemu-asan"], reference_copy, timeout=120)
+    assert (r.returncode, r.stdout) == (0, hello), f"rc {r.returncode}\n{r.stdout}\n{r.stderr}"
+    assert "AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr, r.stderr
+    lib = os.path.join(reference_copy, "kit", "build", "libkvmemu.so")
+    assert os.path.isfile(lib)
+    r = run(["./sample-qemu-asan"], reference_copy, timeout=120, LD_PRELOAD=lib)
+    assert r.returncode != 0 and "does not come first" in r.stderr, \
+        f"preloading kvmemu alone should trip ASan's check:\n{r.stderr}"
+    r = run(["./sample-qemu-asan"], reference_copy, timeout=120, LD_PRELOAD=lib,
+            ASAN_OPTIONS="verify_asan_link_order=0")
+    assert (r.returncode, r.stdout) == (0, hello), r.stderr
