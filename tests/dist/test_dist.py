@@ -430,7 +430,7 @@ def test_container_recipe(unpacked):
     assert m, "no apt-get install line in the Dockerfile"
     pkgs = m.group(1).replace("\\", " ").split()
     readme = read(os.path.join(unpacked, "README.md"))
-    wanted = re.search(r"sudo apt-get install ([^\n`]+)", readme).group(1).split()
+    wanted = re.search(r"^sudo apt-get install ([^\n`]+)", readme, re.M).group(1).split()
     assert set(wanted) <= set(pkgs), f"the container lacks {set(wanted) - set(pkgs)}"
     with open("/etc/os-release") as f:
         debian12 = 'VERSION_ID="12"' in f.read()
