@@ -8,13 +8,16 @@ SANDBOX_BENCH_BIN  := $(BUILD)/tests/sandbox/bench_sandbox
 SANDBOX_CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SANDBOX_NOBODY     := setpriv --reuid=65534 --regid=65534 --clear-groups
 
-$(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c grader/sandbox.c grader/sandbox.h
-	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/test_sandbox.c grader/sandbox.c $(SANDBOX_CHECK_LIBS)
+SANDBOX_SRCS := grader/sandbox.c $(wildcard grader/sandbox/*.c)
+SANDBOX_HDRS := grader/sandbox.h $(wildcard grader/sandbox/*.h)
 
-$(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c grader/sandbox.c grader/sandbox.h
+$(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/bench_sandbox.c grader/sandbox.c
+	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS)
+
+$(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS)
 
 .PHONY: test-sandbox bench-sandbox
 test-sandbox: $(SANDBOX_TEST_BIN)
