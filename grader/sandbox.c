@@ -236,6 +236,9 @@ static int scratch_make(struct scratch *s, const struct box_req *req,
 		setup_fail(res, "mkdtemp", errno);
 		return -1;
 	}
+	char abs[PATH_MAX];
+	if (s->root[0] != '/' && realpath(s->root, abs))   /* a relative TMPDIR: bwrap and chdir need it whole */
+		memcpy(s->root, abs, strlen(abs) + 1);
 	if (path_join(s->box, s->root, "box") || path_join(s->out, s->root, "out") ||
 	    path_join(s->home, s->root, "home") || path_join(s->tmp, s->root, "tmp") ||
 	    mkdir(s->box, 0755) || mkdir(s->out, 0755) || mkdir(s->home, 0700) ||
@@ -730,10 +733,11 @@ static int place_fd(int fd, int target)
 /* stdin/out/err; bwrap's json status at 3, seccomp at 5, block at 6; the report pipe at 4. */
 static int child_fds(const struct child_plan *p)
 {
-	int j = p->json_fd >= 0 ? fcntl(p->json_fd, F_DUPFD_CLOEXEC, 100) : -1;
-	int sc = p->seccomp_fd >= 0 ? fcntl(p->seccomp_fd, F_DUPFD_CLOEXEC, 100) : -1;
-	int bl = p->block_fd >= 0 ? fcntl(p->block_fd, F_DUPFD_CLOEXEC, 100) : -1;
-	int r = fcntl(p->report_fd, F_DUPFD_CLOEXEC, 100);
+	/* first above the fixed slots 0-6, so that no dup2 below clobbers a source */
+	int j = p->json_fd >= 0 ? fcntl(p->json_fd, F_DUPFD_CLOEXEC, 7) : -1;
+	int sc = p->seccomp_fd >= 0 ? fcntl(p->seccomp_fd, F_DUPFD_CLOEXEC, 7) : -1;
+	int bl = p->block_fd >= 0 ? fcntl(p->block_fd, F_DUPFD_CLOEXEC, 7) : -1;
+	int r = fcntl(p->report_fd, F_DUPFD_CLOEXEC, 7);
 	if (r < 0 || dup2(p->in_fd, 0) < 0 || dup2(p->out_fd, 1) < 0 || dup2(p->err_fd, 2) < 0)
 		return -1;
 	if (place_fd(j, BW_FD_JSON) || place_fd(sc, BW_FD_SECCOMP) || place_fd(bl, BW_FD_BLOCK))

@@ -5,7 +5,7 @@
  *   arch != x86_64 -> kill; x32 syscall numbers -> EPERM;
  *   each denied syscall -> EPERM (clone3 -> ENOSYS: libc falls back to clone,
  *   whose flags we can see); clone with a namespace flag -> EPERM;
- *   kill/tkill/tgkill with a target outside the box -> EPERM (fallback only);
+ *   kill/tkill/tgkill to -1, to another group, or (fallback) to an older pid -> EPERM;
  *   everything else allowed.
  */
 #include "seccomp.h"
@@ -68,7 +68,8 @@ static size_t emit(struct sock_filter *f, size_t n, struct sock_filter ins)
 #define LOAD_ARG0() STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]))
 
 /* kill/tkill/tgkill: allow pid 0 (own group) and pids >= min; deny the
- * rest (-1, other groups, every older process: the grader, its parents). */
+ * rest (-1, other groups, every older process: the grader, its parents).
+ * With min 0 (bwrap) only -1 and other groups are denied. */
 static size_t emit_signals(struct sock_filter *f, size_t n, pid_t min)
 {
 	n = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_kill, 2, 0);
@@ -103,8 +104,7 @@ int box_filter_build(struct sock_filter *f, const struct box_filter_opts *o)
 	n = JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1);
 	n = RET_ERRNO(EPERM);
 	n = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	if (o->min_signal_pid > 0)
-		n = emit_signals(f, n, o->min_signal_pid);
+	n = emit_signals(f, n, o->min_signal_pid);
 	n = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	if (n > BOX_FILTER_MAX) {
 		errno = E2BIG;

@@ -14,8 +14,9 @@
 
 struct box_filter_opts {
 	/* > 0: kill/tkill/tgkill may only target pid 0 (own group) or pids >=
-	 * this one (the box leader's: its descendants are younger).  0: no
-	 * target rule (the bwrap box has its own pid namespace). */
+	 * this one (the box leader's: its descendants are younger).  0: any
+	 * pid > 0 (the bwrap box has its own pid namespace).  Never -1 or
+	 * another process group. */
 	pid_t min_signal_pid;
 };
 

@@ -68,6 +68,16 @@ static int is_dir(int dfd, struct dirent *e, struct stat *st, int *have_st)
 	return S_ISDIR(st->st_mode);
 }
 
+/* Opens a subdir without following links; one the box made unreadable
+ * (chmod 0) gets 0700 back first: the box must not hide its files. */
+static int open_dir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && fchmodat(dfd, name, 0700, 0) == 0)
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
 static int over(const struct walk *w)
 {
 	return !w->remove && (w->u.bytes > w->max_bytes || w->u.entries > w->max_entries);
@@ -131,8 +141,8 @@ static int descend(struct walk *w)
 	while (f->next < f->n && !over(w)) {
 		char *name = f->names[f->next++];
 		if (w->remove)
-			fchmodat(w->fd, name, 0700, 0);   /* a 0000 dir can't be listed */
-		int fd = openat(w->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			fchmodat(w->fd, name, 0700, 0);   /* emptying needs write access too */
+		int fd = open_dir(w->fd, name);
 		if (fd < 0) {
 			w->err = w->err ? w->err : errno;
 			free(name);
@@ -168,7 +178,7 @@ static int ascend(struct walk *w)
 
 static int walk(struct walk *w, const char *path)
 {
-	w->fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	w->fd = open_dir(AT_FDCWD, path);
 	if (w->fd < 0)
 		return -1;
 	int rc = push_frame(w, NULL);
