@@ -15,6 +15,7 @@
  * <out>/SEED (written on the first start), so a resumed run equals a fresh one.
  */
 #include "batch.h"
+#include "sandbox.h"
 #include "cli.h"
 #include "grade.h"
 #include "intake.h"
@@ -681,6 +682,7 @@ _Noreturn static void child_exec(const struct batch *b, const struct student *s,
 	setenv(ROW_ENV, row, 1);
 	setenv(KEY_ENV, b->key, 1);
 	setenv("TMPDIR", s->tmpdir, 1);
+	setenv("VIRTLAB_SANDBOX", box_layer_kind(), 1);   /* the batch's layer, never another */
 	execv("/proc/self/exe", argv);
 	fprintf(stderr, "grade: cannot re-execute /proc/self/exe: %s\n", strerror(errno));
 	_exit(127);
@@ -790,6 +792,7 @@ static void spawn(struct batch *b, struct student *s, int index)
 	chmod(s->tmpdir, 0711);
 	int outfd = open_part(b, s, "txt"), errfd = open_part(b, s, "err");
 	char **argv = child_argv(b, s);
+	box_layer();   /* picked once, by the batch: every child gets the same layer */
 	pid_t parent = getpid();
 	pid_t pid = outfd < 0 || errfd < 0 ? -1 : fork();
 	if (pid == 0)

@@ -28,6 +28,8 @@
  * is.  Paths inside scripts are not rewritten either.
  */
 #include "sandbox.h"
+#include "sandbox/seccomp.h"
+#include "sandbox/tree.h"
 
 #include <dirent.h>
 #include <grp.h>
@@ -64,6 +66,15 @@
 /* bwrap's tmpfs sizes: enough for cc's temporaries, small enough for RAM */
 #define BOX_TMP_SIZE "67108864"
 #define BOX_SMALL_TMP_SIZE "8388608"
+/* The host-backed scratch tree: as much as bwrap's /tmp, and enough entries
+ * for any compile (cc leaves a handful); checked every BOX_SCRATCH_POLL_S. */
+#define BOX_SCRATCH_BYTES ((size_t)64 << 20)
+#define BOX_SCRATCH_FILES 20000
+#define BOX_SCRATCH_POLL_S 0.05
+/* bwrap's fds in the child: --json-status-fd, --seccomp, --block-fd */
+#define BW_FD_JSON 3
+#define BW_FD_SECCOMP 5
+#define BW_FD_BLOCK 6
 
 enum layer { L_UNKNOWN, L_BWRAP, L_FALLBACK };
 
@@ -85,6 +96,8 @@ struct box_limits box_default_limits(void)
 		.nproc = 64,
 		.out_cap = 64 << 10,
 		.err_cap = 8 << 10,
+		.scratch_bytes = BOX_SCRATCH_BYTES,
+		.scratch_files = BOX_SCRATCH_FILES,
 	};
 	return l;
 }
@@ -137,37 +150,10 @@ static int path_join(char *dst, const char *a, const char *b)
 	return (n < 0 || n >= PATH_MAX) ? -1 : 0;
 }
 
-/* Removes a tree the box may have left with odd modes; never follows links. */
-static void rm_tree_at(int dfd, const char *name)
-{
-	struct stat st;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		fchmodat(dfd, name, 0700, 0);
-		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) {
-			DIR *d = fdopendir(fd);
-			if (d) {
-				struct dirent *e;
-				while ((e = readdir(d)))
-					if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-						rm_tree_at(dirfd(d), e->d_name);
-				closedir(d);
-			} else {
-				close(fd);
-			}
-		}
-		unlinkat(dfd, name, AT_REMOVEDIR);
-	} else {
-		unlinkat(dfd, name, 0);
-	}
-}
-
 static void scratch_remove(struct scratch *s)
 {
 	if (s->root[0])
-		rm_tree_at(AT_FDCWD, s->root);
+		tree_remove(s->root);
 	s->root[0] = 0;
 }
 
@@ -250,6 +236,9 @@ static int scratch_make(struct scratch *s, const struct box_req *req,
 		setup_fail(res, "mkdtemp", errno);
 		return -1;
 	}
+	char abs[PATH_MAX];
+	if (s->root[0] != '/' && realpath(s->root, abs))   /* a relative TMPDIR: bwrap and chdir need it whole */
+		memcpy(s->root, abs, strlen(abs) + 1);
 	if (path_join(s->box, s->root, "box") || path_join(s->out, s->root, "out") ||
 	    path_join(s->home, s->root, "home") || path_join(s->tmp, s->root, "tmp") ||
 	    mkdir(s->box, 0755) || mkdir(s->out, 0755) || mkdir(s->home, 0700) ||
@@ -462,6 +451,7 @@ struct watch {
 	int pidfd;
 	int status;
 	int exited;
+	int over_scratch;       /* killed for its scratch tree: SIGXFSZ */
 };
 
 static void reap_all(const struct pidset *before, struct watch *w)
@@ -510,17 +500,27 @@ static struct ident box_ident(void)
 	return id;
 }
 
-/* Processes owned by uid now (RLIMIT_NPROC counts them all for a shared uid). */
-static long count_uid_procs(uid_t uid)
+/* Tasks (threads: what RLIMIT_NPROC counts) of uid's processes now. */
+static long count_uid_tasks(uid_t uid)
 {
 	long n = 0;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		struct stat st;
-		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
-		    fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_uid == uid)
-			n++;
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+		    fstatat(dirfd(d), e->d_name, &st, 0) != 0 || st.st_uid != uid)
+			continue;
+		char path[300], line[128];
+		long threads = 1;
+		snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+		FILE *f = fopen(path, "re");
+		while (f && fgets(line, sizeof line, f))
+			if (sscanf(line, "Threads: %ld", &threads) == 1)
+				break;
+		if (f)
+			fclose(f);
+		n += threads;
 	}
 	if (d)
 		closedir(d);
@@ -565,70 +565,6 @@ static int kvm_prepare(struct kvm_plan *k, struct scratch *s, const struct ident
 	return 0;
 }
 
-/* ---------- seccomp (fallback layer) ---------- */
-
-#define DENY(nr, err) \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err))
-
-#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
-		  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
-
-/*
- * Deny what a VMM or a compiler never needs and an escape would: debugging
- * other processes, mounts and namespaces, keyrings, bpf, modules; kill(-1)
- * and signals to the grader (same uid when the grader isn't root).
- */
-static int seccomp_install(pid_t grader, pid_t grader_pgid)
-{
-#if defined(__x86_64__)
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		/* x32 syscalls alias the table: refuse them wholesale */
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		DENY(SYS_ptrace, EPERM), DENY(SYS_process_vm_readv, EPERM),
-		DENY(SYS_process_vm_writev, EPERM), DENY(SYS_mount, EPERM),
-		DENY(SYS_umount2, EPERM), DENY(SYS_pivot_root, EPERM),
-		DENY(SYS_chroot, EPERM), DENY(SYS_unshare, EPERM), DENY(SYS_setns, EPERM),
-		DENY(SYS_keyctl, EPERM), DENY(SYS_add_key, EPERM),
-		DENY(SYS_request_key, EPERM), DENY(SYS_bpf, EPERM),
-		DENY(SYS_perf_event_open, EPERM), DENY(SYS_userfaultfd, EPERM),
-		DENY(SYS_init_module, EPERM), DENY(SYS_finit_module, EPERM),
-		DENY(SYS_kexec_load, EPERM), DENY(SYS_open_by_handle_at, EPERM),
-		DENY(SYS_fsopen, EPERM), DENY(SYS_move_mount, EPERM),
-		/* clone3's flags live in memory: make libc fall back to clone */
-		DENY(SYS_clone3, ENOSYS),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		/* kill/tkill/tgkill: arg0 is the target pid (low 32 bits) */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_kill, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tkill, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tgkill, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)-1, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)grader, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)-grader_pgid, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-	};
-	struct sock_fprog prog = { (unsigned short)(sizeof f / sizeof *f), f };
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-#else
-	(void)grader;
-	(void)grader_pgid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /* ---------- Landlock (fallback layer) ---------- */
 
 /* Our own copy of the ABI: Debian's headers predate the net and scope fields. */
@@ -652,12 +588,20 @@ struct ll_path_beneath {
 #define LL_IOCTL_DEV (1ull << 15)
 #define LL_RO (LL_EXEC | LL_READ | LL_READ_DIR)
 
+/*
+ * The kernel's Landlock ABI; VIRTLAB_LANDLOCK_ABI=N caps it (tests use it to
+ * play an older kernel: 4 is Ubuntu 24.04's 6.8, which can't scope signals
+ * or abstract sockets; 0 is no Landlock), never raises it.
+ */
 static int ll_abi(void)
 {
 #ifdef SYS_landlock_create_ruleset
 	static int abi = -2;
 	if (abi == -2)
 		abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1u /* VERSION */);
+	const char *cap = getenv("VIRTLAB_LANDLOCK_ABI");
+	if (cap && *cap >= '0' && *cap <= '9' && atoi(cap) < abi)
+		return atoi(cap) > 0 ? atoi(cap) : -1;
 	return abi;
 #else
 	return -1;
@@ -739,8 +683,10 @@ static void set_limit(int res, rlim_t soft, rlim_t hard)
 }
 
 /*
- * Set before exec'ing bwrap: rlimits survive bwrap's exec, and RLIMIT_NPROC
- * set before the user namespace exists also caps the uid on the host.
+ * Set before exec'ing bwrap: rlimits survive bwrap's exec.  Not RLIMIT_NPROC
+ * (nproc < 0): the kernel caps a new user namespace's whole uid at its
+ * creator's RLIMIT_NPROC, so it must stay the TA's own until the box's
+ * namespace exists; then the grader (bwrap) or the child (fallback) sets it.
  */
 static void apply_limits(const struct box_limits *l, long nproc)
 {
@@ -750,20 +696,20 @@ static void apply_limits(const struct box_limits *l, long nproc)
 	set_limit(RLIMIT_FSIZE, l->fsize_bytes, l->fsize_bytes);
 	set_limit(RLIMIT_NOFILE, (rlim_t)l->nofile, (rlim_t)l->nofile);
 	set_limit(RLIMIT_CORE, 0, 0);
-	set_limit(RLIMIT_NPROC, (rlim_t)nproc, (rlim_t)nproc);
+	if (nproc >= 0)
+		set_limit(RLIMIT_NPROC, (rlim_t)nproc, (rlim_t)nproc);
 }
 
 struct child_plan {
 	enum layer layer;
 	char **argv, **env;
 	const char *cwd;
-	int in_fd, out_fd, err_fd, report_fd, json_fd;
+	int in_fd, out_fd, err_fd, report_fd, json_fd, seccomp_fd, block_fd;
 	struct box_limits lim;
-	long nproc;
 	struct ident id;
 	struct kvm_plan kvm;
 	const struct scratch *s;
-	pid_t grader, grader_pgid;
+	pid_t grader;
 };
 
 /* Tells the parent why setup failed (errno + stage), then dies. */
@@ -776,23 +722,30 @@ _Noreturn static void child_fail(int fd, const char *stage)
 	_exit(127);
 }
 
-/* stdin/out/err, then json status at 3 (bwrap) and the report pipe at 4. */
+/* Puts fd (if any) at target, inherited across exec (bwrap reads it), else closes target. */
+static int place_fd(int fd, int target)
+{
+	if (fd < 0)
+		return close(target), 0;
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+/* stdin/out/err; bwrap's json status at 3, seccomp at 5, block at 6; the report pipe at 4. */
 static int child_fds(const struct child_plan *p)
 {
-	int j = p->json_fd >= 0 ? fcntl(p->json_fd, F_DUPFD, 100) : -1;
-	int r = fcntl(p->report_fd, F_DUPFD_CLOEXEC, 100);
+	/* first above the fixed slots 0-6, so that no dup2 below clobbers a source */
+	int j = p->json_fd >= 0 ? fcntl(p->json_fd, F_DUPFD_CLOEXEC, 7) : -1;
+	int sc = p->seccomp_fd >= 0 ? fcntl(p->seccomp_fd, F_DUPFD_CLOEXEC, 7) : -1;
+	int bl = p->block_fd >= 0 ? fcntl(p->block_fd, F_DUPFD_CLOEXEC, 7) : -1;
+	int r = fcntl(p->report_fd, F_DUPFD_CLOEXEC, 7);
 	if (r < 0 || dup2(p->in_fd, 0) < 0 || dup2(p->out_fd, 1) < 0 || dup2(p->err_fd, 2) < 0)
 		return -1;
-	if (j >= 0) {
-		if (dup2(j, 3) < 0)   /* no CLOEXEC: bwrap writes its status there */
-			return -1;
-	} else {
-		close(3);
-	}
+	if (place_fd(j, BW_FD_JSON) || place_fd(sc, BW_FD_SECCOMP) || place_fd(bl, BW_FD_BLOCK))
+		return -1;
 	if (dup3(r, 4, O_CLOEXEC) < 0)
 		return -1;
 	/* everything else the grader had open stays out of the box */
-	syscall(SYS_close_range, 5u, ~0u, 0u);
+	syscall(SYS_close_range, 7u, ~0u, 0u);
 	return 0;
 }
 
@@ -821,14 +774,29 @@ static int drop_privs(const struct child_plan *p)
 	return 0;
 }
 
+/*
+ * The fallback's process limit.  A user namespace of our own (no uid map,
+ * no mounts: only for the kernel's per-namespace count, Linux >= 5.14) makes
+ * RLIMIT_NPROC count the box's tasks alone; where one can't be had (userns
+ * disabled), the box shares its uid's count and gets that count + its own;
+ * as root the box's uid is its own anyway (BOX_UID_BASE + grader pid).
+ */
+static long fallback_nproc(const struct child_plan *p)
+{
+	if (unshare(CLONE_NEWUSER) == 0 || p->id.drop)
+		return p->lim.nproc;   /* our own count, or a uid of our own */
+	return count_uid_tasks(getuid()) + p->lim.nproc;
+}
+
 static void confine_fallback(const struct child_plan *p)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		child_fail(4, "no_new_privs");
 	if (ll_abi() >= 1 && landlock_install(p->s, p->kvm.want) != 0)
 		child_fail(4, "landlock");
-	/* seccomp last: it would refuse nothing above, but keep the order obvious */
-	if (seccomp_install(p->grader, p->grader_pgid) != 0 && errno != ENOSYS)
+	/* last: signals only to our own group and to pids younger than us */
+	struct box_filter_opts o = { .min_signal_pid = getpid() };
+	if (box_filter_install(&o) != 0 && errno != ENOSYS)
 		child_fail(4, "seccomp");
 }
 
@@ -849,7 +817,8 @@ _Noreturn static void child_run(const struct child_plan *p)
 		_exit(127);
 	if (chdir(p->cwd) != 0)
 		child_fail(4, "chdir");
-	apply_limits(&p->lim, p->nproc);
+	/* bwrap as root: the box's uid is its own, so its count is the box's already */
+	apply_limits(&p->lim, p->layer == L_FALLBACK ? fallback_nproc(p) : p->id.drop ? p->lim.nproc : -1);
 	if (p->layer == L_FALLBACK)
 		confine_fallback(p);
 	execve(p->argv[0], p->argv, p->env);
@@ -959,14 +928,27 @@ static int bwrap_env(struct strvec *sv, char **env)
 	return rc;
 }
 
+/* bwrap >= 0.8 can forbid user namespaces inside the box; probed once (pick_layer). */
+static int g_bw_disable_userns = 1;
+
+/*
+ * The box's seccomp filter at fd 5 (when this architecture has one); bwrap
+ * waits on fd 6 (--block-fd) after building the namespaces and before exec,
+ * so that the grader can set RLIMIT_NPROC inside them (bwrap_handshake).
+ */
 static int bwrap_argv(struct strvec *sv, const struct box_req *req, const struct scratch *s,
-		      const struct kvm_plan *k, char **prog_argv, char **env)
+		      const struct kvm_plan *k, char **prog_argv, char **env, int seccomp)
 {
 	int rc = sv_pushn(sv, 12, bwrap_path(), "--unshare-user", "--unshare-pid",
 			  "--unshare-net", "--unshare-ipc", "--unshare-uts",
 			  "--unshare-cgroup-try", "--die-with-parent", "--new-session",
 			  "--hostname", "box", "--json-status-fd");
-	rc = rc ? rc : sv_pushn(sv, 4, "3", "--ro-bind", "/usr", "/usr");
+	rc = rc ? rc : sv_pushn(sv, 3, "3", "--block-fd", "6");
+	if (seccomp)
+		rc = rc ? rc : sv_pushn(sv, 2, "--seccomp", "5");
+	if (g_bw_disable_userns)
+		rc = rc ? rc : sv_push(sv, "--disable-userns");
+	rc = rc ? rc : sv_pushn(sv, 3, "--ro-bind", "/usr", "/usr");
 	rc = rc ? rc : bwrap_root_links(sv);
 	rc = rc ? rc : sv_pushn(sv, 6, "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
 				"--ro-bind-try", "/etc/alternatives", "/etc/alternatives");
@@ -1042,22 +1024,54 @@ static void watch_try_reap(struct watch *w)
 }
 
 /*
- * The capture loop: reads both streams until the main process has exited and
- * both pipes hit EOF, enforcing the deadline and the stdout cap.  Once the
- * main process is gone, or on a limit, the whole box is killed so the pipes
- * close even if a descendant kept them.
+ * The scratch tree on the host disk (no tmpfs can be had unprivileged): over
+ * its bytes or entries, the box is killed as if by RLIMIT_FSIZE (SIGXFSZ).
+ * RLIMIT_FSIZE bounds each file, this the tree; what the box writes between
+ * two checks (BOX_SCRATCH_POLL_S) is the overshoot.
  */
-static void capture(struct watch *w, struct stream *out, struct stream *err,
-		    double deadline, const struct pidset *before, struct box_result *res)
+static int scratch_over(const char *root, const struct box_limits *lim)
 {
+	struct tree_usage u;
+	return tree_measure(root, lim->scratch_bytes, lim->scratch_files, &u) == 1;
+}
+
+struct capture_ctx {
+	struct watch *w;
+	struct stream *out, *err;
+	double deadline;
+	const struct pidset *before;
+	const char *scratch;            /* root of the scratch tree */
+	const struct box_limits *lim;
+};
+
+/*
+ * The capture loop: reads both streams until the main process has exited and
+ * both pipes hit EOF, enforcing the deadline, the stdout cap and the scratch
+ * cap.  Once the main process is gone, or on a limit, the whole box is killed
+ * so the pipes close even if a descendant kept them.
+ */
+static void capture(const struct capture_ctx *c, struct box_result *res)
+{
+	struct watch *w = c->w;
+	struct stream *out = c->out, *err = c->err;
+	const struct pidset *before = c->before;
+	double deadline = c->deadline, next_check = now_s() + BOX_SCRATCH_POLL_S;
 	int out_open = 1, err_open = 1, killed = 0;
 	while (out_open || err_open || !w->exited) {
-		double left = deadline - now_s();
+		double t = now_s(), left = deadline - t;
 		if (left <= 0 && !killed) {
 			res->cause = BOX_TIMEOUT;
 			killed = 1;
 			kill_group(w->pid);
 			reap_all(before, w);
+		}
+		if (!killed && t >= next_check) {
+			next_check = t + BOX_SCRATCH_POLL_S;
+			if (scratch_over(c->scratch, c->lim)) {
+				w->over_scratch = killed = 1;
+				kill_group(w->pid);
+				reap_all(before, w);
+			}
 		}
 		struct pollfd pf[3];
 		int np = 0, io = -1, ie = -1, ip = -1;
@@ -1065,6 +1079,8 @@ static void capture(struct watch *w, struct stream *out, struct stream *err,
 		if (err_open) { ie = np; pf[np++] = (struct pollfd){ err->fd, POLLIN, 0 }; }
 		if (!w->exited && w->pidfd >= 0) { ip = np; pf[np++] = (struct pollfd){ w->pidfd, POLLIN, 0 }; }
 		int ms = left <= 0 ? 50 : (int)(left * 1000) + 1;
+		if (!killed && ms > (int)(BOX_SCRATCH_POLL_S * 1000))
+			ms = (int)(BOX_SCRATCH_POLL_S * 1000);
 		if (!w->exited && w->pidfd < 0 && ms > 5)
 			ms = 5;  /* no pidfd: poll for the exit */
 		int r = poll(pf, (nfds_t)np, ms);
@@ -1107,8 +1123,10 @@ struct run {
 	struct kvm_plan kvm;
 	struct strvec bw;
 	char **argv, **env;
-	int pout[2], perr[2], prep[2], pjson[2];
-	int in_fd;
+	int pout[2], perr[2], prep[2], pjson[2], pblock[2];
+	int in_fd, seccomp_fd;
+	char json[4096];        /* what bwrap wrote on --json-status-fd so far */
+	size_t json_len;
 	struct pidset before;
 	struct stream out, err;
 	struct watch w;
@@ -1127,7 +1145,9 @@ static void run_free(struct run *r)
 	close_fd(&r->perr[0]); close_fd(&r->perr[1]);
 	close_fd(&r->prep[0]); close_fd(&r->prep[1]);
 	close_fd(&r->pjson[0]); close_fd(&r->pjson[1]);
+	close_fd(&r->pblock[0]); close_fd(&r->pblock[1]);
 	close_fd(&r->in_fd);
+	close_fd(&r->seccomp_fd);
 	close_fd(&r->w.pidfd);
 	sv_free(&r->bw);
 	free_vec(r->argv);
@@ -1138,23 +1158,99 @@ static void run_free(struct run *r)
 	scratch_remove(&r->s);
 }
 
+/* Appends bwrap's status output until a newline (line = 1) or EOF, or the deadline. */
+static void json_read(struct run *r, int line, double deadline)
+{
+	while (r->json_len < sizeof r->json - 1) {
+		if (line && memchr(r->json, '\n', r->json_len))
+			return;
+		double left = deadline - now_s();
+		struct pollfd pf = { r->pjson[0], POLLIN, 0 };
+		if (left <= 0 || poll(&pf, 1, (int)(left * 1000) + 1) == 0)
+			return;
+		ssize_t n = read(r->pjson[0], r->json + r->json_len, sizeof r->json - 1 - r->json_len);
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			return;
+		if (n > 0)
+			r->json[r->json_len += (size_t)n] = 0;
+	}
+}
+
+static long json_child_pid(const struct run *r)
+{
+	const char *p = strstr(r->json, "\"child-pid\"");
+	return p ? strtol(p + 11 + strspn(p + 11, ": "), NULL, 10) : 0;
+}
+
+/*
+ * bwrap reports {"child-pid": N} once the box's namespaces exist; the box
+ * then waits on --block-fd.  Meanwhile the grader sets its RLIMIT_NPROC:
+ * inside the box's own user namespace the kernel (>= 5.14) counts only the
+ * box's tasks against it, whatever else the TA's uid runs (measured: see
+ * HACKING.md).  As root the child set it before exec (the box's uid is its
+ * own; and root may lack CAP_SYS_RESOURCE to prlimit another uid).
+ * Then releases the box.  Returns 0, also when bwrap died before (the caller reports
+ * that from its stderr), -1 when the limit could not be set.
+ */
+static int bwrap_handshake(struct run *r, double deadline, long nproc, struct box_result *res)
+{
+	close_fd(&r->pjson[1]);
+	close_fd(&r->pblock[0]);
+	json_read(r, 1, deadline);
+	long pid = json_child_pid(r);
+	if (pid > 1 && !r->id.drop) {
+		struct rlimit rl = { (rlim_t)nproc, (rlim_t)nproc };
+		if (prlimit((pid_t)pid, RLIMIT_NPROC, &rl, NULL) != 0) {
+			setup_fail(res, "RLIMIT_NPROC inside the box", errno);
+			return -1;
+		}
+	}
+	close_fd(&r->pblock[1]);   /* EOF on --block-fd: the box goes on */
+	return 0;
+}
+
 /* bwrap's --json-status-fd says "child-pid" once the sandbox was set up. */
 static int bwrap_started(struct run *r)
 {
 	close_fd(&r->pjson[1]);
-	char buf[4096];
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof buf - 1 &&
-	       ((n = read(r->pjson[0], buf + len, sizeof buf - 1 - len)) > 0 ||
-		(n < 0 && errno == EINTR)))
-		if (n > 0)
-			len += (size_t)n;
-	buf[len] = 0;
-	return strstr(buf, "\"child-pid\"") != NULL;
+	json_read(r, 0, now_s() + 5);
+	return json_child_pid(r) > 1;
 }
 
-static void finish_result(struct run *r, struct box_result *res)
+static int mentions(const char *text, const char *what)
+{
+	return text && strstr(text, what) != NULL;
+}
+
+/* A lack of resources, as the kernel's errors say it. */
+static int resource_error(const char *text)
+{
+	return mentions(text, strerror(EAGAIN)) || mentions(text, strerror(ENOMEM));
+}
+
+/*
+ * A tool of the grader's own (cc) was refused a fork: "vfork: Resource
+ * temporarily unavailable", "Cannot fork".  Its process tree is the
+ * toolchain's, which stays far below the box's limit, so the refusal is the
+ * machine's (the TA's process limit, memory), never the submission's.  Only
+ * lines that start with the tool's name ("cc: ", "collect2: "...) count.
+ */
+static int tool_starved(const char *err)
+{
+	for (const char *p = err; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+		if ((mentions(line, "fork") || mentions(line, "spawn")) && resource_error(line) &&
+		    line[strcspn(line, ":/ ")] == ':' && line[strcspn(line, ":/ ") + 1] == ' ')
+			return 1;
+		p = e ? e + 1 : p + n;
+	}
+	return 0;
+}
+
+static void finish_result(struct run *r, const struct box_req *req, struct box_result *res)
 {
 	res->out = r->out.buf;
 	res->out_len = r->out.len;
@@ -1167,7 +1263,12 @@ static void finish_result(struct run *r, struct box_result *res)
 	if (res->cause == BOX_TIMEOUT || res->cause == BOX_OUT_CAP)
 		return;
 	int st = r->w.status;
-	if (WIFSIGNALED(st)) {
+	if (r->w.over_scratch || scratch_over(r->s.root, &req->lim)) {
+		res->cause = BOX_SIGNALED;
+		res->code = SIGXFSZ;
+		snprintf(res->diag, sizeof res->diag, "scratch space over %zu MiB or %ld entries",
+			 req->lim.scratch_bytes >> 20, req->lim.scratch_files);
+	} else if (WIFSIGNALED(st)) {
 		res->cause = BOX_SIGNALED;
 		res->code = WTERMSIG(st);
 	} else if (r->layer == L_BWRAP && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 65) {
@@ -1178,13 +1279,19 @@ static void finish_result(struct run *r, struct box_result *res)
 		res->cause = BOX_EXITED;
 		res->code = WEXITSTATUS(st);
 	}
+	if (req->trusted_tree && !(res->cause == BOX_EXITED && res->code == 0) &&
+	    tool_starved(res->err)) {
+		res->starved = 1;
+		snprintf(res->diag, sizeof res->diag,
+			 "sandbox: a tool in the box could not fork for lack of resources");
+	}
 }
 
 static int open_pipes(struct run *r)
 {
 	if (pipe2(r->pout, O_CLOEXEC) || pipe2(r->perr, O_CLOEXEC) || pipe2(r->prep, O_CLOEXEC))
 		return -1;
-	if (r->layer == L_BWRAP && pipe2(r->pjson, O_CLOEXEC))
+	if (r->layer == L_BWRAP && (pipe2(r->pjson, O_CLOEXEC) || pipe2(r->pblock, O_CLOEXEC)))
 		return -1;
 	fcntl(r->pout[0], F_SETFL, O_NONBLOCK);
 	fcntl(r->perr[0], F_SETFL, O_NONBLOCK);
@@ -1199,6 +1306,22 @@ static int program_exists(const struct run *r, const char *argv0)
 		return path_join(p, r->s.box, argv0 + 5) == 0 && access(p, X_OK) == 0;
 	}
 	return access(argv0, X_OK) == 0;
+}
+
+/* The bwrap command line, with the seccomp filter in a memfd when there is one. */
+static int prepare_bwrap(struct run *r, const struct box_req *req, struct box_result *res)
+{
+	struct box_filter_opts o = { 0 };   /* bwrap's pid namespace scopes signals */
+	r->seccomp_fd = box_filter_memfd(&o);
+	if (r->seccomp_fd < 0 && errno != ENOSYS) {
+		setup_fail(res, "seccomp filter", errno);
+		return -1;
+	}
+	if (bwrap_argv(&r->bw, req, &r->s, &r->kvm, r->argv, r->env, r->seccomp_fd >= 0) != 0) {
+		setup_fail(res, "bwrap argv", ENOMEM);
+		return -1;
+	}
+	return 0;
 }
 
 static int prepare(struct run *r, const struct box_req *req, struct box_result *res)
@@ -1231,10 +1354,8 @@ static int prepare(struct run *r, const struct box_req *req, struct box_result *
 		res->cause = BOX_SETUP_FAIL;
 		return -1;
 	}
-	if (r->layer == L_BWRAP && bwrap_argv(&r->bw, req, &r->s, &r->kvm, r->argv, r->env) != 0) {
-		setup_fail(res, "bwrap argv", ENOMEM);
+	if (r->layer == L_BWRAP && prepare_bwrap(r, req, res) != 0)
 		return -1;
-	}
 	r->in_fd = open(req->stdin_path ? req->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
 	if (r->in_fd < 0) {
 		setup_fail(res, "stdin", errno);
@@ -1264,71 +1385,84 @@ static int child_setup_failed(struct run *r, struct box_result *res)
 	return 1;
 }
 
-static long box_nproc(const struct run *r, const struct box_limits *l)
+/* bwrap ran but never set up the box: its first stderr line says why. */
+static void bwrap_failed(struct run *r, struct box_result *res)
 {
-	/* a shared (non-root) uid: the limit must leave room for its other processes */
-	return r->id.drop ? l->nproc : count_uid_procs(r->id.uid) + l->nproc;
+	snprintf(res->diag, sizeof res->diag, "sandbox: bwrap could not start: %.200s",
+		 r->err.len ? r->err.buf : "(no message)");
+	char *nl = strchr(res->diag, '\n');
+	if (nl)
+		*nl = 0;
+	res->cause = BOX_SETUP_FAIL;
+}
+
+/* Forks the box's first process; the parent side returns its pid or -1. */
+static pid_t start_child(struct run *r, const struct box_req *req)
+{
+	static char *no_env[] = { NULL };
+	int bw = r->layer == L_BWRAP;
+	struct child_plan plan = {
+		.layer = r->layer, .argv = bw ? r->bw.v : r->argv, .env = bw ? no_env : r->env,
+		.cwd = bw ? "/" : r->s.tmp,
+		.in_fd = r->in_fd, .out_fd = r->pout[1], .err_fd = r->perr[1],
+		.report_fd = r->prep[1], .json_fd = r->pjson[1], .seccomp_fd = r->seccomp_fd,
+		.block_fd = r->pblock[0], .lim = req->lim, .id = r->id, .kvm = r->kvm, .s = &r->s,
+		.grader = getpid(),
+	};
+	pid_t pid = fork();
+	if (pid == 0)
+		child_run(&plan);
+	return pid;
 }
 
 static int run_layer(enum layer layer, const struct box_req *req, struct box_result *res)
 {
-	static char *no_env[] = { NULL };
 	memset(res, 0, sizeof *res);
 	struct run r = { .layer = layer, .pout = { -1, -1 }, .perr = { -1, -1 },
-			 .prep = { -1, -1 }, .pjson = { -1, -1 }, .in_fd = -1,
-			 .w = { .pidfd = -1 } };
-	double t0 = now_s();
+			 .prep = { -1, -1 }, .pjson = { -1, -1 }, .pblock = { -1, -1 },
+			 .in_fd = -1, .seccomp_fd = -1, .w = { .pidfd = -1 } };
+	double t0 = now_s(), deadline = t0 + req->lim.wall_s;
 	/* Orphans of the box re-parent to us, so we can kill and reap them all. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	list_children(&r.before);
 	int rc = -1;
 	if (prepare(&r, req, res) != 0)
 		goto out;
-	struct child_plan plan = {
-		.layer = layer, .argv = layer == L_BWRAP ? r.bw.v : r.argv,
-		.env = layer == L_BWRAP ? no_env : r.env,
-		.cwd = layer == L_BWRAP ? "/" : r.s.tmp,
-		.in_fd = r.in_fd, .out_fd = r.pout[1], .err_fd = r.perr[1],
-		.report_fd = r.prep[1], .json_fd = r.pjson[1], .lim = req->lim,
-		.nproc = box_nproc(&r, &req->lim), .id = r.id, .kvm = r.kvm, .s = &r.s,
-		.grader = getpid(), .grader_pgid = getpgrp(),
-	};
-	pid_t pid = fork();
+	pid_t pid = start_child(&r, req);
 	if (pid < 0) {
 		setup_fail(res, "fork", errno);
 		goto out;
 	}
-	if (pid == 0)
-		child_run(&plan);
 	r.w.pid = pid;
 	r.w.pidfd = pidfd_open_(pid);
 	close_fd(&r.pout[1]);
 	close_fd(&r.perr[1]);
-	if (child_setup_failed(&r, res)) {
+	if (child_setup_failed(&r, res) ||
+	    (layer == L_BWRAP && bwrap_handshake(&r, deadline, req->lim.nproc, res) != 0)) {
+		kill_group(r.w.pid);
 		reap_all(&r.before, &r.w);
 		goto out;
 	}
-	capture(&r.w, &r.out, &r.err, t0 + req->lim.wall_s, &r.before, res);
+	struct capture_ctx c = { &r.w, &r.out, &r.err, deadline, &r.before, r.s.root, &req->lim };
+	capture(&c, res);
 	reap_all(&r.before, &r.w);
 	if (layer == L_BWRAP && !bwrap_started(&r)) {
-		snprintf(res->diag, sizeof res->diag, "sandbox: bwrap could not start: %.200s",
-			 r.err.len ? r.err.buf : "(no message)");
-		char *nl = strchr(res->diag, '\n');
-		if (nl)
-			*nl = 0;
-		res->cause = BOX_SETUP_FAIL;
+		bwrap_failed(&r, res);
 		goto out;
 	}
 	if (req->outdir && copy_out(&r.s, req->outdir) != 0) {
 		setup_fail(res, "copying /out back", errno);
 		goto out;
 	}
-	finish_result(&r, res);
+	finish_result(&r, req, res);
 	rc = 0;
 out:
-	if (rc != 0 && !res->out) {
-		res->out = calloc(1, 1);
-		res->err = calloc(1, 1);
+	if (rc != 0) {
+		res->starved = resource_error(res->diag) || res->code == EAGAIN || res->code == ENOMEM;
+		if (!res->out) {
+			res->out = calloc(1, 1);
+			res->err = calloc(1, 1);
+		}
 	}
 	res->wall_s = now_s() - t0;
 	run_free(&r);
@@ -1349,8 +1483,9 @@ static void fallback_desc(const char *why)
 				  : "no landlock: files readable/writable by the box uid are exposed";
 	snprintf(g_desc, sizeof g_desc,
 		 "fallback: %s; no namespaces: the box sees the host's pids%s and network%s; "
-		 "%s; seccomp + no_new_privs + rlimits%s",
-		 why, abi >= 6 ? "" : " (and may signal them)", abi >= 4 ? " (but no TCP)" : "",
+		 "%s; seccomp (no sockets, no signals to older processes) + no_new_privs + "
+		 "rlimits%s",
+		 why, abi >= 6 ? "" : " (and may signal younger ones)", abi >= 4 ? " (but no TCP)" : "",
 		 ll, geteuid() == 0 ? " + unprivileged uid" : "");
 }
 
@@ -1364,42 +1499,62 @@ static void warn_fallback(void)
 		g_desc);
 }
 
-static void pick_layer(void)
+static void use_fallback(const char *why)
 {
-	const char *force = getenv("VIRTLAB_SANDBOX");
-	if (force && !strcmp(force, "fallback")) {
-		g_layer = L_FALLBACK;
-		fallback_desc("forced by VIRTLAB_SANDBOX=fallback");
-		warn_fallback();
-		return;
-	}
-	if (access(bwrap_path(), X_OK) != 0) {
-		g_layer = L_FALLBACK;
-		fallback_desc("bwrap is not installed");
-		warn_fallback();
-		return;
-	}
-	/* the probe: the real setup, running /usr/bin/true */
+	g_layer = L_FALLBACK;
+	fallback_desc(why);
+	warn_fallback();
+}
+
+/* The probe: the real setup, running /usr/bin/true.  0 when it ran; else why[] says why not. */
+static int bwrap_probe(char *why, size_t len)
+{
 	char *argv[] = { "true", NULL };
 	char *env[] = { NULL };
 	struct box_req req = { .argv = argv, .env = env, .lim = box_default_limits() };
 	struct box_result res;
 	int rc = run_layer(L_BWRAP, &req, &res);
-	if (rc == 0 && res.cause == BOX_EXITED && res.code == 0) {
+	int ok = rc == 0 && res.cause == BOX_EXITED && res.code == 0;
+	snprintf(why, len, "%.200s", res.diag[0] ? res.diag : res.err);
+	char *nl = strchr(why, '\n');
+	if (nl)
+		*nl = 0;
+	box_result_free(&res);
+	return ok ? 0 : -1;
+}
+
+static void pick_layer(void)
+{
+	const char *force = getenv("VIRTLAB_SANDBOX");
+	if (force && !strcmp(force, "fallback")) {
+		use_fallback("forced by VIRTLAB_SANDBOX=fallback");
+		return;
+	}
+	int forced = force && !strcmp(force, "bwrap");
+	if (!forced && access(bwrap_path(), X_OK) != 0) {
+		use_fallback("bwrap is not installed");
+		return;
+	}
+	char why[300];
+	int ok = bwrap_probe(why, sizeof why) == 0;
+	if (!ok && !resource_error(why)) {
+		/* bwrap < 0.8, or a kernel that won't let it: the filter still denies userns */
+		g_bw_disable_userns = 0;
+		ok = bwrap_probe(why, sizeof why) == 0;
+	}
+	if (ok || forced || resource_error(why)) {
+		/* chosen: from now on a bwrap that can't start is a grader error, never a switch */
 		g_layer = L_BWRAP;
 		snprintf(g_desc, sizeof g_desc, "bubblewrap");
-	} else {
-		char why[300];
-		snprintf(why, sizeof why, "bwrap cannot start here (%.200s)",
-			 res.diag[0] ? res.diag : res.err);
-		char *nl = strchr(why, '\n');
-		if (nl)
-			*nl = 0;
-		g_layer = L_FALLBACK;
-		fallback_desc(why);
-		warn_fallback();
+		if (!ok)
+			fprintf(stderr, "virtlab: WARNING: sandbox bubblewrap%s cannot start now (%s): "
+				"every run will be a grader error\n", forced ? " (VIRTLAB_SANDBOX=bwrap)" : "",
+				why);
+		return;
 	}
-	box_result_free(&res);
+	char desc[340];
+	snprintf(desc, sizeof desc, "bwrap cannot start here (%s)", why);
+	use_fallback(desc);
 }
 
 const char *box_layer(void)
@@ -1407,6 +1562,12 @@ const char *box_layer(void)
 	if (g_layer == L_UNKNOWN)
 		pick_layer();
 	return g_layer == L_BWRAP ? "bubblewrap" : g_desc;
+}
+
+const char *box_layer_kind(void)
+{
+	box_layer();
+	return g_layer == L_BWRAP ? "bwrap" : "fallback";
 }
 
 int box_run(const struct box_req *req, struct box_result *res)

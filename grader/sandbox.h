@@ -17,9 +17,14 @@ struct box_limits {
 	size_t as_bytes;        /* RLIMIT_AS (kvmemu's Unicorn reserves 1 GiB: keep >= 2 GiB) */
 	size_t fsize_bytes;     /* RLIMIT_FSIZE */
 	int nofile;             /* RLIMIT_NOFILE */
-	int nproc;              /* RLIMIT_NPROC (binds only a non-root uid) */
+	int nproc;              /* tasks (processes + threads) of the box itself: RLIMIT_NPROC
+	                         * set inside the box's own user namespace, where the kernel
+	                         * (>= 5.14) counts only the box's tasks (see HACKING.md) */
 	size_t out_cap;         /* bytes of stdout kept; past it the run is stopped (BOX_OUT_CAP) */
 	size_t err_cap;         /* bytes of stderr kept; the rest is drained and dropped */
+	size_t scratch_bytes;   /* the host-backed scratch tree (fallback: /tmp, $HOME, /out;
+	                         * bwrap: /out) past which the box is killed with SIGXFSZ */
+	long scratch_files;     /* ... or past this many entries in it */
 };
 
 /* An input file, copied read-only into the box as /box/<name>. */
@@ -36,6 +41,9 @@ struct box_req {
 	int kvm;                        /* bind /dev/kvm into the box */
 	const char *outdir;             /* host dir bound writable at /out (compile step), or NULL */
 	const char *stdin_path;         /* host file fed to stdin, or NULL for /dev/null */
+	int trusted_tree;               /* the processes are the grader's own tools (cc), not
+	                                 * the submission's: a fork they were refused is a
+	                                 * lack of resources (res->starved), not their doing */
 	struct box_limits lim;
 };
 
@@ -56,7 +64,9 @@ struct box_result {
 	size_t err_len;
 	int err_truncated;
 	double wall_s;
-	char diag[256];         /* one line for BOX_SETUP_FAIL */
+	int starved;            /* the box could not start, or (trusted_tree) a tool in it could
+	                         * not fork, for lack of resources: a grader error */
+	char diag[256];         /* one line for BOX_SETUP_FAIL (and starved) */
 };
 
 /* Sensible defaults for a VMM run (callers adjust wall_s from lab.conf). */
@@ -67,7 +77,15 @@ struct box_limits box_default_limits(void);
 int box_run(const struct box_req *req, struct box_result *res);
 void box_result_free(struct box_result *res);
 
-/* "bubblewrap" or "fallback: <what it cannot stop>"; stable for the process. */
+/* "bubblewrap" or "fallback: <what it cannot stop>"; stable for the process.
+ * Picked once per process: VIRTLAB_SANDBOX=bwrap|fallback forces a layer
+ * (a forced or picked layer that later fails to start gives BOX_SETUP_FAIL,
+ * never the other layer); otherwise bwrap when its probe runs, else the
+ * fallback with a warning. */
 const char *box_layer(void);
+
+/* "bwrap" or "fallback": the value of VIRTLAB_SANDBOX that makes a child
+ * process (a batch's grader) use this process's layer. */
+const char *box_layer_kind(void);
 
 #endif

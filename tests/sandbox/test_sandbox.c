@@ -5,21 +5,30 @@
  * on the fallback, saying so.
  */
 #include "../../grader/sandbox.h"
+#include "../../grader/sandbox/tree.h"
 
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static char tag[64];            /* unique per test process: finds strays and files */
 static char workdir[256];       /* host dir holding inputs for this test process */
+static char attack_bin[512];    /* box_attack, beside this binary */
 
 static int is_bwrap(void)
 {
@@ -387,6 +396,325 @@ START_TEST(compile_in_box)
 }
 END_TEST
 
+/* ---------- hostile programs (tests/sandbox/box_attack.c) ---------- */
+
+/* Runs `sh -c script` with box_attack copied in as $BOX/attack. */
+static struct box_result attack(const char *script, struct box_limits *lim, const char *outdir)
+{
+	struct box_file f = { attack_bin, "attack" };
+	struct box_result r;
+	ck_assert_msg(access(attack_bin, X_OK) == 0, "no %s", attack_bin);
+	ck_assert_msg(run_sh(script, lim, &f, 1, 0, outdir, &r) == 0, "box_run: %s", r.diag);
+	return r;
+}
+
+/* Every line box_attack printed says "denied". */
+static void assert_all_denied(const struct box_result *r, const char *what)
+{
+	ck_assert_msg(strstr(r->out, ": denied") != NULL, "%s: no try ran: out=[%s] err=[%s]",
+		      what, r->out, r->err);
+	ck_assert_msg(strstr(r->out, ": ok") == NULL, "%s on %s: got through:\n%s", what,
+		      box_layer(), r->out);
+}
+
+/*
+ * Runs script twice on the fallback: with the kernel's Landlock and as if on
+ * Ubuntu 24.04's 6.8 (Landlock ABI 4: no signal or abstract-socket scoping),
+ * where seccomp alone must hold.  Once on bubblewrap.
+ */
+static void attack_all_denied(const char *script, const char *what)
+{
+	for (int abi4 = 0; abi4 <= !is_bwrap(); abi4++) {
+		if (abi4)
+			setenv("VIRTLAB_LANDLOCK_ABI", "4", 1);
+		struct box_result r = attack(script, NULL, NULL);
+		unsetenv("VIRTLAB_LANDLOCK_ABI");
+		assert_all_denied(&r, what);
+		box_result_free(&r);
+	}
+}
+
+/* kill/tkill/tgkill/rt_sigqueueinfo/rt_tgsigqueueinfo/pidfd_* at the grader and a neighbour. */
+START_TEST(no_signals_out)
+{
+	pid_t canary = fork();
+	if (canary == 0) {
+		pause();
+		_exit(0);
+	}
+	char script[256];
+	snprintf(script, sizeof script, "\"$BOX\"/attack signals %d; \"$BOX\"/attack signals %d",
+		 (int)getpid(), (int)canary);
+	attack_all_denied(script, "signals to the grader / a neighbour");
+	/* inside the box, pidfds are refused outright (bwrap: pid 1 is its own init) */
+	if (is_bwrap()) {
+		struct box_result r = attack("\"$BOX\"/attack signals 1", NULL, NULL);
+		ck_assert_msg(strstr(r.out, "pidfd_open: denied EPERM"), "%s", r.out);
+		box_result_free(&r);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(canary, &st, WNOHANG), 0);   /* alive, never stopped */
+	kill(canary, SIGKILL);
+	waitpid(canary, NULL, 0);
+}
+END_TEST
+
+START_TEST(no_ptrace_or_memory)
+{
+	char script[128];
+	snprintf(script, sizeof script, "\"$BOX\"/attack ptrace %d", (int)getpid());
+	attack_all_denied(script, "ptrace / process_vm_*");
+}
+END_TEST
+
+static int listener(int family, int type, struct sockaddr *a, socklen_t *len)
+{
+	int fd = socket(family, type | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, a, *len), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, a, len), 0);
+	return fd;
+}
+
+/* A unix socket by path (the TA's session bus), an abstract one, UDP and TCP on 127.0.0.1, netlink. */
+START_TEST(no_sockets)
+{
+	struct sockaddr_un path = { .sun_family = AF_UNIX }, abs = { .sun_family = AF_UNIX };
+	char abspath[PATH_MAX + 8];
+	ck_assert_ptr_nonnull(realpath(workdir, abspath));
+	strcat(abspath, "/bus");
+	ck_assert_uint_lt(strlen(abspath), sizeof path.sun_path);
+	memcpy(path.sun_path, abspath, strlen(abspath) + 1);
+	unlink(path.sun_path);
+	snprintf(abs.sun_path + 1, sizeof abs.sun_path - 1, "%s", tag);
+	struct sockaddr_in udp = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in tcp = udp;
+	socklen_t lp = sizeof path, la = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(tag));
+	socklen_t lu = sizeof udp, lt = sizeof tcp;
+	int fp = listener(AF_UNIX, SOCK_STREAM, (void *)&path, &lp);
+	chmod(path.sun_path, 0777);
+	int fa = listener(AF_UNIX, SOCK_STREAM, (void *)&abs, &la);
+	int fu = listener(AF_INET, SOCK_DGRAM, (void *)&udp, &lu);
+	int ft = listener(AF_INET, SOCK_STREAM, (void *)&tcp, &lt);
+	char script[1024];
+	snprintf(script, sizeof script,
+		 "\"$BOX\"/attack unix %s; \"$BOX\"/attack abstract %s; \"$BOX\"/attack udp %d;"
+		 "\"$BOX\"/attack tcp %d; \"$BOX\"/attack netlink",
+		 path.sun_path, tag, ntohs(udp.sin_port), ntohs(tcp.sin_port));
+	attack_all_denied(script, "sockets");
+	char buf[16];
+	ck_assert_int_lt(accept(fp, NULL, NULL), 0);
+	ck_assert_int_lt(accept(fa, NULL, NULL), 0);
+	ck_assert_int_lt(recv(fu, buf, sizeof buf, MSG_DONTWAIT), 0);
+	ck_assert_int_lt(accept(ft, NULL, NULL), 0);
+	close(fp), close(fa), close(fu), close(ft);
+	unlink(path.sun_path);
+}
+END_TEST
+
+START_TEST(no_nested_userns)
+{
+	attack_all_denied("\"$BOX\"/attack userns", "nested namespaces");
+}
+END_TEST
+
+START_TEST(no_kernel_surface)
+{
+	attack_all_denied("\"$BOX\"/attack kernel", "mount/keyctl/bpf/perf/io_uring/modules");
+}
+END_TEST
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* The issue's busy desktop: 100 threads of the TA's uid outside the box. */
+static void start_idle_threads(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+		ck_assert_int_eq(pthread_create(&t, NULL, idle_thread, NULL), 0);
+	}
+}
+
+static int attack_count(const struct box_result *r, const char *word)
+{
+	const char *p = strstr(r->out, word);
+	return p ? atoi(p + strlen(word)) : -1;
+}
+
+START_TEST(nproc_counts_only_the_box)
+{
+	start_idle_threads(100);
+	struct box_limits lim = box_default_limits();
+	lim.wall_s = 10;
+	struct box_result r = attack("\"$BOX\"/attack procs 40 1", &lim, NULL);
+	ck_assert_msg(attack_count(&r, "procs ") == 40, "40 processes in a box of %d, with 100 "
+		      "threads of uid %d outside: %s %s", lim.nproc, (int)getuid(), r.out, r.err);
+	box_result_free(&r);
+	/* and the box's own limit still holds */
+	r = attack("\"$BOX\"/attack procs 200 1", &lim, NULL);
+	int made = attack_count(&r, "procs ");
+	ck_assert_msg(made >= 20 && made < lim.nproc, "procs made: %d (limit %d)", made, lim.nproc);
+	box_result_free(&r);
+}
+END_TEST
+
+static void compile_hello(struct box_result *r, int nproc, int trusted)
+{
+	char src[512], out[512];
+	snprintf(src, sizeof src, "%s/hello.c", workdir);
+	snprintf(out, sizeof out, "%s/cout", workdir);
+	mkdir(out, 0755);
+	write_file(src, "int main(void){return 0;}\n", 0644);
+	struct box_file f = { src, "hello.c" };
+	char *argv[] = { "cc", "-o", "/out/hello", "/box/hello.c", NULL };
+	char *env[] = { "LANG=C", NULL };
+	struct box_req req = { .argv = argv, .files = &f, .nfiles = 1, .env = env, .outdir = out,
+			       .trusted_tree = trusted, .lim = box_default_limits() };
+	req.lim.wall_s = req.lim.cpu_s = 30;
+	req.lim.fsize_bytes = 64 << 20;
+	if (nproc)
+		req.lim.nproc = nproc;
+	ck_assert_int_eq(box_run(&req, r), 0);
+}
+
+/* A neighbour box holding 60 threads while a reference compiles: issue 11's "did not compile". */
+START_TEST(threaded_neighbour_does_not_fail_compile)
+{
+	pid_t hog = fork();
+	if (hog == 0) {
+		struct box_limits lim = box_default_limits();
+		lim.wall_s = 10;
+		struct box_result r = attack("\"$BOX\"/attack threads 60 4", &lim, NULL);
+		_exit(attack_count(&r, "threads ") == 60 ? 0 : 1);
+	}
+	usleep(700 * 1000);
+	struct box_result r;
+	compile_hello(&r, 0, 1);
+	ck_assert_msg(r.cause == BOX_EXITED && r.code == 0, "cc beside a 60-thread box: %s", r.err);
+	ck_assert_int_eq(r.starved, 0);
+	box_result_free(&r);
+	int st;
+	ck_assert_int_eq(waitpid(hog, &st, 0), hog);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the 60-thread box did not get its threads");
+}
+END_TEST
+
+/*
+ * cc refused a fork (here: a limit far too small; gcc retries for 15 s before
+ * it gives up) is the grader's problem: flagged.  The same words from a
+ * submission's own program are its output, not flagged.
+ */
+START_TEST(starved_compile_is_flagged)
+{
+	struct box_result r;
+	compile_hello(&r, 2, 1);
+	ck_assert_msg(r.cause != BOX_EXITED || r.code != 0, "cc compiled with nproc 2?");
+	ck_assert_msg(r.starved == 1, "not flagged as starved: cause %d code %d err=[%s]", r.cause,
+		      r.code, r.err);
+	box_result_free(&r);
+	r = sh_ok("echo \"cc: fatal error: cannot execute 'cc1': vfork: Resource temporarily "
+		  "unavailable\" >&2; exit 1");
+	ck_assert_int_eq(r.code, 1);
+	ck_assert_int_eq(r.starved, 0);
+	box_result_free(&r);
+}
+END_TEST
+
+/* 2 GiB of 1 MiB files, in /out (host-backed on both layers) and in $TMPDIR. */
+START_TEST(scratch_is_bounded)
+{
+	char out[512];
+	snprintf(out, sizeof out, "%s/fillout", workdir);
+	mkdir(out, 0755);
+	struct box_limits lim = box_default_limits();
+	lim.wall_s = 20;
+	lim.cpu_s = 20;
+	const char *scripts[] = { "\"$BOX\"/attack fill \"$OUT\" 2048",
+				  "\"$BOX\"/attack fill \"$TMPDIR\" 2048" };
+	for (int i = 0; i < 2; i++) {
+		struct box_result r = attack(scripts[i], &lim, out);
+		int wrote = attack_count(&r, "wrote ");
+		ck_assert_msg((r.cause == BOX_SIGNALED && r.code == SIGXFSZ) ||
+			      (wrote >= 0 && (size_t)wrote <= (lim.scratch_bytes >> 20) + 16),
+			      "%s: cause %d code %d, %s", scripts[i], r.cause, r.code, r.out);
+		ck_assert(r.wall_s < 15);
+		box_result_free(&r);
+	}
+}
+END_TEST
+
+static int dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n == 0;
+}
+
+/* 5,000 nested dirs (a 0000 dir, a link to /) in /out and $TMPDIR, with 32 fds for the grader. */
+START_TEST(deep_tree_leaves_nothing)
+{
+	char tmp[512], out[512];
+	snprintf(tmp, sizeof tmp, "%s/tmpdir", workdir);
+	snprintf(out, sizeof out, "%s/deepout", workdir);
+	mkdir(tmp, 0711);   /* as batch.c makes a child's TMPDIR: the box uid passes through */
+	chmod(tmp, 0711);
+	mkdir(out, 0755);
+	setenv("TMPDIR", tmp, 1);
+	struct rlimit rl = { 32, 32 };
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	struct box_limits lim = box_default_limits();
+	lim.wall_s = lim.cpu_s = 30;   /* Landlock checks walk up the path: deep is slow */
+	struct box_result r = attack("\"$BOX\"/attack deep \"$OUT\" 5000; "
+				     "\"$BOX\"/attack deep \"$TMPDIR\" 5000", &lim, out);
+	unsetenv("TMPDIR");
+	ck_assert_msg(strstr(r.out, "depth 5000\ndepth 5000\n"), "cause %d code %d: %s %s %s", r.cause, r.code, r.out, r.err, r.diag);
+	box_result_free(&r);
+	ck_assert_msg(dir_is_empty(tmp), "the box's scratch dir is left in %s", tmp);
+	ck_assert(dir_is_empty(out));   /* only regular top-level files come back */
+}
+END_TEST
+
+/* tree.c on its own: 6,000 levels (deeper than PATH_MAX) with 16 fds. */
+START_TEST(tree_remove_any_depth_few_fds)
+{
+	char top[512];
+	snprintf(top, sizeof top, "%s/deep", workdir);
+	ck_assert_int_eq(mkdir(top, 0755), 0);
+	int fd = open(top, O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < 6000; i++) {
+		ck_assert_int_eq(mkdirat(fd, "dd", 0700), 0);
+		int nfd = openat(fd, "dd", O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(nfd, 0);
+		close(fd);
+		fd = nfd;
+	}
+	close(openat(fd, "file", O_WRONLY | O_CREAT, 0600));
+	fchmod(fd, 0);
+	close(fd);
+	struct rlimit rl = { 16, 16 };
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	struct tree_usage u;
+	ck_assert_int_eq(tree_measure(top, (size_t)1 << 30, 100000, &u), 0);
+	ck_assert_int_eq(u.entries, 6001);
+	ck_assert_int_eq(tree_measure(top, (size_t)1 << 30, 5000, &u), 1);
+	ck_assert_int_eq(tree_remove(top), 0);
+	ck_assert_int_ne(access(top, F_OK), 0);
+}
+END_TEST
+
 static void setup(void)
 {
 	snprintf(tag, sizeof tag, "vlboxtest%d", (int)getpid());
@@ -395,6 +723,13 @@ static void setup(void)
 	snprintf(workdir, sizeof workdir, "%s/work-%d", base ? base : "build/tests/sandbox",
 		 (int)getpid());
 	mkdir(workdir, 0755);
+	char self[400];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	self[n > 0 ? n : 0] = 0;
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(attack_bin, sizeof attack_bin, "%s/box_attack", self);
 }
 
 int main(void)
@@ -420,6 +755,17 @@ int main(void)
 	tcase_add_test(tc, env_is_clean);
 	tcase_add_test(tc, missing_program_is_setup_fail);
 	tcase_add_test(tc, compile_in_box);
+	tcase_add_test(tc, no_signals_out);
+	tcase_add_test(tc, no_ptrace_or_memory);
+	tcase_add_test(tc, no_sockets);
+	tcase_add_test(tc, no_nested_userns);
+	tcase_add_test(tc, no_kernel_surface);
+	tcase_add_test(tc, nproc_counts_only_the_box);
+	tcase_add_test(tc, threaded_neighbour_does_not_fail_compile);
+	tcase_add_test(tc, starved_compile_is_flagged);
+	tcase_add_test(tc, scratch_is_bounded);
+	tcase_add_test(tc, deep_tree_leaves_nothing);
+	tcase_add_test(tc, tree_remove_any_depth_few_fds);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	fprintf(stderr, "sandbox layer: %s (uid %d)\n", box_layer(), (int)getuid());

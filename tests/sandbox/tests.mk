@@ -4,17 +4,26 @@
 # unprivileged user (nobody) on both layers.
 
 SANDBOX_TEST_BIN   := $(BUILD)/tests/sandbox/test_sandbox
+SANDBOX_ATTACK_BIN := $(BUILD)/tests/sandbox/box_attack
 SANDBOX_BENCH_BIN  := $(BUILD)/tests/sandbox/bench_sandbox
 SANDBOX_CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SANDBOX_NOBODY     := setpriv --reuid=65534 --regid=65534 --clear-groups
 
-$(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c grader/sandbox.c grader/sandbox.h
-	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/test_sandbox.c grader/sandbox.c $(SANDBOX_CHECK_LIBS)
+SANDBOX_SRCS := grader/sandbox.c $(wildcard grader/sandbox/*.c)
+SANDBOX_HDRS := grader/sandbox.h $(wildcard grader/sandbox/*.h)
 
-$(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c grader/sandbox.c grader/sandbox.h
+$(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/bench_sandbox.c grader/sandbox.c
+	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) -lpthread
+
+# what a hostile program tries from inside the box (copied in as /box/attack)
+$(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KIT_CFLAGS) -o $@ $< -lpthread
+
+$(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS)
 
 .PHONY: test-sandbox bench-sandbox
 test-sandbox: $(SANDBOX_TEST_BIN)
@@ -22,7 +31,7 @@ test-sandbox: $(SANDBOX_TEST_BIN)
 	VIRTLAB_SANDBOX=fallback $(SANDBOX_TEST_BIN)
 	@if [ "$$(id -u)" = 0 ] && command -v setpriv >/dev/null; then \
 	  d=$$(mktemp -d /tmp/virtlab-sbtest.XXXXXX) && chmod 1777 $$d && \
-	  cp $(SANDBOX_TEST_BIN) $$d/ && chmod 755 $$d/test_sandbox && \
+	  cp $(SANDBOX_TEST_BIN) $(SANDBOX_ATTACK_BIN) $$d/ && chmod 755 $$d/test_sandbox $$d/box_attack && \
 	  echo "== as nobody (bubblewrap)" && (cd $$d && SANDBOX_TEST_DIR=$$d $(SANDBOX_NOBODY) ./test_sandbox) && \
 	  echo "== as nobody (fallback)" && (cd $$d && SANDBOX_TEST_DIR=$$d VIRTLAB_SANDBOX=fallback $(SANDBOX_NOBODY) ./test_sandbox); \
 	  rc=$$?; rm -rf $$d; exit $$rc; \
