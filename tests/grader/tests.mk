@@ -8,7 +8,7 @@ CHECK_LIBS       := $(shell pkg-config --libs check 2>/dev/null)
 
 $(BUILD)/tests/grader/check_grader: $(GRADER_TEST_SRCS) tests/grader/suites.h $(GRADER_LIB_OBJS) $(GRADER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(KIT_CFLAGS) -Igrader $(CHECK_CFLAGS) -o $@ $(GRADER_TEST_SRCS) $(GRADER_LIB_OBJS) $(CHECK_LIBS)
+	$(CC) $(KIT_CFLAGS) $(GRADER_INC) $(CHECK_CFLAGS) -o $@ $(GRADER_TEST_SRCS) $(GRADER_LIB_OBJS) $(CHECK_LIBS)
 
 .PHONY: test-grader
 test-grader: $(BUILD)/tests/grader/check_grader
