@@ -4,6 +4,8 @@
 #ifndef VIRTLAB_BUILD_H
 #define VIRTLAB_BUILD_H
 
+#include <stdint.h>
+
 #include "lab.h"
 
 struct build_result {
@@ -26,6 +28,16 @@ struct build_result {
 void build_submission(const struct lab *lab, const char *src, const char *outdir,
 		      struct build_result *res);
 void build_result_free(struct build_result *res);
+
+/* The build cache's key of src: its bytes, the lab's flags and source
+ * name. 0, or -1 when src can't be read. */
+int build_key(const struct lab *lab, const char *src, uint64_t *key);
+/* build_submission() through the cache, <cachedir>/vmm-<build_key>: the
+ * one cache of built programs (the reference for expectations, check-lab's
+ * programs). A hit has no diagnostics. A student's submission is not
+ * cached (its report shows the compiler's words). */
+void build_cached(const struct lab *lab, const char *src, const char *cachedir, const char *outdir,
+		  struct build_result *res);
 
 /* The first errors of a compiler's output: from the first line that reports
  * an error (or all of it when short), at most max lines, each cut at

@@ -24,22 +24,19 @@ int parse_exit_word(const char *text, enum exit_class *cls)
 		text++;
 	if (*text || !n)
 		return -1;
-	if (!strcmp(w, "success") || !strcmp(w, "0")) {
+	if (exit_class_parse(w, cls) == 0)
+		return 0;
+	if (!strcmp(w, "0")) {
 		*cls = EXIT_SUCCESS_CLASS;
 		return 0;
 	}
 	char *end;
 	long v = strtol(w, &end, 10);
-	if (!strcmp(w, "error") || (!*end && v >= 1 && v <= 125)) {
+	if (!*end && v >= 1 && v <= 125) {
 		*cls = EXIT_ERROR_CLASS;
 		return 0;
 	}
 	return -1;
-}
-
-static const char *exit_word(enum exit_class c)
-{
-	return c == EXIT_SUCCESS_CLASS ? "success\n" : "error\n";
 }
 
 /* Reads <dir>/<name>.{out,exit}. */
@@ -65,9 +62,11 @@ static int read_pair(const char *dir, const char *name, struct expectation *e, c
 int expect_write(const char *dir, const char *name, const struct expectation *e)
 {
 	char *out = xasprintf("%s/%s.out", dir, name), *ex = xasprintf("%s/%s.exit", dir, name);
+	char word[16];
+	int n = snprintf(word, sizeof word, "%s\n", exit_class_word(e->cls));
 	int rc = write_atomic(out, e->out, e->out_len, 0644);
 	if (rc == 0)
-		rc = write_atomic(ex, exit_word(e->cls), strlen(exit_word(e->cls)), 0644);
+		rc = write_atomic(ex, word, (size_t)n, 0644);
 	free(out);
 	free(ex);
 	return rc;
@@ -77,37 +76,22 @@ int expect_write(const char *dir, const char *name, const struct expectation *e)
 static void ref_build(struct expect_src *src)
 {
 	src->ref_tried = 1;
-	uint64_t h = FNV_INIT;
-	if (!src->solution || hash_file(src->solution, &h) < 0) {
+	if (!src->solution || build_key(src->lab, src->solution, &src->ref_key) < 0) {
 		snprintf(src->ref_why, sizeof src->ref_why,
 			 "no expectation: the reference solution %s is missing and no --expect-dir was given",
 			 src->solution ? src->solution : "(none)");
 		return;
 	}
-	h = fnv1a_str(h, src->lab->cflags);
-	h = fnv1a_str(h, src->lab->ldflags);
-	src->ref_key = h;
-	char *bin = xasprintf("%s/ref-%016llx", src->cachedir, (unsigned long long)h);
-	struct stat st;
-	if (stat(bin, &st) == 0 && S_ISREG(st.st_mode)) {
-		src->ref_bin = bin;
-		return;
-	}
 	char *outdir = path_join(src->workdir, "ref");
-	mkdir_p(outdir, 0777);
-	chmod(outdir, 0777);   /* the box may write as an unprivileged uid */
 	struct build_result br;
-	build_submission(src->lab, src->solution, outdir, &br);
+	build_cached(src->lab, src->solution, src->cachedir, outdir, &br);
 	if (!br.ok) {
 		src->ref_grader_error = 1;
 		snprintf(src->ref_why, sizeof src->ref_why, "the reference solution did not build: %.400s",
 			 br.excerpt);
-		free(bin);
-	} else if (copy_atomic(br.binary, bin, 0755) < 0) {
-		src->ref_bin = xstrdup(br.binary);   /* uncached, still usable */
-		free(bin);
 	} else {
-		src->ref_bin = bin;
+		src->ref_bin = br.binary;
+		br.binary = NULL;
 	}
 	build_result_free(&br);
 	free(outdir);
@@ -167,11 +151,7 @@ void expect_get(struct expect_src *src, const struct scenario *sc, const struct 
 	memset(e, 0, sizeof *e);
 	if (sc->pin_out && sc->pin_exit != EXIT_UNSET) {
 		e->ok = 1;
-		e->cls = sc->pin_exit;
-		e->out = xmalloc(sc->pin_out_len + 1);
-		memcpy(e->out, sc->pin_out, sc->pin_out_len + 1);
-		e->out_len = sc->pin_out_len;
-		e->source = "pinned";
+		expect_apply_pins(sc, e);
 		return;
 	}
 	if (src->expect_dir) {
@@ -186,8 +166,12 @@ void expect_get(struct expect_src *src, const struct scenario *sc, const struct 
 			ref_run(src, sc, spec, e);
 		e->source = "reference";
 	}
-	if (!e->ok)
-		return;
+	if (e->ok)
+		expect_apply_pins(sc, e);
+}
+
+void expect_apply_pins(const struct scenario *sc, struct expectation *e)
+{
 	/* Pins take precedence; check-lab verifies they agree with the reference. */
 	if (sc->pin_exit != EXIT_UNSET)
 		e->cls = sc->pin_exit;
@@ -196,6 +180,7 @@ void expect_get(struct expect_src *src, const struct scenario *sc, const struct 
 		e->out = xmalloc(sc->pin_out_len + 1);
 		memcpy(e->out, sc->pin_out, sc->pin_out_len + 1);
 		e->out_len = sc->pin_out_len;
+		e->source = "pinned";
 	}
 }
 

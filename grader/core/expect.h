@@ -30,6 +30,10 @@ struct expect_src {
 void expect_get(struct expect_src *src, const struct scenario *sc, const struct run_spec *spec,
 		struct expectation *e);
 
+/* The one place that knows pins: sc's expect-exit and expect-stdout
+ * replace what e (the reference's run, an expect-dir) says. */
+void expect_apply_pins(const struct scenario *sc, struct expectation *e);
+
 /* "success"/"error" text of a .exit file (also "0" / a status 1–125). */
 int parse_exit_word(const char *text, enum exit_class *cls);
 

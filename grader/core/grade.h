@@ -1,6 +1,6 @@
 /*
- * grade.h — the results of one grading, as main.c assembles them and the
- * report writers (report.c, json.c) read them.
+ * grade.h — the results of one grading, as the grading core (grading.c)
+ * assembles them and the reports (report/) render them.
  */
 #ifndef VIRTLAB_GRADE_H
 #define VIRTLAB_GRADE_H
@@ -40,28 +40,5 @@ struct grading {
 	int grader_errors;        /* scenarios that failed for a reason not the student's */
 	double elapsed_s;
 };
-
-/* report.c */
-/* The details of a failure (cause, first difference, ending, stderr, hint),
- * each line prefixed by indent. Nothing for a pass. */
-void report_detail(struct buf *b, const struct sc_result *r, const char *indent);
-void report_build_failure(struct buf *b, const struct grading *g, const char *indent);
-/* "the submission was not graded: it is a symlink ..." (g->rejected), one line. */
-void report_rejection(struct buf *b, const struct grading *g, const char *indent);
-/* intake's cause as the end of "it is ...": "a symbolic link", "empty", ... */
-const char *rejection_phrase(const char *cause);
-/* Header and build failure: what everyone may see. */
-void report_preamble(struct buf *b, const struct grading *g);
-/* The whole text report (header, lines, details, Score line) into b. */
-void report_text(struct buf *b, const struct grading *g);
-
-/* json.c: results files. format: "gradescope" (default), "prairielearn", "autolab".
- * Returns 0, or -1 with a one-line reason in err. */
-int results_valid_format(const char *format);
-int results_render(struct buf *b, const char *format, const struct grading *g);
-int results_write(const char *path, const char *format, const struct grading *g, char *err, size_t errlen);
-/* What the format adds after the text report on stdout (Autolab: its JSON
- * as the last line); nothing for the others. */
-void results_trailer(struct buf *b, const char *format, const struct grading *g);
 
 #endif

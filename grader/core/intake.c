@@ -172,3 +172,8 @@ void intake_free(struct intake *in)
 	in->data = NULL;
 	in->len = 0;
 }
+
+const char *rejection_phrase(const char *cause)
+{
+	return !strcmp(cause, "symlink") ? "a symbolic link" : cause;
+}

@@ -65,6 +65,9 @@ const char *intake_cause(const struct intake *in);
  * is the grader's environment (missing or unreadable: a setup error). */
 int intake_refusal_is_final(const struct intake *in);
 
+/* A refusal's cause as the end of "it is ...": "a symbolic link", "empty". */
+const char *rejection_phrase(const char *cause);
+
 void intake_free(struct intake *in);
 
 #endif

@@ -43,39 +43,86 @@ static int parse_size(const char *v, size_t *out)
 	return 0;
 }
 
-/* Applies one `key = value`; returns NULL or what is wrong. */
-static const char *lab_set(struct lab *lab, const char *key, const char *val, unsigned *seen)
+/* What can be wrong with a line. The kind decides the message's shape:
+ * a key's own problem names the key ("unknown key 'x'"). */
+enum lab_err {
+	LAB_OK, LAB_UNKNOWN_KEY, LAB_DUPLICATE_KEY, LAB_NO_EQUALS, LAB_NO_KEY,
+	LAB_BAD_SOURCE, LAB_BAD_TIMEOUT, LAB_BAD_OUT_CAP, LAB_BAD_IMAGE_MAX,
+};
+
+static const char *const lab_err_text[] = {
+	[LAB_UNKNOWN_KEY] = "unknown key",
+	[LAB_DUPLICATE_KEY] = "duplicate key",
+	[LAB_NO_EQUALS] = "expected `key = value`",
+	[LAB_NO_KEY] = "missing key before `=`",
+	[LAB_BAD_SOURCE] = "source must be a plain file name",
+	[LAB_BAD_TIMEOUT] = "timeout must be a number of seconds in (0, 600]",
+	[LAB_BAD_OUT_CAP] = "out_cap must be a positive number of bytes",
+	[LAB_BAD_IMAGE_MAX] = "image_max must be a positive number of bytes",
+};
+
+enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_COUNT };
+static const char *const lab_keys[K_COUNT] = {
+	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max",
+};
+
+static void set_str(char **field, const char *val)
 {
-	static const char *const keys[] = { "name", "source", "cflags", "ldflags", "timeout", "out_cap" };
+	free(*field);
+	*field = xstrdup(val);
+}
+
+/* Applies one `key = value`. */
+static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, unsigned *seen)
+{
 	int k = -1;
-	for (int i = 0; i < 6; i++)
-		if (!strcmp(key, keys[i]))
+	for (int i = 0; i < K_COUNT; i++)
+		if (!strcmp(key, lab_keys[i]))
 			k = i;
 	if (k < 0)
-		return "unknown key";
+		return LAB_UNKNOWN_KEY;
 	if (*seen & (1u << k))
-		return "duplicate key";
+		return LAB_DUPLICATE_KEY;
 	*seen |= 1u << k;
-	switch (k) {
-	case 0: free(lab->name); lab->name = xstrdup(val); break;
-	case 1:
+	switch ((enum lab_key)k) {
+	case K_NAME: set_str(&lab->name, val); break;
+	case K_SOURCE:
 		if (!*val || strchr(val, '/'))
-			return "source must be a plain file name";
-		free(lab->source);
-		lab->source = xstrdup(val);
+			return LAB_BAD_SOURCE;
+		set_str(&lab->source, val);
 		break;
-	case 2: free(lab->cflags); lab->cflags = xstrdup(val); break;
-	case 3: free(lab->ldflags); lab->ldflags = xstrdup(val); break;
-	case 4:
+	case K_CFLAGS: set_str(&lab->cflags, val); break;
+	case K_LDFLAGS: set_str(&lab->ldflags, val); break;
+	case K_TIMEOUT:
 		if (parse_seconds(val, &lab->timeout) < 0)
-			return "timeout must be a number of seconds in (0, 600]";
+			return LAB_BAD_TIMEOUT;
 		break;
-	case 5:
+	case K_OUT_CAP:
 		if (parse_size(val, &lab->out_cap) < 0)
-			return "out_cap must be a positive number of bytes";
+			return LAB_BAD_OUT_CAP;
 		break;
+	case K_IMAGE_MAX:
+		if (parse_size(val, &lab->image_max) < 0)
+			return LAB_BAD_IMAGE_MAX;
+		break;
+	case K_COUNT: break;
 	}
-	return NULL;
+	return LAB_OK;
+}
+
+/* One line (comment already cut): LAB_OK for a blank one. *key: the key. */
+static enum lab_err lab_line(struct lab *lab, char *line, unsigned *seen, char **key)
+{
+	char *s = trim(line);
+	*key = NULL;
+	if (!*s)
+		return LAB_OK;
+	char *eq = strchr(s, '=');
+	if (!eq)
+		return LAB_NO_EQUALS;
+	*eq = '\0';
+	*key = trim(s);
+	return **key ? lab_set(lab, *key, trim(eq + 1), seen) : LAB_NO_KEY;
 }
 
 int lab_parse(const char *path, const char *text, struct lab *lab, char *err, size_t errlen)
@@ -83,10 +130,11 @@ int lab_parse(const char *path, const char *text, struct lab *lab, char *err, si
 	memset(lab, 0, sizeof *lab);
 	lab->timeout = LAB_DEFAULT_TIMEOUT;
 	lab->out_cap = LAB_DEFAULT_OUT_CAP;
+	lab->image_max = LAB_DEFAULT_IMAGE_MAX;
 	char *copy = xstrdup(text);
 	unsigned seen = 0;
 	int lineno = 0, rc = 0;
-	for (char *line = copy, *next; line && *line && rc == 0; line = next) {
+	for (char *line = copy, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
@@ -94,27 +142,16 @@ int lab_parse(const char *path, const char *text, struct lab *lab, char *err, si
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
-		char *s = trim(line);
-		if (!*s)
+		char *key;
+		enum lab_err e = lab_line(lab, line, &seen, &key);
+		if (e == LAB_OK)
 			continue;
-		char *eq = strchr(s, '=');
-		const char *why = NULL;
-		if (!eq) {
-			why = "expected `key = value`";
-		} else {
-			*eq = '\0';
-			char *key = trim(s);
-			why = *key ? lab_set(lab, key, trim(eq + 1), &seen) : "missing key before `=`";
-			if (why && (!strcmp(why, "unknown key") || !strcmp(why, "duplicate key"))) {
-				snprintf(err, errlen, "%s:%d: %s '%s'", path, lineno, why, key);
-				rc = -1;
-				break;
-			}
-		}
-		if (why) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-			rc = -1;
-		}
+		if (e == LAB_UNKNOWN_KEY || e == LAB_DUPLICATE_KEY)
+			snprintf(err, errlen, "%s:%d: %s '%s'", path, lineno, lab_err_text[e], key);
+		else
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, lab_err_text[e]);
+		rc = -1;
+		break;
 	}
 	free(copy);
 	if (rc == 0 && !lab->source) {
@@ -141,16 +178,6 @@ int lab_load(const char *path, struct lab *lab, char *err, size_t errlen)
 	}
 	int rc = lab_parse(path, text, lab, err, errlen);
 	free(text);
-	return rc;
-}
-
-int lab_load_named(const char *root, const char *name, struct lab *lab, char *err, size_t errlen)
-{
-	char *conf = root ? xasprintf("%s/labs/%s/lab.conf", root, name) : xasprintf("labs/%s/lab.conf", name);
-	int rc = lab_load(conf, lab, err, errlen);
-	free(conf);
-	if (rc == 0 && !lab->name)
-		lab->name = xstrdup(name);
 	return rc;
 }
 

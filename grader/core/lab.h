@@ -13,20 +13,19 @@ struct lab {
 	char *ldflags;
 	double timeout;   /* seconds of wall clock per run */
 	size_t out_cap;   /* bytes of stdout kept per run */
+	size_t image_max; /* bytes a guest image may have (the guest image contract) */
 };
 
 /* Defaults for keys lab.conf leaves out. */
 #define LAB_DEFAULT_TIMEOUT 2.0
 #define LAB_DEFAULT_OUT_CAP 65536
+#define LAB_DEFAULT_IMAGE_MAX (48 * 1024)   /* cpu_lab's: 0x1000 + 48 KiB fits its 64 KiB slot */
 
 /* Parses text (the contents of `path`, used only in messages) into lab.
  * Returns 0, or -1 with one line "path:line: what" in err. */
 int lab_parse(const char *path, const char *text, struct lab *lab, char *err, size_t errlen);
 /* Reads and parses a file. */
 int lab_load(const char *path, struct lab *lab, char *err, size_t errlen);
-/* Loads <root>/labs/<name>/lab.conf (root NULL: the current directory);
- * name defaults to the lab's folder name. */
-int lab_load_named(const char *root, const char *name, struct lab *lab, char *err, size_t errlen);
 /* 1 when name can name a lab folder (not empty, no '/', not hidden). */
 int lab_name_ok(const char *name);
 void lab_free(struct lab *lab);

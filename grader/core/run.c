@@ -59,20 +59,6 @@ struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, c
 	return s;
 }
 
-char *find_emu_lib(const char *root)
-{
-	const char *env = getenv("KVMEMU_LIB");
-	char *given = env && *env ? caller_path(env) : xasprintf("%s/build/libkvmemu.so", root ? root : ".");
-	char *lib = realpath(given, NULL);
-	struct stat st;
-	free(given);
-	if (lib && (stat(lib, &st) < 0 || !S_ISREG(st.st_mode))) {
-		free(lib);
-		lib = NULL;
-	}
-	return lib;
-}
-
 /* The environment of a run: for emu, the preload and the knobs; kvmemu is
  * quiet unless a scenario asks otherwise, because its diagnostics on stderr
  * would count as the student's "message on stderr". */

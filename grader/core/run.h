@@ -54,12 +54,6 @@ struct scenario;
 struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, const char *image,
 			     enum backend be, const char *emu_lib);
 
-/* libkvmemu.so: $KVMEMU_LIB (relative to where grade started, caller_path())
- * when set, else build/libkvmemu.so under the kit root (root NULL: the
- * current directory is the root). The real path (malloc'd), or NULL when it
- * is not a regular file. */
-char *find_emu_lib(const char *root);
-
 #define RUN_ERR_CAP 16384
 
 /* Runs spec through box_run(); always fills out (never fails: a box that

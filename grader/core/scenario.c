@@ -236,9 +236,8 @@ static const char *set_key(struct scenario *sc, enum key k, const char *v)
 		sc->random = !strcmp(v, "yes");
 		return NULL;
 	case K_EXPECT_EXIT:
-		if (strcmp(v, "success") && strcmp(v, "error"))
+		if (exit_class_parse(v, &sc->pin_exit) < 0)
 			return "expect-exit must be 'success' or 'error'";
-		sc->pin_exit = !strcmp(v, "success") ? EXIT_SUCCESS_CLASS : EXIT_ERROR_CLASS;
 		return NULL;
 	case K_EXPECT_STDOUT: {
 		const char *why = NULL;
@@ -282,6 +281,7 @@ static int parse_lines(const char *path, char *text, struct scenario *sc, char *
 		if (line_of[k])
 			return fail(err, errlen, path, lineno, "duplicate key", key);
 		line_of[k] = lineno;
+		sc->key_lines[k] = lineno;
 		const char *why = set_key(sc, (enum key)k, val);
 		if (why) {
 			char msg[160];
@@ -308,6 +308,9 @@ int scenario_parse(const char *path, const char *text, struct scenario *sc, char
 	for (char *p = copy; *p; p++)
 		if (*p == '\r' && p[1] == '\n')
 			*p = ' ';
+	free(sc->key_lines);
+	sc->key_lines = xmalloc(K_COUNT * sizeof *sc->key_lines);
+	memset(sc->key_lines, 0, K_COUNT * sizeof *sc->key_lines);
 	int rc = parse_lines(path, copy, sc, err, errlen);
 	free(copy);
 	return rc;
@@ -324,7 +327,16 @@ void scenario_free(struct scenario *sc)
 		for (char **e = sc->emu_env; *e; e++)
 			free(*e);
 	free(sc->emu_env);
+	free(sc->key_lines);
 	memset(sc, 0, sizeof *sc);
+}
+
+int scenario_key_line(const struct scenario *sc, const char *key)
+{
+	for (int k = 0; k < K_COUNT && sc->key_lines; k++)
+		if (!strcmp(key, key_names[k]))
+			return sc->key_lines[k] ? sc->key_lines[k] : 1;
+	return 1;
 }
 
 void scenarios_free(struct scenario *v, int n)
@@ -534,4 +546,25 @@ char *scenario_assemble(const struct scenario *sc, unsigned long seed, const cha
 	free(inc);
 	free(dir);
 	return img;
+}
+
+const char *exit_class_word(enum exit_class c)
+{
+	return c == EXIT_SUCCESS_CLASS ? "success" : "error";
+}
+
+int exit_class_parse(const char *w, enum exit_class *c)
+{
+	if (!strcmp(w, "success"))
+		*c = EXIT_SUCCESS_CLASS;
+	else if (!strcmp(w, "error"))
+		*c = EXIT_ERROR_CLASS;
+	else
+		return -1;
+	return 0;
+}
+
+const char *exit_class_phrase(enum exit_class c)
+{
+	return c == EXIT_SUCCESS_CLASS ? "exit status 0" : "an error exit with a message on stderr";
 }

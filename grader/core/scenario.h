@@ -9,6 +9,15 @@
 
 enum exit_class { EXIT_UNSET = 0, EXIT_SUCCESS_CLASS, EXIT_ERROR_CLASS };
 
+/* The one place exit classes are named: "success" / "error" (headers'
+ * expect-exit, expect-dir .exit files, check-lab's messages). */
+const char *exit_class_word(enum exit_class c);
+/* "success" or "error" (the whole of w) → *c. 0, or -1. */
+int exit_class_parse(const char *w, enum exit_class *c);
+/* How a report says what was expected: "exit status 0", "an error exit
+ * with a message on stderr". */
+const char *exit_class_phrase(enum exit_class c);
+
 struct scenario {
 	char *name;          /* file name without .asm */
 	char *path;          /* as given to nasm and shown in messages */
@@ -23,7 +32,12 @@ struct scenario {
 	char *pin_out;       /* expect-stdout, unescaped; NULL if not pinned */
 	size_t pin_out_len;
 	double timeout;      /* 0: lab.conf's */
+	int *key_lines;      /* line of each header key, by scenario_key_line() */
 };
+
+/* The line of `; key:` in sc's header, or 1 (the header's top) when the
+ * key is absent: where check-lab's messages point (file:line). */
+int scenario_key_line(const struct scenario *sc, const char *key);
 
 /* Parses the header of text (the contents of path). Returns 0, or -1 with
  * one line "path:line: what" in err. sc->name/path are set by the caller. */

@@ -123,12 +123,6 @@ void diff_report(struct buf *b, const char *indent, const char *exp, size_t elen
 	buf_addf(b, "\n%s            %*s^\n", indent, (int)col, "");
 }
 
-static const char *class_words(enum exit_class c)
-{
-	return c == EXIT_SUCCESS_CLASS ? "exit status 0"
-				       : "an error exit with a message on stderr";
-}
-
 void judge(const struct expectation *e, const struct run_outcome *o, struct verdict *v)
 {
 	memset(v, 0, sizeof *v);
@@ -154,7 +148,7 @@ void judge(const struct expectation *e, const struct run_outcome *o, struct verd
 	if (!exit_ok) {
 		const char *detail = o->code >= 1 && o->code <= 125 && o->err_len == 0
 			? " with nothing on stderr" : "";
-		snprintf(exit_why, sizeof exit_why, "%s%s, expected %s", ended, detail, class_words(e->cls));
+		snprintf(exit_why, sizeof exit_why, "%s%s, expected %s", ended, detail, exit_class_phrase(e->cls));
 	}
 	snprintf(v->cause, sizeof v->cause, "%s%s%s", out_ok ? "" : "wrong output",
 		 !out_ok && !exit_ok ? "; " : "", exit_why);

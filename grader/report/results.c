@@ -1,6 +1,6 @@
 /* json.c — results files. Each format is one function from a grading to
  * JSON text; everything a student printed goes through esc_json(). */
-#include "grade.h"
+#include "report.h"
 
 #include <errno.h>
 #include <string.h>

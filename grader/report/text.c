@@ -1,5 +1,6 @@
 /* report.c — the text report: one line per scenario, details for failures. */
-#include "grade.h"
+#include "report.h"
+#include "intake.h"
 
 #include <string.h>
 
@@ -69,8 +70,7 @@ void report_detail(struct buf *b, const struct sc_result *r, const char *indent)
 		char ended[300];
 		describe_end(&r->run, ended, sizeof ended);
 		buf_addf(b, "%sended: %s (expected: %s)\n", indent, ended,
-			 r->exp.cls == EXIT_SUCCESS_CLASS ? "exit status 0"
-							  : "an error exit with a message on stderr");
+			 exit_class_phrase(r->exp.cls));
 		stderr_excerpt(b, &r->run, indent);
 	}
 	if (r->sc->hint && r->ran && !r->v.grader_error)
@@ -92,11 +92,6 @@ void report_build_failure(struct buf *b, const struct grading *g, const char *in
 		buf_addc(b, '\n');
 		p = nl ? nl + 1 : p + n;
 	}
-}
-
-const char *rejection_phrase(const char *cause)
-{
-	return !strcmp(cause, "symlink") ? "a symbolic link" : cause;
 }
 
 void report_rejection(struct buf *b, const struct grading *g, const char *indent)

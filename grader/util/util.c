@@ -586,17 +586,7 @@ char *caller_path(const char *p)
 	return getcwd(cwd, sizeof cwd) ? path_join(cwd, p) : xstrdup(p);
 }
 
-char *default_kit_root(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	return xstrdup(dirname(dirname(exe)));
-}
-
-int make_work_dirs(const char *prefix, const char *lab, char **workdir, char **cachedir)
+int make_work_dirs(const char *prefix, const char *cache, char **workdir, char **cachedir)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *w = xasprintf("%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
@@ -606,7 +596,7 @@ int make_work_dirs(const char *prefix, const char *lab, char **workdir, char **c
 		errno = e;
 		return -1;
 	}
-	char *c = xasprintf("build/cache/%s", lab);
+	char *c = xstrdup(cache);
 	if (mkdir_p(c, 0755) < 0 || access(c, W_OK) < 0) {
 		free(c);
 		c = path_join(w, "cache");

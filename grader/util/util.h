@@ -1,9 +1,9 @@
 /*
  * util.h — small helpers shared by the grader: a growable byte buffer,
  * escaping (C-style for reports, JSON for results files), FNV-1a hashing,
- * whole-file reads and atomic writes, and what every mode of `grade` (main.c,
- * batch.c, checklab.c) needs alike: number and path arguments, the kit root,
- * work directories, setup errors.
+ * whole-file reads and atomic writes, and what every mode of `grade` needs
+ * alike: number and path arguments, work directories, setup errors. (The
+ * kit's layout is kit.h's; the command line is cli.h's.)
  */
 #ifndef VIRTLAB_UTIL_H
 #define VIRTLAB_UTIL_H
@@ -120,13 +120,9 @@ void free_names(char **names, int n);
 void remember_start_dir(void);
 char *caller_path(const char *p);
 
-/* The kit root when no --root is given: the directory above the one holding
- * this executable (malloc'd), or NULL when /proc/self/exe can't be read. */
-char *default_kit_root(void);
-
-/* A private temporary directory $TMPDIR/<prefix>.XXXXXX and the cache,
- * build/cache/<lab> under the current directory (the kit root), or one
- * inside the work dir when the kit is read-only (it still works, uncached).
+/* A private temporary directory $TMPDIR/<prefix>.XXXXXX and the cache dir
+ * `cache` (kit_cache: <build>/cache/<lab>), or one inside the work dir when
+ * that can't be written (a read-only kit still works, uncached).
  * 0, or -1 with errno (nothing allocated). */
 int make_work_dirs(const char *prefix, const char *lab, char **workdir, char **cachedir);
 /* Undoes make_work_dirs (the work dir and all in it; the shared cache stays). */

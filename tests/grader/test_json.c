@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "report.h"
 #include "suites.h"
 
 #define PY "/usr/bin/python3"

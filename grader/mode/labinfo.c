@@ -1,0 +1,89 @@
+/*
+ * labinfo.c — `grade --lab-info [--lab NAME]`: what the Makefile fragments
+ * and the packaging scripts need of a lab, read by the grader's own parsers
+ * (lab.c, scenario.c) so that nothing else parses lab.conf or a scenario
+ * header (HACKING.md, "grade --lab-info"). One `KEY=value` line each, the
+ * value as it is (one line; lab.conf can't hold a `#`), so that the output
+ * is both a make include ($(BUILD)/<lab>/lab.mk) and `sed -n 's/^KEY=//p'`
+ * input. Lists are blank-separated names, sorted.
+ *
+ * Exit status: 0, or 2 when lab.conf or a scenario header is invalid.
+ */
+#include "modes.h"
+#include "lab.h"
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "KEY=a b c" of the scenarios for which pick says yes. */
+static void list(const char *key, const struct scenario *sc, int n, int (*pick)(const struct scenario *))
+{
+	printf("%s=", key);
+	const char *sep = "";
+	for (int i = 0; i < n; i++) {
+		if (!pick(&sc[i]))
+			continue;
+		printf("%s%s", sep, sc[i].name);
+		sep = " ";
+	}
+	putchar('\n');
+}
+
+static int any(const struct scenario *s) { (void)s; return 1; }
+static int public(const struct scenario *s) { return !s->hidden; }
+static int hidden(const struct scenario *s) { return s->hidden; }
+static int randomized(const struct scenario *s) { return s->random; }
+
+static void print_info(const struct kit *k, const struct lab *lab, const struct scenario *sc, int n)
+{
+	printf("LAB_NAME=%s\nLAB_SOURCE=%s\nLAB_CFLAGS=%s\nLAB_LDFLAGS=%s\n", lab->name, lab->source,
+	       lab->cflags, lab->ldflags);
+	printf("LAB_TIMEOUT=%g\nLAB_OUT_CAP=%zu\nLAB_IMAGE_MAX=%zu\n", lab->timeout, lab->out_cap,
+	       lab->image_max);
+	char *guests = kit_guests(k), *mutants = kit_mutants(k), *handout = kit_handout(k);
+	char *skel = kit_skeleton(k, lab->source), *sol = kit_solution(k, lab->source);
+	printf("LAB_GUESTS=%s\nLAB_MUTANTS=%s\nLAB_HANDOUT=%s\nLAB_SKELETON=%s\nLAB_SOLUTION=%s\n", guests,
+	       mutants, handout, skel, sol);
+	free(guests);
+	free(mutants);
+	free(handout);
+	free(skel);
+	free(sol);
+	list("LAB_SCENARIOS", sc, n, any);
+	list("LAB_PUBLIC", sc, n, public);
+	list("LAB_HIDDEN", sc, n, hidden);
+	list("LAB_RANDOM", sc, n, randomized);
+}
+
+int labinfo_main(const struct cli *opt)
+{
+	struct kit k;
+	struct lab lab;
+	char err[700];
+	if (kit_enter(&k, opt->root, opt->build, opt->lab, err, sizeof err) < 0)
+		return setup_error_as("grade --lab-info", "%s", err);
+	char *conf = kit_conf(&k);
+	int rc = lab_load(conf, &lab, err, sizeof err);
+	free(conf);
+	if (rc < 0) {
+		kit_free(&k);
+		return setup_error_as("grade --lab-info", "%s", err);
+	}
+	if (!lab.name)
+		lab.name = xstrdup(k.lab);
+	struct scenario *sc = NULL;
+	char *dir = kit_guests(&k);
+	int n = scenario_discover(dir, &sc, err, sizeof err);
+	free(dir);
+	if (n < 0) {
+		rc = setup_error_as("grade --lab-info", "%s", err);
+	} else {
+		print_info(&k, &lab, sc, n);
+		scenarios_free(sc, n);
+	}
+	lab_free(&lab);
+	kit_free(&k);
+	return rc;
+}
