@@ -538,11 +538,7 @@ int batch_main(const struct cli *opt)
 	/* Signals are taken synchronously (sigtimedwait), so an interrupt
 	 * stops the children before we go. */
 	sigset_t block;
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
+	batch_signals(&block);
 	sigprocmask(SIG_BLOCK, &block, &b.orig_mask);
 	int rc = setup(&b);
 	if (rc == 0) {

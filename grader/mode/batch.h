@@ -86,6 +86,8 @@ char *printable(const char *s);
 /* batch_sched.c: runs every student not final; returns when all are done
  * or a signal interrupted (b->interrupted). */
 void batch_run_all(struct batch *b);
+/* The signals the batch takes synchronously: SIGCHLD, SIGINT, SIGTERM, SIGHUP. */
+void batch_signals(sigset_t *set);
 
 /* batch_stats.c: the summary (counts, scores, the scenarios failed most). */
 void batch_summary(const struct batch *b);

@@ -337,6 +337,15 @@ static void enforce_deadlines(struct batch *b)
 	}
 }
 
+void batch_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
 /* Sleeps until a child ends, a signal asks us to stop, or the nearest
  * deadline (at most a second). */
 static void wait_event(struct batch *b)
@@ -349,11 +358,7 @@ static void wait_event(struct batch *b)
 		wait = 0.01;
 	struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	batch_signals(&set);
 	int sig = sigtimedwait(&set, NULL, &ts);
 	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
 		b->interrupted = sig;

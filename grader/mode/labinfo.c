@@ -35,6 +35,7 @@ static int any(const struct scenario *s) { (void)s; return 1; }
 static int public(const struct scenario *s) { return !s->hidden; }
 static int hidden(const struct scenario *s) { return s->hidden; }
 static int randomized(const struct scenario *s) { return s->random; }
+static int emu_only(const struct scenario *s) { return s->emu_only; }
 
 static void print_info(const struct kit *k, const struct lab *lab, const struct scenario *sc, int n)
 {
@@ -55,6 +56,15 @@ static void print_info(const struct kit *k, const struct lab *lab, const struct 
 	list("LAB_PUBLIC", sc, n, public);
 	list("LAB_HIDDEN", sc, n, hidden);
 	list("LAB_RANDOM", sc, n, randomized);
+	list("LAB_EMU_ONLY", sc, n, emu_only);
+	for (int i = 0; i < n; i++) {
+		if (!sc[i].emu_env)
+			continue;
+		printf("LAB_EMU_ENV_%s=", sc[i].name);
+		for (char **e = sc[i].emu_env; *e; e++)
+			printf("%s%s", e == sc[i].emu_env ? "" : " ", *e);
+		putchar('\n');
+	}
 }
 
 int labinfo_main(const struct cli *opt)

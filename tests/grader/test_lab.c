@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "lab.h"
-#include "suites.h"
+#include "check_decl.h"
 
 static char err[600];
 
-START_TEST(good_conf)
+CHECK_SUITE("lab", "lab.conf", NULL, NULL, 0);
+
+TEST(good_conf)
 {
 	struct lab lab;
 	const char *text = "# comment\nname = cpu_lab\nsource = sample-qemu.c   # trailing comment\n"
@@ -23,7 +25,7 @@ START_TEST(good_conf)
 }
 END_TEST
 
-START_TEST(defaults)
+TEST(defaults)
 {
 	struct lab lab;
 	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\n", &lab, err, sizeof err), 0);
@@ -41,7 +43,7 @@ static void bad(const char *text, const char *want)
 	ck_assert_msg(strstr(err, want) == err, "expected '%s', got '%s'", want, err);
 }
 
-START_TEST(errors_name_file_and_line)
+TEST(errors_name_file_and_line)
 {
 	bad("source = a.c\ncolour = red\n", "l.conf:2: unknown key 'colour'");
 	bad("source = a.c\n\nsource = b.c\n", "l.conf:3: duplicate key 'source'");
@@ -54,14 +56,3 @@ START_TEST(errors_name_file_and_line)
 	bad("source = a.c\n = x\n", "l.conf:2: missing key");
 }
 END_TEST
-
-Suite *suite_lab(void)
-{
-	Suite *s = suite_create("lab");
-	TCase *t = tcase_create("lab.conf");
-	tcase_add_test(t, good_conf);
-	tcase_add_test(t, defaults);
-	tcase_add_test(t, errors_name_file_and_line);
-	suite_add_tcase(s, t);
-	return s;
-}
