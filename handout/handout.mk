@@ -1,19 +1,17 @@
 # handout/handout.mk — the students' lab text, rendered to standalone HTML.
 #
-#   make handout       build/handout/cpu_lab-en.html, build/handout/cpu_lab-zh.html
+#   make handout       build/handout/$(LAB)-en.html, build/handout/$(LAB)-zh.html
 #   make test-handout  checks the rendering (tests/handout/test_handout.py)
 #
-# Sources: handout/cpu_lab/{en,zh}.md (pandoc markdown), handout/style.css.
+# Sources: handout/$(LAB)/{en,zh}.md (pandoc markdown), their titles in
+# handout/$(LAB)/{en,zh}.yaml (pandoc metadata: `title: "..."`), handout/style.css.
 # The CSS is embedded (a <style> block in <head>), so each page is one file.
 
 PANDOC ?= pandoc
 
 HANDOUT_DIR   := $(BUILD)/handout
 HANDOUT_LANGS := en zh
-HANDOUT_HTML  := $(foreach l,$(HANDOUT_LANGS),$(HANDOUT_DIR)/cpu_lab-$(l).html)
-
-HANDOUT_TITLE_en := Lab: CPU virtualization with KVM (trap and emulate)
-HANDOUT_TITLE_zh := 实验：基于 KVM 的 CPU 虚拟化（陷入再模拟）
+HANDOUT_HTML  := $(foreach l,$(HANDOUT_LANGS),$(HANDOUT_DIR)/$(LAB)-$(l).html)
 # <html lang>. Passed as a template variable, not metadata: pandoc 2.17 has no zh translation
 # file and would warn (it only translates "Abstract", which we don't use).
 HANDOUT_LANG_en  := en
@@ -32,11 +30,11 @@ $(HANDOUT_DIR)/style.html: handout/style.css handout/handout.mk
 	@mkdir -p $(@D)
 	{ printf '<style>\n'; cat $<; printf '</style>\n'; } > $@
 
-$(HANDOUT_DIR)/cpu_lab-%.html: handout/cpu_lab/%.md $(HANDOUT_DIR)/style.html handout/handout.mk
+$(HANDOUT_DIR)/$(LAB)-%.html: handout/$(LAB)/%.md handout/$(LAB)/%.yaml $(HANDOUT_DIR)/style.html handout/handout.mk
 	@mkdir -p $(@D)
 	$(PANDOC) --from=$(HANDOUT_FROM_$*) $(HANDOUT_PANDOC_FLAGS) \
 		--include-in-header=$(HANDOUT_DIR)/style.html \
-		--metadata title='$(HANDOUT_TITLE_$*)' \
+		--metadata-file=handout/$(LAB)/$*.yaml \
 		--variable lang=$(HANDOUT_LANG_$*) \
 		--metadata toc-title='$(HANDOUT_TOC_$*)' \
 		-o $@.tmp $< && mv $@.tmp $@
