@@ -47,7 +47,7 @@ static int parse_size(const char *v, size_t *out)
  * a key's own problem names the key ("unknown key 'x'"). */
 enum lab_err {
 	LAB_OK, LAB_UNKNOWN_KEY, LAB_DUPLICATE_KEY, LAB_NO_EQUALS, LAB_NO_KEY,
-	LAB_BAD_SOURCE, LAB_BAD_TIMEOUT, LAB_BAD_OUT_CAP, LAB_BAD_IMAGE_MAX,
+	LAB_BAD_SOURCE, LAB_BAD_TIMEOUT, LAB_BAD_OUT_CAP, LAB_BAD_IMAGE_MAX, LAB_BAD_SPLICE_LABEL,
 };
 
 static const char *const lab_err_text[] = {
@@ -59,11 +59,13 @@ static const char *const lab_err_text[] = {
 	[LAB_BAD_TIMEOUT] = "timeout must be a number of seconds in (0, 600]",
 	[LAB_BAD_OUT_CAP] = "out_cap must be a positive number of bytes",
 	[LAB_BAD_IMAGE_MAX] = "image_max must be a positive number of bytes",
+	[LAB_BAD_SPLICE_LABEL] = "splice_label must be a `case NAME:` label",
 };
 
-enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_COUNT };
+enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_SPLICE_LABEL,
+	       K_COUNT };
 static const char *const lab_keys[K_COUNT] = {
-	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max",
+	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max", "splice_label",
 };
 
 static void set_str(char **field, const char *val)
@@ -104,6 +106,11 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 	case K_IMAGE_MAX:
 		if (parse_size(val, &lab->image_max) < 0)
 			return LAB_BAD_IMAGE_MAX;
+		break;
+	case K_SPLICE_LABEL:
+		if (strncmp(val, "case ", 5) || strlen(val) < 7 || val[strlen(val) - 1] != ':')
+			return LAB_BAD_SPLICE_LABEL;
+		set_str(&lab->splice_label, val);
 		break;
 	case K_COUNT: break;
 	}
@@ -166,6 +173,8 @@ int lab_parse(const char *path, const char *text, struct lab *lab, char *err, si
 		lab->cflags = xstrdup("");
 	if (!lab->ldflags)
 		lab->ldflags = xstrdup("");
+	if (!lab->splice_label)
+		lab->splice_label = xstrdup(LAB_DEFAULT_SPLICE_LABEL);
 	return 0;
 }
 
@@ -192,5 +201,6 @@ void lab_free(struct lab *lab)
 	free(lab->source);
 	free(lab->cflags);
 	free(lab->ldflags);
+	free(lab->splice_label);
 	memset(lab, 0, sizeof *lab);
 }

@@ -14,12 +14,14 @@ struct lab {
 	double timeout;   /* seconds of wall clock per run */
 	size_t out_cap;   /* bytes of stdout kept per run */
 	size_t image_max; /* bytes a guest image may have (the guest image contract) */
+	char *splice_label; /* where a mutant's handler body goes (splice.h) */
 };
 
 /* Defaults for keys lab.conf leaves out. */
 #define LAB_DEFAULT_TIMEOUT 2.0
 #define LAB_DEFAULT_OUT_CAP 65536
 #define LAB_DEFAULT_IMAGE_MAX (48 * 1024)   /* cpu_lab's: 0x1000 + 48 KiB fits its 64 KiB slot */
+#define LAB_DEFAULT_SPLICE_LABEL "case KVM_EXIT_IO:"   /* cpu_lab's */
 
 /* Parses text (the contents of `path`, used only in messages) into lab.
  * Returns 0, or -1 with one line "path:line: what" in err. */

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 static int is_word(int c)
@@ -45,23 +46,24 @@ static const char *next_label(const char *text, const char *p)
 	return NULL;
 }
 
-int splice_span(const char *src, size_t *start, size_t *end, const char **why)
+int splice_span(const char *src, const char *label, size_t *start, size_t *end, const char **why)
 {
-	const char *at = strstr(src, SPLICE_LABEL);
+	static char msg[300];   /* *why: valid until the next call */
+	const char *at = strstr(src, label);
+	msg[0] = '\0';
 	if (!at) {
-		*why = "no `" SPLICE_LABEL "` label";
+		snprintf(msg, sizeof msg, "no `%s` label", label);
+	} else if (strstr(at + 1, label)) {
+		snprintf(msg, sizeof msg, "`%s` appears more than once", label);
+	} else if (!next_label(src, at + strlen(label))) {
+		snprintf(msg, sizeof msg, "no case/default label after `%s`", label);
+	}
+	if (!at || msg[0]) {
+		*why = msg;
 		return -1;
 	}
-	if (strstr(at + 1, SPLICE_LABEL)) {
-		*why = "`" SPLICE_LABEL "` appears more than once";
-		return -1;
-	}
-	const char *body = at + strlen(SPLICE_LABEL);
+	const char *body = at + strlen(label);
 	const char *stop = next_label(src, body);
-	if (!stop) {
-		*why = "no case/default label after `" SPLICE_LABEL "`";
-		return -1;
-	}
 	*start = (size_t)(body - src);
 	*end = (size_t)(stop - src);
 	return 0;
@@ -87,10 +89,10 @@ static int lines_before(const char *s, size_t n)
 	return lines;
 }
 
-char *splice_body(const char *src, const char *body, int *body_line, const char **why)
+char *splice_body(const char *src, const char *label, const char *body, int *body_line, const char **why)
 {
 	size_t start, end;
-	if (splice_span(src, &start, &end, why) < 0)
+	if (splice_span(src, label, &start, &end, why) < 0)
 		return NULL;
 	size_t blen = strlen(body);
 	struct buf b = {0};

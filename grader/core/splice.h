@@ -1,6 +1,7 @@
 /*
  * splice.h — the splice rule (HACKING.md, "Lab definition"): a handler body
- * goes between `case KVM_EXIT_IO:` and the start of the line of the next
+ * goes between the lab's splice_label (`case KVM_EXIT_IO:` in cpu_lab) and
+ * the start of the line of the next
  * `case`/`default` label, exactly where a student writes theirs. Used by
  * check-lab to turn labs/<lab>/mutants/<name>.c into a whole sample-qemu.c.
  */
@@ -9,12 +10,13 @@
 
 #include <stddef.h>
 
-#define SPLICE_LABEL "case KVM_EXIT_IO:"
+/* label: lab.conf's splice_label, "case KVM_EXIT_IO:" for cpu_lab. */
 
-/* The KVM_EXIT_IO body of src: [*start, *end), from just after the label to
+/* The body of src under label: [*start, *end), from just after the label to
  * the start of the line of the next label. 0, or -1 with why (the label is
- * missing or appears more than once, or nothing follows it). */
-int splice_span(const char *src, size_t *start, size_t *end, const char **why);
+ * missing or appears more than once, or nothing follows it; valid until the
+ * next call). */
+int splice_span(const char *src, const char *label, size_t *start, size_t *end, const char **why);
 
 /* Line (1-based) of the first case/default label in text, or 0 if none: a
  * body holding one would end early under the splice rule. */
@@ -23,6 +25,6 @@ int splice_label_line(const char *text);
 /* src with its KVM_EXIT_IO body replaced by body (a newline added at either
  * end when missing). malloc'd, or NULL with why. *body_line: the line of the
  * result that holds body's first line. */
-char *splice_body(const char *src, const char *body, int *body_line, const char **why);
+char *splice_body(const char *src, const char *label, const char *body, int *body_line, const char **why);
 
 #endif

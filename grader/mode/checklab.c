@@ -56,10 +56,13 @@ static int pick_backends(struct cl *c)
 			c->be[c->nbe++] = BACKEND_KVM;
 		if (emu_ok)
 			c->be[c->nbe++] = BACKEND_EMU;
-		if (!c->nbe)
-			return setup_error("no backend to check on: %s, and libkvmemu.so is missing "
-					   "(run `make build/libkvmemu.so`)", why);
-		return 0;
+		if (c->nbe)
+			return 0;
+		char *target = kit_emu_lib_target(&c->kit);
+		int rc = setup_error("no backend to check on: %s, and libkvmemu.so is missing (run `make %s`)",
+				     why, target);
+		free(target);
+		return rc;
 	}
 	if (want == BACKEND_AUTO)
 		want = kvm_ok ? BACKEND_KVM : BACKEND_EMU;

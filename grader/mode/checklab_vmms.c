@@ -42,22 +42,25 @@ static int check_shapes(struct cl *c, const char *skel, const char *sk, const ch
 {
 	size_t s0, s1, t0, t1;
 	const char *why;
-	if (splice_span(sk, &s0, &s1, &why) < 0) {
+	if (splice_span(sk, c->core.lab.splice_label, &s0, &s1, &why) < 0) {
 		cl_error(c, 0, "%s: %s: handlers cannot be spliced into it", skel, why);
 		return -1;
 	}
-	if (splice_span(so, &t0, &t1, &why) < 0) {
+	if (splice_span(so, c->core.lab.splice_label, &t0, &t1, &why) < 0) {
 		cl_error(c, 0, "%s: %s", sol, why);
 		return 0;
 	}
 	size_t pre = first_diff(sk, s0, so, t0);
 	size_t post = first_diff(sk + s1, strlen(sk + s1), so + t1, strlen(so + t1));
+	/* "case KVM_EXIT_IO:" → "KVM_EXIT_IO" */
+	char body[200];
+	snprintf(body, sizeof body, "%.*s", (int)strlen(c->core.lab.splice_label) - 6, c->core.lab.splice_label + 5);
 	if (pre != NO_DIFF)
-		cl_error(c, 0, "%s:%d: differs from %s before the KVM_EXIT_IO body: the reference must be "
-			 "the skeleton plus a handler, as the mutants are", sol, line_at(so, pre), skel);
+		cl_error(c, 0, "%s:%d: differs from %s before the %s body: the reference must be "
+			 "the skeleton plus a handler, as the mutants are", sol, line_at(so, pre), skel, body);
 	else if (post != NO_DIFF)
-		cl_error(c, 0, "%s:%d: differs from %s after the KVM_EXIT_IO body: the reference must be "
-			 "the skeleton plus a handler, as the mutants are", sol, line_at(so, t1 + post), skel);
+		cl_error(c, 0, "%s:%d: differs from %s after the %s body: the reference must be "
+			 "the skeleton plus a handler, as the mutants are", sol, line_at(so, t1 + post), skel, body);
 	return 0;
 }
 
@@ -125,7 +128,7 @@ static void load_mutant(struct cl *c, const char *dir, const char *fname, const 
 	} else {
 		int line;
 		const char *why;
-		char *src = splice_body(skel, body, &line, &why);   /* the skeleton's span is valid */
+		char *src = splice_body(skel, c->core.lab.splice_label, body, &line, &why);   /* the skeleton's span is valid */
 		char *name = xasprintf("%.*s", (int)(strlen(fname) - 2), fname);
 		char *d = xasprintf("%s/src/%s", c->core.workdir, name), *p = path_join(d, c->core.lab.source);
 		mkdir_p(d, 0755);

@@ -56,3 +56,23 @@ TEST(errors_name_file_and_line)
 	bad("source = a.c\n = x\n", "l.conf:2: missing key");
 }
 END_TEST
+
+/* Keys a second lab needs (issue 12): cpu_lab's values by default. */
+TEST(image_max_and_splice_label)
+{
+	struct lab lab;
+	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\n", &lab, err, sizeof err), 0);
+	ck_assert_uint_eq(lab.image_max, 48 * 1024);
+	ck_assert_str_eq(lab.splice_label, "case KVM_EXIT_IO:");
+	lab_free(&lab);
+	ck_assert_msg(lab_parse("l.conf", "source = a.c\nimage_max = 1048576\nsplice_label = case KVM_EXIT_MMIO:\n",
+				&lab, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(lab.image_max, 1048576);
+	ck_assert_str_eq(lab.splice_label, "case KVM_EXIT_MMIO:");
+	lab_free(&lab);
+	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\nimage_max = 0\n", &lab, err, sizeof err), -1);
+	ck_assert_str_eq(err, "l.conf:2: image_max must be a positive number of bytes");
+	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\nsplice_label = KVM_EXIT_IO\n", &lab, err, sizeof err), -1);
+	ck_assert_str_eq(err, "l.conf:2: splice_label must be a `case NAME:` label");
+}
+END_TEST
