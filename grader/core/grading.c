@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int core_open(struct core *c, const struct kit *kit, const char *prefix, char *err, size_t errlen)
+int core_load(struct core *c, const struct kit *kit, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	c->kit = kit;
@@ -21,6 +21,16 @@ int core_open(struct core *c, const struct kit *kit, const char *prefix, char *e
 		return CORE_BAD_LAB;
 	if (!c->lab.name)
 		c->lab.name = xstrdup(kit->lab);
+	c->emu_lib = kit_emu_lib(kit);
+	c->solution = kit_solution(kit, c->lab.source);
+	return 0;
+}
+
+int core_open(struct core *c, const struct kit *kit, const char *prefix, char *err, size_t errlen)
+{
+	int rc = core_load(c, kit, err, errlen);
+	if (rc < 0)
+		return rc;
 	char *cache = kit_cache(kit);
 	rc = make_work_dirs(prefix, cache, &c->workdir, &c->cachedir);
 	free(cache);
@@ -28,8 +38,6 @@ int core_open(struct core *c, const struct kit *kit, const char *prefix, char *e
 		snprintf(err, errlen, "cannot create a temporary directory: %s", strerror(errno));
 		return CORE_SETUP;
 	}
-	c->emu_lib = kit_emu_lib(kit);
-	c->solution = kit_solution(kit, c->lab.source);
 	return 0;
 }
 
@@ -45,6 +53,39 @@ void core_close(struct core *c)
 	free(c->emu_lib);
 	free(c->solution);
 	memset(c, 0, sizeof *c);
+}
+
+/* One file of the lab into h; a missing or unreadable one hashes as such,
+ * so that one appearing or going away changes the fingerprint too. */
+static void hash_part(uint64_t *h, const char *what, const char *path)
+{
+	*h = fnv1a_str(*h, what);
+	if (!path || hash_file(path, h) < 0)
+		*h = fnv1a_str(*h, "(absent)");
+}
+
+static void hash_folder(uint64_t *h, const char *what, const char *dir, const char *suffix)
+{
+	char err[64];
+	*h = fnv1a_str(*h, what);
+	if (hash_files(dir, suffix, h, err, sizeof err) < 0)
+		*h = fnv1a_str(*h, "(unreadable)");
+}
+
+uint64_t core_fingerprint(const struct core *c, const char *expect_dir)
+{
+	uint64_t h = fnv1a_str(FNV_INIT, "virtlab lab fingerprint 1");
+	char *guests = kit_guests(c->kit), *conf = kit_conf(c->kit);
+	hash_folder(&h, "scenarios", guests, ".asm");
+	hash_folder(&h, "includes", guests, ".inc");
+	hash_part(&h, "lab.conf", conf);
+	hash_part(&h, "reference", c->solution);
+	if (expect_dir)
+		hash_folder(&h, "expect-dir", expect_dir, "");
+	hash_part(&h, "kvmemu", c->emu_lib);
+	free(guests);
+	free(conf);
+	return h;
 }
 
 int core_scenarios(struct core *c, int public_only, char *err, size_t errlen)

@@ -6,6 +6,7 @@
  * same builds, expectations, runs and verdicts, then analyses kills.
  *
  *   core_open      the lab (lab.conf), work dir and the lab's cache
+ *   core_fingerprint  what a grade depends on besides the submission
  *   core_scenarios the lab's scenarios (single, batch)
  *   core_backend   --backend resolved; libkvmemu.so found
  *   core_assemble  every guest image, cached
@@ -51,7 +52,17 @@ struct core {
 #define CORE_BAD_LAB (-1)
 #define CORE_SETUP (-2)
 int core_open(struct core *c, const struct kit *kit, const char *prefix, char *err, size_t errlen);
+/* core_open without the work dir and cache: a mode that grades nothing
+ * itself (grade --batch: its children do). 0 or CORE_BAD_LAB. */
+int core_load(struct core *c, const struct kit *kit, char *err, size_t errlen);
 void core_close(struct core *c);
+
+/* What a grade depends on besides the submission and the options: the
+ * scenarios and their includes, lab.conf, the reference, the expect-dir
+ * and kvmemu (the files the image and expectation caches key on), as one
+ * 64-bit FNV-1a hash. A grade batch stores it in every row's key, so that a
+ * row made before any of them changed is regraded, not reused. */
+uint64_t core_fingerprint(const struct core *c, const char *expect_dir);
 
 /* The lab's scenarios (hidden ones dropped when public_only); at least one.
  * 0, or -1 with err. */

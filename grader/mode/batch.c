@@ -75,75 +75,21 @@ static void resolve_paths(struct batch *b)
 static int load_kit(struct batch *b)
 {
 	char err[700];
-	if (kit_enter(&b->kit, b->opt->root, b->opt->build, b->opt->lab, err, sizeof err) < 0)
+	if (kit_enter(&b->kit, b->opt->root, b->opt->build, b->opt->lab, err, sizeof err) < 0 ||
+	    core_load(&b->core, &b->kit, err, sizeof err) < 0 ||
+	    core_scenarios(&b->core, b->opt->public_only, err, sizeof err) < 0)
 		return fail("%s", err);
-	char *conf = kit_conf(&b->kit);
-	int rc = lab_load(conf, &b->lab, err, sizeof err);
-	free(conf);
-	if (rc < 0)
-		return fail("%s", err);
-	if (!b->lab.name)
-		b->lab.name = xstrdup(b->kit.lab);
-	char *dir = kit_guests(&b->kit);
-	b->nsc = scenario_load(dir, b->opt->public_only, &b->sc, err, sizeof err);
-	if (b->nsc < 0)
-		rc = fail("%s", err);
-	else if (!b->nsc)
-		rc = fail("no scenarios in %s/%s", b->kit.root, dir);
-	free(dir);
-	return rc;
+	return 0;
 }
+
 /* Generous: a cold compile, then every scenario's run and reference run
  * at their full time limits, twice over. */
 static double default_deadline(const struct batch *b)
 {
 	double runs = 0;
-	for (int i = 0; i < b->nsc; i++)
-		runs += b->sc[i].timeout > 0 ? b->sc[i].timeout : b->lab.timeout;
+	for (int i = 0; i < b->core.nsc; i++)
+		runs += b->core.sc[i].timeout > 0 ? b->core.sc[i].timeout : b->core.lab.timeout;
 	return 120 + 4 * runs;
-}
-
-/* --- the lab's fingerprint ------------------------------------------------ */
-
-/* One file of the lab into h; a missing or unreadable one hashes as such,
- * so that one appearing or going away changes the fingerprint too. */
-static void hash_part(uint64_t *h, const char *what, const char *path)
-{
-	*h = fnv1a_str(*h, what);
-	if (!path || hash_file(path, h) < 0)
-		*h = fnv1a_str(*h, "(absent)");
-}
-
-static void hash_folder(uint64_t *h, const char *what, const char *dir, const char *suffix)
-{
-	char err[64];
-	*h = fnv1a_str(*h, what);
-	if (hash_files(dir, suffix, h, err, sizeof err) < 0)
-		*h = fnv1a_str(*h, "(unreadable)");
-}
-
-/* What a grade depends on besides the submission and the options: the
- * scenarios and their includes, lab.conf, the reference solution, the
- * expect-dir and kvmemu (the same files the image and expectation caches
- * key on). Stored in every row's key, so that a row made before any of them
- * changed is regraded rather than reused. */
-static uint64_t lab_fingerprint(const struct batch *b)
-{
-	uint64_t h = fnv1a_str(FNV_INIT, "virtlab lab fingerprint 1");
-	char *guests = kit_guests(&b->kit), *conf = kit_conf(&b->kit);
-	char *sol = kit_solution(&b->kit, b->lab.source), *emu = kit_emu_lib(&b->kit);
-	hash_folder(&h, "scenarios", guests, ".asm");
-	hash_folder(&h, "includes", guests, ".inc");
-	hash_part(&h, "lab.conf", conf);
-	hash_part(&h, "reference", sol);
-	if (b->expect_dir)
-		hash_folder(&h, "expect-dir", b->expect_dir, "");
-	hash_part(&h, "kvmemu", emu);
-	free(guests);
-	free(conf);
-	free(sol);
-	free(emu);
-	return h;
 }
 
 static int cmp_student(const void *a, const void *b)
@@ -181,9 +127,9 @@ static void consider_entry(struct batch *b, const char *name, const struct stat 
 		free(p);
 	} else if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && !is_c &&
 		   fstatat(b->class_fd, name, &tgt, 0) == 0 && S_ISDIR(tgt.st_mode))) {
-		char *src = path_join(path, b->lab.source);
+		char *src = path_join(path, b->core.lab.source);
 		struct stat ss;
-		char *inside = path_join(name, b->lab.source);
+		char *inside = path_join(name, b->core.lab.source);
 		if (outst && st.st_dev == outst->st_dev && st.st_ino == outst->st_ino)
 			free(src);   /* our own results folder, inside the class folder */
 		else if (S_ISDIR(st.st_mode) && fstatat(b->class_fd, inside, &ss, AT_SYMLINK_NOFOLLOW) < 0 &&
@@ -222,14 +168,14 @@ static int discover(struct batch *b)
 	closedir(d);
 	if (!b->n)
 		return fail("no submissions in %s (a folder per student with %s, or STUDENT.c files)",
-			    b->dir, b->lab.source);
+			    b->dir, b->core.lab.source);
 	qsort(b->st, (size_t)b->n, sizeof *b->st, cmp_student);
 	for (int i = 1; i < b->n; i++)
 		if (!strcmp(b->st[i].name, b->st[i - 1].name))
 			return fail("student '%s' has both a folder and a .c file in %s", b->st[i].name, b->dir);
 	for (int i = 0; i < b->n; i++) {
-		b->st[i].pts = xmalloc((size_t)b->nsc * sizeof *b->st[i].pts);
-		for (int k = 0; k < b->nsc; k++)
+		b->st[i].pts = xmalloc((size_t)b->core.nsc * sizeof *b->st[i].pts);
+		for (int k = 0; k < b->core.nsc; k++)
 			b->st[i].pts[k] = -1;
 	}
 	return 0;
@@ -320,13 +266,13 @@ char *batch_status_text(const struct batch *b, const struct student *s)
 {
 	if (s->status == ROW_UNKNOWN)
 		return xstrdup("not graded");
-	return row_status_text(s->status, s->detail, b->lab.source);
+	return row_status_text(s->status, s->detail, b->core.lab.source);
 }
 
 static int scenario_index(const struct batch *b, const char *name)
 {
-	for (int i = 0; i < b->nsc; i++)
-		if (!strcmp(b->sc[i].name, name))
+	for (int i = 0; i < b->core.nsc; i++)
+		if (!strcmp(b->core.sc[i].name, name))
 			return i;
 	return -1;
 }
@@ -337,7 +283,7 @@ void student_reset(struct batch *b, struct student *s)
 	s->detail = NULL;
 	s->status = ROW_UNKNOWN;
 	s->have_scores = s->final = s->score = s->max = 0;
-	for (int k = 0; k < b->nsc; k++)
+	for (int k = 0; k < b->core.nsc; k++)
 		s->pts[k] = -1;
 }
 
@@ -389,7 +335,7 @@ static int submission_stat(const struct batch *b, const struct student *s, struc
 {
 	struct stat ds;
 	if (s->in_folder) {
-		char *inside = path_join(s->entry, b->lab.source);
+		char *inside = path_join(s->entry, b->core.lab.source);
 		int ok = fstatat(b->class_fd, s->entry, &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(ds.st_mode) &&
 			 fstatat(b->class_fd, inside, st, AT_SYMLINK_NOFOLLOW) == 0;
 		free(inside);
@@ -436,7 +382,7 @@ static int write_csv(const struct batch *b)
 		};
 	}
 	struct buf out = {0};
-	csv_gradebook(&out, b->sc, b->nsc, g, b->n);
+	csv_gradebook(&out, b->core.sc, b->core.nsc, g, b->n);
 	int rc = write_atomic(b->csv, out.p, out.len, 0644);
 	buf_free(&out);
 	for (int i = 0; i < b->n; i++)
@@ -466,8 +412,9 @@ static int setup(struct batch *b)
 	b->jobs = b->opt->jobs ? b->opt->jobs : online_cpus();
 	if (b->jobs > b->n)
 		b->jobs = b->n;
+	unsigned long long fp = core_fingerprint(&b->core, b->expect_dir);
 	b->key = xasprintf("lab=%s fingerprint=%016llx format=%s backend=%s seed=%lu public-only=%d "
-			   "expect-dir=%s", b->kit.lab, (unsigned long long)lab_fingerprint(b), b->opt->format,
+			   "expect-dir=%s", b->kit.lab, fp, b->opt->format,
 			   b->opt->backend_word, b->seed, b->opt->public_only, b->expect_dir ? b->expect_dir : "-");
 	for (char *p = b->key; *p; p++)
 		if (*p == '\n')
@@ -504,8 +451,7 @@ static void cleanup(struct batch *b)
 		free(b->st[i].pts);
 	}
 	free(b->st);
-	scenarios_free(b->sc, b->nsc);
-	lab_free(&b->lab);
+	core_close(&b->core);
 	kit_free(&b->kit);
 	free(b->key);
 	free((char *)b->dir);

@@ -20,7 +20,7 @@
 
 #include "cli.h"
 #include "kit.h"
-#include "lab.h"
+#include "grading.h"
 #include "row.h"
 #include "scenario.h"
 
@@ -53,9 +53,7 @@ struct batch {
 	double deadline;          /* per student, seconds */
 	unsigned long seed;
 	struct kit kit;
-	struct lab lab;
-	struct scenario *sc;
-	int nsc;
+	struct core core;         /* the lab and its scenarios (core_load: no work dir) */
 	struct student *st;
 	int n;
 	char *key;                /* the options a row must have been made with */

@@ -97,7 +97,7 @@ static int open_submission(const struct batch *b, const struct student *s, struc
 	int dfd = intake_open_dir(b->class_fd, s->entry, in);
 	if (dfd < 0)
 		return -1;
-	int fd = intake_open(dfd, b->lab.source, in);
+	int fd = intake_open(dfd, b->core.lab.source, in);
 	close(dfd);
 	return fd;
 }
@@ -107,17 +107,17 @@ static int open_submission(const struct batch *b, const struct student *s, struc
  * report goes where the child's part would, so finish_student() moves it. */
 static void write_refusal(const struct batch *b, const struct student *s, const char *cause)
 {
-	struct sc_result *res = xmalloc((size_t)b->nsc * sizeof *res);
-	memset(res, 0, (size_t)b->nsc * sizeof *res);
-	struct grading g = { .submission = s->src, .lab = b->lab.name, .layer = "none (not run)",
-			     .backend_desc = b->opt->backend_word, .rejected = cause, .res = res, .n = b->nsc };
+	struct sc_result *res = xmalloc((size_t)b->core.nsc * sizeof *res);
+	memset(res, 0, (size_t)b->core.nsc * sizeof *res);
+	struct grading g = { .submission = s->src, .lab = b->core.lab.name, .layer = "none (not run)",
+			     .backend_desc = b->opt->backend_word, .rejected = cause, .res = res, .n = b->core.nsc };
 	char why[160];
 	snprintf(why, sizeof why, "not graded: the submission is %s", rejection_phrase(cause));
-	for (int k = 0; k < b->nsc; k++) {
-		res[k].sc = &b->sc[k];
-		res[k].backend = b->sc[k].emu_only ? BACKEND_EMU : BACKEND_AUTO;
+	for (int k = 0; k < b->core.nsc; k++) {
+		res[k].sc = &b->core.sc[k];
+		res[k].backend = b->core.sc[k].emu_only ? BACKEND_EMU : BACKEND_AUTO;
 		judge_not_run(&res[k].v, why, 0);
-		g.max += b->sc[k].points;
+		g.max += b->core.sc[k].points;
 	}
 	struct buf r = {0}, j = {0};
 	report_text(&r, &g);
@@ -139,9 +139,9 @@ static void refuse(struct batch *b, struct student *s, const struct intake *in)
 {
 	student_reset(b, s);
 	int max = 0;
-	for (int k = 0; k < b->nsc; k++) {
+	for (int k = 0; k < b->core.nsc; k++) {
 		s->pts[k] = 0;
-		max += b->sc[k].points;
+		max += b->core.sc[k].points;
 	}
 	if (in->status == INTAKE_MISSING) {
 		free(s->src);

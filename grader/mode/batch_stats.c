@@ -8,8 +8,8 @@
 int batch_max(const struct batch *b)
 {
 	int m = 0;
-	for (int i = 0; i < b->nsc; i++)
-		m += b->sc[i].points;
+	for (int i = 0; i < b->core.nsc; i++)
+		m += b->core.sc[i].points;
 	return m;
 }
 
@@ -90,27 +90,27 @@ static void summary_scores(struct buf *o, const struct batch *b)
 /* Among students whose code compiled and was graded: who lost each scenario. */
 static void summary_failed(struct buf *o, const struct batch *b)
 {
-	int *fails = xmalloc((size_t)b->nsc * sizeof *fails), graded = 0;
-	memset(fails, 0, (size_t)b->nsc * sizeof *fails);
+	int *fails = xmalloc((size_t)b->core.nsc * sizeof *fails), graded = 0;
+	memset(fails, 0, (size_t)b->core.nsc * sizeof *fails);
 	for (int i = 0; i < b->n; i++) {
 		const struct student *s = &b->st[i];
 		if (!s->final || !s->have_scores || s->status != ROW_GRADED)
 			continue;
 		graded++;
-		for (int k = 0; k < b->nsc; k++)
-			fails[k] += s->pts[k] >= 0 && s->pts[k] < b->sc[k].points;
+		for (int k = 0; k < b->core.nsc; k++)
+			fails[k] += s->pts[k] >= 0 && s->pts[k] < b->core.sc[k].points;
 	}
 	for (int shown = 0; graded && shown < BATCH_TOP_FAILED; shown++) {
 		int best = -1;
-		for (int k = 0; k < b->nsc; k++)
+		for (int k = 0; k < b->core.nsc; k++)
 			if (fails[k] > 0 && (best < 0 || fails[k] > fails[best]))
 				best = k;
 		if (best < 0)
 			break;
 		if (!shown)
 			buf_adds(o, "failed most (of the students whose code compiled):\n");
-		buf_addf(o, "  %-16s %4d/%d (%.0f%%)  %s\n", b->sc[best].name, fails[best], graded,
-			 100.0 * fails[best] / graded, b->sc[best].title);
+		buf_addf(o, "  %-16s %4d/%d (%.0f%%)  %s\n", b->core.sc[best].name, fails[best], graded,
+			 100.0 * fails[best] / graded, b->core.sc[best].title);
 		fails[best] = 0;
 	}
 	free(fails);

@@ -10,8 +10,7 @@
  * Exit status: 0, or 2 when lab.conf or a scenario header is invalid.
  */
 #include "modes.h"
-#include "lab.h"
-#include "scenario.h"
+#include "grading.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,30 +69,18 @@ static void print_info(const struct kit *k, const struct lab *lab, const struct 
 int labinfo_main(const struct cli *opt)
 {
 	struct kit k;
-	struct lab lab;
+	struct core c;
 	char err[700];
+	int rc = 0;
+	memset(&c, 0, sizeof c);
 	if (kit_enter(&k, opt->root, opt->build, opt->lab, err, sizeof err) < 0)
 		return setup_error_as("grade --lab-info", "%s", err);
-	char *conf = kit_conf(&k);
-	int rc = lab_load(conf, &lab, err, sizeof err);
-	free(conf);
-	if (rc < 0) {
-		kit_free(&k);
-		return setup_error_as("grade --lab-info", "%s", err);
-	}
-	if (!lab.name)
-		lab.name = xstrdup(k.lab);
-	struct scenario *sc = NULL;
-	char *dir = kit_guests(&k);
-	int n = scenario_discover(dir, &sc, err, sizeof err);
-	free(dir);
-	if (n < 0) {
+	/* Every scenario, hidden ones included; none is an error here too. */
+	if (core_load(&c, &k, err, sizeof err) < 0 || core_scenarios(&c, 0, err, sizeof err) < 0)
 		rc = setup_error_as("grade --lab-info", "%s", err);
-	} else {
-		print_info(&k, &lab, sc, n);
-		scenarios_free(sc, n);
-	}
-	lab_free(&lab);
+	else
+		print_info(&k, &c.lab, c.sc, c.nsc);
+	core_close(&c);
 	kit_free(&k);
 	return rc;
 }

@@ -110,8 +110,8 @@ TEST(student_takes_row_by_scenario_name)
 {
 	struct batch b;
 	memset(&b, 0, sizeof b);
-	b.sc = scs;
-	b.nsc = 2;
+	b.core.sc = scs;
+	b.core.nsc = 2;
 	int pts[2] = { -1, -1 };
 	struct student s = { .name = "alice", .pts = pts };
 	struct row r;
