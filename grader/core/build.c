@@ -43,6 +43,28 @@ static int is_error_line(const char *line, size_t n)
 	return 0;
 }
 
+void build_first_error(const char *diag, char *out, size_t len)
+{
+	const char *pick = NULL;
+	for (const char *p = diag; p && *p && !pick;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (is_error_line(p, n))
+			pick = p;
+		p = e ? e + 1 : NULL;
+	}
+	for (const char *p = diag; !pick && p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n && !memmem(p, n, "In function", 11))
+			pick = p;
+		p = e ? e + 1 : NULL;
+	}
+	if (!pick)
+		pick = "the compiler failed without a message";
+	snprintf(out, len, "%.*s", (int)strcspn(pick, "\n"), pick);
+}
+
 char *build_excerpt(const char *diag, int max)
 {
 	/* Index the lines, find the first error; warnings before it are noise. */

@@ -45,6 +45,11 @@ void build_cached(const struct lab *lab, const char *src, const char *cachedir, 
  * all (then "..."). malloc'd. */
 char *build_excerpt(const char *diag, int max);
 
+/* The first line of a compiler's output that reports an error (else the
+ * first that isn't gcc's "In function" context), one line into out:
+ * what check-lab blames a file for. */
+void build_first_error(const char *diag, char *out, size_t len);
+
 /* Splits a flags string on blanks into argv words (no shell, no quotes). */
 int split_words(const char *s, char ***out);
 void free_words(char **v, int n);

@@ -248,30 +248,6 @@ int cl_parallel(struct cl *c, int njobs, job_fn *job)
 
 /* ---- building ------------------------------------------------------------ */
 
-/* The first line of a compiler's output that says "error" (else the first
- * line that isn't gcc's "In function" context). */
-static void first_error(const char *diag, char *out, size_t len)
-{
-	const char *pick = NULL;
-	for (const char *p = diag; p && *p && !pick;) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (memmem(p, n, "error:", 6) || memmem(p, n, "undefined reference", 19))
-			pick = p;
-		p = e ? e + 1 : NULL;
-	}
-	for (const char *p = diag; !pick && p && *p;) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n && !memmem(p, n, "In function", 11))
-			pick = p;
-		p = e ? e + 1 : NULL;
-	}
-	if (!pick)
-		pick = "the compiler failed without a message";
-	snprintf(out, len, "%.*s", (int)strcspn(pick, "\n"), pick);
-}
-
 /* Compiles v[k] through the grading core's build cache (build_cached():
  * the sandbox, the lab's flags; the reference's binary is the one grading
  * uses for expectations). */
@@ -286,7 +262,7 @@ static void build_job(struct cl *c, int k)
 	if (br.ok) {
 		snprintf(s->bin, sizeof s->bin, "%s", br.binary);
 	} else {
-		first_error(br.diag, s->why, sizeof s->why);
+		build_first_error(br.diag, s->why, sizeof s->why);
 		snprintf(s->diag, sizeof s->diag, "%s", br.diag);
 	}
 	build_result_free(&br);
