@@ -18,18 +18,6 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Positive number of seconds, at most ten minutes. */
-static int parse_seconds(const char *v, double *out)
-{
-	char *end;
-	errno = 0;
-	double d = strtod(v, &end);
-	if (errno || end == v || *end || !(d > 0) || d > 600)
-		return -1;
-	*out = d;
-	return 0;
-}
-
 static int parse_size(const char *v, size_t *out)
 {
 	char *end;
@@ -96,7 +84,7 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 	case K_CFLAGS: set_str(&lab->cflags, val); break;
 	case K_LDFLAGS: set_str(&lab->ldflags, val); break;
 	case K_TIMEOUT:
-		if (parse_seconds(val, &lab->timeout) < 0)
+		if (parse_seconds(val, LAB_MAX_TIMEOUT, &lab->timeout) < 0)
 			return LAB_BAD_TIMEOUT;
 		break;
 	case K_OUT_CAP:

@@ -20,6 +20,8 @@ struct lab {
 /* Defaults for keys lab.conf leaves out. */
 #define LAB_DEFAULT_TIMEOUT 2.0
 #define LAB_DEFAULT_OUT_CAP 65536
+/* A run's wall-clock limit, lab.conf's or a scenario's, is at most this. */
+#define LAB_MAX_TIMEOUT 600.0
 #define LAB_DEFAULT_IMAGE_MAX (48 * 1024)   /* cpu_lab's: 0x1000 + 48 KiB fits its 64 KiB slot */
 #define LAB_DEFAULT_SPLICE_LABEL "case KVM_EXIT_IO:"   /* cpu_lab's */
 

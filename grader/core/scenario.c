@@ -1,5 +1,6 @@
 /* scenario.c — scenario discovery, header parsing, assembling with a cache. */
 #include "scenario.h"
+#include "lab.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -151,19 +152,6 @@ static int parse_points(const char *v, int *out)
 	return 0;
 }
 
-static int parse_timeout(const char *v, double *out)
-{
-	char *end;
-	if (!isdigit((unsigned char)*v))
-		return -1;
-	errno = 0;
-	double d = strtod(v, &end);
-	if (errno || *end || !(d > 0) || d > 600)
-		return -1;
-	*out = d;
-	return 0;
-}
-
 /* One knob: KVMEMU_[A-Z0-9_]+=value (no blanks). Only kvmemu's knobs: a
  * scenario must not be able to set LD_PRELOAD or PATH for the run. */
 static int valid_knob(const char *t)
@@ -245,7 +233,7 @@ static const char *set_key(struct scenario *sc, enum key k, const char *v)
 		return sc->pin_out ? NULL : why;
 	}
 	case K_TIMEOUT:
-		return parse_timeout(v, &sc->timeout) < 0 ? "timeout must be a number of seconds in (0, 600]" : NULL;
+		return parse_seconds(v, LAB_MAX_TIMEOUT, &sc->timeout) < 0 ? "timeout must be a number of seconds in (0, 600]" : NULL;
 	case K_COUNT: break;
 	}
 	return "unknown key";

@@ -1,6 +1,7 @@
 /* util.c — see util.h. */
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -337,6 +338,19 @@ int setup_error_as(const char *who, const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	return EXIT_SETUP;
+}
+
+int parse_seconds(const char *s, double max, double *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || *end || !(d > 0) || d > max)
+		return -1;
+	*out = d;
+	return 0;
 }
 
 int parse_ulong(const char *s, unsigned long max, unsigned long *out)

@@ -102,6 +102,10 @@ double now_s(void);
  * caller can `return setup_error_as(...)`. */
 int setup_error_as(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A number of seconds in (0, max], starting with a digit (no sign, no
+ * blanks): lab.conf's and a scenario's timeout. 0 or -1. */
+int parse_seconds(const char *s, double max, double *out);
+
 /* A decimal integer in 0..max, nothing else (no sign, no blanks). 0 or -1. */
 int parse_ulong(const char *s, unsigned long max, unsigned long *out);
 
