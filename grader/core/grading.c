@@ -205,10 +205,9 @@ void core_run(const struct core *c, int i, struct run_spec spec, const char *bin
 static void grade_one(struct core *c, struct grading *g, int i)
 {
 	struct sc_result *r = &g->res[i];
-	struct run_spec spec = core_spec(c, i, c->dflt);
 	r->sc = &c->sc[i];
-	r->backend = spec.backend;
-	if (g->rejected) {
+	r->backend = r->sc->emu_only ? BACKEND_EMU : c->dflt;   /* as run_spec_for() decides */
+	if (g->rejected) {   /* nothing built or assembled: grade --batch's parent renders these too */
 		char why[160];
 		snprintf(why, sizeof why, "not graded: the submission is %s", rejection_phrase(g->rejected));
 		judge_not_run(&r->v, why, 0);
@@ -219,6 +218,7 @@ static void grade_one(struct core *c, struct grading *g, int i)
 							     : "did not compile", g->build.sandbox_failed);
 		return;
 	}
+	struct run_spec spec = core_spec(c, i, c->dflt);
 	if (spec.backend == BACKEND_EMU && !c->emu_lib) {
 		char *target = kit_emu_lib_target(c->kit), why[400];
 		snprintf(why, sizeof why, "emulated-only scenario, but libkvmemu.so is missing (run `make %s`)", target);
@@ -232,6 +232,18 @@ static void grade_one(struct core *c, struct grading *g, int i)
 		return;
 	}
 	core_run(c, i, spec, g->build.binary, &r->exp, r);
+}
+
+void core_grading_free(struct grading *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		run_outcome_free(&g->res[i].run);
+		expectation_free(&g->res[i].exp);
+	}
+	free(g->res);
+	g->res = NULL;
+	g->n = 0;
+	build_result_free(&g->build);
 }
 
 void core_grade(struct core *c, struct grading *g)

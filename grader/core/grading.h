@@ -92,7 +92,11 @@ void core_run(const struct core *c, int i, struct run_spec spec, const char *bin
 	      const struct expectation *e, struct sc_result *r);
 
 /* One submission, built into g->build (or refused: g->rejected), on every
- * scenario on the default backend: g's results, score and errors. */
+ * scenario on the default backend: g's results, score and errors. A refused
+ * submission needs neither images nor expectations (core_load is enough):
+ * every scenario "not graded: the submission is ...". */
 void core_grade(struct core *c, struct grading *g);
+/* Frees what core_grade and the build put in g. */
+void core_grading_free(struct grading *g);
 
 #endif

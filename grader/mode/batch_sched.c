@@ -105,20 +105,11 @@ static int open_submission(const struct batch *b, const struct student *s, struc
 /* The report and results file of a refused submission, rendered as a
  * child's would be (report.c, json.c): every scenario "not graded". The
  * report goes where the child's part would, so finish_student() moves it. */
-static void write_refusal(const struct batch *b, const struct student *s, const char *cause)
+static void write_refusal(struct batch *b, const struct student *s, const char *cause)
 {
-	struct sc_result *res = xmalloc((size_t)b->core.nsc * sizeof *res);
-	memset(res, 0, (size_t)b->core.nsc * sizeof *res);
-	struct grading g = { .submission = s->src, .lab = b->core.lab.name, .layer = "none (not run)",
-			     .backend_desc = b->opt->backend_word, .rejected = cause, .res = res, .n = b->core.nsc };
-	char why[160];
-	snprintf(why, sizeof why, "not graded: the submission is %s", rejection_phrase(cause));
-	for (int k = 0; k < b->core.nsc; k++) {
-		res[k].sc = &b->core.sc[k];
-		res[k].backend = b->core.sc[k].emu_only ? BACKEND_EMU : BACKEND_AUTO;
-		judge_not_run(&res[k].v, why, 0);
-		g.max += b->core.sc[k].points;
-	}
+	struct grading g = { .submission = s->src, .layer = "none (not run)", .rejected = cause };
+	snprintf(b->core.backend_desc, sizeof b->core.backend_desc, "%s", b->opt->backend_word);
+	core_grade(&b->core, &g);
 	struct buf r = {0}, j = {0};
 	report_text(&r, &g);
 	results_trailer(&r, b->opt->format, &g);
@@ -130,7 +121,7 @@ static void write_refusal(const struct batch *b, const struct student *s, const 
 	free(json);
 	buf_free(&r);
 	buf_free(&j);
-	free(res);
+	core_grading_free(&g);
 }
 
 /* Intake refused the submission: a row of the student's own, decided

@@ -162,12 +162,7 @@ static int finish(struct single *s)
 
 static void cleanup(struct single *s)
 {
-	for (int i = 0; i < s->g.n; i++) {
-		run_outcome_free(&s->g.res[i].run);
-		expectation_free(&s->g.res[i].exp);
-	}
-	free(s->g.res);
-	build_result_free(&s->g.build);
+	core_grading_free(&s->g);
 	intake_free(&s->sub);
 	core_close(&s->core);
 	kit_free(&s->kit);
