@@ -10,7 +10,7 @@
  *   TEST(symlinks_never_followed) { ... } END_TEST
  *
  * A test that cannot run here says so with CHECK_SKIP("why") and returns:
- * it is reported as skipped (a line `SKIP suite/name: why` and the count in
+ * it is reported as skipped (a line `SKIP name: why` and the count in
  * the summary), never counted as a pass.
  */
 #ifndef VIRTLAB_CHECK_DECL_H
