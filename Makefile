@@ -32,11 +32,30 @@ ALL_TARGETS   :=
 TEST_TARGETS  :=
 BENCH_TARGETS :=
 
+# Where the kit is and where its build goes, for every grade a fragment runs
+# (grade finds its own kit only when it lives in <root>/build/).
+KIT_OPTS = --root $(call shquote,$(CURDIR)) --build $(call arg,BUILD)
+# The python harness takes both from the environment (tests/lab/labkit.py),
+# the build dir as an absolute path (tests run commands from other folders).
+PYTEST = VIRTLAB_BUILD=$(call shquote,$(abspath $(call uservar,BUILD))) VIRTLAB_LAB=$(call arg,LAB) \
+	 /usr/bin/python3 -m pytest -q -p no:cacheprovider
+
 .PHONY: all test bench clean deps deps-check grade grade-all
 all: deps-check
 
 include $(wildcard grader/kvmemu/kvmemu.mk)
 include $(wildcard grader/grader.mk)
+# What the fragments need of $(LAB) (LAB_SOURCE, LAB_CFLAGS, LAB_RANDOM, ...),
+# as the grader reads lab.conf and the scenario headers: `grade --lab-info`
+# into $(BUILD)/$(LAB)/lab.mk (made, then make restarts with it).
+LAB_MK := $(BUILD)/$(LAB)/lab.mk
+$(LAB_MK): $(BUILD)/grade labs/$(LAB)/lab.conf $(wildcard guests/$(LAB)/*.asm)
+	@mkdir -p $(@D)
+	@$(BUILD)/grade $(KIT_OPTS) --lab-info --lab $(call arg,LAB) > $@.tmp && mv $@.tmp $@ || \
+	  { rm -f $@.tmp; echo "make: labs/$(LAB)/lab.conf or a scenario of guests/$(LAB)/ is invalid (above)" >&2; exit 2; }
+ifeq ($(filter clean deps deps-check,$(MAKECMDGOALS)),)
+-include $(LAB_MK)
+endif
 include $(wildcard guests/guests.mk)
 include $(wildcard skeleton/skeleton.mk)
 include $(wildcard tests/kvmemu/tests.mk)
@@ -48,6 +67,7 @@ include $(wildcard scripts/dist.mk)
 include $(wildcard labs/labs.mk)
 include $(wildcard tests/checklab/tests.mk)
 include $(wildcard tests/batch/tests.mk)
+include $(wildcard tests/toylab/tests.mk)
 # Last: bench-start (it truncates build/bench.md) is ordered before every other benchmark.
 include $(wildcard bench/bench.mk)
 
@@ -71,9 +91,9 @@ clean:
 
 # `make grade` on a fresh machine: install what is missing, build, grade.
 # Without SUBMISSION it grades the embedded default, the reference solution.
-SUBMISSION ?= solution/$(LAB)/sample-qemu.c
+SUBMISSION ?= $(LAB_SOLUTION)
 BACKEND    ?= auto
-GRADE_OPTS  = --lab $(call arg,LAB) --backend $(call arg,BACKEND) $(call optarg,--json,JSON) \
+GRADE_OPTS  = $(KIT_OPTS) --lab $(call arg,LAB) --backend $(call arg,BACKEND) $(call optarg,--json,JSON) \
 	      $(call optarg,--format,FORMAT)
 grade:
 	@scripts/install-deps
@@ -85,7 +105,7 @@ grade:
 # per-student results in $(CSV without .csv)-results/ (OUT= overrides), graded
 # JOBS at a time (default: every core). Re-running resumes.
 CSV        ?= grades.csv
-BATCH_OPTS  = --lab $(call arg,LAB) --backend $(call arg,BACKEND) --csv $(call arg,CSV) \
+BATCH_OPTS  = $(KIT_OPTS) --lab $(call arg,LAB) --backend $(call arg,BACKEND) --csv $(call arg,CSV) \
 	      $(call optarg,--jobs,JOBS) $(call optarg,--out,OUT) $(call optarg,--format,FORMAT) \
 	      $(call optarg,--seed,SEED)
 grade-all:

@@ -8,8 +8,11 @@
 # GRADE_BENCH_RUNS (default 5): runs per median.
 set -eu
 B=$1
-LAB=cpu_lab
-SUB=solution/$LAB/sample-qemu.c
+LAB=${LAB:-cpu_lab}
+# What the grader reads in lab.conf and the scenario headers.
+INFO=$("$B/grade" --root "$PWD" --build "$B" --lab-info --lab "$LAB")
+info() { printf '%s\n' "$INFO" | sed -n "s/^$1=//p"; }
+SUB=$(info LAB_SOLUTION)
 N=${GRADE_BENCH_RUNS:-5}
 NPROC=$(nproc)
 W=$(mktemp -d "${TMPDIR:-/tmp}/virtlab-gbench.XXXXXX")
@@ -20,7 +23,6 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { awk "BEGIN {printf \"%.0f ms\", $1/1000000}"; }
 sec() { awk "BEGIN {printf \"%.1f s\", $1/1000000000}"; }
 ratio() { awk "BEGIN {printf \"%.1f\", $1/$2}"; }
-header() { sed -n "s/^; $1: *//p" "$2"; }
 
 # The scenarios' images, assembled once, and what each run needs ("name
 # backend knobs..."), prepared outside every measurement.
@@ -29,11 +31,12 @@ mkdir -p "$W/img"
 for asm in guests/$LAB/*.asm; do
 	name=$(basename "$asm" .asm)
 	nasm -f bin -DSEED=1 -I "guests/$LAB/" -o "$W/img/$name.bin" "$asm"
-	be=$(header backend "$asm")
-	echo "$name ${be:-any} $(header emu-env "$asm")" >> "$W/plan"
+	be=any
+	case " $(info LAB_EMU_ONLY) " in *" $name "*) be=emu ;; esac
+	echo "$name $be $(info "LAB_EMU_ENV_$name")" >> "$W/plan"
 done
-CFLAGS=$(sed -n 's/^cflags *= *//p' labs/$LAB/lab.conf)
-LDFLAGS=$(sed -n 's/^ldflags *= *//p' labs/$LAB/lab.conf)
+CFLAGS=$(info LAB_CFLAGS)
+LDFLAGS=$(info LAB_LDFLAGS)
 LIB=$(cd "$B" && pwd)/libkvmemu.so
 
 # One floor measurement (ns): compile, then each scenario once on $1
@@ -58,7 +61,7 @@ floor_once() {
 
 grade_once() {
 	t0=$(now)
-	"$B/grade" --backend "$1" --seed 1 "$SUB" >/dev/null
+	"$B/grade" --root "$PWD" --build "$B" --lab "$LAB" --backend "$1" --seed 1 "$SUB" >/dev/null
 	echo $(( $(now) - t0 ))
 }
 
@@ -74,10 +77,10 @@ measure() {
 }
 
 KVM=no
-if "$B/grade" --backend kvm --seed 1 "$SUB" >/dev/null 2>&1; then   # also warms the cache
+if "$B/grade" --root "$PWD" --build "$B" --lab "$LAB" --backend kvm --seed 1 "$SUB" >/dev/null 2>&1; then   # also warms the cache
 	KVM=yes
 fi
-"$B/grade" --backend emu --seed 1 "$SUB" >/dev/null                  # warm
+"$B/grade" --root "$PWD" --build "$B" --lab "$LAB" --backend emu --seed 1 "$SUB" >/dev/null                  # warm
 
 floor_emu=$(measure floor_once emu)
 grade_emu=$(measure grade_once emu)
@@ -91,7 +94,7 @@ fi
 mix=$(awk '{n[$2]++} END {printf "%d correct, %d faulty, %d not compiling", n["correct"], n["faulty"], n["broken"]}' "$W/kinds")
 class_run() {
 	t0=$(now)
-	"$B/grade" --batch "$W/class" --csv "$W/$1/grades.csv" --jobs "$1" --seed 1 >"$W/$1.out" 2>"$W/$1.err" || true
+	"$B/grade" --root "$PWD" --build "$B" --lab "$LAB" --batch "$W/class" --csv "$W/$1/grades.csv" --jobs "$1" --seed 1 >"$W/$1.out" 2>"$W/$1.err" || true
 	echo $(( $(now) - t0 ))
 }
 class_1=$(class_run 1)

@@ -1,16 +1,16 @@
-# Assembles every scenario guests/cpu_lab/<name>.asm into
-# $(BUILD)/cpu_lab/guests/<name>.bin. Randomized scenarios (header line
-# `; random: yes`) get -DSEED=1 here; the grader assembles them with a fresh
-# seed per grading run. The includes beside the scenarios (guests/cpu_lab/*.inc,
-# e.g. serial.inc) are on nasm's include path, and every image depends on all
-# of them (as the grader's image cache does).
+# Assembles every scenario guests/$(LAB)/<name>.asm into
+# $(BUILD)/$(LAB)/guests/<name>.bin. Randomized scenarios ($(LAB_RANDOM), from
+# `grade --lab-info`: the header's `; random: yes`) get -DSEED=1 here; the
+# grader assembles them with a fresh seed per grading run. The includes beside
+# the scenarios (guests/$(LAB)/*.inc, e.g. serial.inc) are on nasm's include
+# path, and every image depends on all of them (as the grader's image cache does).
 
-CPU_LAB_GUESTS := $(patsubst guests/cpu_lab/%.asm,$(BUILD)/cpu_lab/guests/%.bin,\
-	$(wildcard guests/cpu_lab/*.asm))
-CPU_LAB_GUEST_INCS := $(wildcard guests/cpu_lab/*.inc)
+LAB_GUESTS := $(patsubst guests/$(LAB)/%.asm,$(BUILD)/$(LAB)/guests/%.bin,\
+	$(wildcard guests/$(LAB)/*.asm))
+LAB_GUEST_INCS := $(wildcard guests/$(LAB)/*.inc)
 
-$(BUILD)/cpu_lab/guests/%.bin: guests/cpu_lab/%.asm $(CPU_LAB_GUEST_INCS)
+$(BUILD)/$(LAB)/guests/%.bin: guests/$(LAB)/%.asm $(LAB_GUEST_INCS)
 	@mkdir -p $(@D)
-	nasm -f bin -w+all -I guests/cpu_lab/ $$(grep -qi '^; *random: *yes *$$' $< && echo -DSEED=1) -o $@ $<
+	nasm -f bin -w+all -I guests/$(LAB)/ $(if $(filter $*,$(LAB_RANDOM)),-DSEED=1) -o $@ $<
 
-ALL_TARGETS += $(CPU_LAB_GUESTS)
+ALL_TARGETS += $(LAB_GUESTS)

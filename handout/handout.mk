@@ -1,12 +1,13 @@
 # handout/handout.mk — the students' lab text, rendered to standalone HTML.
 #
-#   make handout       build/handout/cpu_lab-en.html, build/handout/cpu_lab-zh.html
+#   make handout       build/handout/$(LAB)-en.html, build/handout/$(LAB)-zh.html
 #   make test-handout  checks the pages: their structure (tests/handout/test_handout.py) and
 #                      how headless Chromium renders them (test_render.py: glyphs, overflow,
 #                      figures, links; needs scripts/install-deps --handout)
 #
-# Sources: handout/cpu_lab/{en,zh}.md (pandoc markdown), handout/style.css, the figures
-# handout/cpu_lab/fig/NAME.svg and their style handout/fig.css.
+# Sources: handout/$(LAB)/{en,zh}.md (pandoc markdown), their titles in
+# handout/$(LAB)/{en,zh}.yaml (pandoc metadata: `title: "..."`), handout/style.css, the
+# figures handout/$(LAB)/fig/NAME.svg and their style handout/fig.css.
 # Each page is one file that works offline: the CSS is embedded (a <style> block in <head>)
 # and each figure is inline SVG (handout/inline-svg.lua).
 #
@@ -20,10 +21,7 @@ PANDOC ?= pandoc
 
 HANDOUT_DIR   := $(BUILD)/handout
 HANDOUT_LANGS := en zh
-HANDOUT_HTML  := $(foreach l,$(HANDOUT_LANGS),$(HANDOUT_DIR)/cpu_lab-$(l).html)
-
-HANDOUT_TITLE_en := Lab: CPU virtualization with KVM (trap and emulate)
-HANDOUT_TITLE_zh := 实验：基于 KVM 的 CPU 虚拟化（陷入再模拟）
+HANDOUT_HTML  := $(foreach l,$(HANDOUT_LANGS),$(HANDOUT_DIR)/$(LAB)-$(l).html)
 # <html lang>. Passed as a template variable, not metadata: pandoc 2.17 has no zh translation
 # file and would warn (it only translates "Abstract", which we don't use).
 HANDOUT_LANG_en  := en
@@ -38,7 +36,7 @@ HANDOUT_FROM_zh  := markdown+east_asian_line_breaks
 # Options shared by both languages. No remote resources: the pages work offline.
 HANDOUT_PANDOC_FLAGS := --to=html5 --standalone --toc --toc-depth=2 --highlight-style=tango
 
-HANDOUT_FIG_NAMES := $(sort $(basename $(notdir $(wildcard handout/cpu_lab/fig/*.svg))))
+HANDOUT_FIG_NAMES := $(sort $(basename $(notdir $(wildcard handout/$(LAB)/fig/*.svg))))
 HANDOUT_FIGS_en   := $(HANDOUT_FIG_NAMES:%=$(HANDOUT_DIR)/fig/%.en.svg)
 HANDOUT_FIGS_zh   := $(HANDOUT_FIG_NAMES:%=$(HANDOUT_DIR)/fig/%.zh.svg)
 HANDOUT_FIGS      := $(HANDOUT_FIGS_en) $(HANDOUT_FIGS_zh)
@@ -49,10 +47,10 @@ handout_fig = { head -n 1 $(1); printf '<style>\n'; cat handout/fig.css; printf 
 	sed -e 's/\[\[\([^]|]*\)|\([^]]*\)\]\]/\$(HANDOUT_FIG_PART_$(2))/g' > $(3).tmp && \
 	if grep -n '\[\[\|\]\]' $(3).tmp; then echo "$(1): a label is not [[English|中文]]" >&2; exit 1; fi && mv $(3).tmp $(3)
 
-$(HANDOUT_DIR)/fig/%.en.svg: handout/cpu_lab/fig/%.svg handout/fig.css handout/handout.mk
+$(HANDOUT_DIR)/fig/%.en.svg: handout/$(LAB)/fig/%.svg handout/fig.css handout/handout.mk
 	@mkdir -p $(@D)
 	@$(call handout_fig,$<,en,$@)
-$(HANDOUT_DIR)/fig/%.zh.svg: handout/cpu_lab/fig/%.svg handout/fig.css handout/handout.mk
+$(HANDOUT_DIR)/fig/%.zh.svg: handout/$(LAB)/fig/%.svg handout/fig.css handout/handout.mk
 	@mkdir -p $(@D)
 	@$(call handout_fig,$<,zh,$@)
 
@@ -60,14 +58,14 @@ $(HANDOUT_DIR)/style.html: handout/style.css handout/fig.css handout/handout.mk
 	@mkdir -p $(@D)
 	{ printf '<style>\n'; cat handout/style.css handout/fig.css; printf '</style>\n'; } > $@
 
-$(foreach l,$(HANDOUT_LANGS),$(eval $(HANDOUT_DIR)/cpu_lab-$(l).html: $(HANDOUT_FIGS_$(l))))
-$(HANDOUT_DIR)/cpu_lab-%.html: handout/cpu_lab/%.md $(HANDOUT_DIR)/style.html handout/handout.mk \
-		handout/inline-svg.lua
+$(foreach l,$(HANDOUT_LANGS),$(eval $(HANDOUT_DIR)/$(LAB)-$(l).html: $(HANDOUT_FIGS_$(l))))
+$(HANDOUT_DIR)/$(LAB)-%.html: handout/$(LAB)/%.md handout/$(LAB)/%.yaml $(HANDOUT_DIR)/style.html \
+		handout/handout.mk handout/inline-svg.lua
 	@mkdir -p $(@D)
 	$(PANDOC) --from=$(HANDOUT_FROM_$*) $(HANDOUT_PANDOC_FLAGS) \
 		--lua-filter=handout/inline-svg.lua --resource-path=$(HANDOUT_DIR) \
 		--include-in-header=$(HANDOUT_DIR)/style.html \
-		--metadata title='$(HANDOUT_TITLE_$*)' \
+		--metadata-file=handout/$(LAB)/$*.yaml \
 		--variable lang=$(HANDOUT_LANG_$*) \
 		--metadata toc-title='$(HANDOUT_TOC_$*)' \
 		-o $@.tmp $< && mv $@.tmp $@

@@ -13,7 +13,7 @@ CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(
 
 .PHONY: check-lab new-scenario
 check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
-	$(BUILD)/grade --check-lab --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
+	$(BUILD)/grade --check-lab $(KIT_OPTS) --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
 TEST_TARGETS += check-lab
 
 # NAME reaches the shell through the environment (make exports command-line

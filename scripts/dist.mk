@@ -8,25 +8,25 @@ DIST_TARBALL   := $(BUILD)/dist/$(LAB)-student.tar.gz
 GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
 
 # Everything either archive is made of; the expectations need the built grader and kvmemu.
-DIST_KIT_SRCS := Makefile $(wildcard grader/*.c grader/*.h grader/*.mk) \
+DIST_KIT_SRCS := Makefile $(shell find grader -name '*.[ch]' -o -name '*.mk') \
 	$(shell find grader/kvmemu -type f ! -name '*.o' ! -name '*.so' 2>/dev/null) \
-	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf solution/$(LAB)/sample-qemu.c \
+	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf $(LAB_SOLUTION) \
 	$(wildcard scripts/kvm-emu scripts/install-deps)
 
 $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
-		skeleton/$(LAB)/sample-qemu.c skeleton/$(LAB)/Makefile \
+		$(LAB_SKELETON) skeleton/$(LAB)/Makefile $(LAB_MK) \
 		handout/$(LAB)/en.md handout/$(LAB)/zh.md \
 		$(BUILD)/handout/$(LAB)-en.html $(BUILD)/handout/$(LAB)-zh.html \
 		$(BUILD)/grade $(BUILD)/libkvmemu.so
 	scripts/mkdist $(call arg,LAB) $(BUILD) $@
 
-$(GRADESCOPE_ZIP): scripts/mkgradescope $(wildcard scripts/gradescope/*) $(DIST_KIT_SRCS)
-	scripts/mkgradescope $(call arg,LAB) $@
+$(GRADESCOPE_ZIP): scripts/mkgradescope $(wildcard scripts/gradescope/*) $(DIST_KIT_SRCS) $(LAB_MK)
+	scripts/mkgradescope $(call arg,LAB) $@ $(LAB_MK)
 
 .PHONY: dist gradescope test-dist
 dist: $(DIST_TARBALL)
 gradescope: $(GRADESCOPE_ZIP)
 
 test-dist: $(DIST_TARBALL) $(GRADESCOPE_ZIP)
-	VIRTLAB_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/dist tests/gradescope
+	$(PYTEST) tests/dist tests/gradescope
 TEST_TARGETS += test-dist

@@ -5,6 +5,6 @@
 
 .PHONY: test-batch
 test-batch: $(BUILD)/grade $(BUILD)/libkvmemu.so
-	VIRTLAB_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/batch
+	$(PYTEST) tests/batch
 
 TEST_TARGETS += test-batch

@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, os.environ.get("VIRTLAB_BUILD", "build"))
 GRADE = os.path.join(BUILD, "grade")
 EMU_LIB = os.path.join(BUILD, "libkvmemu.so")
-LAB = "cpu_lab"
+LAB = os.environ.get("VIRTLAB_LAB", "cpu_lab")   # make passes LAB= here
 KIT_PARTS = ("labs", "guests", "skeleton", "solution")
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))

@@ -4,5 +4,5 @@
 
 .PHONY: test-checklab
 test-checklab: $(BUILD)/grade $(BUILD)/libkvmemu.so
-	VIRTLAB_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/checklab
+	$(PYTEST) tests/checklab
 TEST_TARGETS += test-checklab

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get("VIRTLAB_BUILD", "build"))
-LAB = "cpu_lab"
+LAB = os.environ.get("VIRTLAB_LAB", "cpu_lab")   # make passes LAB= here
 TARBALL = os.path.join(BUILD, "dist", f"{LAB}-student.tar.gz")
 GUEST_DIR = os.path.join(ROOT, "guests", LAB)
 MUTANT_DIR = os.path.join(ROOT, "labs", LAB, "mutants")

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include "expect.h"
-#include "suites.h"
+#include "check_decl.h"
 
-START_TEST(exit_words)
+CHECK_SUITE("expect", "expect", NULL, NULL, 0);
+
+TEST(exit_words)
 {
 	enum exit_class c;
 	ck_assert_int_eq(parse_exit_word("success\n", &c), 0);
@@ -26,7 +28,7 @@ START_TEST(exit_words)
 }
 END_TEST
 
-START_TEST(expect_dir_round_trip_and_pins)
+TEST(expect_dir_round_trip_and_pins)
 {
 	char dir[] = "/tmp/virtlab-test-exp.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -72,13 +74,3 @@ START_TEST(expect_dir_round_trip_and_pins)
 	free(cmd);
 }
 END_TEST
-
-Suite *suite_expect(void)
-{
-	Suite *s = suite_create("expect");
-	TCase *t = tcase_create("expect");
-	tcase_add_test(t, exit_words);
-	tcase_add_test(t, expect_dir_round_trip_and_pins);
-	suite_add_tcase(s, t);
-	return s;
-}

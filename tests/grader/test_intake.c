@@ -10,7 +10,7 @@
 
 #include "build.h"
 #include "intake.h"
-#include "suites.h"
+#include "check_decl.h"
 #include "util.h"
 
 static char dir[] = "/tmp/test_intake.XXXXXX";
@@ -51,7 +51,9 @@ static enum intake_status take(const char *name, struct intake *in)
 	return in->status;
 }
 
-START_TEST(regular_file_read_through_fd)
+CHECK_SUITE("intake", "intake", setup_dir, teardown_dir, 0);
+
+TEST(regular_file_read_through_fd)
 {
 	put("a.c", "int main(void) { return 0; }\n", 29);
 	struct intake in;
@@ -62,7 +64,7 @@ START_TEST(regular_file_read_through_fd)
 }
 END_TEST
 
-START_TEST(symlinks_never_followed)
+TEST(symlinks_never_followed)
 {
 	put("secret", "MARKER-SECRET\n", 14);
 	char *secret = at("secret"), *l1 = at("abs.c"), *l2 = at("rel.c"), *l3 = at("env.c");
@@ -82,7 +84,7 @@ START_TEST(symlinks_never_followed)
 }
 END_TEST
 
-START_TEST(fifo_and_directory_refused_without_blocking)
+TEST(fifo_and_directory_refused_without_blocking)
 {
 	char *f = at("fifo.c"), *d = at("dir.c");
 	ck_assert_int_eq(mkfifo(f, 0644), 0);   /* no writer: a blocking open would hang */
@@ -96,7 +98,7 @@ START_TEST(fifo_and_directory_refused_without_blocking)
 }
 END_TEST
 
-START_TEST(size_cap_exact)
+TEST(size_cap_exact)
 {
 	char *big = xmalloc(INTAKE_MAX_BYTES + 1);
 	memset(big, 'x', INTAKE_MAX_BYTES + 1);
@@ -112,7 +114,7 @@ START_TEST(size_cap_exact)
 }
 END_TEST
 
-START_TEST(sparse_gigabyte_refused_by_fstat)
+TEST(sparse_gigabyte_refused_by_fstat)
 {
 	char *p = at("sparse.c");
 	int fd = open(p, O_WRONLY | O_CREAT, 0644);
@@ -125,7 +127,7 @@ START_TEST(sparse_gigabyte_refused_by_fstat)
 }
 END_TEST
 
-START_TEST(cap_enforced_on_what_read_returns)
+TEST(cap_enforced_on_what_read_returns)
 {
 	/* A file that grows after fstat (or lies about its size): read stops at cap + 1. */
 	put("grow.c", "0123456789", 10);
@@ -142,7 +144,7 @@ START_TEST(cap_enforced_on_what_read_returns)
 }
 END_TEST
 
-START_TEST(empty_and_missing)
+TEST(empty_and_missing)
 {
 	put("empty.c", "", 0);
 	struct intake in;
@@ -153,7 +155,7 @@ START_TEST(empty_and_missing)
 }
 END_TEST
 
-START_TEST(proc_files_refused)
+TEST(proc_files_refused)
 {
 	/* Regular files by fstat, but their size lies (environ, pagemap) or
 	 * reading blocks (kmsg): refused as not regular, nothing read. */
@@ -168,7 +170,7 @@ START_TEST(proc_files_refused)
 }
 END_TEST
 
-START_TEST(student_folder_not_followed)
+TEST(student_folder_not_followed)
 {
 	char *real = at("alice"), *link = at("bob");
 	ck_assert_int_eq(mkdir(real, 0755), 0);
@@ -189,7 +191,7 @@ START_TEST(student_folder_not_followed)
 }
 END_TEST
 
-START_TEST(utf8_cut_never_splits_a_sequence)
+TEST(utf8_cut_never_splits_a_sequence)
 {
 	const char *s = "ab\xe4\xbd\xa0\xe5\xa5\xbd";   /* "ab你好": 2 + 3 + 3 bytes */
 	size_t n = strlen(s);
@@ -206,7 +208,7 @@ START_TEST(utf8_cut_never_splits_a_sequence)
 }
 END_TEST
 
-START_TEST(compiler_excerpt_capped)
+TEST(compiler_excerpt_capped)
 {
 	/* A 240 KB line quoted by the compiler, with its caret line, twice. */
 	struct buf d = {0};
@@ -230,23 +232,3 @@ START_TEST(compiler_excerpt_capped)
 	buf_free(&d);
 }
 END_TEST
-
-Suite *suite_intake(void)
-{
-	Suite *s = suite_create("intake");
-	TCase *t = tcase_create("intake");
-	tcase_add_checked_fixture(t, setup_dir, teardown_dir);
-	tcase_add_test(t, regular_file_read_through_fd);
-	tcase_add_test(t, symlinks_never_followed);
-	tcase_add_test(t, fifo_and_directory_refused_without_blocking);
-	tcase_add_test(t, size_cap_exact);
-	tcase_add_test(t, sparse_gigabyte_refused_by_fstat);
-	tcase_add_test(t, cap_enforced_on_what_read_returns);
-	tcase_add_test(t, empty_and_missing);
-	tcase_add_test(t, proc_files_refused);
-	tcase_add_test(t, student_folder_not_followed);
-	tcase_add_test(t, utf8_cut_never_splits_a_sequence);
-	tcase_add_test(t, compiler_excerpt_capped);
-	suite_add_tcase(s, t);
-	return s;
-}

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "grade.h"
-#include "suites.h"
+#include "report.h"
+#include "check_decl.h"
 
 #define PY "/usr/bin/python3"
 
@@ -28,7 +28,9 @@ static int python_on(const char *text, size_t n, const char *snippet)
 	return rc;
 }
 
-START_TEST(escape_all_bytes_roundtrip)
+CHECK_SUITE("results", "json", NULL, NULL, 30);
+
+TEST(escape_all_bytes_roundtrip)
 {
 	/* Every byte value, and valid UTF-8 (é, €, 😀): the result must load,
 	 * and decode to the input with each invalid byte replaced by U+FFFD. */
@@ -53,7 +55,7 @@ START_TEST(escape_all_bytes_roundtrip)
 }
 END_TEST
 
-START_TEST(utf8_validation)
+TEST(utf8_validation)
 {
 	ck_assert_int_eq(utf8_seq_len((const unsigned char *)"a", 1), 1);
 	ck_assert_int_eq(utf8_seq_len((const unsigned char *)"\xc3\xa9", 2), 2);
@@ -95,7 +97,7 @@ static struct grading make_grading(void)
 	return g;
 }
 
-START_TEST(gradescope_schema)
+TEST(gradescope_schema)
 {
 	struct grading g = make_grading();
 	struct buf b = {0};
@@ -116,7 +118,7 @@ START_TEST(gradescope_schema)
 }
 END_TEST
 
-START_TEST(other_formats_valid)
+TEST(other_formats_valid)
 {
 	struct grading g = make_grading();
 	const char *fmts[] = { "prairielearn", "autolab" };
@@ -134,7 +136,7 @@ START_TEST(other_formats_valid)
 }
 END_TEST
 
-START_TEST(write_is_atomic_and_complete)
+TEST(write_is_atomic_and_complete)
 {
 	struct grading g = make_grading();
 	char dir[] = "/tmp/virtlab-test-res.XXXXXX";
@@ -157,7 +159,7 @@ START_TEST(write_is_atomic_and_complete)
 }
 END_TEST
 
-START_TEST(text_report_escapes_student_bytes)
+TEST(text_report_escapes_student_bytes)
 {
 	struct grading g = make_grading();
 	struct buf b = {0};
@@ -179,18 +181,3 @@ START_TEST(text_report_escapes_student_bytes)
 	buf_free(&b);
 }
 END_TEST
-
-Suite *suite_json(void)
-{
-	Suite *s = suite_create("results");
-	TCase *t = tcase_create("json");
-	tcase_set_timeout(t, 30);
-	tcase_add_test(t, escape_all_bytes_roundtrip);
-	tcase_add_test(t, utf8_validation);
-	tcase_add_test(t, gradescope_schema);
-	tcase_add_test(t, other_formats_valid);
-	tcase_add_test(t, write_is_atomic_and_complete);
-	tcase_add_test(t, text_report_escapes_student_bytes);
-	suite_add_tcase(s, t);
-	return s;
-}

@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "lab.h"
-#include "suites.h"
+#include "check_decl.h"
 
 static char err[600];
 
-START_TEST(good_conf)
+CHECK_SUITE("lab", "lab.conf", NULL, NULL, 0);
+
+TEST(good_conf)
 {
 	struct lab lab;
 	const char *text = "# comment\nname = cpu_lab\nsource = sample-qemu.c   # trailing comment\n"
@@ -23,7 +25,7 @@ START_TEST(good_conf)
 }
 END_TEST
 
-START_TEST(defaults)
+TEST(defaults)
 {
 	struct lab lab;
 	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\n", &lab, err, sizeof err), 0);
@@ -41,7 +43,7 @@ static void bad(const char *text, const char *want)
 	ck_assert_msg(strstr(err, want) == err, "expected '%s', got '%s'", want, err);
 }
 
-START_TEST(errors_name_file_and_line)
+TEST(errors_name_file_and_line)
 {
 	bad("source = a.c\ncolour = red\n", "l.conf:2: unknown key 'colour'");
 	bad("source = a.c\n\nsource = b.c\n", "l.conf:3: duplicate key 'source'");
@@ -55,13 +57,22 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
-Suite *suite_lab(void)
+/* Keys a second lab needs (issue 12): cpu_lab's values by default. */
+TEST(image_max_and_splice_label)
 {
-	Suite *s = suite_create("lab");
-	TCase *t = tcase_create("lab.conf");
-	tcase_add_test(t, good_conf);
-	tcase_add_test(t, defaults);
-	tcase_add_test(t, errors_name_file_and_line);
-	suite_add_tcase(s, t);
-	return s;
+	struct lab lab;
+	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\n", &lab, err, sizeof err), 0);
+	ck_assert_uint_eq(lab.image_max, 48 * 1024);
+	ck_assert_str_eq(lab.splice_label, "case KVM_EXIT_IO:");
+	lab_free(&lab);
+	ck_assert_msg(lab_parse("l.conf", "source = a.c\nimage_max = 1048576\nsplice_label = case KVM_EXIT_MMIO:\n",
+				&lab, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(lab.image_max, 1048576);
+	ck_assert_str_eq(lab.splice_label, "case KVM_EXIT_MMIO:");
+	lab_free(&lab);
+	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\nimage_max = 0\n", &lab, err, sizeof err), -1);
+	ck_assert_str_eq(err, "l.conf:2: image_max must be a positive number of bytes");
+	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\nsplice_label = KVM_EXIT_IO\n", &lab, err, sizeof err), -1);
+	ck_assert_str_eq(err, "l.conf:2: splice_label must be a `case NAME:` label");
 }
+END_TEST

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "scenario.h"
-#include "suites.h"
+#include "check_decl.h"
 
 static char err[600];
 
@@ -32,7 +32,9 @@ static void expect_error(const char *text, const char *want)
 	scenario_free(&sc);
 }
 
-START_TEST(minimal_header)
+CHECK_SUITE("scenario", "header", NULL, NULL, 0);
+
+TEST(minimal_header)
 {
 	struct scenario sc;
 	ck_assert_int_eq(parse("; title: Hello\n; points: 3\nbits 16\n", &sc), 0);
@@ -49,7 +51,7 @@ START_TEST(minimal_header)
 }
 END_TEST
 
-START_TEST(full_header)
+TEST(full_header)
 {
 	struct scenario sc;
 	const char *text =
@@ -82,14 +84,14 @@ START_TEST(full_header)
 }
 END_TEST
 
-START_TEST(header_ends_at_first_other_line)
+TEST(header_ends_at_first_other_line)
 {
 	/* The ";" line ends the header: "; points" after it is prose. */
 	expect_error("; title: T\n;\n; points: 2\n", "g/x.asm:2: missing required key 'points'");
 }
 END_TEST
 
-START_TEST(crlf_header)
+TEST(crlf_header)
 {
 	struct scenario sc;
 	ck_assert_msg(parse("; title: T\r\n; points: 2\r\nbits 16\r\n", &sc) == 0, "%s", err);
@@ -98,7 +100,7 @@ START_TEST(crlf_header)
 }
 END_TEST
 
-START_TEST(errors_name_file_and_line)
+TEST(errors_name_file_and_line)
 {
 	expect_error("", "g/x.asm:1: missing required key 'title'");
 	expect_error("; points: 1\nbits 16\n", "g/x.asm:2: missing required key 'title'");
@@ -119,7 +121,7 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
-START_TEST(bad_expect_stdout)
+TEST(bad_expect_stdout)
 {
 	expect_error("; title: T\n; points: 1\n; expect-stdout: hello\n", "g/x.asm:3: expect-stdout:");
 	expect_error("; title: T\n; points: 1\n; expect-stdout: \"abc\n", "g/x.asm:3: expect-stdout:");
@@ -130,7 +132,7 @@ START_TEST(bad_expect_stdout)
 }
 END_TEST
 
-START_TEST(empty_expect_stdout_is_valid)
+TEST(empty_expect_stdout_is_valid)
 {
 	struct scenario sc;
 	ck_assert_msg(parse("; title: T\n; points: 1\n; expect-stdout: \"\"\n", &sc) == 0, "%s", err);
@@ -140,7 +142,7 @@ START_TEST(empty_expect_stdout_is_valid)
 }
 END_TEST
 
-START_TEST(emu_env_rules)
+TEST(emu_env_rules)
 {
 	expect_error("; title: T\n; points: 1\n; emu-env: KVMEMU_QUIET=1\n",
 		     "g/x.asm:3: emu-env requires 'backend: emu'");
@@ -150,7 +152,7 @@ START_TEST(emu_env_rules)
 }
 END_TEST
 
-START_TEST(discover_sorted_and_errors)
+TEST(discover_sorted_and_errors)
 {
 	char dir[] = "/tmp/virtlab-test-scen.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -181,7 +183,7 @@ START_TEST(discover_sorted_and_errors)
 }
 END_TEST
 
-START_TEST(assemble_caches_and_reports_errors)
+TEST(assemble_caches_and_reports_errors)
 {
 	char dir[] = "/tmp/virtlab-test-asm.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -243,7 +245,7 @@ static void rm_rf(const char *dir)
 
 #define INC_GUEST "; title: T\n; points: 1\n%include \"lib.inc\"\ndb \"!\"\n"
 
-START_TEST(assemble_finds_includes_beside_the_scenario)
+TEST(assemble_finds_includes_beside_the_scenario)
 {
 	/* The grader passes paths relative to the lab's root (guests/<lab>/x.asm):
 	 * nasm must look for includes in the scenario's folder, not in the
@@ -283,7 +285,7 @@ START_TEST(assemble_finds_includes_beside_the_scenario)
 }
 END_TEST
 
-START_TEST(assemble_key_covers_includes)
+TEST(assemble_key_covers_includes)
 {
 	char dir[] = "/tmp/virtlab-test-key.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -374,23 +376,3 @@ START_TEST(assemble_key_covers_includes)
 	rm_rf(dir);
 }
 END_TEST
-
-Suite *suite_scenario(void)
-{
-	Suite *s = suite_create("scenario");
-	TCase *t = tcase_create("header");
-	tcase_add_test(t, minimal_header);
-	tcase_add_test(t, full_header);
-	tcase_add_test(t, header_ends_at_first_other_line);
-	tcase_add_test(t, crlf_header);
-	tcase_add_test(t, errors_name_file_and_line);
-	tcase_add_test(t, bad_expect_stdout);
-	tcase_add_test(t, empty_expect_stdout_is_valid);
-	tcase_add_test(t, emu_env_rules);
-	tcase_add_test(t, discover_sorted_and_errors);
-	tcase_add_test(t, assemble_caches_and_reports_errors);
-	tcase_add_test(t, assemble_finds_includes_beside_the_scenario);
-	tcase_add_test(t, assemble_key_covers_includes);
-	suite_add_tcase(s, t);
-	return s;
-}

@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include "build.h"
-#include "suites.h"
+#include "check_decl.h"
 #include "util.h"
 
-START_TEST(c_escaping)
+CHECK_SUITE("util", "util", NULL, NULL, 0);
+
+TEST(c_escaping)
 {
 	struct buf b = {0};
 	/* Quotes as they are; backslash doubled (an exact excerpt). */
@@ -21,7 +23,7 @@ START_TEST(c_escaping)
 }
 END_TEST
 
-START_TEST(utf8_shown_as_written)
+TEST(utf8_shown_as_written)
 {
 	/* issue 15: errx(1, "KVM_EXIT_IO：尚未实现") reads as written. */
 	const char *zh = "vmm: KVM_EXIT_IO\xef\xbc\x9a\xe5\xb0\x9a\xe6\x9c\xaa\xe5\xae\x9e\xe7\x8e\xb0";
@@ -36,7 +38,7 @@ START_TEST(utf8_shown_as_written)
 }
 END_TEST
 
-START_TEST(control_bytes_escaped)
+TEST(control_bytes_escaped)
 {
 	struct buf b = {0};
 	/* ESC, CR, NUL, DEL, tab; C1 CSI (U+009B as C2 9B); an invalid byte; a
@@ -49,7 +51,7 @@ START_TEST(control_bytes_escaped)
 }
 END_TEST
 
-START_TEST(display_width)
+TEST(display_width)
 {
 	ck_assert_uint_eq(utf8_width("abc", 3), 3);
 	ck_assert_uint_eq(utf8_width("\xe5\xb0\x9a\xe6\x9c\xaa", 6), 4);   /* 尚未: wide */
@@ -59,7 +61,7 @@ START_TEST(display_width)
 }
 END_TEST
 
-START_TEST(fnv_hash)
+TEST(fnv_hash)
 {
 	/* Published FNV-1a 64 test vectors. */
 	ck_assert_uint_eq(fnv1a(FNV_INIT, "", 0), 0xcbf29ce484222325ULL);
@@ -70,7 +72,7 @@ START_TEST(fnv_hash)
 }
 END_TEST
 
-START_TEST(compiler_excerpt)
+TEST(compiler_excerpt)
 {
 	/* Long output: start at the first error (with its "In function" line). */
 	struct buf d = {0};
@@ -94,7 +96,7 @@ START_TEST(compiler_excerpt)
 }
 END_TEST
 
-START_TEST(word_splitting)
+TEST(word_splitting)
 {
 	char **v;
 	int n = split_words("  -std=gnu11 \t-O2  -Wall ", &v);
@@ -111,7 +113,7 @@ START_TEST(word_splitting)
 END_TEST
 
 /* --json /dev/stdout or a FIFO: written into, never replaced by a rename. */
-START_TEST(write_atomic_into_fifo)
+TEST(write_atomic_into_fifo)
 {
 	char dir[] = "/tmp/virtlab-util.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -132,19 +134,3 @@ START_TEST(write_atomic_into_fifo)
 	rmdir(dir);
 }
 END_TEST
-
-Suite *suite_util(void)
-{
-	Suite *s = suite_create("util");
-	TCase *t = tcase_create("util");
-	tcase_add_test(t, c_escaping);
-	tcase_add_test(t, utf8_shown_as_written);
-	tcase_add_test(t, control_bytes_escaped);
-	tcase_add_test(t, display_width);
-	tcase_add_test(t, fnv_hash);
-	tcase_add_test(t, compiler_excerpt);
-	tcase_add_test(t, word_splitting);
-	tcase_add_test(t, write_atomic_into_fifo);
-	suite_add_tcase(s, t);
-	return s;
-}

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "suites.h"
+#include "check_decl.h"
 #include "verdict.h"
 
 static struct run_outcome outcome(enum end_kind end, int code, const char *out, const char *err)
@@ -31,7 +31,9 @@ static void check_verdict(struct expectation e, struct run_outcome o, int pass, 
 	ck_assert_msg(!strcmp(v.cause, cause), "expected cause '%s', got '%s'", cause, v.cause);
 }
 
-START_TEST(exit_classes)
+CHECK_SUITE("verdict", "verdict", NULL, NULL, 0);
+
+TEST(exit_classes)
 {
 	struct run_outcome o = outcome(END_EXITED, 0, "", "");
 	ck_assert_int_eq(exit_class_of(&o), EXIT_SUCCESS_CLASS);
@@ -48,7 +50,7 @@ START_TEST(exit_classes)
 }
 END_TEST
 
-START_TEST(causes)
+TEST(causes)
 {
 	struct expectation ok = exp_of(EXIT_SUCCESS_CLASS, "hi\n"), er = exp_of(EXIT_ERROR_CLASS, "hi\n");
 	check_verdict(ok, outcome(END_EXITED, 0, "hi\n", ""), 1, "");
@@ -68,7 +70,7 @@ START_TEST(causes)
 }
 END_TEST
 
-START_TEST(sandbox_failure_is_grader_error)
+TEST(sandbox_failure_is_grader_error)
 {
 	struct expectation ok = exp_of(EXIT_SUCCESS_CLASS, "hi\n");
 	struct run_outcome o = outcome(END_SANDBOX, 0, "", "");
@@ -81,7 +83,7 @@ START_TEST(sandbox_failure_is_grader_error)
 }
 END_TEST
 
-START_TEST(first_difference)
+TEST(first_difference)
 {
 	ck_assert_uint_eq(first_diff("abc", 3, "abc", 3), NO_DIFF);
 	ck_assert_uint_eq(first_diff("", 0, "", 0), NO_DIFF);
@@ -92,7 +94,7 @@ START_TEST(first_difference)
 }
 END_TEST
 
-START_TEST(difference_report)
+TEST(difference_report)
 {
 	struct buf b = {0};
 	const char *e = "hello, world!\n", *g = "hello, WORLD!\n";
@@ -107,7 +109,7 @@ START_TEST(difference_report)
 }
 END_TEST
 
-START_TEST(difference_report_context_and_escapes)
+TEST(difference_report_context_and_escapes)
 {
 	/* 40 bytes of 'a', then the difference: only ~20 bytes each side shown. */
 	char e[100], g[100];
@@ -130,7 +132,7 @@ START_TEST(difference_report_context_and_escapes)
 }
 END_TEST
 
-START_TEST(difference_report_utf8)
+TEST(difference_report_utf8)
 {
 	/* "你好，世界" vs "你好，世間": the first difference is inside 界/間
 	 * (same lead byte 0xe7): the split goes back to the character, shown as
@@ -151,7 +153,7 @@ START_TEST(difference_report_utf8)
 }
 END_TEST
 
-START_TEST(end_descriptions)
+TEST(end_descriptions)
 {
 	char buf[300];
 	struct run_outcome o = outcome(END_SIGNALED, SIGABRT, "", "");
@@ -169,19 +171,3 @@ START_TEST(end_descriptions)
 	ck_assert_str_eq(buf, "exited 3");
 }
 END_TEST
-
-Suite *suite_verdict(void)
-{
-	Suite *s = suite_create("verdict");
-	TCase *t = tcase_create("verdict");
-	tcase_add_test(t, exit_classes);
-	tcase_add_test(t, causes);
-	tcase_add_test(t, sandbox_failure_is_grader_error);
-	tcase_add_test(t, first_difference);
-	tcase_add_test(t, difference_report);
-	tcase_add_test(t, difference_report_context_and_escapes);
-	tcase_add_test(t, difference_report_utf8);
-	tcase_add_test(t, end_descriptions);
-	suite_add_tcase(s, t);
-	return s;
-}

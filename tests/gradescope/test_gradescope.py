@@ -15,7 +15,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get("VIRTLAB_BUILD", "build"))
-LAB = "cpu_lab"
+LAB = os.environ.get("VIRTLAB_LAB", "cpu_lab")   # make passes LAB= here
 ZIP = os.path.join(BUILD, "gradescope", "autograder.zip")
 GUEST_DIR = os.path.join(ROOT, "guests", LAB)
 SKELETON = os.path.join(ROOT, "skeleton", LAB, "sample-qemu.c")

@@ -17,8 +17,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-LAB = "cpu_lab"
-BUILD = os.path.join(ROOT, "build")
+LAB = os.environ.get("VIRTLAB_LAB", "cpu_lab")   # make passes LAB= here
+BUILD = os.path.join(ROOT, os.environ.get("VIRTLAB_BUILD", "build"))   # make passes BUILD= here
 GRADE = os.path.join(BUILD, "grade")
 SKELETON = os.path.join(ROOT, "skeleton", LAB, "sample-qemu.c")
 SOLUTION = os.path.join(ROOT, "solution", LAB, "sample-qemu.c")

@@ -4,6 +4,6 @@
 
 .PHONY: test-integration
 test-integration: $(BUILD)/grade
-	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+	$(PYTEST) tests/integration
 
 TEST_TARGETS += test-integration

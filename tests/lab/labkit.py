@@ -10,7 +10,7 @@ import signal
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAB = "cpu_lab"
+LAB = os.environ.get("VIRTLAB_LAB", "cpu_lab")   # make passes LAB= here
 BUILD = os.path.join(ROOT, os.environ.get("VIRTLAB_BUILD", "build"))
 SKELETON = os.path.join(ROOT, "skeleton", LAB, "sample-qemu.c")
 SOLUTION = os.path.join(ROOT, "solution", LAB, "sample-qemu.c")

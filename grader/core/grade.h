@@ -1,0 +1,44 @@
+/*
+ * grade.h — the results of one grading, as the grading core (grading.c)
+ * assembles them and the reports (report/) render them.
+ */
+#ifndef VIRTLAB_GRADE_H
+#define VIRTLAB_GRADE_H
+
+#include <stdio.h>
+
+#include "build.h"
+#include "run.h"
+#include "scenario.h"
+#include "util.h"
+#include "verdict.h"
+
+struct sc_result {
+	const struct scenario *sc;
+	enum backend backend;     /* where it ran (or would have) */
+	int ran;                  /* run is filled */
+	struct run_outcome run;
+	struct expectation exp;
+	struct verdict v;
+	int score;
+};
+
+struct grading {
+	const char *submission;   /* as given on the command line */
+	const char *lab;
+	const char *layer;        /* box_layer() */
+	const char *backend_desc; /* "kvm", "emu", "auto → emu (/dev/kvm: ...)" */
+	unsigned long seed;
+	int has_random;           /* any scenario uses the seed */
+	int public_only;
+	const char *rejected;     /* intake refused the submission: its cause ("symlink", ...);
+				     graded 0, final, nothing built or run */
+	struct build_result build;
+	struct sc_result *res;
+	int n;
+	int score, max;
+	int grader_errors;        /* scenarios that failed for a reason not the student's */
+	double elapsed_s;
+};
+
+#endif

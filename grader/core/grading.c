@@ -1,0 +1,264 @@
+/* grading.c — the grading core (grading.h): one grading, for every mode. */
+#include "grading.h"
+#include "intake.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int core_load(struct core *c, const struct kit *kit, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	c->kit = kit;
+	char *conf = kit_conf(kit);
+	int rc = lab_load(conf, &c->lab, err, errlen);
+	free(conf);
+	if (rc < 0)
+		return CORE_BAD_LAB;
+	if (!c->lab.name)
+		c->lab.name = xstrdup(kit->lab);
+	c->emu_lib = kit_emu_lib(kit);
+	c->solution = kit_solution(kit, c->lab.source);
+	return 0;
+}
+
+int core_open(struct core *c, const struct kit *kit, const char *prefix, char *err, size_t errlen)
+{
+	int rc = core_load(c, kit, err, errlen);
+	if (rc < 0)
+		return rc;
+	char *cache = kit_cache(kit);
+	rc = make_work_dirs(prefix, cache, &c->workdir, &c->cachedir);
+	free(cache);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create a temporary directory: %s", strerror(errno));
+		return CORE_SETUP;
+	}
+	return 0;
+}
+
+void core_close(struct core *c)
+{
+	for (int i = 0; c->images && i < c->nsc; i++)
+		free(c->images[i]);
+	free(c->images);
+	scenarios_free(c->sc, c->nsc);
+	expect_src_free(&c->ex);
+	lab_free(&c->lab);
+	remove_work_dirs(&c->workdir, &c->cachedir);
+	free(c->emu_lib);
+	free(c->solution);
+	memset(c, 0, sizeof *c);
+}
+
+/* One file of the lab into h; a missing or unreadable one hashes as such,
+ * so that one appearing or going away changes the fingerprint too. */
+static void hash_part(uint64_t *h, const char *what, const char *path)
+{
+	*h = fnv1a_str(*h, what);
+	if (!path || hash_file(path, h) < 0)
+		*h = fnv1a_str(*h, "(absent)");
+}
+
+static void hash_folder(uint64_t *h, const char *what, const char *dir, const char *suffix)
+{
+	char err[64];
+	*h = fnv1a_str(*h, what);
+	if (hash_files(dir, suffix, h, err, sizeof err) < 0)
+		*h = fnv1a_str(*h, "(unreadable)");
+}
+
+uint64_t core_fingerprint(const struct core *c, const char *expect_dir)
+{
+	uint64_t h = fnv1a_str(FNV_INIT, "virtlab lab fingerprint 1");
+	char *guests = kit_guests(c->kit), *conf = kit_conf(c->kit);
+	hash_folder(&h, "scenarios", guests, ".asm");
+	hash_folder(&h, "includes", guests, ".inc");
+	hash_part(&h, "lab.conf", conf);
+	hash_part(&h, "reference", c->solution);
+	if (expect_dir)
+		hash_folder(&h, "expect-dir", expect_dir, "");
+	hash_part(&h, "kvmemu", c->emu_lib);
+	free(guests);
+	free(conf);
+	return h;
+}
+
+int core_scenarios(struct core *c, int public_only, char *err, size_t errlen)
+{
+	char *dir = kit_guests(c->kit);
+	c->nsc = scenario_load(dir, public_only, &c->sc, err, errlen);
+	if (c->nsc == 0)
+		snprintf(err, errlen, "no scenarios in %s/%s", dir, public_only ? " (public ones)" : "");
+	free(dir);
+	if (c->nsc <= 0) {
+		c->nsc = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int core_backend(struct core *c, enum backend be, char *err, size_t errlen)
+{
+	char why[256] = "";
+	int kvm_ok = kvm_usable(why, sizeof why);
+	switch (be) {
+	case BACKEND_KVM:
+		if (!kvm_ok) {
+			snprintf(err, errlen, "--backend kvm, but %s", why);
+			return -1;
+		}
+		c->dflt = BACKEND_KVM;
+		snprintf(c->backend_desc, sizeof c->backend_desc, "kvm");
+		break;
+	case BACKEND_EMU:
+		c->dflt = BACKEND_EMU;
+		snprintf(c->backend_desc, sizeof c->backend_desc, "emu");
+		break;
+	case BACKEND_AUTO:
+		c->dflt = kvm_ok ? BACKEND_KVM : BACKEND_EMU;
+		if (kvm_ok)
+			snprintf(c->backend_desc, sizeof c->backend_desc, "auto: kvm");
+		else
+			snprintf(c->backend_desc, sizeof c->backend_desc, "auto: emu (%s)", why);
+		break;
+	}
+	/* Without kvmemu nothing could run; emulated-only scenarios alone are
+	 * marked ERR at run time instead, so the rest still gets graded. */
+	if (c->dflt == BACKEND_EMU && !c->emu_lib) {
+		char *name = kit_emu_lib_name(c->kit), *target = kit_emu_lib_target(c->kit);
+		snprintf(err, errlen, "the emulated backend is needed but %s is missing (run `make "
+			 "%s`, or use --backend kvm on a machine with /dev/kvm)", name, target);
+		free(name);
+		free(target);
+		return -1;
+	}
+	return 0;
+}
+
+int core_assemble(struct core *c, char *err, size_t errlen)
+{
+	c->images = xmalloc((size_t)c->nsc * sizeof *c->images);
+	memset(c->images, 0, (size_t)c->nsc * sizeof *c->images);
+	for (int i = 0; i < c->nsc; i++) {
+		c->has_random |= c->sc[i].random;
+		c->images[i] = scenario_assemble(&c->sc[i], c->seed, c->cachedir, err, errlen);
+		if (!c->images[i])
+			return -1;
+	}
+	return 0;
+}
+
+void core_expect_init(struct core *c, const char *expect_dir)
+{
+	struct expect_src ex = {
+		.lab = &c->lab, .solution = access(c->solution, R_OK) == 0 ? c->solution : NULL,
+		.expect_dir = expect_dir, .cachedir = c->cachedir, .workdir = c->workdir,
+	};
+	c->ex = ex;
+}
+
+void core_build_bytes(struct core *c, const char *tag, const char *data, size_t len, struct build_result *br)
+{
+	char *outdir = xasprintf("%s/%s", c->workdir, tag);
+	char *srcdir = xasprintf("%s/%s-src", c->workdir, tag);
+	char *src = path_join(srcdir, c->lab.source);
+	mkdir_p(outdir, 0777);
+	chmod(outdir, 0777);   /* the box may write as an unprivileged uid */
+	mkdir_p(srcdir, 0755);
+	if (write_atomic(src, data, len, 0644) < 0) {
+		/* Our own disk: not the student's fault. */
+		memset(br, 0, sizeof *br);
+		br->sandbox_failed = 1;
+		br->diag = xasprintf("cannot copy the submission into %s: %s\n", srcdir, strerror(errno));
+		br->excerpt = xstrdup(br->diag);
+	} else {
+		build_submission(&c->lab, src, outdir, br);
+	}
+	free(src);
+	free(srcdir);
+	free(outdir);
+}
+
+struct run_spec core_spec(const struct core *c, int i, enum backend be)
+{
+	return run_spec_for(&c->lab, &c->sc[i], c->images[i], be, c->emu_lib);
+}
+
+void core_run(const struct core *c, int i, struct run_spec spec, const char *binary,
+	      const struct expectation *e, struct sc_result *r)
+{
+	r->sc = &c->sc[i];
+	r->backend = spec.backend;
+	spec.binary = binary;
+	run_vmm(&spec, &r->run);
+	r->ran = 1;
+	judge(e, &r->run, &r->v);
+	r->score = r->v.pass ? r->sc->points : 0;
+}
+
+/* Scenario i of a grading: why it can't run, or its expectation and run. */
+static void grade_one(struct core *c, struct grading *g, int i)
+{
+	struct sc_result *r = &g->res[i];
+	r->sc = &c->sc[i];
+	r->backend = r->sc->emu_only ? BACKEND_EMU : c->dflt;   /* as run_spec_for() decides */
+	if (g->rejected) {   /* nothing built or assembled: grade --batch's parent renders these too */
+		char why[160];
+		snprintf(why, sizeof why, "not graded: the submission is %s", rejection_phrase(g->rejected));
+		judge_not_run(&r->v, why, 0);
+		return;
+	}
+	if (!g->build.ok) {
+		judge_not_run(&r->v, g->build.sandbox_failed ? "sandbox failure while compiling"
+							     : "did not compile", g->build.sandbox_failed);
+		return;
+	}
+	struct run_spec spec = core_spec(c, i, c->dflt);
+	if (spec.backend == BACKEND_EMU && !c->emu_lib) {
+		char *target = kit_emu_lib_target(c->kit), why[400];
+		snprintf(why, sizeof why, "emulated-only scenario, but libkvmemu.so is missing (run `make %s`)", target);
+		free(target);
+		judge_not_run(&r->v, why, 1);
+		return;
+	}
+	expect_get(&c->ex, r->sc, &spec, &r->exp);
+	if (!r->exp.ok) {
+		judge_not_run(&r->v, r->exp.why, 1);
+		return;
+	}
+	core_run(c, i, spec, g->build.binary, &r->exp, r);
+}
+
+void core_grading_free(struct grading *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		run_outcome_free(&g->res[i].run);
+		expectation_free(&g->res[i].exp);
+	}
+	free(g->res);
+	g->res = NULL;
+	g->n = 0;
+	build_result_free(&g->build);
+}
+
+void core_grade(struct core *c, struct grading *g)
+{
+	g->lab = c->lab.name;
+	g->seed = c->seed;
+	g->has_random = c->has_random;
+	g->backend_desc = c->backend_desc;
+	g->n = c->nsc;
+	g->res = xmalloc((size_t)c->nsc * sizeof *g->res);
+	memset(g->res, 0, (size_t)c->nsc * sizeof *g->res);
+	for (int i = 0; i < c->nsc; i++) {
+		grade_one(c, g, i);
+		g->score += g->res[i].score;
+		g->max += c->sc[i].points;
+		g->grader_errors += g->res[i].v.grader_error;
+	}
+}

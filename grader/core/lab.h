@@ -1,0 +1,37 @@
+/*
+ * lab.h — a lab's definition, parsed from labs/<lab>/lab.conf.
+ */
+#ifndef VIRTLAB_LAB_H
+#define VIRTLAB_LAB_H
+
+#include <stddef.h>
+
+struct lab {
+	char *name;       /* "cpu_lab" */
+	char *source;     /* file students submit, "sample-qemu.c" */
+	char *cflags;     /* students' compile flags, split on blanks (no shell) */
+	char *ldflags;
+	double timeout;   /* seconds of wall clock per run */
+	size_t out_cap;   /* bytes of stdout kept per run */
+	size_t image_max; /* bytes a guest image may have (the guest image contract) */
+	char *splice_label; /* where a mutant's handler body goes (splice.h) */
+};
+
+/* Defaults for keys lab.conf leaves out. */
+#define LAB_DEFAULT_TIMEOUT 2.0
+#define LAB_DEFAULT_OUT_CAP 65536
+/* A run's wall-clock limit, lab.conf's or a scenario's, is at most this. */
+#define LAB_MAX_TIMEOUT 600.0
+#define LAB_DEFAULT_IMAGE_MAX (48 * 1024)   /* cpu_lab's: 0x1000 + 48 KiB fits its 64 KiB slot */
+#define LAB_DEFAULT_SPLICE_LABEL "case KVM_EXIT_IO:"   /* cpu_lab's */
+
+/* Parses text (the contents of `path`, used only in messages) into lab.
+ * Returns 0, or -1 with one line "path:line: what" in err. */
+int lab_parse(const char *path, const char *text, struct lab *lab, char *err, size_t errlen);
+/* Reads and parses a file. */
+int lab_load(const char *path, struct lab *lab, char *err, size_t errlen);
+/* 1 when name can name a lab folder (not empty, no '/', not hidden). */
+int lab_name_ok(const char *name);
+void lab_free(struct lab *lab);
+
+#endif

@@ -1,0 +1,144 @@
+/* run.c — backend choice and one sandboxed run of a VMM. */
+#include "run.h"
+#include "lab.h"
+#include "scenario.h"
+#include "sandbox.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *backend_name(enum backend b)
+{
+	return b == BACKEND_KVM ? "kvm" : b == BACKEND_EMU ? "emu" : "auto";
+}
+
+int backend_parse(const char *s, enum backend *b)
+{
+	if (!strcmp(s, "auto")) *b = BACKEND_AUTO;
+	else if (!strcmp(s, "kvm")) *b = BACKEND_KVM;
+	else if (!strcmp(s, "emu")) *b = BACKEND_EMU;
+	else return -1;
+	return 0;
+}
+
+int kvm_usable(char *why, size_t whylen)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "/dev/kvm: %s", strerror(errno));
+		return 0;
+	}
+	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
+	close(fd);
+	if (v != 12) {
+		snprintf(why, whylen, "/dev/kvm: KVM_GET_API_VERSION is %d, not 12", v);
+		return 0;
+	}
+	return 1;
+}
+
+struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, const char *image,
+			     enum backend be, const char *emu_lib)
+{
+	struct run_spec s = {
+		.image = image,
+		.backend = sc->emu_only ? BACKEND_EMU : be,
+		.emu_lib = emu_lib,
+		.emu_env = sc->emu_env,
+		.timeout_s = sc->timeout > 0 ? sc->timeout : lab->timeout,
+		.out_cap = lab->out_cap,
+	};
+	return s;
+}
+
+/* The environment of a run: for emu, the preload and the knobs; kvmemu is
+ * quiet unless a scenario asks otherwise, because its diagnostics on stderr
+ * would count as the student's "message on stderr". */
+static char **run_env(const struct run_spec *spec)
+{
+	size_t n = 0, cap = 4;
+	for (char *const *e = spec->emu_env; e && *e; e++)
+		cap++;
+	char **env = xmalloc(cap * sizeof *env);
+	if (spec->backend == BACKEND_EMU) {
+		int quiet_set = 0;
+		env[n++] = "LD_PRELOAD=/box/libkvmemu.so";
+		for (char *const *e = spec->emu_env; e && *e; e++) {
+			env[n++] = *e;
+			quiet_set |= !strncmp(*e, "KVMEMU_QUIET=", 13);
+		}
+		if (!quiet_set)
+			env[n++] = "KVMEMU_QUIET=1";
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static enum end_kind end_of(enum box_cause c)
+{
+	switch (c) {
+	case BOX_EXITED: return END_EXITED;
+	case BOX_SIGNALED: return END_SIGNALED;
+	case BOX_TIMEOUT: return END_TIMEOUT;
+	case BOX_OUT_CAP: return END_FLOOD;
+	case BOX_SETUP_FAIL: break;
+	}
+	return END_SANDBOX;
+}
+
+void run_vmm(const struct run_spec *spec, struct run_outcome *out)
+{
+	memset(out, 0, sizeof *out);
+	out->timeout_s = spec->timeout_s;
+	out->out_cap = spec->out_cap;
+	struct box_file files[3] = {
+		{ spec->binary, "vmm" },
+		{ spec->image, "guest.bin" },
+		{ spec->emu_lib, "libkvmemu.so" },
+	};
+	char *argv[] = { "/box/vmm", "/box/guest.bin", NULL };
+	char **env = run_env(spec);
+	struct box_req req = {
+		.argv = argv, .files = files, .nfiles = spec->backend == BACKEND_EMU ? 3 : 2,
+		.env = env, .kvm = spec->backend == BACKEND_KVM, .lim = box_default_limits(),
+	};
+	req.lim.wall_s = spec->timeout_s;
+	req.lim.out_cap = spec->out_cap;
+	req.lim.err_cap = RUN_ERR_CAP;
+
+	struct box_result r = {0};
+	int rc = box_run(&req, &r);
+	out->end = rc < 0 ? END_SANDBOX : end_of(r.cause);
+	out->code = r.code;
+	out->wall_s = r.wall_s;
+	out->err_truncated = r.err_truncated;
+	snprintf(out->diag, sizeof out->diag, "%s", r.diag[0] ? r.diag : "box_run failed");
+	/* Keep our own copies: the box's buffers are freed below. */
+	out->out = xmalloc(r.out_len + 1);
+	if (r.out_len)
+		memcpy(out->out, r.out, r.out_len);
+	out->out[r.out_len] = '\0';
+	out->out_len = r.out_len;
+	out->err = xmalloc(r.err_len + 1);
+	if (r.err_len)
+		memcpy(out->err, r.err, r.err_len);
+	out->err[r.err_len] = '\0';
+	out->err_len = r.err_len;
+	box_result_free(&r);
+	free(env);
+}
+
+void run_outcome_free(struct run_outcome *o)
+{
+	free(o->out);
+	free(o->err);
+	o->out = o->err = NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * run.h — one run of a VMM binary on one guest image, in the sandbox, on a
+ * backend: real /dev/kvm or kvmemu preloaded.
+ */
+#ifndef VIRTLAB_RUN_H
+#define VIRTLAB_RUN_H
+
+#include <stddef.h>
+
+enum backend { BACKEND_AUTO, BACKEND_KVM, BACKEND_EMU };
+
+const char *backend_name(enum backend b);
+/* "auto"/"kvm"/"emu" → 0, else -1. */
+int backend_parse(const char *s, enum backend *b);
+
+/* 1 when /dev/kvm opens and KVM_GET_API_VERSION is 12; else 0 with why. */
+int kvm_usable(char *why, size_t whylen);
+
+/* How a run ended, in the grader's terms (sandbox causes mapped). */
+enum end_kind { END_EXITED, END_SIGNALED, END_TIMEOUT, END_FLOOD, END_SANDBOX };
+
+struct run_outcome {
+	enum end_kind end;
+	int code;            /* exit status or signal number */
+	char *out;           /* stdout as captured (at most out_cap bytes) */
+	size_t out_len;
+	char *err;           /* stderr as captured (capped) */
+	size_t err_len;
+	int err_truncated;
+	double wall_s;
+	double timeout_s;    /* the limit this run had, for "timed out after N s" */
+	size_t out_cap;      /* the cap this run had, for "output flood (> N bytes)" */
+	char diag[256];      /* sandbox failure: why */
+};
+
+struct run_spec {
+	const char *binary;       /* host path of the VMM */
+	const char *image;        /* host path of guest.bin */
+	enum backend backend;     /* KVM or EMU (resolved) */
+	const char *emu_lib;      /* host path of libkvmemu.so (EMU) */
+	char *const *emu_env;     /* scenario knobs, or NULL */
+	double timeout_s;
+	size_t out_cap;
+};
+
+struct lab;
+struct scenario;
+
+/* How grading runs scenario sc (assembled as image) on backend be: the one
+ * place a run's backend, knobs and limits come from, for grading, the
+ * reference's expected runs and check-lab alike. Emulated-only scenarios run
+ * on kvmemu whatever be is; the scenario's timeout overrides lab.conf's.
+ * binary is left for the caller (the student's, the reference's, a mutant's). */
+struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, const char *image,
+			     enum backend be, const char *emu_lib);
+
+#define RUN_ERR_CAP 16384
+
+/* Runs spec through box_run(); always fills out (never fails: a box that
+ * can't start is END_SANDBOX). */
+void run_vmm(const struct run_spec *spec, struct run_outcome *out);
+void run_outcome_free(struct run_outcome *o);
+
+#endif

@@ -1,0 +1,169 @@
+/* verdict.c — pass = identical stdout and the same exit class. */
+#include "util.h"
+#include "verdict.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum exit_class exit_class_of(const struct run_outcome *o)
+{
+	if (o->end != END_EXITED)
+		return EXIT_UNSET;
+	if (o->code == 0)
+		return EXIT_SUCCESS_CLASS;
+	if (o->code >= 1 && o->code <= 125 && o->err_len > 0)
+		return EXIT_ERROR_CLASS;
+	return EXIT_UNSET;
+}
+
+void signal_name(int sig, char *buf, size_t len)
+{
+	static const struct { int sig; const char *name; } names[] = {
+		{ SIGSEGV, "SIGSEGV" }, { SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
+		{ SIGILL, "SIGILL" }, { SIGABRT, "SIGABRT" }, { SIGKILL, "SIGKILL" },
+		{ SIGTERM, "SIGTERM" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGSYS, "SIGSYS" }, { SIGTRAP, "SIGTRAP" },
+		{ SIGINT, "SIGINT" }, { SIGHUP, "SIGHUP" }, { SIGQUIT, "SIGQUIT" },
+		{ SIGALRM, "SIGALRM" }, { SIGUSR1, "SIGUSR1" }, { SIGUSR2, "SIGUSR2" },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (names[i].sig == sig) {
+			snprintf(buf, len, "%s", names[i].name);
+			return;
+		}
+	snprintf(buf, len, "signal %d", sig);
+}
+
+void describe_end(const struct run_outcome *o, char *buf, size_t len)
+{
+	char sig[32];
+	switch (o->end) {
+	case END_EXITED:
+		snprintf(buf, len, "exited %d", o->code);
+		break;
+	case END_SIGNALED:
+		signal_name(o->code, sig, sizeof sig);
+		/* RLIMIT_CPU ends in SIGKILL/SIGXCPU: say what it means. */
+		snprintf(buf, len, "killed by %s%s", sig, o->code == SIGXCPU ? " (CPU time limit)" : "");
+		break;
+	case END_TIMEOUT:
+		snprintf(buf, len, "timed out after %g s", o->timeout_s);
+		break;
+	case END_FLOOD:
+		snprintf(buf, len, "output flood (> %zu bytes)", o->out_cap);
+		break;
+	case END_SANDBOX:
+		snprintf(buf, len, "sandbox failure: %s", o->diag);
+		break;
+	}
+}
+
+size_t first_diff(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return i;
+	return alen == blen ? NO_DIFF : n;
+}
+
+/* Where a diff excerpt splits: the first differing byte, or the start of
+ * the UTF-8 sequence it falls in. Decided from the shared prefix alone (the
+ * bytes before at are the same on both sides), so both lines split alike. */
+static size_t diff_split(const char *s, size_t at)
+{
+	for (size_t k = 1; k <= 3 && k <= at; k++) {
+		unsigned char c = (unsigned char)s[at - k];
+		if ((c & 0xc0) == 0x80)
+			continue;   /* a continuation byte: look further back */
+		size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return len > k ? at - k : at;
+	}
+	return at;
+}
+
+/* One side of the difference: ..."<prefix><rest>"... split at split (from
+ * diff_split); returns the column (terminal columns, not bytes) of the first
+ * character after the prefix. Cuts never fall inside a UTF-8 sequence. */
+static size_t diff_side(struct buf *b, const char *s, size_t n, size_t at, size_t split)
+{
+	size_t from = split > DIFF_CONTEXT ? split - DIFF_CONTEXT : 0;
+	while (from < split && ((unsigned char)s[from] & 0xc0) == 0x80)
+		from++;
+	size_t to = at < n ? split + utf8_cut(s + split, n - split, DIFF_CONTEXT + (at - split)) : n;
+	size_t start = b->len;
+	if (from > 0)
+		buf_adds(b, "...");
+	buf_addc(b, '"');
+	esc_c(b, s + from, (at < n ? split : n) - from);
+	size_t col = utf8_width(b->p + start, b->len - start);
+	if (at < n)
+		esc_c(b, s + split, to - split);
+	buf_addc(b, '"');
+	if (to < n)
+		buf_adds(b, "...");
+	else if (at >= n)
+		buf_adds(b, " (output ends here)");
+	return col;
+}
+
+void diff_report(struct buf *b, const char *indent, const char *exp, size_t elen,
+		 const char *got, size_t glen, size_t at)
+{
+	buf_addf(b, "%sfirst difference at byte %zu (expected %zu bytes, got %zu):\n",
+		 indent, at, elen, glen);
+	size_t split = diff_split(elen < glen ? exp : got, at);
+	buf_addf(b, "%s  expected: ", indent);
+	diff_side(b, exp, elen, at, split);
+	buf_addf(b, "\n%s  got:      ", indent);
+	size_t col = diff_side(b, got, glen, at, split);
+	/* The prefixes are the same bytes, so one caret fits both lines. */
+	buf_addf(b, "\n%s            %*s^\n", indent, (int)col, "");
+}
+
+void judge(const struct expectation *e, const struct run_outcome *o, struct verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	v->diff_at = first_diff(e->out, e->out_len, o->out, o->out_len);
+	char ended[300];
+	describe_end(o, ended, sizeof ended);
+	if (o->end == END_SANDBOX) {
+		v->grader_error = 1;
+		snprintf(v->cause, sizeof v->cause, "%s", ended);
+		return;
+	}
+	if (o->end != END_EXITED) {
+		snprintf(v->cause, sizeof v->cause, "%s", ended);
+		return;
+	}
+	enum exit_class got = exit_class_of(o);
+	int out_ok = v->diff_at == NO_DIFF, exit_ok = got == e->cls;
+	if (out_ok && exit_ok) {
+		v->pass = 1;
+		return;
+	}
+	char exit_why[400] = "";
+	if (!exit_ok) {
+		const char *detail = o->code >= 1 && o->code <= 125 && o->err_len == 0
+			? " with nothing on stderr" : "";
+		snprintf(exit_why, sizeof exit_why, "%s%s, expected %s", ended, detail, exit_class_phrase(e->cls));
+	}
+	snprintf(v->cause, sizeof v->cause, "%s%s%s", out_ok ? "" : "wrong output",
+		 !out_ok && !exit_ok ? "; " : "", exit_why);
+}
+
+void judge_not_run(struct verdict *v, const char *cause, int grader_error)
+{
+	memset(v, 0, sizeof *v);
+	v->diff_at = NO_DIFF;
+	v->grader_error = grader_error;
+	snprintf(v->cause, sizeof v->cause, "%s", cause);
+}
+
+void expectation_free(struct expectation *e)
+{
+	free(e->out);
+	e->out = NULL;
+}

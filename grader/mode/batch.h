@@ -1,0 +1,95 @@
+/*
+ * batch.h — `grade --batch DIR`: a whole class, one child `grade` process per
+ * student (so one student's catastrophe can't touch another's), in parallel,
+ * into a CSV gradebook plus per-student results files (HACKING.md, "grade
+ * --batch"). The mode's parts, apart so that each can be read and tested:
+ *
+ *   batch.c        options, the class folder, the out dir (lock, seed),
+ *                  the lab's fingerprint, resume, main
+ *   batch_sched.c  the scheduler: children, deadlines, reaping, refusals
+ *   batch_stats.c  the summary on stdout
+ *   report/row.c   the row a child leaves (a results format)
+ *   report/csv.c   the gradebook
+ */
+#ifndef VIRTLAB_BATCH_H
+#define VIRTLAB_BATCH_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "kit.h"
+#include "grading.h"
+#include "row.h"
+#include "scenario.h"
+
+#define BATCH_EXIT_INTERRUPTED 130
+#define BATCH_TOP_FAILED 5
+
+struct student {
+	char *name;
+	char *entry;              /* its entry in the class folder (a folder or STUDENT.c) */
+	int in_folder;            /* entry is a folder holding the lab's source */
+	char *src;                /* path of the submission (its name in reports), NULL when missing */
+	enum row_status status;   /* ROW_UNKNOWN until known */
+	char *detail;             /* the status's detail ("symlink", a grader error's why) */
+	int have_scores;          /* score/max/pts come from a row */
+	int score, max;
+	int *pts;                 /* per scenario (the batch's order); -1: unknown */
+	int final;                /* graded, did not compile, rejected: kept on resume */
+	int reused;
+	int stale;                /* had a final row, made with other options or another lab */
+	pid_t pid;                /* running child, or 0 */
+	double started;
+	int killed;               /* by the deadline */
+	char *tmpdir;             /* the child's TMPDIR */
+};
+
+struct batch {
+	const struct cli *opt;
+	const char *dir, *csv, *out, *expect_dir;   /* resolved against where grade started */
+	int jobs;
+	double deadline;          /* per student, seconds */
+	unsigned long seed;
+	struct kit kit;
+	struct core core;         /* the lab and its scenarios (core_load: no work dir) */
+	struct student *st;
+	int n;
+	char *key;                /* the options a row must have been made with */
+	char *tmpbase;            /* the children's TMPDIRs live below it */
+	int class_fd;             /* the class folder: entries are opened relative to it */
+	int lock_fd;
+	sigset_t orig_mask;
+	int done, running, interrupted;
+	int tty;
+	double t0;
+};
+
+/* batch.c */
+/* <out>/<name><suffix>, malloc'd. */
+char *batch_out_file(const struct batch *b, const char *name, const char *suffix);
+/* A student's status as the gradebook writes it; malloc'd. */
+char *batch_status_text(const struct batch *b, const struct student *s);
+/* Forgets what a row said (scores unknown, status unknown). */
+void student_reset(struct batch *b, struct student *s);
+/* Takes a parsed row into s: status, scores, per-scenario points by name.
+ * 0, or -1 when the row is not this run's (key differs; NULL key: any). */
+int student_take_row(struct batch *b, struct student *s, const struct row *r, const char *key);
+/* Reads <out>/<name>.row into s (any key). 0 when well-formed; *key: the row's (malloc'd). */
+int student_read_row(struct batch *b, struct student *s, char **key);
+/* Student names come from file names: no terminal escapes. malloc'd. */
+char *printable(const char *s);
+
+/* batch_sched.c: runs every student not final; returns when all are done
+ * or a signal interrupted (b->interrupted). */
+void batch_run_all(struct batch *b);
+/* The signals the batch takes synchronously: SIGCHLD, SIGINT, SIGTERM, SIGHUP. */
+void batch_signals(sigset_t *set);
+
+/* batch_stats.c: the summary (counts, scores, the scenarios failed most). */
+void batch_summary(const struct batch *b);
+/* The total of the scenarios' points. */
+int batch_max(const struct batch *b);
+
+#endif

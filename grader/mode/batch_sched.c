@@ -1,0 +1,402 @@
+/*
+ * batch_sched.c — grade --batch's scheduler (batch.h): one child `grade` per
+ * student, --jobs at a time, each in its own process group with PDEATHSIG
+ * and its own TMPDIR, killed with its group past the deadline; a refused
+ * submission decided here, without a child.
+ */
+#include "batch.h"
+#include "intake.h"
+#include "report.h"
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char **child_argv(const struct batch *b, const struct student *s)
+{
+	char **v = xmalloc(32 * sizeof *v);
+	int k = 0;
+	char seed[32];
+	snprintf(seed, sizeof seed, "%lu", b->seed);
+	v[k++] = xstrdup("grade");
+	char *row = batch_out_file(b, s->name, ".row");
+	const char *pairs[][2] = {
+		{ "--root", b->kit.root }, { "--build", b->kit.build }, { "--lab", b->kit.lab },
+		{ "--backend", b->opt->backend_word }, { "--format", b->opt->format }, { "--seed", seed },
+		{ "--expect-dir", b->expect_dir }, { "--row", row }, { "--row-key", b->key },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+		if (!pairs[i][1])
+			continue;
+		v[k++] = xstrdup(pairs[i][0]);
+		v[k++] = xstrdup(pairs[i][1]);
+	}
+	free(row);
+	if (b->opt->public_only)
+		v[k++] = xstrdup("--public-only");
+	v[k++] = xstrdup("--json");
+	v[k++] = batch_out_file(b, s->name, ".json");
+	v[k++] = xstrdup("--submission-fd");   /* open_submission()'s fd, as stdin */
+	v[k++] = xstrdup("0");
+	v[k++] = xstrdup("--");
+	v[k++] = xstrdup(s->src);
+	v[k] = NULL;
+	return v;
+}
+
+static void free_vec(char **v)
+{
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+_Noreturn static void child_exec(const struct batch *b, const struct student *s, char **argv,
+				 int subfd, int outfd, int errfd, pid_t parent)
+{
+	sigprocmask(SIG_SETMASK, &b->orig_mask, NULL);
+	setpgid(0, 0);                       /* the deadline kills the whole group */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);    /* a killed batch leaves no grader behind */
+	if (getppid() != parent)
+		_exit(127);
+	/* stdin: the submission, as intake opened it (the child reads it
+	 * through this fd and never opens the path). */
+	if (dup2(subfd, 0) < 0 || fcntl(0, F_SETFD, 0) < 0 || dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
+		_exit(127);
+	setenv("TMPDIR", s->tmpdir, 1);
+	setenv("VIRTLAB_SANDBOX", box_layer_kind(), 1);   /* the batch's layer, never another */
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "grade: cannot re-execute /proc/self/exe: %s\n", strerror(errno));
+	_exit(127);
+}
+
+static int open_part(const struct batch *b, const struct student *s, const char *what)
+{
+	char *p = xasprintf("%s/.%s.%s.tmp", b->out, s->name, what);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	free(p);
+	return fd;
+}
+
+static void finish_student(struct batch *b, struct student *s, int wstatus);
+
+/* The student's submission through intake (intake.h), relative to the
+ * class folder's fd: the student's folder and the file in it are opened
+ * without following a symlink. An fd, or -1 with in->status. */
+static int open_submission(const struct batch *b, const struct student *s, struct intake *in)
+{
+	if (!s->in_folder)
+		return intake_open(b->class_fd, s->entry, in);
+	int dfd = intake_open_dir(b->class_fd, s->entry, in);
+	if (dfd < 0)
+		return -1;
+	int fd = intake_open(dfd, b->core.lab.source, in);
+	close(dfd);
+	return fd;
+}
+
+/* The report and results file of a refused submission, rendered as a
+ * child's would be (report.c, json.c): every scenario "not graded". The
+ * report goes where the child's part would, so finish_student() moves it. */
+static void write_refusal(struct batch *b, const struct student *s, const char *cause)
+{
+	struct grading g = { .submission = s->src, .layer = "none (not run)", .rejected = cause };
+	snprintf(b->core.backend_desc, sizeof b->core.backend_desc, "%s", b->opt->backend_word);
+	core_grade(&b->core, &g);
+	struct buf r = {0}, j = {0};
+	report_text(&r, &g);
+	results_trailer(&r, b->opt->format, &g);
+	char *part = xasprintf("%s/.%s.txt.tmp", b->out, s->name), *json = batch_out_file(b, s->name, ".json");
+	if (write_atomic(part, r.p, r.len, 0644) < 0 ||
+	    (results_render(&j, b->opt->format, &g) == 0 && write_atomic(json, j.p, j.len, 0644) < 0))
+		fprintf(stderr, "grade: cannot write into %s: %s\n", b->out, strerror(errno));
+	free(part);
+	free(json);
+	buf_free(&r);
+	buf_free(&j);
+	core_grading_free(&g);
+}
+
+/* Intake refused the submission: a row of the student's own, decided
+ * here (no child), and a one-paragraph report beside the others. */
+static void refuse(struct batch *b, struct student *s, const struct intake *in)
+{
+	student_reset(b, s);
+	int max = 0;
+	for (int k = 0; k < b->core.nsc; k++) {
+		s->pts[k] = 0;
+		max += b->core.sc[k].points;
+	}
+	if (in->status == INTAKE_MISSING) {
+		free(s->src);
+		s->src = NULL;   /* counted "without a submission", as at discovery */
+		s->status = ROW_NO_SOURCE;
+	} else if (intake_refusal_is_final(in)) {
+		s->status = ROW_REJECTED;
+		s->detail = xstrdup(intake_cause(in));
+	} else {
+		s->status = ROW_SETUP_ERROR;
+		s->detail = xasprintf("cannot read the submission: %s", intake_cause(in));
+	}
+	s->final = s->status != ROW_SETUP_ERROR;
+	s->have_scores = s->final;
+	s->max = max;
+	if (intake_refusal_is_final(in))
+		write_refusal(b, s, intake_cause(in));
+	finish_student(b, s, -1);
+}
+
+static void spawn(struct batch *b, struct student *s, int index)
+{
+	/* A stale row or results file must not pass for this run's. */
+	char *row = batch_out_file(b, s->name, ".row"), *json = batch_out_file(b, s->name, ".json");
+	unlink(row);
+	unlink(json);
+	free(row);
+	free(json);
+	struct intake in;
+	int subfd = open_submission(b, s, &in);
+	if (subfd < 0) {
+		refuse(b, s, &in);
+		return;
+	}
+	char num[32];
+	snprintf(num, sizeof num, "%d", index);
+	s->tmpdir = path_join(b->tmpbase, num);
+	mkdir(s->tmpdir, 0711);
+	chmod(s->tmpdir, 0711);
+	int outfd = open_part(b, s, "txt"), errfd = open_part(b, s, "err");
+	char **argv = child_argv(b, s);
+	box_layer();   /* picked once, by the batch: every child gets the same layer */
+	pid_t parent = getpid();
+	pid_t pid = outfd < 0 || errfd < 0 ? -1 : fork();
+	if (pid == 0)
+		child_exec(b, s, argv, subfd, outfd, errfd, parent);
+	int e = errno;
+	close(subfd);
+	free_vec(argv);
+	if (outfd >= 0)
+		close(outfd);
+	if (errfd >= 0)
+		close(errfd);
+	s->started = now_s();
+	if (pid < 0) {
+		s->status = ROW_GRADER_ERROR;
+		s->detail = xasprintf("cannot start a grader: %s", strerror(e));
+		finish_student(b, s, -1);
+		return;
+	}
+	setpgid(pid, pid);   /* also in the child: whichever runs first */
+	s->pid = pid;
+	b->running++;
+}
+
+/* The first "grade: ..." line the child printed (not a warning). */
+static char *child_complaint(const struct batch *b, const struct student *s)
+{
+	char *p = xasprintf("%s/.%s.err.tmp", b->out, s->name);
+	char *text = read_file(p, NULL, 1 << 20);
+	free(p);
+	char *msg = NULL;
+	for (char *save, *l = text ? strtok_r(text, "\n", &save) : NULL; l && !msg; l = strtok_r(NULL, "\n", &save))
+		if (!strncmp(l, "grade: ", 7) && strncmp(l, "grade: WARNING", 14))
+			msg = xasprintf("%.300s", l + 7);
+	free(text);
+	return msg ? msg : xstrdup("no message");
+}
+
+/* The status of a child that did not write a usable row (its detail in
+ * *detail), or ROW_UNKNOWN when spawn() already said why. */
+static enum row_status failure_status(const struct batch *b, const struct student *s, int w, char **detail)
+{
+	char sig[32];
+	*detail = NULL;
+	if (s->killed) {
+		*detail = xasprintf("no result after %g s (killed; see --deadline)", b->deadline);
+		return ROW_GRADER_ERROR;
+	}
+	if (w == -1)
+		return ROW_UNKNOWN;
+	if (WIFSIGNALED(w)) {
+		signal_name(WTERMSIG(w), sig, sizeof sig);
+		*detail = xasprintf("grade killed by %s", sig);
+		return ROW_GRADER_ERROR;
+	}
+	if (WEXITSTATUS(w) == EXIT_SETUP) {
+		*detail = child_complaint(b, s);
+		return ROW_SETUP_ERROR;
+	}
+	*detail = xasprintf("grade exited %d without a result", WEXITSTATUS(w));
+	return ROW_GRADER_ERROR;
+}
+
+/* Moves the child's report into place (the .txt is useful even on failure). */
+static void keep_outputs(const struct batch *b, const struct student *s)
+{
+	const char *what[] = { "txt", "err" };
+	for (int i = 0; i < 2; i++) {
+		char *part = xasprintf("%s/.%s.%s.tmp", b->out, s->name, what[i]);
+		char *dest = xasprintf("%s/%s.%s", b->out, s->name, what[i]);
+		struct stat st;
+		if (stat(part, &st) == 0 && (st.st_size > 0 || i == 0))
+			rename(part, dest);
+		else {
+			unlink(part);
+			unlink(dest);
+		}
+		free(part);
+		free(dest);
+	}
+}
+
+static void progress(struct batch *b, const struct student *s)
+{
+	if (!b->tty)
+		return;
+	char *p = printable(s->name);
+	fprintf(stderr, "\r[%d/%d] %.60s\033[K", b->done, b->n, p);
+	free(p);
+}
+
+static void say(const struct batch *b, const char *name, const char *what)
+{
+	char *p = printable(name);
+	fprintf(stderr, "%sgrade: %s: %s\n", b->tty ? "\r\033[K" : "", p, what);
+	free(p);
+}
+
+static void finish_student(struct batch *b, struct student *s, int w)
+{
+	char *key = NULL;
+	int have = w != -1 && !s->killed && WIFEXITED(w) && student_read_row(b, s, &key) == 0;
+	free(key);
+	if (!have) {
+		char *detail;
+		enum row_status st = failure_status(b, s, w, &detail);
+		if (st != ROW_UNKNOWN) {
+			student_reset(b, s);
+			s->status = st;
+			s->detail = detail;
+		}
+	}
+	keep_outputs(b, s);
+	if (s->tmpdir)
+		rm_rf(s->tmpdir);
+	free(s->tmpdir);
+	s->tmpdir = NULL;
+	s->pid = 0;
+	b->done++;
+	if (!s->final) {
+		char *text = batch_status_text(b, s);
+		say(b, s->name, text);
+		free(text);
+	}
+	progress(b, s);
+}
+
+static void reap(struct batch *b)
+{
+	int w;
+	pid_t pid;
+	while ((pid = waitpid(-1, &w, WNOHANG)) > 0) {
+		for (int i = 0; i < b->n; i++) {
+			if (b->st[i].pid == pid) {
+				b->running--;
+				finish_student(b, &b->st[i], w);
+				break;
+			}
+		}
+	}
+}
+
+static void enforce_deadlines(struct batch *b)
+{
+	double now = now_s();
+	for (int i = 0; i < b->n; i++) {
+		struct student *s = &b->st[i];
+		if (s->pid > 0 && !s->killed && now - s->started > b->deadline) {
+			kill(-s->pid, SIGKILL);
+			kill(s->pid, SIGKILL);
+			s->killed = 1;
+		}
+	}
+}
+
+void batch_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+/* Sleeps until a child ends, a signal asks us to stop, or the nearest
+ * deadline (at most a second). */
+static void wait_event(struct batch *b)
+{
+	double wait = 1.0, now = now_s();
+	for (int i = 0; i < b->n; i++)
+		if (b->st[i].pid > 0 && !b->st[i].killed && b->st[i].started + b->deadline - now < wait)
+			wait = b->st[i].started + b->deadline - now;
+	if (wait < 0.01)
+		wait = 0.01;
+	struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+	sigset_t set;
+	batch_signals(&set);
+	int sig = sigtimedwait(&set, NULL, &ts);
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+		b->interrupted = sig;
+}
+
+static void stop_all(struct batch *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		struct student *s = &b->st[i];
+		if (s->pid <= 0)
+			continue;
+		kill(-s->pid, SIGKILL);
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		char *part = xasprintf("%s/.%s.txt.tmp", b->out, s->name);
+		unlink(part);
+		free(part);
+		part = xasprintf("%s/.%s.err.tmp", b->out, s->name);
+		unlink(part);
+		free(part);
+		s->pid = 0;
+	}
+	b->running = 0;
+}
+
+void batch_run_all(struct batch *b)
+{
+	int next = 0;
+	while (!b->interrupted) {
+		while (b->running < b->jobs && next < b->n) {
+			struct student *s = &b->st[next];
+			if (!s->final && s->status == ROW_UNKNOWN)
+				spawn(b, s, next);
+			next++;
+		}
+		if (!b->running && next >= b->n)
+			break;
+		wait_event(b);
+		reap(b);
+		enforce_deadlines(b);
+	}
+	if (b->interrupted)
+		stop_all(b);
+	if (b->tty)
+		fputs("\r\033[K", stderr);
+}
+

@@ -1,0 +1,11 @@
+# tests/toylab — a lab is data: a copy of the kit (git ls-files) gets a toy
+# second lab purely as files (tests/toylab/toy/: cpu_lab's VMM on port 0x2f8
+# with upper-case output, three guests, two mutants, lab.conf, a handout), and
+# `make grade LAB=toy`, `make check-lab LAB=toy`, `make dist LAB=toy` work on
+# it; `make BUILD=<elsewhere> grade` builds and grades outside build/.
+
+.PHONY: test-toylab
+test-toylab: $(BUILD)/grade $(BUILD)/libkvmemu.so
+	$(PYTEST) tests/toylab
+
+TEST_TARGETS += test-toylab

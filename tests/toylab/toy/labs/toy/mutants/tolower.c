@@ -1,0 +1,7 @@
+// converts with tolower() instead of toupper()
+			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 1 &&
+			    run->io.count == 1 && run->io.port == 0x2f8) {
+				putchar(tolower(*((char *)run + run->io.data_offset)));
+				break;
+			}
+			errx(1, "unsupported I/O on port 0x%x", run->io.port);
