@@ -367,12 +367,18 @@ static void stop_all(struct batch *b)
 		kill(-s->pid, SIGKILL);
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
-		char *part = xasprintf("%s/.%s.txt.tmp", b->out, s->name);
-		unlink(part);
-		free(part);
-		part = xasprintf("%s/.%s.err.tmp", b->out, s->name);
-		unlink(part);
-		free(part);
+		/* Killed before the parent saw it finish: whatever it already wrote
+		 * (its row and results may be in place, its report is not yet) must
+		 * not pass for a finished grading on resume, or the report is lost. */
+		const char *tmp[] = { "txt", "err" }, *done[] = { ".row", ".json" };
+		for (int k = 0; k < 2; k++) {
+			char *path = xasprintf("%s/.%s.%s.tmp", b->out, s->name, tmp[k]);
+			unlink(path);
+			free(path);
+			path = batch_out_file(b, s->name, done[k]);
+			unlink(path);
+			free(path);
+		}
 		s->pid = 0;
 	}
 	b->running = 0;
