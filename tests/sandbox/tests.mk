@@ -1,4 +1,4 @@
-# tests/sandbox — Check unit tests of box_run() (grader/sandbox.c) and the
+# tests/sandbox — Check unit tests of box_run() (grader/sandbox/) and the
 # sandbox benchmark.  test-sandbox runs the suite on both layers (bubblewrap
 # and VIRTLAB_SANDBOX=fallback), and, when run as root, again as an
 # unprivileged user (nobody) on both layers.
@@ -9,8 +9,9 @@ SANDBOX_BENCH_BIN  := $(BUILD)/tests/sandbox/bench_sandbox
 SANDBOX_CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SANDBOX_NOBODY     := setpriv --reuid=65534 --regid=65534 --clear-groups
 
-SANDBOX_SRCS := grader/sandbox.c $(wildcard grader/sandbox/*.c)
-SANDBOX_HDRS := grader/sandbox.h $(wildcard grader/sandbox/*.h)
+# The sandbox and the shared helpers it uses (grader/util.c), nothing else of the grader.
+SANDBOX_SRCS := $(wildcard grader/sandbox/*.c) grader/util.c
+SANDBOX_HDRS := grader/sandbox.h $(wildcard grader/sandbox/*.h) grader/util.h
 
 $(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
 	@mkdir -p $(dir $@)
