@@ -98,7 +98,7 @@ static int bwrap_env(struct strvec *sv, char **env)
 	return rc;
 }
 
-/* bwrap >= 0.8 can forbid user namespaces inside the box; probed once (pick_layer). */
+/* bwrap >= 0.8 can forbid user namespaces inside the box; probed once (bwrap_choose). */
 static int g_bw_disable_userns = 1;
 
 /*

@@ -183,6 +183,13 @@ static int kvm_mount(const struct child_plan *p)
 	return mount(k->src, "/dev/kvm", NULL, MS_BIND, NULL);
 }
 
+static int fallback_privileged(const struct child_plan *p)
+{
+	if (kvm_mount(p) != 0)
+		child_fail(BOX_FD_REPORT, "private /dev/kvm");
+	return 0;
+}
+
 /*
  * The fallback's process limit.  A user namespace of our own (no uid map,
  * no mounts: only for the kernel's per-namespace count, Linux >= 5.14) makes
@@ -256,7 +263,7 @@ const struct box_layer box_fallback = {
 	.signal_as_exit = 0,
 	.choose = fallback_choose,
 	.describe = fallback_describe,
-	.child_privileged = kvm_mount,
+	.child_privileged = fallback_privileged,
 	.child_nproc = fallback_nproc,
 	.child_confine = confine_fallback,
 };
