@@ -8,7 +8,7 @@ DIST_TARBALL   := $(BUILD)/dist/$(LAB)-student.tar.gz
 GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
 
 # Everything either archive is made of; the expectations need the built grader and kvmemu.
-DIST_KIT_SRCS := Makefile $(wildcard grader/*.c grader/*.h grader/*.mk) \
+DIST_KIT_SRCS := Makefile $(wildcard grader/*.c grader/*.h grader/*.mk grader/sandbox/*.[ch]) \
 	$(shell find grader/kvmemu -type f ! -name '*.o' ! -name '*.so' 2>/dev/null) \
 	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf solution/$(LAB)/sample-qemu.c \
 	$(wildcard scripts/kvm-emu scripts/install-deps)

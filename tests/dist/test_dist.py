@@ -168,7 +168,7 @@ def test_layout(members, unpacked):
     for f in ["Makefile", "README.md", "sample-qemu.c", "kvm-emu",
               "handout/en.md", "handout/en.html", "handout/zh.md", "handout/zh.html",
               "kit/Makefile", "kit/selfcheck", "kit/scripts/kvm-emu", f"kit/labs/{LAB}/lab.conf",
-              "kit/grader/main.c", "kit/grader/sandbox.c", "kit/grader/grader.mk",
+              "kit/grader/main.c", "kit/grader/sandbox.h", "kit/grader/sandbox/core.c", "kit/grader/grader.mk",
               "kit/grader/kvmemu/kvmemu.mk", "kit/expect/SEED"]:
         assert f"{LAB}/{f}" in names, f"{f} is missing"
     assert any(n.startswith(f"{LAB}/kit/grader/kvmemu/") and n.endswith(".c") for n in names)
