@@ -3,8 +3,9 @@
  * limits, capture its output, and leave nothing behind.
  *
  * The grader never runs student code except through box_run(). The
- * implementation (sandbox.c) picks a layer once per process: bubblewrap when
- * it can start, else a weaker fallback that says so (box_layer()).
+ * implementation (grader/sandbox/: core.c and one file per layer, see box.h)
+ * picks a layer once per process: bubblewrap when it can start, else a weaker
+ * fallback that says so (box_layer()).
  */
 #ifndef VIRTLAB_SANDBOX_H
 #define VIRTLAB_SANDBOX_H

@@ -173,7 +173,7 @@ def test_layout(members, unpacked):
               "handout/report-template-en.md", "handout/report-template-zh.md",
               "container/Dockerfile", ".devcontainer/devcontainer.json",
               "kit/Makefile", "kit/selfcheck", "kit/scripts/kvm-emu", f"kit/labs/{LAB}/lab.conf",
-              "kit/grader/main.c", "kit/grader/sandbox.c", "kit/grader/grader.mk",
+              "kit/grader/main.c", "kit/grader/sandbox.h", "kit/grader/sandbox/core.c", "kit/grader/grader.mk",
               "kit/grader/kvmemu/kvmemu.mk", "kit/expect/SEED"]:
         assert f"{LAB}/{f}" in names, f"{f} is missing"
     assert any(n.startswith(f"{LAB}/kit/grader/kvmemu/") and n.endswith(".c") for n in names)

@@ -112,6 +112,8 @@ class Listeners:
 @pytest.mark.parametrize("layer,abi", LAYERS, ids=["bwrap", "fallback", "fallback-landlock4"])
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_attack_contained(attack, layer, abi, as_nobody):
+    if abi and attack == "scratch_fill":
+        pytest.skip("Landlock's ABI changes nothing for the scratch cap (run without the cap)")
     need_user(as_nobody)
     tag = "vllayers" + uuid.uuid4().hex[:12]
     work, tmp = workdir()
@@ -148,12 +150,13 @@ IDLE_THREADS = ("import threading, time\n"
                 "print('ready', flush=True); time.sleep(120)\n")
 
 
-@pytest.mark.parametrize("as_nobody", [False, True], ids=["root", "nobody"])
 @pytest.mark.parametrize("layer", ["bwrap", "fallback"])
-def test_thread_hog_neighbour_and_busy_desktop(layer, as_nobody):
-    """Issue 11, item 4: a student holding 60 threads, 100 more threads of the TA's
-    uid elsewhere, 2 graders at a time: every reference copy still compiles and
-    gets full marks (before: "did not compile", final)."""
+def test_thread_hog_neighbour_and_busy_desktop(layer):
+    """Issue 11, item 4, for a non-root TA (as root each grader's box has a uid of
+    its own): a student holding 60 threads, 100 more threads of the TA's uid
+    elsewhere, 3 graders at a time: every reference copy still compiles and gets
+    full marks (before: "did not compile", final)."""
+    as_nobody = True
     need_user(as_nobody)
     tag = "vlhog" + uuid.uuid4().hex[:12]
     work, tmp = workdir()
@@ -173,7 +176,7 @@ def test_thread_hog_neighbour_and_busy_desktop(layer, as_nobody):
         assert desktop.stdout.readline() == b"ready\n"
         csv_path = work / "grades.csv"
         cmd = user + [str(GRADE), "--batch", str(klass), "--root", str(KIT), "--csv", str(csv_path),
-                      "--jobs", "3"]
+                      "--jobs", "3", "--public-only"]
         proc = subprocess.run(cmd, capture_output=True, timeout=600, cwd=work,
                               env=env_for(layer, None, tmp))
         assert proc.returncode == 0, proc.stderr[-2000:]

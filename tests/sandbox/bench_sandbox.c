@@ -3,7 +3,8 @@
  * fork/exec of the same program: /bin/true, and (when given) a hello VMM.
  * Usage: bench_sandbox [VMM GUEST]   Prints a markdown table.
  */
-#include "../../grader/sandbox.h"
+#include "sandbox.h"
+#include "util.h"
 
 #include <spawn.h>
 #include <stdio.h>
@@ -16,13 +17,6 @@
 #define RUNS 40
 
 extern char **environ;
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Mean ms of a bare posix_spawn + waitpid, output to /dev/null. */
 static double bare_ms(char *const argv[])

@@ -4,8 +4,8 @@
  * bubblewrap layer can pass (reads outside the box, host /tmp untouched) skip
  * on the fallback, saying so.
  */
-#include "../../grader/sandbox.h"
-#include "../../grader/sandbox/tree.h"
+#include "sandbox.h"
+#include "tree.h"
 
 #include <check.h>
 #include <dirent.h>

@@ -1,4 +1,4 @@
-# tests/sandbox — Check unit tests of box_run() (grader/sandbox.c) and the
+# tests/sandbox — Check unit tests of box_run() (grader/sandbox/) and the
 # sandbox benchmark.  test-sandbox runs the suite on both layers (bubblewrap
 # and VIRTLAB_SANDBOX=fallback), and, when run as root, again as an
 # unprivileged user (nobody) on both layers.
@@ -9,12 +9,14 @@ SANDBOX_BENCH_BIN  := $(BUILD)/tests/sandbox/bench_sandbox
 SANDBOX_CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SANDBOX_NOBODY     := setpriv --reuid=65534 --regid=65534 --clear-groups
 
-SANDBOX_SRCS := grader/sandbox.c $(wildcard grader/sandbox/*.c)
-SANDBOX_HDRS := grader/sandbox.h $(wildcard grader/sandbox/*.h)
+# The sandbox and the shared helpers it uses (grader/util/util.c), nothing else of the grader.
+SANDBOX_SRCS := $(wildcard grader/sandbox/*.c) grader/util/util.c
+SANDBOX_HDRS := grader/sandbox.h $(wildcard grader/sandbox/*.h) grader/util/util.h
+SANDBOX_INC  := -Igrader -Igrader/sandbox -Igrader/util
 
 $(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) -lpthread
+	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -o $@ tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) -lpthread
 
 # what a hostile program tries from inside the box (copied in as /box/attack)
 $(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
@@ -23,7 +25,7 @@ $(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
 
 $(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS)
+	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS)
 
 .PHONY: test-sandbox bench-sandbox
 test-sandbox: $(SANDBOX_TEST_BIN)
