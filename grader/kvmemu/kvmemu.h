@@ -3,8 +3,9 @@
  *
  * The library is preloaded (scripts/kvm-emu). It hands out real file
  * descriptors (memfds) for /dev/kvm, VMs and vCPUs, answers their ioctls the
- * way Linux KVM does, and runs the guest on Unicorn (QEMU's TCG). Only real
- * mode is reproduced; everything else is refused loudly (README.md).
+ * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG). Real
+ * and protected mode without paging are reproduced; everything else is
+ * refused loudly (README.md).
  *
  * One header for the whole library: the objects, and one section per file.
  */
@@ -22,6 +23,7 @@
 #define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
 #define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
 #define PAGE_SZ           4096u
+#define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (default 1 GiB) */
 
 /* ---- the objects behind the file descriptors (vm.c) ---- */
 
@@ -71,8 +73,33 @@ enum stop {
 
 #define MAX_CODE_HOOKS 256
 
+/* A set of page numbers, each with a pointer (pageset.c). */
+struct pageset {
+	uint64_t *keys;           /* page + 1; 0 = empty */
+	void **vals;
+	uint32_t cap, n;
+};
+void *ps_get(const struct pageset *ps, uint64_t page);
+int ps_put(struct pageset *ps, uint64_t page, void *val);   /* 0 or -1 (ENOMEM) */
+void ps_clear(struct pageset *ps, bool free_vals);
+
+/* QEMU's segment cache (env.c). */
+struct segcache {
+	uint32_t selector, limit, flags;
+	uint64_t base;
+};
+
+/* What the engine holds that its register API doesn't show (env.c). */
+struct env {
+	bool valid;               /* read since the guest last ran */
+	struct segcache seg[8];   /* cs ds es fs gs ss tr ldt */
+	uint32_t hflags;
+	uint64_t efer;
+};
+
 struct cpu {
 	uc_engine *uc;
+	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
 	struct vcpu *v;
 	enum stop stop;
 	uint64_t stop_lip;        /* linear address of the instruction */
@@ -82,14 +109,12 @@ struct cpu {
 	/* Instruction hooks only where a block holds an I/O opcode byte. */
 	uc_hook code_hooks[MAX_CODE_HOOKS];
 	int ncode;
-	uint8_t *covered;         /* bit per linear byte below LIN_LIMIT */
+	struct pageset covered;   /* linear page -> bitmap of hooked bytes */
+	bool all_covered;         /* past MAX_CODE_HOOKS: one hook everywhere */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
-	uint8_t *code_page_bits;  /* bit per page below LIN_LIMIT */
-	uint32_t *code_pages;
-	uint8_t **snap;
-	int ncode_pages, cap_code_pages;
+	struct pageset code_pages;    /* guest-physical page -> snapshot */
 
 	/* MMIO in flight. */
 	uint64_t mmio_addr;
@@ -99,17 +124,15 @@ struct cpu {
 	uint8_t mmio_data[8];
 	bool mmio_mapped, mmio_done, write_exit;
 
-	/* What Unicorn does not keep in real mode. */
-	struct kvm_segment seg[8];        /* cs ds es fs gs ss tr ldt */
-	uint64_t gpr_hi[8];               /* bits 63:32 of rax..rdi */
-	uint64_t r8_15[8];
-	uint64_t cr2, cr3, cr4, cr8, efer, apic_base;
-	bool protected_warned;
-	bool cr0_pe;              /* set by KVM_SET_SREGS; refused at KVM_RUN */
+	struct env env;
+	/* KVM_SET_SREGS's segments as given, and their engine form: GET returns
+	 * them unchanged (unusable bit included) while the engine still holds
+	 * exactly that. */
+	struct kvm_segment sreg[8];
+	struct segcache sreg_q[8];
+	uint64_t cr8, apic_base;
+	bool mode_warned;
 };
-
-#define LIN_LIMIT 0x110000u       /* highest real-mode linear address + 1 */
-
 struct vcpu {
 	struct obj o;
 	struct vm *vm;
@@ -125,7 +148,8 @@ struct vcpu {
 	uint32_t pending_len;     /* its instruction length */
 	uint32_t ins_count;       /* P_INS: elements in the batch */
 	uint32_t ins_size;
-	bool ins_rep, ins_a32;
+	bool ins_rep;
+	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
 	int in_run;
 };
 
@@ -146,6 +170,10 @@ struct ucapi {
 	uc_err (*hook_del)(uc_engine *, uc_hook);
 	uc_err (*ctl)(uc_engine *, uc_control_type, ...);
 	const char *(*strerror)(uc_err);
+	uc_err (*context_alloc)(uc_engine *, uc_context **);
+	uc_err (*context_save)(uc_engine *, uc_context *);
+	uc_err (*context_restore)(uc_engine *, uc_context *);
+	uc_err (*context_free)(uc_context *);
 };
 extern struct ucapi uc;
 int ucapi_load(void);                       /* 0, or -1 with a diagnostic */
@@ -173,14 +201,27 @@ void cpu_unmap(struct vcpu *v, struct slot *s);
 void cpu_get_regs(struct vcpu *v, struct kvm_regs *r);
 void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
 void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
-void cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);
+int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);   /* 0 or -EINVAL */
+bool cpu_covered(struct cpu *c, uint64_t lin);  /* an instruction hook covers lin */
 int cpu_run(struct vcpu *v);                /* KVM_RUN: 0 or -errno */
 uint64_t reg_get(struct cpu *c, int reg);
 void reg_set(struct cpu *c, int reg, uint64_t val);
-uint64_t cpu_lip(struct cpu *c);            /* CS.base + IP */
+uint64_t cpu_lip(struct cpu *c);            /* CS.base + RIP */
 void cpu_set_lip(struct cpu *c, uint64_t lip);
 void cpu_internal_error(struct vcpu *v, uint32_t suberror);
 void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end);
+
+/* ---- hidden CPU state (env.c) ---- */
+int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
+void env_load(struct cpu *c);               /* engine -> c->env */
+void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
+uint32_t env_flags_of(const struct kvm_segment *s);
+void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
+const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
+/* The current code's default operand/address size: 2, 4 or 8 (8 = 64-bit mode). */
+int cpu_code_size(struct cpu *c);
+uint64_t cpu_seg_base(struct cpu *c, int seg);  /* seg: 0..5 = cs ds es fs gs ss */
+uint64_t cpu_lin_mask(struct cpu *c);
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
@@ -195,7 +236,9 @@ void mmio_unmap_page(struct vcpu *v);
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque);
 
-/* ---- real-mode interrupts (intr.c): 1 = exit, 0 = keep running ---- */
+/* ---- interrupts and exceptions (intr.c): 1 = exit, 0 = keep running ---- */
 int intr_deliver(struct vcpu *v, int vector, bool soft);
+/* Segment register indexes in struct env / kvm order. */
+enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 
 #endif

@@ -107,7 +107,7 @@ int mmio_complete_begin(struct vcpu *v)
 	uint64_t lip = cpu_lip(c);
 	bool all = true;
 	for (uint64_t a = lip; a < lip + 32; a++)
-		all = all && c->covered[a >> 3] >> (a & 7) & 1;
+		all = all && cpu_covered(c, a);
 	if (!all) {
 		cpu_hook_range(c, lip, lip + 31);
 		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);

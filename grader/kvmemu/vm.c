@@ -291,8 +291,7 @@ int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg)
 	case KVM_SET_SREGS:
 		if (!p)
 			return -EFAULT;
-		cpu_set_sregs(v, p);
-		return 0;
+		return cpu_set_sregs(v, p);
 	default:
 		if (_IOC_TYPE(req) == KVMIO)
 			kvmemu_diag("vCPU ioctl 0x%lx is not emulated: EINVAL", req);
