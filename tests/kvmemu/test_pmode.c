@@ -254,6 +254,53 @@ START_TEST(unreal_mode)
 }
 END_TEST
 
+/* MMIO and string I/O in flat 32-bit protected mode set by KVM_SET_SREGS:
+ * 4-byte accesses; `rep outsb` walks ESI/ECX as 32-bit registers and stays
+ * on the instruction (emulate.c string_insn_completed). */
+START_TEST(pm_mmio_string)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	VM_SLOT(&v, 0, 0x1000, 0x10000);
+	VM_LOAD(&v, "pm_mmio", 0x1000);
+	struct kvm_sregs s;
+	FLAT32(&v, &s, 0x1000);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x20010, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len", 4, v.run->mmio.len);
+	WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+	WANT_BYTES(&v, "mmio.data", "\x44\x33\x22\x11", v.run->mmio.data, 4);
+	WANT_EQ(&v, "rip past the write", 0x100a, vmm_rip(&v));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x20020, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len", 4, v.run->mmio.len);
+	WANT_EQ(&v, "mmio.is_write", 0, v.run->mmio.is_write);
+	WANT_EQ(&v, "rip at the read", 0x100a, vmm_rip(&v));
+	memcpy(v.run->mmio.data, "\x01\x02\x03\x04", 4);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IO);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0x3f8, 1);
+	WANT_BYTES(&v, "the MMIO value, sent back", "\x01\x02\x03\x04", vmm_io_data(&v), 4);
+	for (int i = 0; i < 2; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_IO);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x3f8, 1);
+		WANT_BYTES(&v, "rep outsb data", &"ok"[i], vmm_io_data(&v), 1);
+		struct kvm_regs r;
+		VM_GET_REGS(&v, &r);
+		WANT_EQ(&v, "rsi after the element", 0x1022 + i, r.rsi);
+		WANT_EQ(&v, "rcx after the element", 1 - i, r.rcx);
+		WANT_EQ(&v, "rip stays on the rep outsb", 0x101e, r.rip);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "rip past the hlt", 0x1021, vmm_rip(&v));
+	vmm_close(&v);
+}
+END_TEST
+
 static void put64(struct vmm *v, uint64_t gpa, uint64_t val)
 {
 	memcpy(vmm_hva(v, gpa), &val, 8);
@@ -349,6 +396,7 @@ Suite *pmode_suite(void)
 	tcase_add_test(tc, ioctl_request_32bit);
 	tcase_add_test(tc, pm_entered_by_guest);
 	tcase_add_test(tc, unreal_mode);
+	tcase_add_test(tc, pm_mmio_string);
 	tcase_add_test(tc, pm_idt);
 	tcase_add_test(tc, pm_triple_fault);
 	suite_add_tcase(s, tc);
