@@ -11,7 +11,7 @@ GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
 DIST_KIT_SRCS := Makefile $(wildcard grader/*.c grader/*.h grader/*.mk) \
 	$(shell find grader/kvmemu -type f ! -name '*.o' ! -name '*.so' 2>/dev/null) \
 	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf solution/$(LAB)/sample-qemu.c \
-	$(wildcard scripts/kvm-emu scripts/install-deps)
+	$(wildcard scripts/kvm-emu scripts/install-deps scripts/fetch-unicorn scripts/unicorn.sha256)
 
 $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
 		skeleton/$(LAB)/sample-qemu.c skeleton/$(LAB)/Makefile \
