@@ -197,7 +197,8 @@ START_TEST(ioctl_request_32bit)
 END_TEST
 
 /* Fact 5: a guest that enters protected mode itself is emulated there: in
- * 32-bit code `out dx,eax` is size 4 and `66 out` size 2; back in real mode
+ * 32-bit code `out dx,eax` is size 4 and `66 out` size 2, in a 16-bit code
+ * segment `out dx,ax` is size 2; back in real mode
  * the defaults are 16-bit again (KVM decodes with the current CS.D:
  * emulate.c x86_decode_insn, and vmx.c handle_io's exit qualification). */
 START_TEST(pm_entered_by_guest)
@@ -205,8 +206,8 @@ START_TEST(pm_entered_by_guest)
 	struct vmm v;
 	VM_STANDARD(&v, "pm_self");
 	static const struct { int size; const char *data; uint64_t rip, len; } want[] = {
-		{ 4, "ABCD", 0x1029, 1 }, { 2, "AB", 0x102a, 2 },
-		{ 1, "A", 0x1053, 1 }, { 4, "ABCD", 0x1054, 2 },
+		{ 4, "ABCD", 0x1029, 1 }, { 2, "AB", 0x102a, 2 }, { 2, "\x20\x00", 0x103a, 1 },
+		{ 1, "A", 0x1054, 1 }, { 4, "ABCD", 0x1055, 2 },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		VM_RUN(&v);
@@ -217,7 +218,7 @@ START_TEST(pm_entered_by_guest)
 	}
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
-	WANT_EQ(&v, "rip past the hlt", 0x1057, vmm_rip(&v));
+	WANT_EQ(&v, "rip past the hlt", 0x1058, vmm_rip(&v));
 	struct kvm_sregs s;
 	VM_GET_SREGS(&v, &s);
 	WANT_EQ(&v, "sregs.cr0.PE back in real mode", 0, s.cr0 & 1);

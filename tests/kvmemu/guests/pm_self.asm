@@ -1,7 +1,8 @@
 ; The guest enters 32-bit protected mode itself (lgdt, CR0.PE, far jmp), does
 ; I/O there, goes back to real mode through a 16-bit segment, and does I/O
-; again. Exits: out dx,eax (size 4 "ABCD"), out dx,ax (size 2 "AB"), then in
-; real mode out dx,al (size 1 "A"), out dx,eax (size 4, 66-prefixed), hlt.
+; again. Exits: out dx,eax (size 4 "ABCD"), out dx,ax (size 2 "AB"), in the
+; 16-bit segment out dx,ax (size 2: AX is 0x20 then), then in real mode
+; out dx,al (size 1 "A"), out dx,eax (size 4, 66-prefixed), hlt.
 bits 16
 org 0x1000
 	cli
@@ -26,6 +27,7 @@ pm16:
 	mov ax, 0x20			; 16-bit data, limit 64 KiB
 	mov ds, ax
 	mov ss, ax
+	out dx, ax			; 16-bit protected mode: size 2 ("  ")
 	mov eax, cr0
 	and al, 0xfe
 	mov cr0, eax
