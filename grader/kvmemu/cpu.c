@@ -303,12 +303,16 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
+	if (c->ro_step && !c->mmio_done && addr == c->ro_lip) {
+		c->mmio_done = true;      /* the read-only write runs now */
+		return;
+	}
 	if (c->mmio_done) {           /* the MMIO instruction completed */
 		stop(c, S_STEPPED);
 		return;
 	}
-	const uint8_t *p = gpa_ptr(c->v->vm, addr, size);
-	if (p && pio_opcode(p, size)) {
+	uint8_t insn[16];
+	if (size <= sizeof insn && lin_read(c->v, addr, insn, size) && pio_opcode(insn, size)) {
 		c->stop_lip = addr;
 		c->stop_len = size;
 		stop(c, S_IO);
@@ -324,10 +328,22 @@ static bool io_byte(uint8_t b)
 static bool prefix_byte(uint8_t b)
 {
 	return b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0xf0 || b == 0x26 ||
-	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 ||
+	       (b & 0xf0) == 0x40;    /* REX in 64-bit code */
 }
 
 static void note_code_page(struct cpu *c, uint64_t page);
+
+/* Drops translations of guest-physical [gpa, end). Unicorn removes them by
+ * virtual address: without paging that is the same range; with paging all
+ * of them go (a full flush touches the whole JIT buffer: only then). */
+static void tb_remove_phys(struct cpu *c, uint64_t gpa, uint64_t end)
+{
+	if (reg_get(c, UC_X86_REG_CR0) & CR0_PG)
+		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+	else
+		tb_remove(c, gpa, end);
+}
 
 static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 {
@@ -343,13 +359,14 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	if (size == 0)
 		return;
-	uint64_t last = addr + size - 1;
-	if (!ps_get(&c->code_pages, addr >> 12))
-		note_code_page(c, addr >> 12);
-	if (!ps_get(&c->code_pages, last >> 12))
-		note_code_page(c, last >> 12);
-	const uint8_t *p = gpa_ptr(c->v->vm, addr, size);
-	if (!p) {                     /* straddles slots: hook it all */
+	uint64_t last = addr + size - 1, g;
+	if (mmu_translate(c->v, addr, &g) && !ps_get(&c->code_pages, g >> 12))
+		note_code_page(c, g >> 12);
+	if (mmu_translate(c->v, last, &g) && !ps_get(&c->code_pages, g >> 12))
+		note_code_page(c, g >> 12);
+	const uint8_t *p = c->blockbuf;
+	if (size > sizeof c->blockbuf || !lin_read(c->v, addr, c->blockbuf, size)) {
+		/* straddles slots: hook it all */
 		if (!cpu_covered(c, addr)) {
 			cpu_hook_range(c, addr, last);
 			tb_remove(c, addr, last + 1);
@@ -401,7 +418,7 @@ static void code_pages_check(struct cpu *c)
 		uint64_t a = (ps->keys[i] - 1) * PAGE_SZ;
 		const uint8_t *p = gpa_ptr(c->v->vm, a, PAGE_SZ);
 		if (p && memcmp(p, ps->vals[i], PAGE_SZ) != 0) {
-			tb_remove(c, a, a + PAGE_SZ);
+			tb_remove_phys(c, a, a + PAGE_SZ);
 			memcpy(ps->vals[i], p, PAGE_SZ);
 		}
 	}
@@ -491,8 +508,8 @@ int cpu_init(struct vcpu *v)
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN_INVALID, (void *)invalid_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)in_hook, c, 1, 0, UC_X86_INS_IN);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)out_hook, c, 1, 0, UC_X86_INS_OUT);
-	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED,
-		    (void *)mmio_unmapped_hook, v, 1, 0);
+	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED |
+		    UC_HOOK_MEM_WRITE_PROT, (void *)mmio_unmapped_hook, v, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)precise_pc_hook,
 		    c, 0xfffffff0, 0xfffffff0);
 	reset_state(c);
@@ -507,22 +524,44 @@ void cpu_fini(struct vcpu *v)
 	c->uc = NULL;
 	if (c->ctx)
 		uc.context_free(c->ctx);
-	c->ctx = NULL;
+	if (c->ctx_full)
+		uc.context_free(c->ctx_full);
+	c->ctx = c->ctx_full = NULL;
 	code_pages_forget(c);
 	ps_clear(&c->covered, true);
+}
+
+/* Guest writes to a slot with dirty logging (physical addresses: Unicorn
+ * 2.1 reports memory hooks by guest-physical address). */
+static void dirty_hook(uc_engine *u, uc_mem_type t, uint64_t addr, int size, int64_t val,
+		       void *opaque)
+{
+	(void)u; (void)t; (void)val;
+	struct slot *s = opaque;
+	if (addr < s->gpa || addr >= s->gpa + s->size || (s->flags & KVM_MEM_READONLY))
+		return;
+	uint64_t last = addr + (uint64_t)size - 1;
+	if (last >= s->gpa + s->size)
+		last = s->gpa + s->size - 1;
+	for (uint64_t pg = (addr - s->gpa) >> 12; pg <= (last - s->gpa) >> 12; pg++)
+		s->dirty[pg >> 6] |= 1ull << (pg & 63);
 }
 
 int cpu_map(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
 	mmio_unmap_page(v);
-	uc_err e = uc.mem_map_ptr(c->uc, s->gpa, s->size, UC_PROT_ALL, s->hva);
+	uint32_t prot = (s->flags & KVM_MEM_READONLY) ? UC_PROT_READ | UC_PROT_EXEC : UC_PROT_ALL;
+	uc_err e = uc.mem_map_ptr(c->uc, s->gpa, s->size, prot, s->hva);
 	if (e) {
 		kvmemu_diag("mapping slot %u at 0x%llx: %s", s->id, (unsigned long long)s->gpa,
 			    uc.strerror(e));
 		return -EINVAL;
 	}
-	tb_remove(c, s->gpa, s->gpa + s->size);
+	if (s->dirty)
+		uc.hook_add(c->uc, &s->dirty_hook, UC_HOOK_MEM_WRITE, (void *)dirty_hook, s,
+			    s->gpa, s->gpa + s->size - 1);
+	tb_remove_phys(c, s->gpa, s->gpa + s->size);
 	code_pages_forget(c);
 	return 0;
 }
@@ -530,7 +569,11 @@ int cpu_map(struct vcpu *v, struct slot *s)
 void cpu_unmap(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
-	tb_remove(c, s->gpa, s->gpa + s->size);
+	if (s->dirty_hook) {
+		uc.hook_del(c->uc, s->dirty_hook);
+		s->dirty_hook = 0;
+	}
+	tb_remove_phys(c, s->gpa, s->gpa + s->size);
 	uc.mem_unmap(c->uc, s->gpa, s->size);
 	code_pages_forget(c);
 }
@@ -544,28 +587,13 @@ void cpu_internal_error(struct vcpu *v, uint32_t suberror)
 	v->run->internal.ndata = 0;
 }
 
-/* What kvmemu can't run faithfully is refused here, before the guest runs
- * and at each exit (the guest may have switched itself). Returns 1 (exit to
- * user space with KVM_EXIT_INTERNAL_ERROR) or 0. */
-static int mode_checks(struct vcpu *v)
-{
-	struct cpu *c = &v->cpu;
-	if (!(reg_get(c, UC_X86_REG_CR0) & CR0_PG))
-		return 0;
-	if (!c->mode_warned)
-		kvmemu_diag("paging (CR0.PG) is not emulated yet: KVM_EXIT_INTERNAL_ERROR");
-	c->mode_warned = true;
-	cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-	return 1;
-}
-
 /* HLT leaves EIP after it with nothing else asked: check it was one. */
 static int after_stop_ok(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t lip = cpu_lip(c);
-	const uint8_t *p = lip ? gpa_ptr(v->vm, lip - 1, 1) : NULL;
-	if (p && *p == 0xf4) {
+	uint8_t b = 0;
+	if (lip && lin_read(v, lip - 1, &b, 1) && b == 0xf4) {
 		v->run->exit_reason = KVM_EXIT_HLT;
 		return 1;
 	}
@@ -583,8 +611,7 @@ static int run_loop(struct vcpu *v)
 		c->stop = S_NONE;
 		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), UINT64_MAX, 0, 0);
 		c->env.valid = false;
-		if (c->stop != S_SIGNAL && mode_checks(v))
-			return 1;
+		c->xlat_valid = false;
 		switch (c->stop) {
 		case S_RETRANSLATE:
 			continue;
@@ -657,8 +684,6 @@ int cpu_run(struct vcpu *v)
 	} else {
 		pio_complete(v);
 	}
-	if (mode_checks(v))
-		return 0;
 	code_pages_check(c);
 	int r = run_loop(v);
 	code_pages_snapshot(c);

@@ -167,14 +167,46 @@ void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s)
 	};
 }
 
+/* The exception the engine just raised: its error code, and whether it was
+ * a software interrupt (int n, int3, into). QEMU keeps both in env
+ * (error_code, exception_is_int), 16 and 12 bytes before dr[0]. */
+void env_exception(struct cpu *c, uint32_t *err, bool *is_int)
+{
+	uc.context_save(c->uc, c->ctx_full);
+	const uint8_t *d = (const uint8_t *)((struct uc_context_head *)c->ctx_full)->data;
+	*err = rd32(d + c->off_dr - 16);
+	*is_int = rd32(d + c->off_dr - 12) != 0;
+}
+
+/* Where dr[0] is: found by writing two markers into DR0/DR1. */
+static int probe_dr(struct cpu *c)
+{
+	const uint64_t m0 = 0x5a17c0de0dd0a55aull, m1 = 0xa55a0dd0dec0175aull;
+	reg_set(c, UC_X86_REG_DR0, m0);
+	reg_set(c, UC_X86_REG_DR1, m1);
+	uc.context_save(c->uc, c->ctx_full);
+	struct uc_context_head *h = (struct uc_context_head *)c->ctx_full;
+	const uint8_t *d = (const uint8_t *)h->data;
+	c->off_dr = 0;
+	for (size_t off = ENV_BYTES; off + 16 <= h->context_size; off += 8)
+		if (rd64(d + off) == m0 && rd64(d + off + 8) == m1) {
+			c->off_dr = off;
+			break;
+		}
+	reg_set(c, UC_X86_REG_DR0, 0);
+	reg_set(c, UC_X86_REG_DR1, 0);
+	return c->off_dr ? 0 : -1;
+}
+
 /* Checks the layout against values set through the public API; shrinks the
  * context to ENV_BYTES. 0, or -1 with a diagnostic. */
 int env_probe(struct cpu *c)
 {
-	if (uc.context_alloc(c->uc, &c->ctx) != UC_ERR_OK)
+	if (uc.context_alloc(c->uc, &c->ctx) != UC_ERR_OK ||
+	    uc.context_alloc(c->uc, &c->ctx_full) != UC_ERR_OK)
 		return -1;
 	struct uc_context_head *h = (struct uc_context_head *)c->ctx;
-	if (h->context_size < ENV_BYTES || h->context_size > (1u << 20))
+	if (h->context_size < ENV_BYTES || h->context_size > (1u << 20) || probe_dr(c) < 0)
 		goto bad;
 	h->context_size = ENV_BYTES;
 	uc_x86_mmr gdt = { .base = 0x12345678, .limit = 0xabcd };

@@ -6,7 +6,9 @@
  * 20.1.4): FLAGS, CS, IP pushed, IF/TF/AC cleared. Protected mode: through
  * the IDT's interrupt and trap gates (SDM vol. 3, 6.10-6.12): EFLAGS, CS,
  * EIP (and an error code) pushed on the current stack, TF/NT/RF/VM cleared,
- * IF too for an interrupt gate, CS loaded from the gate's descriptor.
+ * IF too for an interrupt gate, CS loaded from the gate's descriptor. Long
+ * mode: 16-byte gates, RSP aligned to 16, SS:RSP pushed too (6.14). Tables
+ * and stacks are linear addresses, walked through the guest's paging.
  *
  * A fault while delivering is handled as the CPU does (SDM vol. 3, table
  * 6-5): contributory after contributory gives #DF, a fault while delivering
@@ -16,8 +18,9 @@
  *
  * Not emulated (refused with a diagnostic, KVM_EXIT_INTERNAL_ERROR): task
  * gates, a privilege change (ring-3 code interrupted: the stack switch
- * through the TSS), an exception the engine raised with an error code
- * (Unicorn does not report the code), long mode (paging is refused first).
+ * through the TSS), a 64-bit gate with an IST stack. The error code of an
+ * exception the engine raised (#GP, #PF...) and whether an event was a
+ * software interrupt come from QEMU's own state (env.c env_exception).
  */
 #include "kvmemu.h"
 
@@ -59,22 +62,22 @@ static struct fault refuse(struct vcpu *v, const char *what, int vector)
 	return (struct fault){ -2, 0 };
 }
 
-/* Pushes n bytes of val on SS:(E)SP; false when the stack isn't RAM. */
-static bool push(struct vcpu *v, uint64_t *sp, bool ss32, uint64_t val, int n)
+/* Pushes n bytes of val at SS.base + (E/R)SP, the stack pointer wrapped to
+ * its width (2, 4 or 8); false when the stack isn't writable RAM. */
+static bool push(struct vcpu *v, uint64_t *sp, int width, uint64_t val, int n)
 {
 	struct cpu *c = &v->cpu;
-	*sp = (*sp - n) & (ss32 ? 0xffffffffull : 0xffffull);
-	uint8_t *p = gpa_ptr(v->vm, (cpu_seg_base(c, SEG_SS) + *sp) & 0xffffffffull, n);
-	if (!p)
-		return false;
-	memcpy(p, &val, n);
-	return true;
+	uint64_t mask = width == 8 ? ~0ull : width == 4 ? 0xffffffffull : 0xffffull;
+	*sp = (*sp - (uint64_t)n) & mask;
+	uint64_t base = width == 8 ? 0 : cpu_seg_base(c, SEG_SS);
+	return lin_write(v, (base + *sp) & cpu_lin_mask(c), &val, (uint32_t)n);
 }
 
-static void set_sp(struct cpu *c, uint64_t sp, bool ss32)
+static void set_sp(struct cpu *c, uint64_t sp, int width)
 {
 	uint64_t old = reg_get(c, UC_X86_REG_RSP);
-	reg_set(c, UC_X86_REG_RSP, ss32 ? sp : ((old & ~0xffffull) | sp));
+	reg_set(c, UC_X86_REG_RSP, width == 8 ? sp : width == 4 ? (uint32_t)sp
+							: ((old & ~0xffffull) | sp));
 }
 
 static struct fault real_mode(struct vcpu *v, int vector)
@@ -84,19 +87,19 @@ static struct fault real_mode(struct vcpu *v, int vector)
 	uc.reg_read(c->uc, UC_X86_REG_IDTR, &idt);
 	if ((uint32_t)vector * 4 + 3 > idt.limit)
 		return raise(GP, vector * 8 + 2);
-	const uint8_t *ent = gpa_ptr(v->vm, (idt.base + (uint64_t)vector * 4) & 0xffffffffull, 4);
-	if (!ent)
+	uint8_t ent[4];
+	if (!lin_read(v, idt.base + (uint64_t)vector * 4, ent, 4))
 		return unmapped(v);
 	uint16_t off, sel;
 	memcpy(&off, ent, 2);
 	memcpy(&sel, ent + 2, 2);
 	uint64_t sp = reg_get(c, UC_X86_REG_RSP) & 0xffff;
 	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
-	if (!push(v, &sp, false, fl & 0xffff, 2) ||
-	    !push(v, &sp, false, cpu_env(c)->seg[SEG_CS].selector, 2) ||
-	    !push(v, &sp, false, reg_get(c, UC_X86_REG_RIP) & 0xffff, 2))
+	if (!push(v, &sp, 2, fl & 0xffff, 2) ||
+	    !push(v, &sp, 2, cpu_env(c)->seg[SEG_CS].selector, 2) ||
+	    !push(v, &sp, 2, reg_get(c, UC_X86_REG_RIP) & 0xffff, 2))
 		return unmapped(v);
-	set_sp(c, sp, false);
+	set_sp(c, sp, 2);
 	reg_set(c, UC_X86_REG_RFLAGS, fl & ~(0x200ull | 0x100ull | 0x40000ull | 0x10000ull));
 	c->env.seg[SEG_CS].selector = sel;          /* limit and attributes stay */
 	c->env.seg[SEG_CS].base = (uint64_t)sel << 4;
@@ -105,10 +108,10 @@ static struct fault real_mode(struct vcpu *v, int vector)
 	return raise(-1, 0);
 }
 
-/* The 8-byte descriptor for selector sel (GDT or LDT) into d, its host
+/* The 8-byte descriptor for selector sel (GDT or LDT) into d, its linear
  * address into *where; or a fault. */
 static struct fault descriptor(struct vcpu *v, uint16_t sel, uint32_t ext, uint32_t d[2],
-			       uint8_t **where)
+			       uint64_t *where)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t base;
@@ -124,11 +127,9 @@ static struct fault descriptor(struct vcpu *v, uint16_t sel, uint32_t ext, uint3
 	}
 	if ((sel & ~7u) + 7u > limit)
 		return raise(GP, (sel & ~3u) | ext);
-	uint8_t *p = gpa_ptr(v->vm, (base + (sel & ~7u)) & 0xffffffffull, 8);
-	if (!p)
+	*where = (base + (sel & ~7u)) & cpu_lin_mask(c);
+	if (!lin_read(v, *where, d, 8))
 		return unmapped(v);
-	memcpy(d, p, 8);
-	*where = p;
 	return raise(-1, 0);
 }
 
@@ -136,59 +137,76 @@ static struct fault protected_mode(struct vcpu *v, int vector, bool soft, bool h
 				   uint32_t err)
 {
 	struct cpu *c = &v->cpu;
-	uint32_t ext = soft ? 0 : 1;
+	bool lm = cpu_env(c)->hflags & (1u << 14);                 /* HF_LMA: 16-byte gates */
+	uint32_t ext = soft ? 0 : 1, gsize = lm ? 16 : 8;
 	uc_x86_mmr idt = { 0 };
 	uc.reg_read(c->uc, UC_X86_REG_IDTR, &idt);
-	if ((uint32_t)vector * 8 + 7 > idt.limit)
+	if ((uint32_t)vector * gsize + gsize - 1 > idt.limit)
 		return raise(GP, vector * 8 + 2 + ext);
-	const uint8_t *g = gpa_ptr(v->vm, (idt.base + (uint64_t)vector * 8) & 0xffffffffull, 8);
-	if (!g)
+	uint32_t g[4] = { 0 };
+	if (!lin_read(v, (idt.base + (uint64_t)vector * gsize) & cpu_lin_mask(c), g, gsize))
 		return unmapped(v);
-	uint32_t lo, hi;
-	memcpy(&lo, g, 4);
-	memcpy(&hi, g + 4, 4);
+	uint32_t lo = g[0], hi = g[1];
 	uint32_t type = hi >> 8 & 0x1f, dpl = hi >> 13 & 3;
 	int cpl = cpu_env(c)->hflags & 3;
-	if (type == 5)
+	if (type == 5 && !lm)
 		return refuse(v, "delivery through a task gate", vector);
-	if (type != 6 && type != 7 && type != 14 && type != 15)
+	if (lm ? (type != 14 && type != 15) : (type != 6 && type != 7 && type != 14 && type != 15))
 		return raise(GP, vector * 8 + 2 + ext);
 	if (soft && (int)dpl < cpl)
 		return raise(GP, vector * 8 + 2);
 	if (!(hi & 0x8000))
 		return raise(NP, vector * 8 + 2 + ext);
+	if (lm && (hi & 7))
+		return refuse(v, "a 64-bit interrupt gate with an IST stack", vector);
 	bool gate32 = type & 8;
 	uint16_t sel = lo >> 16;
 	uint64_t off = gate32 ? ((lo & 0xffff) | (hi & 0xffff0000u)) : (lo & 0xffff);
+	if (lm)
+		off |= (uint64_t)g[2] << 32;
 	if (!(sel & ~3u))
 		return raise(GP, ext);
 	uint32_t d[2];
-	uint8_t *dp;
-	struct fault f = descriptor(v, sel, ext, d, &dp);
+	uint64_t where;
+	struct fault f = descriptor(v, sel, ext, d, &where);
 	if (f.vector != -1)
 		return f;
 	uint32_t cdpl = d[1] >> 13 & 3;
 	if ((d[1] & 0x1800) != 0x1800 || (int)cdpl > cpl)   /* S=1, code */
+		return raise(GP, (sel & ~3u) | ext);
+	if (lm && (!(d[1] & (1u << 21)) || (d[1] & (1u << 22))))   /* L=1, D=0 */
 		return raise(GP, (sel & ~3u) | ext);
 	if (!(d[1] & 0x8000))
 		return raise(NP, (sel & ~3u) | ext);
 	if (!(d[1] & 0x400) && (int)cdpl < cpl)             /* non-conforming, more privileged */
 		return refuse(v, "an interrupt with a privilege change (stack switch)", vector);
 
-	bool ss32 = cpu_env(c)->seg[SEG_SS].flags & (1u << 22);
-	uint64_t sp = reg_get(c, UC_X86_REG_RSP) & (ss32 ? 0xffffffffull : 0xffff);
-	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
-	int n = gate32 ? 4 : 2;
-	if (!push(v, &sp, ss32, fl, n) ||
-	    !push(v, &sp, ss32, cpu_env(c)->seg[SEG_CS].selector, n) ||
-	    !push(v, &sp, ss32, reg_get(c, UC_X86_REG_RIP), n) ||
-	    (has_err && !push(v, &sp, ss32, err, n)))
+	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS), sp;
+	int width, n;
+	if (lm) {
+		/* SDM vol. 3, 6.14.2: RSP aligned to 16, SS:RSP always pushed. */
+		width = 8;
+		n = 8;
+		uint64_t old_rsp = reg_get(c, UC_X86_REG_RSP);
+		sp = old_rsp & ~15ull;
+		if (!push(v, &sp, 8, cpu_env(c)->seg[SEG_SS].selector, 8) ||
+		    !push(v, &sp, 8, old_rsp, 8))
+			return unmapped(v);
+	} else {
+		width = (cpu_env(c)->seg[SEG_SS].flags & (1u << 22)) ? 4 : 2;
+		n = gate32 ? 4 : 2;
+		sp = reg_get(c, UC_X86_REG_RSP) & (width == 4 ? 0xffffffffull : 0xffff);
+	}
+	if (!push(v, &sp, width, fl, n) ||
+	    !push(v, &sp, width, cpu_env(c)->seg[SEG_CS].selector, n) ||
+	    !push(v, &sp, width, reg_get(c, UC_X86_REG_RIP), n) ||
+	    (has_err && !push(v, &sp, width, err, n)))
 		return unmapped(v);
-	set_sp(c, sp, ss32);
+	set_sp(c, sp, width);
 	/* The accessed bit, in the GDT and in the cache (as a segment load). */
 	if (!(d[1] & 0x100)) {
 		d[1] |= 0x100;
-		memcpy(dp + 4, &d[1], 4);
+		lin_write(v, where + 4, &d[1], 4);
 	}
 	uint32_t limit = (d[0] & 0xffff) | (d[1] & 0xf0000);
 	if (d[1] & (1u << 23))
@@ -208,32 +226,18 @@ static struct fault protected_mode(struct vcpu *v, int vector, bool soft, bool h
 	return raise(-1, 0);
 }
 
-/* Was the event at the current RIP a software interrupt (int n, int3, into)?
- * After one, Unicorn leaves RIP past the instruction; after a fault, on it. */
-static bool software_int(struct vcpu *v, int vector)
-{
-	uint64_t lip = cpu_lip(&v->cpu);
-	const uint8_t *p = lip >= 2 ? gpa_ptr(v->vm, lip - 2, 2) : NULL;
-	if (!p)
-		return false;
-	return (p[0] == 0xcd && p[1] == vector) || (vector == 3 && p[1] == 0xcc) ||
-	       (vector == 4 && p[1] == 0xce);
-}
-
-int intr_deliver(struct vcpu *v, int vector, bool soft)
+/* from_engine: the event came from Unicorn's interrupt hook, which knows
+ * whether it was a software interrupt and the exception's error code;
+ * otherwise it is an exception kvmemu raises itself (#UD). */
+int intr_deliver(struct vcpu *v, int vector, bool from_engine)
 {
 	struct cpu *c = &v->cpu;
 	bool pe = reg_get(c, UC_X86_REG_CR0) & 1;
-	if (soft)
-		soft = software_int(v, vector);
-	bool has_err = pe && !soft && error_code_of(vector);
 	uint32_t err = 0;
-	if (has_err) {
-		kvmemu_diag("exception %d raised by the guest in protected mode: its error code "
-			    "is not known to kvmemu (not emulated): KVM_EXIT_INTERNAL_ERROR", vector);
-		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-		return 1;
-	}
+	bool soft = false;
+	if (from_engine)
+		env_exception(c, &err, &soft);
+	bool has_err = pe && !soft && error_code_of(vector);
 	for (;;) {
 		struct fault f = pe ? protected_mode(v, vector, soft, has_err, err)
 				    : real_mode(v, vector);
@@ -245,8 +249,10 @@ int intr_deliver(struct vcpu *v, int vector, bool soft)
 			v->run->exit_reason = KVM_EXIT_SHUTDOWN;
 			return 1;
 		}
-		/* A software interrupt is no exception: its fault is delivered. */
-		if (!soft && contributory(vector) && contributory(f.vector))
+		/* A software interrupt is no exception: its fault is delivered.
+		 * Table 6-5: contributory, or #PF then #PF/contributory: #DF. */
+		if (!soft && ((contributory(vector) && contributory(f.vector)) ||
+			      (vector == PF && (f.vector == PF || contributory(f.vector)))))
 			f = raise(DF, 0);
 		vector = f.vector;
 		err = f.err;

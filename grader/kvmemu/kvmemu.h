@@ -39,6 +39,8 @@ struct slot {
 	uint32_t id, flags;
 	uint64_t gpa, size;
 	uint8_t *hva;
+	uint64_t *dirty;          /* KVM_MEM_LOG_DIRTY_PAGES: a bit per 4 KiB page */
+	uc_hook dirty_hook;       /* the write hook that sets those bits */
 };
 
 struct vcpu;
@@ -100,6 +102,8 @@ struct env {
 struct cpu {
 	uc_engine *uc;
 	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
+	uc_context *ctx_full;     /* all of it: for an exception's error code */
+	size_t off_dr;            /* offset of dr[0] in it */
 	struct vcpu *v;
 	enum stop stop;
 	uint64_t stop_lip;        /* linear address of the instruction */
@@ -123,8 +127,19 @@ struct cpu {
 	uint64_t mmio_page;       /* page mapped as MMIO while completing */
 	uint8_t mmio_data[8];
 	bool mmio_mapped, mmio_done, write_exit;
+	/* A write to a read-only slot, completed like an MMIO write: the
+	 * instruction runs once with the slot writable, the bytes it wrote
+	 * are put back (KVM_MEM_READONLY: the write goes to user space). */
+	bool ro_write, ro_step;
+	uint64_t ro_lip;
+	uint8_t ro_saved[8];
+	struct slot *ro_slot;
 
 	struct env env;
+	uint8_t blockbuf[8192];   /* a translated block's bytes, for block_hook */
+	/* mmu.c's last translation (paging on), valid until the guest runs. */
+	bool xlat_valid;
+	uint64_t xlat_cr3, xlat_page, xlat_gpa;
 	/* KVM_SET_SREGS's segments as given, and their engine form: GET returns
 	 * them unchanged (unusable bit included) while the engine still holds
 	 * exactly that. */
@@ -160,6 +175,7 @@ struct ucapi {
 	uc_err (*close)(uc_engine *);
 	uc_err (*mem_map_ptr)(uc_engine *, uint64_t, size_t, uint32_t, void *);
 	uc_err (*mem_unmap)(uc_engine *, uint64_t, size_t);
+	uc_err (*mem_protect)(uc_engine *, uint64_t, size_t, uint32_t);
 	uc_err (*mmio_map)(uc_engine *, uint64_t, size_t, uc_cb_mmio_read_t, void *,
 			   uc_cb_mmio_write_t, void *);
 	uc_err (*reg_read)(uc_engine *, int, void *);
@@ -192,6 +208,8 @@ int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
 void obj_get(struct obj *o);
 void obj_put(struct obj *o);
 uint8_t *gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);  /* NULL: not RAM */
+bool gpa_writable(struct vm *vm, uint64_t gpa, uint64_t len); /* RAM, not a read-only slot */
+void slot_dirty(struct vm *vm, uint64_t gpa, uint64_t len);   /* dirty log of a guest write */
 
 /* ---- the Unicorn engine (cpu.c) ---- */
 int cpu_init(struct vcpu *v);               /* 0 or -errno */
@@ -215,6 +233,7 @@ void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end);
 int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
 void env_load(struct cpu *c);               /* engine -> c->env */
 void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
+void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
@@ -222,6 +241,12 @@ const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
 int cpu_code_size(struct cpu *c);
 uint64_t cpu_seg_base(struct cpu *c, int seg);  /* seg: 0..5 = cs ds es fs gs ss */
 uint64_t cpu_lin_mask(struct cpu *c);
+
+/* ---- linear addresses (mmu.c): the guest's paging, walked in its slots ---- */
+bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa);
+uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of RAM, or NULL */
+bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
+bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);

@@ -34,6 +34,6 @@ $(BUILD)/kvmemu/%.o: grader/kvmemu/%.c grader/kvmemu/kvmemu.h $(KVMEMU_UC)
 	$(CC) $(KIT_CFLAGS) $$(cat $(KVMEMU_UC)) -fPIC -c -o $@ $<
 
 $(KVMEMU_LIB): $(KVMEMU_OBJS)
-	$(CC) -shared -o $@ $^ -ldl -lpthread
+	$(CC) -shared -Wl,-z,defs -o $@ $^ -ldl -lpthread
 
 include $(wildcard bench/kvmemu/bench.mk)

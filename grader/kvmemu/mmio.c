@@ -21,7 +21,10 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 	struct cpu *c = &v->cpu;
 	c->mmio_addr = addr;
 	c->mmio_len = (uint32_t)size;
-	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED;
+	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+	/* A write into a KVM_MEM_READONLY slot: KVM treats it as MMIO
+	 * (x86.c emulator_read_write: the memslot is read-only). */
+	c->ro_write = type == UC_MEM_WRITE_PROT;
 	memcpy(c->mmio_data, &value, sizeof c->mmio_data);
 	c->stop = S_MMIO;
 	return false;                 /* abort the instruction: EIP stays on it */
@@ -87,10 +90,57 @@ void mmio_unmap_page(struct vcpu *v)
 	c->mmio_mapped = false;
 }
 
+/* The instruction that wrote into a read-only slot runs once with the slot
+ * writable; mmio_complete_end puts the bytes back and makes the exit. */
+static int ro_begin(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t *p = gpa_ptr(v->vm, c->mmio_addr, c->mmio_len);
+	c->ro_slot = NULL;
+	for (int i = 0; i < KVMEMU_MAX_SLOTS && !c->ro_slot; i++) {
+		struct slot *s = &v->vm->slots[i];
+		if (s->used && c->mmio_addr >= s->gpa && c->mmio_addr < s->gpa + s->size)
+			c->ro_slot = s;
+	}
+	if (!p || !c->ro_slot || c->mmio_len > sizeof c->ro_saved ||
+	    uc.mem_protect(c->uc, c->ro_slot->gpa, c->ro_slot->size, UC_PROT_ALL) != UC_ERR_OK) {
+		kvmemu_diag("a write into a read-only slot at 0x%llx (len %u) is not emulated",
+			    (unsigned long long)c->mmio_addr, c->mmio_len);
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	memcpy(c->ro_saved, p, c->mmio_len);
+	c->ro_step = true;
+	c->ro_lip = cpu_lip(c);
+	c->mmio_done = false;
+	c->write_exit = true;
+	uint64_t lip = c->ro_lip;
+	bool all = true;
+	for (uint64_t a = lip; a < lip + 32; a++)
+		all = all && cpu_covered(c, a);
+	if (!all) {
+		cpu_hook_range(c, lip, lip + 31);
+		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);
+	}
+	return 0;
+}
+
+static void ro_end(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t *p = gpa_ptr(v->vm, c->mmio_addr, c->mmio_len);
+	if (p)
+		memcpy(p, c->ro_saved, c->mmio_len);
+	uc.mem_protect(c->uc, c->ro_slot->gpa, c->ro_slot->size, UC_PROT_READ | UC_PROT_EXEC);
+	c->ro_step = false;
+}
+
 int mmio_complete_begin(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	v->pending = P_NONE;
+	if (c->ro_write)
+		return ro_begin(v);
 	c->mmio_page = c->mmio_addr & ~(uint64_t)(PAGE_SZ - 1);
 	uc_err e = uc.mmio_map(c->uc, c->mmio_page, PAGE_SZ, mmio_read, v, mmio_write, v);
 	if (e) {
@@ -119,7 +169,10 @@ int mmio_complete_begin(struct vcpu *v)
 int mmio_complete_end(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	mmio_unmap_page(v);
+	if (c->ro_step)
+		ro_end(v);
+	else
+		mmio_unmap_page(v);
 	c->mmio_done = false;
 	if (!c->write_exit)
 		return 0;

@@ -40,6 +40,8 @@ static bool decode(const uint8_t *p, uint32_t len, struct io_insn *d)
 			d->rep = true;
 		else if (b == 0xf0)
 			;
+		else if ((b & 0xf0) == 0x40 && i + 1 < len)
+			;                 /* REX (64-bit code): no effect on I/O sizes */
 		else {
 			bool seg = false;
 			for (int k = 0; k < 6; k++)
@@ -137,18 +139,18 @@ static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, ui
 	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
 	uint64_t si = areg(c, UC_X86_REG_RSI, asz);
 	uint32_t n = (v->string_batch && d->rep) ? batch(count, size, si, df) : 1;
-	/* The segment's cached base, whatever its selector says (unreal mode). */
-	uint64_t base = cpu_seg_base(c, d->seg);
+	/* The segment's cached base, whatever its selector says (unreal mode);
+	 * in 64-bit mode only FS and GS have one. */
+	uint64_t base = cpu_code_size(c) == 8 && d->seg != SEG_FS && d->seg != SEG_GS
+				? 0 : cpu_seg_base(c, d->seg);
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t lin = (base + si) & cpu_lin_mask(c);
-		const uint8_t *src = gpa_ptr(v->vm, lin, size);
-		if (!src) {
-			kvmemu_diag("OUTS from outside RAM (0x%llx) is not emulated",
+		if (!lin_read(v, lin, io_data(v) + k * size, size)) {
+			kvmemu_diag("OUTS from outside RAM (linear 0x%llx) is not emulated",
 				    (unsigned long long)lin);
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
 		}
-		memcpy(io_data(v) + k * size, src, size);
 		si = (si + (df ? -(uint64_t)size : size)) & amask(asz);
 	}
 	areg_set(c, UC_X86_REG_RSI, asz, si);
@@ -184,9 +186,9 @@ static int string_in(struct vcpu *v, const struct io_insn *d, uint32_t size, uin
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len)
 {
 	struct cpu *c = &v->cpu;
-	const uint8_t *p = gpa_ptr(v->vm, lip, len);
+	uint8_t p[16];
 	struct io_insn d;
-	if (!p || !decode(p, len, &d))
+	if (len > sizeof p || !lin_read(v, lip, p, len) || !decode(p, len, &d))
 		return 0;                 /* not I/O after all: run on */
 	int code = cpu_code_size(c);
 	uint32_t size = (d.op & 1) ? (uint32_t)op_size(code, d.o32) : 1;
@@ -240,14 +242,11 @@ static void complete_ins(struct vcpu *v)
 	uint32_t size = v->ins_size, n = v->ins_count;
 	int asz = v->ins_asz;
 	uint64_t di = areg(c, UC_X86_REG_RDI, asz);
-	uint64_t base = cpu_seg_base(c, SEG_ES);
+	uint64_t base = cpu_code_size(c) == 8 ? 0 : cpu_seg_base(c, SEG_ES);
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t lin = (base + di) & cpu_lin_mask(c);
-		uint8_t *dst = gpa_ptr(v->vm, lin, size);
-		if (dst)
-			memcpy(dst, io_data(v) + k * size, size);
-		else
-			kvmemu_diag("INS into non-RAM 0x%llx dropped (not emulated)",
+		if (!lin_write(v, lin, io_data(v) + k * size, size))
+			kvmemu_diag("INS into non-RAM (linear 0x%llx) dropped (not emulated)",
 				    (unsigned long long)lin);
 		di = (di + (df ? -(uint64_t)size : size)) & amask(asz);
 	}

@@ -64,6 +64,7 @@ static int load_once(void)
 		{ "uc_close", (void **)&uc.close },
 		{ "uc_mem_map_ptr", (void **)&uc.mem_map_ptr },
 		{ "uc_mem_unmap", (void **)&uc.mem_unmap },
+		{ "uc_mem_protect", (void **)&uc.mem_protect },
 		{ "uc_mmio_map", (void **)&uc.mmio_map },
 		{ "uc_reg_read", (void **)&uc.reg_read },
 		{ "uc_reg_write", (void **)&uc.reg_write },
