@@ -448,6 +448,9 @@ static void intr_hook(uc_engine *u, uint32_t intno, void *opaque)
 	(void)u;
 	struct cpu *c = opaque;
 	c->intno = (int)intno;
+	/* Read now: the engine may fault again (and overwrite them) before
+	 * uc_emu_start returns. */
+	env_exception(c, &c->exc_err, &c->exc_soft);
 	stop(c, S_INTR);
 }
 
@@ -609,7 +612,10 @@ static int run_loop(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	for (;;) {
 		c->stop = S_NONE;
-		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), UINT64_MAX, 0, 0);
+		/* `until` is an address no guest can run at (non-canonical): at
+		 * UINT64_MAX Unicorn's stop path walked the page tables for
+		 * 0xff..fe and left CR2 (and the error code) clobbered. */
+		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0x8000000000000000ull, 0, 0);
 		c->env.valid = false;
 		c->xlat_valid = false;
 		switch (c->stop) {

@@ -235,8 +235,10 @@ int intr_deliver(struct vcpu *v, int vector, bool from_engine)
 	bool pe = reg_get(c, UC_X86_REG_CR0) & 1;
 	uint32_t err = 0;
 	bool soft = false;
-	if (from_engine)
-		env_exception(c, &err, &soft);
+	if (from_engine) {
+		err = c->exc_err;
+		soft = c->exc_soft;
+	}
 	bool has_err = pe && !soft && error_code_of(vector);
 	for (;;) {
 		struct fault f = pe ? protected_mode(v, vector, soft, has_err, err)

@@ -109,6 +109,8 @@ struct cpu {
 	uint64_t stop_lip;        /* linear address of the instruction */
 	uint32_t stop_len;
 	int intno;
+	uint32_t exc_err;         /* the engine's exception: error code, int n or not */
+	bool exc_soft;
 
 	/* Instruction hooks only where a block holds an I/O opcode byte. */
 	uc_hook code_hooks[MAX_CODE_HOOKS];

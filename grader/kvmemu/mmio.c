@@ -19,6 +19,15 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 	(void)u;
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
+	bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+	/* QEMU splits an 8-byte access to non-RAM into two 4-byte ones: the
+	 * second continues the first (KVM reports one access, len 8). */
+	if (c->stop == S_MMIO && c->mmio_write == write && addr == c->mmio_addr + c->mmio_len &&
+	    c->mmio_len + (uint32_t)size <= sizeof c->mmio_data) {
+		memcpy(c->mmio_data + c->mmio_len, &value, (size_t)size);
+		c->mmio_len += (uint32_t)size;
+		return false;
+	}
 	c->mmio_addr = addr;
 	c->mmio_len = (uint32_t)size;
 	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
@@ -52,8 +61,11 @@ static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset, val = 0;
-	if (!c->mmio_done && !c->mmio_write && addr == c->mmio_addr && size == c->mmio_len) {
-		memcpy(&val, v->run->mmio.data, size > 8 ? 8 : size);
+	/* The access, or a part of it (QEMU splits 8-byte ones). */
+	if (!c->mmio_write && addr >= c->mmio_addr && addr + size <= c->mmio_addr + c->mmio_len) {
+		memcpy(&val, v->run->mmio.data + (addr - c->mmio_addr), size > 8 ? 8 : size);
+		if (addr + size < c->mmio_addr + c->mmio_len)
+			return val;           /* more parts to come */
 	} else {
 		kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated",
 			    (unsigned long long)addr);
@@ -71,6 +83,12 @@ static void mmio_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset;
+	if (c->write_exit && addr == c->mmio_addr + c->mmio_len &&
+	    c->mmio_len + size <= sizeof c->mmio_data) {          /* a split 8-byte write */
+		memcpy(c->mmio_data + c->mmio_len, &value, size);
+		c->mmio_len += size;
+		return;
+	}
 	/* The write itself, or the write half of a read-modify-write: either
 	 * way it exits once the instruction is complete. */
 	c->write_exit = true;
