@@ -237,6 +237,9 @@ static void reset_state(struct cpu *c)
 	cpu_set_sregs(c->v, &s);
 	struct kvm_regs r = { .rdx = 0x600, .rip = 0xfff0, .rflags = 2 };
 	cpu_set_regs(c->v, &r);
+	/* kvm_vcpu_reset: MISC_ENABLE (PEBS and BTS unavailable), PAT. */
+	c->misc_enable = (1u << 12) | (1u << 11);
+	c->pat = 0x0007040600070406ull;
 }
 
 /* ---- instruction hooks where I/O instructions are ---- */
@@ -312,10 +315,12 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		return;
 	}
 	uint8_t insn[16];
-	if (size <= sizeof insn && lin_read(c->v, addr, insn, size) && pio_opcode(insn, size)) {
+	if (size > sizeof insn || !lin_read(c->v, addr, insn, size))
+		return;
+	if (pio_opcode(insn, size) || msr_opcode(insn, size)) {
 		c->stop_lip = addr;
 		c->stop_len = size;
-		stop(c, S_IO);
+		stop(c, pio_opcode(insn, size) ? S_IO : S_MSR);
 	}
 }
 
@@ -376,7 +381,10 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	bool added = false;
 	for (uint32_t i = 0; i < size; i++) {
-		if (!io_byte(p[i]) || cpu_covered(c, addr + i))
+		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30: the hook starts at
+		 * the 0f, so the prefixes before it are found as for I/O). */
+		bool msr = i + 1 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32);
+		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
 		 * the prefixes right before it: hook only those addresses, so
@@ -454,6 +462,24 @@ static void intr_hook(uc_engine *u, uint32_t intno, void *opaque)
 	stop(c, S_INTR);
 }
 
+/* SYSCALL/SYSENTER: Unicorn's helpers only call these hooks and skip the
+ * instruction. Stop; run_loop does the CPU's work (or refuses). */
+static void syscall_hook(uc_engine *u, void *opaque)
+{
+	(void)u;
+	struct cpu *c = opaque;
+	c->stop_lip = cpu_lip(c);
+	stop(c, S_SYSCALL);
+}
+
+static void sysenter_hook(uc_engine *u, void *opaque)
+{
+	(void)u;
+	struct cpu *c = opaque;
+	c->stop_lip = cpu_lip(c);
+	stop(c, S_SYSENTER);
+}
+
 static bool invalid_hook(uc_engine *u, void *opaque)
 {
 	(void)u;
@@ -511,6 +537,9 @@ int cpu_init(struct vcpu *v)
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN_INVALID, (void *)invalid_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)in_hook, c, 1, 0, UC_X86_INS_IN);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)out_hook, c, 1, 0, UC_X86_INS_OUT);
+	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)cpuid_hook, v, 1, 0, UC_X86_INS_CPUID);
+	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)syscall_hook, c, 1, 0, UC_X86_INS_SYSCALL);
+	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)sysenter_hook, c, 1, 0, UC_X86_INS_SYSENTER);
 	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED |
 		    UC_HOOK_MEM_WRITE_PROT, (void *)mmio_unmapped_hook, v, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)precise_pc_hook,
@@ -649,6 +678,22 @@ static int run_loop(struct vcpu *v)
 		case S_ESCAPED:
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
+		case S_SYSCALL:
+			if (syscall_insn(v, c->stop_lip))
+				return 1;
+			continue;
+		case S_SYSENTER:
+			cpu_set_lip(c, c->stop_lip);
+			kvmemu_diag("SYSENTER is not emulated: KVM_EXIT_INTERNAL_ERROR");
+			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+			return 1;
+		case S_MSR: {
+			uint8_t insn[16];
+			lin_read(v, c->stop_lip, insn, c->stop_len);
+			if (msr_insn(v, c->stop_lip, c->stop_len, msr_opcode(insn, c->stop_len) == 2))
+				return 1;
+			continue;
+		}
 		case S_NONE:
 			break;
 		}
@@ -683,6 +728,7 @@ int cpu_run(struct vcpu *v)
 	if (run->immediate_exit)
 		return -EINTR;
 	kvmemu_signalled = 0;
+	v->has_run = true;
 	if (v->pending == P_MMIO) {
 		int r = mmio_complete_begin(v);
 		if (r)

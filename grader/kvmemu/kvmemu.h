@@ -71,6 +71,9 @@ enum stop {
 	S_MMIO,       /* unmapped data access recorded in mmio_* */
 	S_STEPPED,    /* the MMIO instruction being completed is done */
 	S_ESCAPED,    /* Unicorn's own IN/OUT path ran: a bug, reported */
+	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
+	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
+	S_SYSENTER,   /* SYSENTER: not emulated */
 };
 
 #define MAX_CODE_HOOKS 256
@@ -147,7 +150,7 @@ struct cpu {
 	 * exactly that. */
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
-	uint64_t cr8, apic_base;
+	uint64_t cr8, apic_base, misc_enable, pat;
 	bool mode_warned;
 };
 struct vcpu {
@@ -166,6 +169,9 @@ struct vcpu {
 	uint32_t ins_count;       /* P_INS: elements in the batch */
 	uint32_t ins_size;
 	bool ins_rep;
+	bool has_run;             /* KVM_RUN was called (KVM_SET_CPUID2 freezes) */
+	struct kvm_cpuid_entry2 *cpuid;   /* KVM_SET_CPUID2's entries */
+	uint32_t ncpuid;
 	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
 	int in_run;
 };
@@ -249,6 +255,22 @@ bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa);
 uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of RAM, or NULL */
 bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
+
+/* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
+bool msr_known(uint32_t index);
+int msr_get(struct vcpu *v, uint32_t index, uint64_t *val);   /* 0, 1 refused, -1 unknown */
+int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host);
+int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write);
+int msr_opcode(const uint8_t *insn, uint32_t len);   /* 1 RDMSR, 2 WRMSR, 0 */
+int msr_ioctl(struct vcpu *v, struct kvm_msrs *m, bool set);
+int msr_index_list(struct kvm_msr_list *l);
+int syscall_insn(struct vcpu *v, uint64_t lip);
+void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
+bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
+int cpuid_hook(uc_engine *u, void *opaque);
+int cpuid_get_supported(struct kvm_cpuid2 *c2);
+int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
+int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);

@@ -44,6 +44,9 @@ static int check_extension(unsigned long cap)
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
@@ -85,6 +88,10 @@ int sys_ioctl(struct obj *o, unsigned long req, unsigned long arg)
 		return check_extension(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : KVMEMU_MMAP_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return arg ? cpuid_get_supported((struct kvm_cpuid2 *)arg) : -EFAULT;
+	case KVM_GET_MSR_INDEX_LIST:
+		return arg ? msr_index_list((struct kvm_msr_list *)arg) : -EFAULT;
 	default:
 		if (_IOC_TYPE(req) == KVMIO)
 			kvmemu_diag("/dev/kvm ioctl 0x%lx is not emulated: EINVAL", req);
@@ -303,6 +310,7 @@ static void vm_free(struct vm *vm)
 
 static void vcpu_free(struct vcpu *v)
 {
+	free(v->cpuid);
 	if (v->vm) {
 		cpu_fini(v);
 		v->vm->vcpu = NULL;
@@ -327,6 +335,12 @@ int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg)
 		return create_vcpu(vm, arg);
 	case KVM_SET_TSS_ADDR:
 		return 0;                     /* only used by KVM's vm86 fallback */
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		/* kvm_vm_ioctl_set_identity_map_addr: only before any vCPU; the
+		 * address is for VMX's real-mode page tables, unused here. */
+		if (!arg)
+			return -EFAULT;
+		return vm->vcpu ? -EINVAL : 0;
 	case KVM_GET_DIRTY_LOG: {
 		struct kvm_dirty_log d;
 		if (!arg)
@@ -370,6 +384,24 @@ int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg)
 		if (!p)
 			return -EFAULT;
 		return cpu_set_sregs(v, p);
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		return p ? msr_ioctl(v, p, req == KVM_SET_MSRS) : -EFAULT;
+	case KVM_SET_CPUID2:
+		return p ? cpuid_set(v, p) : -EFAULT;
+	case KVM_GET_CPUID2:
+		return p ? cpuid_get(v, p) : -EFAULT;
+	case KVM_GET_MP_STATE:
+		if (!p)
+			return -EFAULT;
+		((struct kvm_mp_state *)p)->mp_state = KVM_MP_STATE_RUNNABLE;
+		return 0;
+	case KVM_SET_MP_STATE:
+		/* kvm_arch_vcpu_ioctl_set_mpstate: without an in-kernel LAPIC
+		 * only RUNNABLE is accepted. */
+		if (!p)
+			return -EFAULT;
+		return ((struct kvm_mp_state *)p)->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
 	default:
 		if (_IOC_TYPE(req) == KVMIO)
 			kvmemu_diag("vCPU ioctl 0x%lx is not emulated: EINVAL", req);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -140,16 +141,21 @@ END_TEST
 
 /* The guest goes from 32-bit protected mode to long mode itself: CR4.PAE,
  * CR3, EFER.LME with wrmsr (rdmsr shows LMA once paging is on), CR0.PG, a
- * far jump to a 64-bit code segment of its GDT. */
-START_TEST(long_mode_by_guest)
+ * far jump to a 64-bit code segment of its GDT. Without KVM_SET_CPUID2
+ * giving CPUID.80000001H:EDX.LM, the WRMSR is refused (x86.c
+ * __kvm_valid_efer): #GP, and with no IDT a triple fault at the WRMSR. */
+static void lm_guest(int with_cpuid)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("long_mode_by_guest: skipped on kvm_pvm (the switch ends in "
-		       "KVM_EXIT_SHUTDOWN there: see FACTS.md)\n");
-		return;
-	}
 	struct vmm v;
 	VM_OPEN(&v);
+	if (with_cpuid) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof *c + 256 * sizeof c->entries[0]);
+		c->nent = 256;
+		if (ioctl(v.kvm, KVM_GET_SUPPORTED_CPUID, c) < 0 ||
+		    ioctl(v.vcpu, KVM_SET_CPUID2, c) < 0)
+			FAIL(&v, "KVM_GET_SUPPORTED_CPUID / KVM_SET_CPUID2: %s", strerror(errno));
+		free(c);
+	}
 	VM_SLOT(&v, 0, 0, 0x100000);
 	VM_LOAD(&v, "lm_guest", 0x1000);
 	lm_tables(&v);
@@ -171,6 +177,12 @@ START_TEST(long_mode_by_guest)
 	struct kvm_regs r = { .rip = 0x1000, .rflags = 2, .rsp = 0x9000 };
 	VM_SET_REGS(&v, &r);
 	VM_RUN(&v);
+	if (!with_cpuid) {
+		WANT_EXIT(&v, KVM_EXIT_SHUTDOWN);
+		WANT_EQ(&v, "rip at the refused wrmsr", 0x101d, vmm_rip(&v));
+		vmm_close(&v);
+		return;
+	}
 	WANT_EXIT(&v, KVM_EXIT_IO);
 	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0x3f8, 1);
 	WANT_BYTES(&v, "io data from 64-bit code", "ABCD", vmm_io_data(&v), 4);
@@ -184,6 +196,17 @@ START_TEST(long_mode_by_guest)
 	WANT_EQ(&v, "sregs.cr0.PG", 1, s.cr0 >> 31 & 1);
 	WANT_EQ(&v, "sregs.cs.l", 1, s.cs.l);
 	vmm_close(&v);
+}
+
+START_TEST(efer_lme_needs_cpuid)
+{
+	lm_guest(0);
+}
+END_TEST
+
+START_TEST(long_mode_by_guest)
+{
+	lm_guest(1);
 }
 END_TEST
 
@@ -362,6 +385,7 @@ Suite *paging_suite(void)
 	Suite *s = suite_create("paging");
 	TCase *tc = tcase_create("paging");
 	tcase_add_test(tc, long_mode_sregs);
+	tcase_add_test(tc, efer_lme_needs_cpuid);
 	tcase_add_test(tc, long_mode_by_guest);
 	tcase_add_test(tc, paging_32bit);
 	tcase_add_test(tc, paging_pae);
