@@ -339,11 +339,20 @@ static bool prefix_byte(uint8_t b)
 
 static void note_code_page(struct cpu *c, uint64_t page);
 
+static uint64_t fnv(const uint8_t *p, uint32_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
 /* Drops translations of guest-physical [gpa, end). Unicorn removes them by
  * virtual address: without paging that is the same range; with paging all
  * of them go (a full flush touches the whole JIT buffer: only then). */
 static void tb_remove_phys(struct cpu *c, uint64_t gpa, uint64_t end)
 {
+	memset(c->seen, 0, sizeof c->seen);
 	if (reg_get(c, UC_X86_REG_CR0) & CR0_PG)
 		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 	else
@@ -364,7 +373,14 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	if (size == 0)
 		return;
+	/* Without paging the "CR3" of an entry is ~0. */
+	unsigned slot = (unsigned)(addr ^ addr >> 12) & 1023;
+	uint64_t cr3 = (reg_get(c, UC_X86_REG_CR0) & CR0_PG) ? reg_get(c, UC_X86_REG_CR3) : ~0ull;
+	if (c->seen[slot].size == size && c->seen[slot].addr == addr && c->seen[slot].cr3 == cr3 &&
+	    c->seen[slot].hash == fnv(c->seen[slot].host, size))
+		return;
 	uint64_t last = addr + size - 1, g;
+	const uint8_t *host;
 	if (mmu_translate(c->v, addr, &g) && !ps_get(&c->code_pages, g >> 12))
 		note_code_page(c, g >> 12);
 	if (mmu_translate(c->v, last, &g) && !ps_get(&c->code_pages, g >> 12))
@@ -398,6 +414,12 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	if (added) {
 		tb_remove(c, addr, last + 1);
 		stop(c, S_RETRANSLATE);
+	} else if ((addr & 0xfff) + size <= PAGE_SZ && (host = lin_ptr(c->v, addr, size))) {
+		c->seen[slot].host = host;
+		c->seen[slot].addr = addr;
+		c->seen[slot].size = size;
+		c->seen[slot].cr3 = cr3;
+		c->seen[slot].hash = fnv(c->seen[slot].host, size);
 	}
 }
 

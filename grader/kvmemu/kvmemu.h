@@ -142,6 +142,11 @@ struct cpu {
 
 	struct env env;
 	uint8_t blockbuf[8192];   /* a translated block's bytes, for block_hook */
+	/* Blocks already scanned: where (address, CR3 or ~0 without paging),
+	 * their bytes' host address and hash. A hit skips the walk and the
+	 * scan (4x in tight loops); the hash catches code the guest rewrote.
+	 * Cleared when the host rewrites code or changes slots. */
+	struct { uint64_t addr, cr3, hash; const uint8_t *host; uint32_t size; } seen[1024];
 	/* mmu.c's last translation (paging on), valid until the guest runs. */
 	bool xlat_valid;
 	uint64_t xlat_cr3, xlat_page, xlat_gpa;

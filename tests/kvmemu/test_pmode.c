@@ -302,6 +302,23 @@ START_TEST(pm_mmio_string)
 }
 END_TEST
 
+/* Code the guest rewrites itself is run as rewritten (the CPU's
+ * self-modifying-code rule): a `nop` it ran becomes an `out`, which exits. */
+START_TEST(guest_smc)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "guest_smc");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IO);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x3f8, 1);
+	WANT_BYTES(&v, "io data", "S", vmm_io_data(&v), 1);
+	WANT_EQ(&v, "rip at the rewritten out", OUT_EXIT_RIP(0x1008, 1), vmm_rip(&v));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
 static void put64(struct vmm *v, uint64_t gpa, uint64_t val)
 {
 	memcpy(vmm_hva(v, gpa), &val, 8);
@@ -398,6 +415,7 @@ Suite *pmode_suite(void)
 	tcase_add_test(tc, pm_entered_by_guest);
 	tcase_add_test(tc, unreal_mode);
 	tcase_add_test(tc, pm_mmio_string);
+	tcase_add_test(tc, guest_smc);
 	tcase_add_test(tc, pm_idt);
 	tcase_add_test(tc, pm_triple_fault);
 	suite_add_tcase(s, tc);
