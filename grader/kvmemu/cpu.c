@@ -145,7 +145,7 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
  * x86.c), and kvm_set_apic_base's reserved bits (lapic.c), for a vCPU that
  * has had no KVM_SET_CPUID2: MAXPHYADDR 36, and every CR4 bit that needs a
  * CPUID feature (OSXSAVE, SMEP, SMAP, FSGSBASE, PKE, LA57, UMIP, VMXE,
- * PCIDE, CET, ...) reserved. */
+ * PCIDE, CET, ...) reserved unless KVM_SET_CPUID2 gave that feature. */
 #define CR0_PE 1ull
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
@@ -156,7 +156,31 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
 #define GUEST_PHYS_BITS 36
 #define CR4_ALLOWED 0x7ffull      /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
 
-static bool valid_sregs(const struct kvm_sregs *s)
+/* __cr4_reserved_bits: a CR4 bit is allowed when the guest's CPUID (from
+ * KVM_SET_CPUID2) has its feature; before any KVM_SET_CPUID2 only the
+ * CPU's own support limits it (measured on KVM: CR4.OSXSAVE is accepted
+ * then). VMXE stays reserved (no nested VMX), SMXE always is. */
+static uint64_t cr4_allowed(const struct vcpu *v)
+{
+	static const struct { int bit; uint32_t leaf; int reg, fbit; } need[] = {
+		{ 11, 7, 2, 2 },   /* UMIP: 7.0 ECX[2] */
+		{ 12, 7, 2, 16 },  /* LA57: 7.0 ECX[16] */
+		{ 16, 7, 1, 0 },   /* FSGSBASE: 7.0 EBX[0] */
+		{ 17, 1, 2, 17 },  /* PCIDE: 1 ECX[17] */
+		{ 18, 1, 2, 26 },  /* OSXSAVE: 1 ECX[26] */
+		{ 20, 7, 1, 7 },   /* SMEP: 7.0 EBX[7] */
+		{ 21, 7, 1, 20 },  /* SMAP: 7.0 EBX[20] */
+		{ 22, 7, 2, 3 },   /* PKE: 7.0 ECX[3] */
+	};
+	uint64_t ok = CR4_ALLOWED;
+	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+		if (v->ncpuid ? cpuid_has(v, need[i].leaf, need[i].reg, need[i].fbit)
+			      : cpuid_host_has(need[i].leaf, need[i].reg, need[i].fbit))
+			ok |= 1ull << need[i].bit;
+	return ok;
+}
+
+static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 {
 	uint64_t rsvd_gpa = ~0ull << GUEST_PHYS_BITS;
 	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG)) {
@@ -167,7 +191,7 @@ static bool valid_sregs(const struct kvm_sregs *s)
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
-	if (s->cr4 & ~CR4_ALLOWED)                        /* kvm_is_valid_cr4 */
+	if ((s->cr4 & ~CR4_ALLOWED) && (s->cr4 & ~cr4_allowed(v)))   /* kvm_is_valid_cr4 */
 		return false;
 	if (s->cr0 >> 32)                                 /* kvm_is_valid_cr0 */
 		return false;
@@ -185,7 +209,7 @@ static bool valid_sregs(const struct kvm_sregs *s)
 int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 {
 	struct cpu *c = &v->cpu;
-	if (!valid_sregs(s))
+	if (!valid_sregs(v, s))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof s->interrupt_bitmap / sizeof s->interrupt_bitmap[0]; i++)
 		if (s->interrupt_bitmap[i]) {

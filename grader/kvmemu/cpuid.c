@@ -61,8 +61,11 @@ void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4])
 	}
 }
 
+static int supported(struct kvm_cpuid_entry2 *e);
+
 /* Does the guest's CPUID (f, index 0) have bit `bit` of register r
- * (0 eax .. 3 edx)? guest_cpuid_has. */
+ * (0 eax .. 3 edx)? guest_cpuid_has. With host = true and no KVM_SET_CPUID2
+ * yet: does the CPU (KVM_GET_SUPPORTED_CPUID's set) have it? */
 bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit)
 {
 	const struct kvm_cpuid_entry2 *e = find(v, f, 0);
@@ -70,6 +73,24 @@ bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit)
 		return false;
 	uint32_t regs[4] = { e->eax, e->ebx, e->ecx, e->edx };
 	return regs[r] >> bit & 1;
+}
+
+bool cpuid_host_has(uint32_t f, int r, int bit)
+{
+	static struct vcpu host;              /* the supported set, read once */
+	static bool done;
+	if (!done) {
+		done = true;
+		struct kvm_cpuid_entry2 *e = calloc(MAX_ENTRIES, sizeof *e);
+		int n = e ? supported(e) : -1;
+		if (n > 0) {
+			host.cpuid = e;
+			host.ncpuid = (uint32_t)n;
+		} else {
+			free(e);
+		}
+	}
+	return cpuid_has(&host, f, r, bit);
 }
 
 /* The CPUID instruction (UC_HOOK_INSN): answered here, then skipped. */

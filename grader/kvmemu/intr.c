@@ -17,8 +17,8 @@
  * suberror KVM_INTERNAL_ERROR_DELIVERY_EV (vmx.c, since Linux 6.14).
  *
  * Not emulated (refused with a diagnostic, KVM_EXIT_INTERNAL_ERROR): task
- * gates, a privilege change (ring-3 code interrupted: the stack switch
- * through the TSS), a 64-bit gate with an IST stack. The error code of an
+ * gates, a privilege change outside long mode (the 32-bit TSS stack switch).
+ * In long mode the new RSP comes from the TSS (RSP0-2, or IST1-7). The error code of an
  * exception the engine raised (#GP, #PF...) and whether an event was a
  * software interrupt come from QEMU's own state (env.c env_exception).
  */
@@ -157,8 +157,7 @@ static struct fault protected_mode(struct vcpu *v, int vector, bool soft, bool h
 		return raise(GP, vector * 8 + 2);
 	if (!(hi & 0x8000))
 		return raise(NP, vector * 8 + 2 + ext);
-	if (lm && (hi & 7))
-		return refuse(v, "a 64-bit interrupt gate with an IST stack", vector);
+	unsigned ist = lm ? (hi & 7) : 0;
 	bool gate32 = type & 8;
 	uint16_t sel = lo >> 16;
 	uint64_t off = gate32 ? ((lo & 0xffff) | (hi & 0xffff0000u)) : (lo & 0xffff);
@@ -178,8 +177,10 @@ static struct fault protected_mode(struct vcpu *v, int vector, bool soft, bool h
 		return raise(GP, (sel & ~3u) | ext);
 	if (!(d[1] & 0x8000))
 		return raise(NP, (sel & ~3u) | ext);
-	if (!(d[1] & 0x400) && (int)cdpl < cpl)             /* non-conforming, more privileged */
-		return refuse(v, "an interrupt with a privilege change (stack switch)", vector);
+	bool change = !(d[1] & 0x400) && (int)cdpl < cpl;   /* non-conforming, more privileged */
+	if (change && !lm)
+		return refuse(v, "a 32-bit interrupt with a privilege change (stack switch)", vector);
+	int new_cpl = change ? (int)cdpl : cpl;
 
 	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS), sp;
 	int width, n;
@@ -187,8 +188,17 @@ static struct fault protected_mode(struct vcpu *v, int vector, bool soft, bool h
 		/* SDM vol. 3, 6.14.2: RSP aligned to 16, SS:RSP always pushed. */
 		width = 8;
 		n = 8;
-		uint64_t old_rsp = reg_get(c, UC_X86_REG_RSP);
-		sp = old_rsp & ~15ull;
+		uint64_t old_rsp = reg_get(c, UC_X86_REG_RSP), new_rsp = old_rsp;
+		if (ist || change) {
+			/* The 64-bit TSS: RSP0-2 at 4, IST1-7 at 36 (SDM vol. 3, 8.7). */
+			const struct segcache *tr = &cpu_env(c)->seg[SEG_TR];
+			uint32_t off = ist ? 36 + 8 * (ist - 1) : 4 + 8 * cdpl;
+			if (off + 7 > tr->limit)
+				return raise(TS, (tr->selector & ~3u) | ext);
+			if (!lin_read(v, tr->base + off, &new_rsp, 8))
+				return unmapped(v);
+		}
+		sp = new_rsp & ~15ull;
 		if (!push(v, &sp, 8, cpu_env(c)->seg[SEG_SS].selector, 8) ||
 		    !push(v, &sp, 8, old_rsp, 8))
 			return unmapped(v);
@@ -211,8 +221,10 @@ static struct fault protected_mode(struct vcpu *v, int vector, bool soft, bool h
 	uint32_t limit = (d[0] & 0xffff) | (d[1] & 0xf0000);
 	if (d[1] & (1u << 23))
 		limit = limit << 12 | 0xfff;
+	if (change)      /* long mode: SS becomes a null selector with RPL = the new CPL */
+		c->env.seg[SEG_SS] = (struct segcache){ .selector = cdpl, .flags = cdpl << 13 };
 	c->env.seg[SEG_CS] = (struct segcache){
-		.selector = (sel & ~3u) | (uint32_t)cpl,
+		.selector = (sel & ~3u) | (uint32_t)new_cpl,
 		.base = (d[0] >> 16) | (d[1] & 0xff) << 16 | (d[1] & 0xff000000u),
 		.limit = limit,
 		.flags = d[1] & 0x00f0ff00u,

@@ -272,6 +272,7 @@ int msr_index_list(struct kvm_msr_list *l);
 int syscall_insn(struct vcpu *v, uint64_t lip);
 void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
 bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
+bool cpuid_host_has(uint32_t f, int r, int bit);  /* in KVM_GET_SUPPORTED_CPUID's set */
 int cpuid_hook(uc_engine *u, void *opaque);
 int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);

@@ -321,6 +321,68 @@ START_TEST(page_fault_64)
 }
 END_TEST
 
+/* Ring 3 in long mode, `int 0x40` through a DPL-3 gate: the CPU switches to
+ * TSS.RSP0, SS becomes a null selector, the old SS:RSP, RFLAGS, CS:RIP are
+ * pushed (SDM vol. 3, 6.14.2, 7.7). */
+START_TEST(user_int_64)
+{
+	if (vmm_kvm_is_pvm()) {
+		printf("user_int_64: skipped on kvm_pvm (it shuts the guest down at the int: PVM "
+		       "delivers ring-3 events its own way; see FACTS.md)\n");
+		return;
+	}
+	struct vmm v;
+	VM_OPEN(&v);
+	VM_SLOT(&v, 0, 0, 0x100000);
+	VM_LOAD(&v, "user_int", 0x1000);
+	put64(&v, 0x10000, 0x11000 | 7);                  /* user-accessible tables */
+	put64(&v, 0x11000, 0x12000 | 7);
+	put64(&v, 0x12000, 0x87);
+	put64(&v, 0x2800, 0);
+	put64(&v, 0x2808, 0x00209b0000000000ull);         /* 0x08 kernel code 64 */
+	put64(&v, 0x2810, 0x00cf93000000ffffull);         /* 0x10 kernel data */
+	put64(&v, 0x2818, 0x0020fb0000000000ull);         /* 0x18 user code 64, DPL 3 */
+	put64(&v, 0x2820, 0x00cff3000000ffffull);         /* 0x20 user data, DPL 3 */
+	put64(&v, 0x3000 + 0x40 * 16, 0x1040 | 8ull << 16 | 0xeeull << 40);
+	put64(&v, 0x3000 + 0x40 * 16 + 8, 0);
+	put64(&v, 0x4004, 0x8000);                        /* TSS.RSP0 */
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	s.cr3 = 0x10000;
+	s.cr4 = 1 << 5;
+	s.cr0 = 0x80000011;
+	s.efer = 0x500;
+	s.cs = (struct kvm_segment){ .limit = 0xffffffff, .selector = 0x1b, .type = 11,
+				     .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1 };
+	s.ds = s.es = s.ss = (struct kvm_segment){ .limit = 0xffffffff, .selector = 0x23,
+		.type = 3, .present = 1, .dpl = 3, .s = 1, .db = 1, .g = 1 };
+	s.tr = (struct kvm_segment){ .base = 0x4000, .limit = 0x67, .selector = 0x28, .type = 11,
+				     .present = 1 };
+	s.gdt.base = 0x2800;
+	s.gdt.limit = 0x2f;
+	s.idt.base = 0x3000;
+	s.idt.limit = 0x41 * 16 - 1;
+	VM_SET_SREGS(&v, &s);
+	struct kvm_regs r = { .rip = 0x1000, .rflags = 0x3002, .rsp = 0x9000 };
+	VM_SET_REGS(&v, &r);
+	static const struct { const char *what; uint32_t val; } want[] = {
+		{ "CS in the handler", 0x08 },
+		{ "SS in the handler (null, RPL 0)", 0 },
+		{ "RSP in the handler (TSS.RSP0 - 5 * 8)", 0x8000 - 40 },
+		{ "pushed CS", 0x1b },
+		{ "pushed SS", 0x23 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_IO);
+		WANT_EQ(&v, want[i].what, want[i].val, io32(&v));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
 /* KVM_MEM_READONLY: reads come from the slot's memory; a write is a
  * KVM_EXIT_MMIO with is_write 1 and RIP past it, and the memory keeps its
  * byte. KVM_MEM_LOG_DIRTY_PAGES: KVM_GET_DIRTY_LOG gives a bit per page the
@@ -390,6 +452,7 @@ Suite *paging_suite(void)
 	tcase_add_test(tc, paging_32bit);
 	tcase_add_test(tc, paging_pae);
 	tcase_add_test(tc, page_fault_64);
+	tcase_add_test(tc, user_int_64);
 	tcase_add_test(tc, readonly_and_dirty_log);
 	suite_add_tcase(s, tc);
 	return s;
