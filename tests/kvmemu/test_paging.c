@@ -139,6 +139,84 @@ START_TEST(long_mode_sregs)
 }
 END_TEST
 
+/* lm_misc.asm's setup: long mode, a 1 GiB page at virtual 1 GiB onto 0,
+ * a GDT with a compatibility-mode code segment 0x18. CPUID from
+ * KVM_GET_SUPPORTED_CPUID plus Page1GB (without it KVM treats PS in a PDPTE
+ * as a reserved bit). */
+static void lm_misc(struct vmm *v, uint64_t rip, const char *file, int line)
+{
+	vmm_open(v, TEST_NAME(), file, line);
+	struct kvm_cpuid2 *c = calloc(1, sizeof *c + 256 * sizeof c->entries[0]);
+	c->nent = 256;
+	if (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, c) < 0)
+		vmm_fail(v, file, line, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0x80000001)
+			c->entries[i].edx |= 1u << 26;            /* Page1GB */
+	if (ioctl(v->vcpu, KVM_SET_CPUID2, c) < 0)
+		vmm_fail(v, file, line, "KVM_SET_CPUID2: %s", strerror(errno));
+	free(c);
+	vmm_slot(v, 0, 0, 0x100000, file, line);
+	vmm_load(v, "lm_misc", 0x1000, file, line);
+	lm_tables(v);
+	put64(v, 0x11000 + 8, 0 | P_BIG);                 /* PDPT[1]: 1 GiB at 0 */
+	put64(v, 0x2800, 0);
+	put64(v, 0x2808, 0x00209b0000000000ull);          /* 0x08 code 64 */
+	put64(v, 0x2810, 0x00cf93000000ffffull);          /* 0x10 data */
+	put64(v, 0x2818, 0x00cf9b000000ffffull);          /* 0x18 code 32 (compatibility) */
+	long_mode(v, rip, file, line);
+	struct kvm_sregs s;
+	vmm_get_sregs(v, &s, file, line);
+	s.gdt.base = 0x2800;
+	s.gdt.limit = 0x1f;
+	vmm_set_sregs(v, &s, file, line);
+	struct kvm_regs r;
+	vmm_get_regs(v, &r, file, line);
+	r.rdx = 0x3f8;
+	vmm_set_regs(v, &r, file, line);
+}
+
+/* A load through a 1 GiB page (PDPTE.PS). */
+START_TEST(gib_page)
+{
+	if (vmm_kvm_is_pvm()) {
+		printf("gib_page: skipped on kvm_pvm (it shuts the guest down at the load through "
+		       "the 1 GiB page, Page1GB in CPUID or not: see FACTS.md)\n");
+		return;
+	}
+	struct vmm v;
+	lm_misc(&v, 0x1000, __FILE__, __LINE__);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IO);
+	WANT_EQ(&v, "read through the 1 GiB page (the code's first bytes)", 0x03f8ba66, io32(&v));
+	vmm_close(&v);
+}
+END_TEST
+
+/* Compatibility mode: a 32-bit code segment in long mode, reached by a far
+ * return, has 32-bit I/O defaults; EFER.LMA stays. */
+START_TEST(compat_mode)
+{
+	struct vmm v;
+	lm_misc(&v, 0x100c, __FILE__, __LINE__);        /* from the push 0x18 */
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IO);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0x3f8, 1);
+	WANT_BYTES(&v, "compatibility-mode out dx,eax", "ABCD", vmm_io_data(&v), 4);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IO);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 2, 0x3f8, 1);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	WANT_EQ(&v, "sregs.cs.l in compatibility mode", 0, s.cs.l);
+	WANT_EQ(&v, "sregs.cs.db in compatibility mode", 1, s.cs.db);
+	WANT_EQ(&v, "sregs.efer still LMA", 0x500, s.efer & 0x500);
+	vmm_close(&v);
+}
+END_TEST
+
 /* The guest goes from 32-bit protected mode to long mode itself: CR4.PAE,
  * CR3, EFER.LME with wrmsr (rdmsr shows LMA once paging is on), CR0.PG, a
  * far jump to a 64-bit code segment of its GDT. Without KVM_SET_CPUID2
@@ -447,6 +525,8 @@ Suite *paging_suite(void)
 	Suite *s = suite_create("paging");
 	TCase *tc = tcase_create("paging");
 	tcase_add_test(tc, long_mode_sregs);
+	tcase_add_test(tc, gib_page);
+	tcase_add_test(tc, compat_mode);
 	tcase_add_test(tc, efer_lme_needs_cpuid);
 	tcase_add_test(tc, long_mode_by_guest);
 	tcase_add_test(tc, paging_32bit);
