@@ -607,6 +607,7 @@ void cpu_fini(struct vcpu *v)
 	c->ctx = c->ctx_full = NULL;
 	code_pages_forget(c);
 	ps_clear(&c->covered, true);
+	ps_clear(&c->ad_tables, false);
 }
 
 /* Guest writes to a slot with dirty logging (physical addresses: Unicorn
@@ -783,7 +784,9 @@ int cpu_run(struct vcpu *v)
 		pio_complete(v);
 	}
 	code_pages_check(c);
+	mmu_ad_track(v, false);
 	int r = run_loop(v);
+	mmu_ad_track(v, true);
 	code_pages_snapshot(c);
 	return r < 0 ? r : 0;
 }

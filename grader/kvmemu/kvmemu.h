@@ -149,6 +149,8 @@ struct cpu {
 	struct { uint64_t addr, cr3, hash; const uint8_t *host; uint32_t size; } seen[1024];
 	/* mmu.c's last translation (paging on), valid until the guest runs. */
 	bool xlat_valid;
+	struct pageset ad_tables;     /* page-table page -> hash of its A/D bits (mmu.c) */
+	bool ad_warned;
 	uint64_t xlat_cr3, xlat_page, xlat_gpa;
 	/* KVM_SET_SREGS's segments as given, and their engine form: GET returns
 	 * them unchanged (unusable bit included) while the engine still holds
@@ -260,6 +262,7 @@ bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa);
 uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of RAM, or NULL */
 bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
+void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bit writes */
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
 bool msr_known(uint32_t index);

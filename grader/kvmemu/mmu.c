@@ -160,3 +160,90 @@ bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len)
 {
 	return lin_copy(v, lin, (void *)buf, len, true);
 }
+
+/* ---- dirty logging of the CPU's own page-table writes ----
+ * The CPU sets Accessed/Dirty bits in the guest's page tables as it walks
+ * them; on KVM those are writes to guest memory and dirty-logged (measured:
+ * the three table pages of a 4-level walk come back dirty). QEMU sets them
+ * without any memory hook. So around each KVM_RUN, with paging on and a
+ * slot logging, the tables reachable from CR3 are hashed (their entries'
+ * A/D bits) before and after; a table whose bits changed is dirty. Capped
+ * at MAX_TABLES tables per walk (a diagnostic past that). */
+
+#define MAX_TABLES 4096
+#define AD_BITS 0x60ull
+
+static uint64_t ad_hash(const uint8_t *t, int esize)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (int i = 0; i < (int)PAGE_SZ; i += esize) {
+		uint64_t e = 0;
+		memcpy(&e, t + i, (size_t)esize);
+		h = (h ^ (e & AD_BITS)) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+struct adwalk {
+	struct vcpu *v;
+	int tables;
+	bool after;                /* compare with the hashes taken before */
+};
+
+/* One table at gpa, `levels` levels of tables under it (0: leaf table). */
+static void ad_table(struct adwalk *w, uint64_t gpa, int levels, int esize, int entries)
+{
+	struct cpu *c = &w->v->cpu;
+	const uint8_t *t = gpa_ptr(w->v->vm, gpa & ~0xfffull, PAGE_SZ);
+	if (!t || ++w->tables > MAX_TABLES)
+		return;
+	uint64_t page = gpa >> 12, h = ad_hash(t, esize);
+	if (!w->after) {
+		ps_put(&c->ad_tables, page, (void *)(uintptr_t)(h | 1));
+	} else {
+		uintptr_t old = (uintptr_t)ps_get(&c->ad_tables, page);
+		if (old && old != (uintptr_t)(h | 1))
+			slot_dirty(w->v->vm, page << 12, PAGE_SZ);
+	}
+	if (levels == 0)
+		return;
+	for (int i = 0; i < entries; i++) {
+		uint64_t e = 0;
+		memcpy(&e, t + (gpa & 0xfff) + (size_t)i * (size_t)esize, (size_t)esize);
+		if (!(e & 1) || (levels < 3 && (e & 0x80)))   /* not present; a large page */
+			continue;
+		ad_table(w, e & (esize == 8 ? ADDR52 : 0xfffff000ull), levels - 1, esize,
+			 esize == 8 ? 512 : 1024);
+	}
+}
+
+static bool logging(struct vm *vm)
+{
+	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
+		if (vm->slots[i].used && vm->slots[i].dirty)
+			return true;
+	return false;
+}
+
+/* after = false: before the guest runs; true: after it stopped. */
+void mmu_ad_track(struct vcpu *v, bool after)
+{
+	struct cpu *c = &v->cpu;
+	if (!after)
+		ps_clear(&c->ad_tables, false);
+	if (!logging(v->vm) || !(reg_get(c, UC_X86_REG_CR0) & (1ull << 31)))
+		return;
+	struct adwalk w = { .v = v, .after = after };
+	uint64_t cr3 = reg_get(c, UC_X86_REG_CR3), cr4 = reg_get(c, UC_X86_REG_CR4);
+	if (cpu_env(c)->efer & (1u << 10))
+		ad_table(&w, cr3 & ADDR52, 3, 8, 512);
+	else if (cr4 & (1ull << 5))
+		ad_table(&w, cr3 & 0xffffffe0ull, 2, 8, 4);        /* the 4 PDPTEs, 32 bytes */
+	else
+		ad_table(&w, cr3 & 0xfffff000ull, 1, 4, 1024);
+	if (w.tables > MAX_TABLES && !c->ad_warned) {
+		c->ad_warned = true;
+		kvmemu_diag("dirty logging: more than %d page tables; the CPU's A/D-bit writes "
+			    "past them are not logged", MAX_TABLES);
+	}
+}

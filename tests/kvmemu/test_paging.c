@@ -520,6 +520,34 @@ START_TEST(readonly_and_dirty_log)
 }
 END_TEST
 
+/* Dirty logging sees the CPU's own writes: walking the tables sets their
+ * Accessed bits, and KVM logs those pages (measured); a load doesn't dirty
+ * its page, nor does running code. */
+START_TEST(dirty_log_page_tables)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	SLOT_FLAGS(&v, 0, 0, 0x100000, KVM_MEM_LOG_DIRTY_PAGES);
+	VM_LOAD(&v, "lm_read", 0x1000);
+	put64(&v, 0x10000, 0x11000 | P_RW);
+	put64(&v, 0x11000, 0x12000 | P_RW);
+	put64(&v, 0x12000, 0 | P_BIG);
+	LONG_MODE(&v, 0x1000);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IO);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	uint64_t bits[4] = { 0 };
+	struct kvm_dirty_log d = { .slot = 0, .dirty_bitmap = bits };
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &d) != 0)
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	WANT_EQ(&v, "dirty bitmap, pages 0-63 (the tables at 0x10000-0x12000: bits 16-18)",
+		0x70000, bits[0]);
+	WANT_EQ(&v, "dirty bitmap, pages 64-255", 0, bits[1] | bits[2] | bits[3]);
+	vmm_close(&v);
+}
+END_TEST
+
 Suite *paging_suite(void)
 {
 	Suite *s = suite_create("paging");
@@ -534,6 +562,7 @@ Suite *paging_suite(void)
 	tcase_add_test(tc, page_fault_64);
 	tcase_add_test(tc, user_int_64);
 	tcase_add_test(tc, readonly_and_dirty_log);
+	tcase_add_test(tc, dirty_log_page_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }
