@@ -217,6 +217,36 @@ START_TEST(compat_mode)
 }
 END_TEST
 
+/* rep insb in long mode: one batch (count 3, RIP on the insb, RDI/RCX not
+ * yet advanced), stored at the physical address of the higher-half alias on
+ * the next KVM_RUN (pio_in_emulated). */
+START_TEST(long_mode_insb)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	VM_SLOT(&v, 0, 0, 0x100000);
+	VM_LOAD(&v, "lm_ins", 0x1000);
+	lm_tables(&v);
+	const uint64_t hi = 0xffffffff80000000ull;
+	LONG_MODE(&v, hi + 0x1000);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IO);
+	WANT_IO(&v, KVM_EXIT_IO_IN, 1, 0x3f8, 3);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "rip at the rep insb", hi + 0x1010, r.rip);
+	WANT_EQ(&v, "rdi not yet advanced", hi + 0x5000, r.rdi);
+	memcpy(vmm_io_data(&v), "xyz", 3);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "rdi after", hi + 0x5003, r.rdi);
+	WANT_EQ(&v, "rcx after", 0, r.rcx);
+	WANT_BYTES(&v, "bytes at physical 0x5000", "xyz", vmm_hva(&v, 0x5000), 3);
+	vmm_close(&v);
+}
+END_TEST
+
 /* The guest goes from 32-bit protected mode to long mode itself: CR4.PAE,
  * CR3, EFER.LME with wrmsr (rdmsr shows LMA once paging is on), CR0.PG, a
  * far jump to a 64-bit code segment of its GDT. Without KVM_SET_CPUID2
@@ -553,6 +583,7 @@ Suite *paging_suite(void)
 	Suite *s = suite_create("paging");
 	TCase *tc = tcase_create("paging");
 	tcase_add_test(tc, long_mode_sregs);
+	tcase_add_test(tc, long_mode_insb);
 	tcase_add_test(tc, gib_page);
 	tcase_add_test(tc, compat_mode);
 	tcase_add_test(tc, efer_lme_needs_cpuid);
