@@ -408,6 +408,57 @@ START_TEST(swapgs_sysret)
 }
 END_TEST
 
+/* The guest's RDMSR of an MSR KVM doesn't have, and WRMSR of EFER with a
+ * reserved bit (set_efer): #GP(0), RIP on the instruction (kvm_inject_gp). */
+START_TEST(msr_gp)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	VM_SLOT(&v, 0, 0, 0x100000);
+	VM_LOAD(&v, "gp64", 0x1000);
+	put64(&v, 0x10000, 0x11000 | 3);
+	put64(&v, 0x11000, 0x12000 | 3);
+	put64(&v, 0x12000, 0x83);
+	put64(&v, 0x2800, 0);
+	put64(&v, 0x2808, 0x00209b0000000000ull);
+	put64(&v, 0x2810, 0x00cf93000000ffffull);         /* 0x10: iretq reloads SS */
+	put64(&v, 0x3000 + 13 * 16, 0x1040 | 8ull << 16 | 0x8eull << 40);
+	put64(&v, 0x3000 + 13 * 16 + 8, 0);
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	s.cr3 = 0x10000;
+	s.cr4 = 1 << 5;
+	s.cr0 = 0x80000011;
+	s.efer = 0x500;
+	s.cs = (struct kvm_segment){ .limit = 0xffffffff, .selector = 8, .type = 11,
+				     .present = 1, .s = 1, .l = 1, .g = 1 };
+	s.ds = s.es = s.ss = (struct kvm_segment){ .limit = 0xffffffff, .selector = 0x10,
+						    .type = 3, .present = 1, .s = 1, .db = 1,
+						    .g = 1 };
+	s.gdt.base = 0x2800;
+	s.gdt.limit = 0x17;
+	s.idt.base = 0x3000;
+	s.idt.limit = 14 * 16 - 1;
+	VM_SET_SREGS(&v, &s);
+	struct kvm_regs r = { .rip = 0x1000, .rflags = 2, .rsp = 0x9000 };
+	VM_SET_REGS(&v, &r);
+	static const struct { const char *what; uint32_t val; } want[] = {
+		{ "#GP error code (RDMSR 0xdeadbeef)", 0 },
+		{ "RIP of the RDMSR", 0x100e },
+		{ "#GP error code (WRMSR EFER, reserved bit)", 0 },
+		{ "RIP of the WRMSR", 0x101a },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_IO);
+		WANT_EQ(&v, want[i].what, want[i].val, io32(&v));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
 Suite *cpu_suite(void)
 {
 	Suite *s = suite_create("cpu");
@@ -420,6 +471,7 @@ Suite *cpu_suite(void)
 	tcase_add_test(tc, identity_map_before_vcpu);
 	tcase_add_test(tc, rdmsr_syscall);
 	tcase_add_test(tc, swapgs_sysret);
+	tcase_add_test(tc, msr_gp);
 	suite_add_tcase(s, tc);
 	return s;
 }
