@@ -11,7 +11,7 @@ GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
 DIST_KIT_SRCS := Makefile $(shell find grader -name '*.[ch]' -o -name '*.mk') \
 	$(shell find grader/kvmemu -type f ! -name '*.o' ! -name '*.so' 2>/dev/null) \
 	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf $(LAB_SOLUTION) \
-	$(wildcard scripts/kvm-emu scripts/install-deps)
+	$(wildcard scripts/kvm-emu scripts/install-deps scripts/fetch-unicorn scripts/unicorn.sha256)
 
 $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
 		$(LAB_SKELETON) skeleton/$(LAB)/Makefile $(LAB_MK) \

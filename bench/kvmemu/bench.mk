@@ -7,9 +7,9 @@ $(KVMEMU_BENCH)/vmm: bench/kvmemu/vmm.c
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) -o $@ $<
 
-$(KVMEMU_BENCH)/%.bin: bench/kvmemu/%.asm
+$(KVMEMU_BENCH)/%.bin: bench/kvmemu/%.asm bench/kvmemu/lm.inc
 	@mkdir -p $(@D)
-	nasm -f bin -o $@ $<
+	nasm -f bin -I bench/kvmemu/ -o $@ $<
 
 bench-kvmemu: $(BUILD)/libkvmemu.so $(KVMEMU_BENCH)/vmm $(patsubst bench/kvmemu/%.asm,$(KVMEMU_BENCH)/%.bin,$(wildcard bench/kvmemu/*.asm))
 	bench/kvmemu/bench.sh $(BUILD)

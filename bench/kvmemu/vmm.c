@@ -16,8 +16,8 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 2)
-		errx(2, "usage: bench-vmm GUEST.bin");
+	if (argc != 2 && !(argc == 3 && strcmp(argv[2], "--cpuid") == 0))
+		errx(2, "usage: bench-vmm GUEST.bin [--cpuid]");
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
 		err(1, "/dev/kvm");
@@ -33,6 +33,18 @@ int main(int argc, char **argv)
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		err(1, "KVM_SET_USER_MEMORY_REGION");
 	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	/* --cpuid: the CPU's features for the guest (long mode needs CPUID.LM),
+	 * as real VMMs do before the first KVM_RUN. The lab's VMM doesn't. */
+	if (argc == 3) {
+		struct kvm_cpuid2 *cpuid = calloc(1, sizeof *cpuid + 256 * sizeof cpuid->entries[0]);
+		if (!cpuid)
+			err(1, "calloc");
+		cpuid->nent = 256;
+		if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid) < 0 ||
+		    ioctl(vcpu, KVM_SET_CPUID2, cpuid) < 0)
+			err(1, "KVM_GET_SUPPORTED_CPUID / KVM_SET_CPUID2");
+		free(cpuid);
+	}
 	int sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	struct kvm_run *run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (vcpu < 0 || run == MAP_FAILED)

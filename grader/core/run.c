@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* RLIMIT_AS of a VMM run, both backends (kvmemu needs about 64 MiB). */
+#define RUN_AS_BYTES ((size_t)256 << 20)
+
 const char *backend_name(enum backend b)
 {
 	return b == BACKEND_KVM ? "kvm" : b == BACKEND_EMU ? "emu" : "auto";
@@ -99,17 +102,37 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 	memset(out, 0, sizeof *out);
 	out->timeout_s = spec->timeout_s;
 	out->out_cap = spec->out_cap;
-	struct box_file files[3] = {
+	/* kvmemu loads the libunicorn.so.2 next to it (scripts/fetch-unicorn's
+	 * copy) when there is one, else the system's: the box gets it beside
+	 * /box/libkvmemu.so. */
+	char *uc_lib = spec->emu_lib ? xasprintf("%s", spec->emu_lib) : NULL;
+	char *slash = uc_lib ? strrchr(uc_lib, '/') : NULL;
+	if (slash) {
+		*slash = '\0';
+		char *p = xasprintf("%s/libunicorn.so.2", uc_lib);
+		free(uc_lib);
+		uc_lib = access(p, R_OK) == 0 ? p : (free(p), NULL);
+	} else {
+		free(uc_lib);
+		uc_lib = NULL;
+	}
+	struct box_file files[4] = {
 		{ spec->binary, "vmm" },
 		{ spec->image, "guest.bin" },
 		{ spec->emu_lib, "libkvmemu.so" },
+		{ uc_lib, "libunicorn.so.2" },
 	};
 	char *argv[] = { "/box/vmm", "/box/guest.bin", NULL };
 	char **env = run_env(spec);
 	struct box_req req = {
-		.argv = argv, .files = files, .nfiles = spec->backend == BACKEND_EMU ? 3 : 2,
+		.argv = argv, .files = files,
+		.nfiles = spec->backend == BACKEND_EMU ? (uc_lib ? 4 : 3) : 2,
 		.env = env, .kvm = spec->backend == BACKEND_KVM, .lim = box_default_limits(),
 	};
+	/* kvmemu on Unicorn 2.1 peaks at about 64 MiB of address space (a 32 MiB
+	 * JIT buffer, not 1 GiB): the same limit for both backends, so a VMM's
+	 * allocations meet the same ceiling on kvm and emu. */
+	req.lim.as_bytes = RUN_AS_BYTES;
 	req.lim.wall_s = spec->timeout_s;
 	req.lim.out_cap = spec->out_cap;
 	req.lim.err_cap = RUN_ERR_CAP;
@@ -134,6 +157,7 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 	out->err_len = r.err_len;
 	box_result_free(&r);
 	free(env);
+	free(uc_lib);
 }
 
 void run_outcome_free(struct run_outcome *o)

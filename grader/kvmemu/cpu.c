@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- registers ---- */
+/* ---- registers ----
+ * The engine is a 64-bit one (UC_MODE_64) whatever the guest's mode: it keeps
+ * all 64 bits of every register and RIP, and it can run long mode. Its mode
+ * is what CR0, EFER and the segment caches say (env.c). */
 
 uint64_t reg_get(struct cpu *c, int reg)
 {
@@ -30,75 +33,98 @@ void reg_set(struct cpu *c, int reg, uint64_t val)
 	uc.reg_write(c->uc, reg, &val);
 }
 
-/* In real mode Unicorn keeps base = selector * 16 (checked by run_checks). */
+const struct env *cpu_env(struct cpu *c)
+{
+	if (!c->env.valid)
+		env_load(c);
+	return &c->env;
+}
+
+int cpu_code_size(struct cpu *c)
+{
+	uint32_t h = cpu_env(c)->hflags;
+	return (h & (1u << 15)) ? 8 : (h & (1u << 4)) ? 4 : 2;    /* HF_CS64, HF_CS32 */
+}
+
+uint64_t cpu_seg_base(struct cpu *c, int seg)
+{
+	return cpu_env(c)->seg[seg].base;
+}
+
+/* Linear addresses are 32 bits wide outside long mode. */
+uint64_t cpu_lin_mask(struct cpu *c)
+{
+	return (cpu_env(c)->hflags & (1u << 14)) ? ~0ull : 0xffffffffull;   /* HF_LMA */
+}
+
 uint64_t cpu_lip(struct cpu *c)
 {
-	return (reg_get(c, UC_X86_REG_CS) << 4) + (reg_get(c, UC_X86_REG_EIP) & 0xffff);
+	return (cpu_seg_base(c, SEG_CS) + reg_get(c, UC_X86_REG_RIP)) & cpu_lin_mask(c);
 }
 
+/* RIP for a linear address in the current code segment, wrapped to the
+ * code's width (16-bit code wraps at 64 KiB). */
 void cpu_set_lip(struct cpu *c, uint64_t lip)
 {
-	reg_set(c, UC_X86_REG_EIP, (lip - (reg_get(c, UC_X86_REG_CS) << 4)) & 0xffff);
+	uint64_t rip = lip - cpu_seg_base(c, SEG_CS);
+	int sz = cpu_code_size(c);
+	reg_set(c, UC_X86_REG_RIP, sz == 8 ? rip : sz == 4 ? (uint32_t)rip : (uint16_t)rip);
 }
 
-static const int gpr32[8] = {
-	UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX,
-	UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_ESP, UC_X86_REG_EBP,
+static const int gpr64[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+	UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RSP, UC_X86_REG_RBP,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 };
 
 void cpu_get_regs(struct vcpu *v, struct kvm_regs *r)
 {
 	struct cpu *c = &v->cpu;
-	__u64 *dst[8] = { &r->rax, &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi, &r->rsp, &r->rbp };
-	for (int i = 0; i < 8; i++)
-		*dst[i] = c->gpr_hi[i] << 32 | reg_get(c, gpr32[i]);
-	memcpy(&r->r8, c->r8_15, sizeof c->r8_15);
-	r->rip = reg_get(c, UC_X86_REG_EIP);
-	r->rflags = reg_get(c, UC_X86_REG_EFLAGS);
+	__u64 *dst[16] = { &r->rax, &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi, &r->rsp,
+			   &r->rbp, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+			   &r->r14, &r->r15 };
+	for (int i = 0; i < 16; i++)
+		*dst[i] = reg_get(c, gpr64[i]);
+	r->rip = reg_get(c, UC_X86_REG_RIP);
+	r->rflags = reg_get(c, UC_X86_REG_RFLAGS);
 }
 
 void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r)
 {
 	struct cpu *c = &v->cpu;
-	const uint64_t src[8] = { r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rsp, r->rbp };
-	for (int i = 0; i < 8; i++) {
-		reg_set(c, gpr32[i], (uint32_t)src[i]);
-		c->gpr_hi[i] = src[i] >> 32;
-	}
-	memcpy(c->r8_15, &r->r8, sizeof c->r8_15);
-	reg_set(c, UC_X86_REG_EIP, (uint32_t)r->rip);
+	const uint64_t src[16] = { r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rsp,
+				   r->rbp, r->r8, r->r9, r->r10, r->r11, r->r12, r->r13,
+				   r->r14, r->r15 };
+	for (int i = 0; i < 16; i++)
+		reg_set(c, gpr64[i], src[i]);
+	/* All 64 bits of RIP (kvm_rip_write): KVM reads back what was set. */
+	reg_set(c, UC_X86_REG_RIP, r->rip);
 	/* kvm_set_rflags: bit 1 is always set; VMX keeps 32 bits, VM (17) cleared
 	 * outside vm86 emulation (measured: ~0 reads back as 0xfffdffff). */
-	reg_set(c, UC_X86_REG_EFLAGS, ((uint32_t)r->rflags | 2) & ~(1u << 17));
+	reg_set(c, UC_X86_REG_RFLAGS, ((uint32_t)r->rflags | 2) & ~(1u << 17));
 }
 
 /* ---- segments and control registers ---- */
 
-static const int segreg[6] = {
-	UC_X86_REG_CS, UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS, UC_X86_REG_SS,
-};
-
-/* A real-mode segment load changes selector and base only; KVM (VMX) reports
- * the rest as last set. */
-static void sync_segments(struct cpu *c)
+static bool same_q(const struct segcache *a, const struct segcache *b)
 {
-	for (int i = 0; i < 6; i++) {
-		uint16_t sel = (uint16_t)reg_get(c, segreg[i]);
-		if (sel != c->seg[i].selector) {
-			c->seg[i].selector = sel;
-			c->seg[i].base = (uint64_t)sel << 4;
-		}
-	}
+	return a->selector == b->selector && a->base == b->base && a->limit == b->limit &&
+	       a->flags == b->flags;
 }
 
 void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
 {
 	struct cpu *c = &v->cpu;
-	sync_segments(c);
+	const struct env *e = cpu_env(c);
 	memset(s, 0, sizeof *s);
 	struct kvm_segment *dst[8] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt };
-	for (int i = 0; i < 8; i++)
-		*dst[i] = c->seg[i];
+	for (int i = 0; i < 8; i++) {
+		if (same_q(&e->seg[i], &c->sreg_q[i]))
+			*dst[i] = c->sreg[i];       /* exactly as set */
+		else
+			env_seg_to_kvm(&e->seg[i], dst[i]);
+	}
 	uc_x86_mmr m = { 0 };
 	uc.reg_read(c->uc, UC_X86_REG_GDTR, &m);
 	s->gdt.base = m.base;
@@ -107,66 +133,160 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
 	s->idt.base = m.base;
 	s->idt.limit = (uint16_t)m.limit;
 	s->cr0 = reg_get(c, UC_X86_REG_CR0);
-	s->cr2 = c->cr2;
-	s->cr3 = c->cr3;
-	s->cr4 = c->cr4;
+	s->cr2 = reg_get(c, UC_X86_REG_CR2);
+	s->cr3 = reg_get(c, UC_X86_REG_CR3);
+	s->cr4 = reg_get(c, UC_X86_REG_CR4);
 	s->cr8 = c->cr8;
-	s->efer = c->efer;
+	s->efer = e->efer;
 	s->apic_base = c->apic_base;
 }
 
-void cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
+/* kvm_is_valid_sregs, kvm_is_valid_cr0 and kvm_is_valid_cr4 (arch/x86/kvm/
+ * x86.c), and kvm_set_apic_base's reserved bits (lapic.c), for a vCPU that
+ * has had no KVM_SET_CPUID2: MAXPHYADDR 36, and every CR4 bit that needs a
+ * CPUID feature (OSXSAVE, SMEP, SMAP, FSGSBASE, PKE, LA57, UMIP, VMXE,
+ * PCIDE, CET, ...) reserved unless KVM_SET_CPUID2 gave that feature. */
+#define CR0_PE 1ull
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define GUEST_PHYS_BITS 36
+#define CR4_ALLOWED 0x7ffull      /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+
+/* __cr4_reserved_bits: a CR4 bit is allowed when the guest's CPUID (from
+ * KVM_SET_CPUID2) has its feature; before any KVM_SET_CPUID2 only the
+ * CPU's own support limits it (measured on KVM: CR4.OSXSAVE is accepted
+ * then). VMXE stays reserved (no nested VMX), SMXE always is. */
+static uint64_t cr4_allowed(const struct vcpu *v)
+{
+	static const struct { int bit; uint32_t leaf; int reg, fbit; } need[] = {
+		{ 11, 7, 2, 2 },   /* UMIP: 7.0 ECX[2] */
+		{ 12, 7, 2, 16 },  /* LA57: 7.0 ECX[16] */
+		{ 16, 7, 1, 0 },   /* FSGSBASE: 7.0 EBX[0] */
+		{ 17, 1, 2, 17 },  /* PCIDE: 1 ECX[17] */
+		{ 18, 1, 2, 26 },  /* OSXSAVE: 1 ECX[26] */
+		{ 20, 7, 1, 7 },   /* SMEP: 7.0 EBX[7] */
+		{ 21, 7, 1, 20 },  /* SMAP: 7.0 EBX[20] */
+		{ 22, 7, 2, 3 },   /* PKE: 7.0 ECX[3] */
+	};
+	uint64_t ok = CR4_ALLOWED;
+	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+		if (v->ncpuid ? cpuid_has(v, need[i].leaf, need[i].reg, need[i].fbit)
+			      : cpuid_host_has(need[i].leaf, need[i].reg, need[i].fbit))
+			ok |= 1ull << need[i].bit;
+	return ok;
+}
+
+static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
+{
+	uint64_t rsvd_gpa = ~0ull << GUEST_PHYS_BITS;
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG)) {
+		if (!(s->cr4 & CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 & rsvd_gpa)                    /* kvm_vcpu_is_legal_cr3 */
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	if ((s->cr4 & ~CR4_ALLOWED) && (s->cr4 & ~cr4_allowed(v)))   /* kvm_is_valid_cr4 */
+		return false;
+	if (s->cr0 >> 32)                                 /* kvm_is_valid_cr0 */
+		return false;
+	if ((s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD))
+		return false;
+	if ((s->cr0 & CR0_PG) && !(s->cr0 & CR0_PE))
+		return false;
+	/* kvm_set_apic_base: reserved bits, x2APIC (no CPUID: unsupported),
+	 * x2APIC without xAPIC enabled. */
+	if (s->apic_base & (rsvd_gpa | 0x2ff | (1ull << 10)))
+		return false;
+	return true;
+}
+
+int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 {
 	struct cpu *c = &v->cpu;
-	const struct kvm_segment *src[8] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt };
-	for (int i = 0; i < 8; i++)
-		c->seg[i] = *src[i];
-	for (int i = 0; i < 6; i++)
-		reg_set(c, segreg[i], c->seg[i].selector);
+	if (!valid_sregs(v, s))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof s->interrupt_bitmap / sizeof s->interrupt_bitmap[0]; i++)
+		if (s->interrupt_bitmap[i]) {
+			kvmemu_diag("KVM_SET_SREGS: a pending interrupt in interrupt_bitmap is "
+				    "not emulated (no interrupt injection): EINVAL");
+			return -EINVAL;
+		}
+	const struct kvm_segment *src[8] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss,
+					     &s->tr, &s->ldt };
+	/* Control registers first: writing CR0 recomputes QEMU's mode flags,
+	 * which env_store then completes from the segments and EFER. */
+	reg_set(c, UC_X86_REG_CR0, s->cr0);
+	reg_set(c, UC_X86_REG_CR2, s->cr2);
+	reg_set(c, UC_X86_REG_CR3, s->cr3);
+	reg_set(c, UC_X86_REG_CR4, s->cr4);
+	c->env.valid = false;
+	cpu_env(c);
+	for (int i = 0; i < 8; i++) {
+		c->sreg[i] = *src[i];
+		c->sreg_q[i] = (struct segcache){ .selector = src[i]->selector, .base = src[i]->base,
+						  .limit = src[i]->limit,
+						  .flags = env_flags_of(src[i]) };
+		c->env.seg[i] = c->sreg_q[i];
+	}
+	c->env.efer = s->efer;
+	env_store(c);
 	uc_x86_mmr m = { .base = s->gdt.base, .limit = s->gdt.limit };
 	uc.reg_write(c->uc, UC_X86_REG_GDTR, &m);
 	m = (uc_x86_mmr){ .base = s->idt.base, .limit = s->idt.limit };
 	uc.reg_write(c->uc, UC_X86_REG_IDTR, &m);
-	/* PE is refused at KVM_RUN (run_checks), not here: KVM accepts it. */
-	reg_set(c, UC_X86_REG_CR0, s->cr0 & ~1ull);
-	c->cr0_pe = s->cr0 & 1;
-	c->cr2 = s->cr2;
-	c->cr3 = s->cr3;
-	c->cr4 = s->cr4;
 	c->cr8 = s->cr8;
-	c->efer = s->efer;
 	c->apic_base = s->apic_base;
+	return 0;
 }
 
 /* kvm_vcpu_reset / vmx_vcpu_reset: the state a fresh vCPU reports. */
 static void reset_state(struct cpu *c)
 {
+	struct kvm_sregs s = {
+		.cs = { .selector = 0xf000, .base = 0xffff0000, .limit = 0xffff, .type = 11,
+			.present = 1, .s = 1 },
+		.tr = { .limit = 0xffff, .type = 11, .present = 1 },
+		.ldt = { .limit = 0xffff, .type = 2, .present = 1 },
+		.gdt = { .limit = 0xffff }, .idt = { .limit = 0xffff },
+		.cr0 = 0x60000010, .apic_base = 0xfee00900,
+	};
 	struct kvm_segment data = { .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
-	for (int i = 1; i < 6; i++)
-		c->seg[i] = data;
-	c->seg[0] = (struct kvm_segment){ .selector = 0xf000, .base = 0xffff0000, .limit = 0xffff,
-					  .type = 11, .present = 1, .s = 1 };
-	c->seg[6] = (struct kvm_segment){ .limit = 0xffff, .type = 11, .present = 1 };
-	c->seg[7] = (struct kvm_segment){ .limit = 0xffff, .type = 2, .present = 1 };
-	for (int i = 0; i < 6; i++)
-		reg_set(c, segreg[i], c->seg[i].selector);
-	for (int i = 0; i < 8; i++)
-		reg_set(c, gpr32[i], 0);
-	reg_set(c, UC_X86_REG_EDX, 0x600);
-	reg_set(c, UC_X86_REG_EIP, 0xfff0);
-	reg_set(c, UC_X86_REG_EFLAGS, 2);
-	reg_set(c, UC_X86_REG_CR0, 0x60000010);
-	uc_x86_mmr m = { .limit = 0xffff };
-	uc.reg_write(c->uc, UC_X86_REG_GDTR, &m);
-	uc.reg_write(c->uc, UC_X86_REG_IDTR, &m);
-	c->apic_base = 0xfee00900;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	cpu_set_sregs(c->v, &s);
+	struct kvm_regs r = { .rdx = 0x600, .rip = 0xfff0, .rflags = 2 };
+	cpu_set_regs(c->v, &r);
+	/* kvm_vcpu_reset: MISC_ENABLE (PEBS and BTS unavailable), PAT. */
+	c->misc_enable = (1u << 12) | (1u << 11);
+	c->pat = 0x0007040600070406ull;
 }
 
 /* ---- instruction hooks where I/O instructions are ---- */
 
-static bool covered(struct cpu *c, uint64_t lin)
+bool cpu_covered(struct cpu *c, uint64_t lin)
 {
-	return lin < LIN_LIMIT && (c->covered[lin >> 3] >> (lin & 7) & 1);
+	if (c->all_covered)
+		return true;
+	const uint8_t *bits = ps_get(&c->covered, lin >> 12);
+	return bits && (bits[(lin & 0xfff) >> 3] >> (lin & 7) & 1);
+}
+
+static void mark_covered(struct cpu *c, uint64_t lin)
+{
+	uint8_t *bits = ps_get(&c->covered, lin >> 12);
+	if (!bits) {
+		bits = calloc(PAGE_SZ / 8, 1);
+		if (!bits || ps_put(&c->covered, lin >> 12, bits) < 0) {
+			free(bits);
+			return;               /* not recorded: hooked again later, still exact */
+		}
+	}
+	bits[(lin & 0xfff) >> 3] |= 1 << (lin & 7);
 }
 
 static void tb_remove(struct cpu *c, uint64_t begin, uint64_t end)
@@ -180,17 +300,16 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque);
  * MAX_CODE_HOOKS ranges one hook covers everything (slower, still exact). */
 void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end)
 {
-	if (end >= LIN_LIMIT)
-		end = LIN_LIMIT - 1;
 	if (c->ncode < MAX_CODE_HOOKS) {
 		uc.hook_add(c->uc, &c->code_hooks[c->ncode++], UC_HOOK_CODE, (void *)code_hook,
 			    c, begin, end);
 		for (uint64_t a = begin; a <= end; a++)
-			c->covered[a >> 3] |= 1 << (a & 7);
+			mark_covered(c, a);
 	} else if (c->ncode == MAX_CODE_HOOKS) {
 		uc.hook_add(c->uc, &c->code_hooks[0], UC_HOOK_CODE, (void *)code_hook, c, 1, 0);
 		c->ncode++;
-		memset(c->covered, 0xff, LIN_LIMIT / 8);
+		c->all_covered = true;
+		ps_clear(&c->covered, true);
 		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 	}
 }
@@ -211,15 +330,21 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
+	if (c->ro_step && !c->mmio_done && addr == c->ro_lip) {
+		c->mmio_done = true;      /* the read-only write runs now */
+		return;
+	}
 	if (c->mmio_done) {           /* the MMIO instruction completed */
 		stop(c, S_STEPPED);
 		return;
 	}
-	const uint8_t *p = gpa_ptr(c->v->vm, addr, size);
-	if (p && pio_opcode(p, size)) {
+	uint8_t insn[16];
+	if (size > sizeof insn || !lin_read(c->v, addr, insn, size))
+		return;
+	if (pio_opcode(insn, size) || msr_opcode(insn, size)) {
 		c->stop_lip = addr;
 		c->stop_len = size;
-		stop(c, S_IO);
+		stop(c, pio_opcode(insn, size) ? S_IO : S_MSR);
 	}
 }
 
@@ -232,10 +357,31 @@ static bool io_byte(uint8_t b)
 static bool prefix_byte(uint8_t b)
 {
 	return b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0xf0 || b == 0x26 ||
-	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 ||
+	       (b & 0xf0) == 0x40;    /* REX in 64-bit code */
 }
 
 static void note_code_page(struct cpu *c, uint64_t page);
+
+static uint64_t fnv(const uint8_t *p, uint32_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Drops translations of guest-physical [gpa, end). Unicorn removes them by
+ * virtual address: without paging that is the same range; with paging all
+ * of them go (a full flush touches the whole JIT buffer: only then). */
+static void tb_remove_phys(struct cpu *c, uint64_t gpa, uint64_t end)
+{
+	memset(c->seen, 0, sizeof c->seen);
+	if (reg_get(c, UC_X86_REG_CR0) & CR0_PG)
+		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+	else
+		tb_remove(c, gpa, end);
+}
 
 static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 {
@@ -249,16 +395,24 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_STEPPED);
 		return;
 	}
-	if (addr >= LIN_LIMIT || size == 0)
+	if (size == 0)
 		return;
-	uint64_t last = addr + size - 1;
-	if (!(c->code_page_bits[addr >> 15] >> (addr >> 12 & 7) & 1))
-		note_code_page(c, addr >> 12);
-	if (!(c->code_page_bits[last >> 15] >> (last >> 12 & 7) & 1))
-		note_code_page(c, last >> 12);
-	const uint8_t *p = gpa_ptr(c->v->vm, addr, size);
-	if (!p) {                     /* straddles slots: hook it all */
-		if (!covered(c, addr)) {
+	/* Without paging the "CR3" of an entry is ~0. */
+	unsigned slot = (unsigned)(addr ^ addr >> 12) & 1023;
+	uint64_t cr3 = (reg_get(c, UC_X86_REG_CR0) & CR0_PG) ? reg_get(c, UC_X86_REG_CR3) : ~0ull;
+	if (c->seen[slot].size == size && c->seen[slot].addr == addr && c->seen[slot].cr3 == cr3 &&
+	    c->seen[slot].hash == fnv(c->seen[slot].host, size))
+		return;
+	uint64_t last = addr + size - 1, g;
+	const uint8_t *host;
+	if (mmu_translate(c->v, addr, &g) && !ps_get(&c->code_pages, g >> 12))
+		note_code_page(c, g >> 12);
+	if (mmu_translate(c->v, last, &g) && !ps_get(&c->code_pages, g >> 12))
+		note_code_page(c, g >> 12);
+	const uint8_t *p = c->blockbuf;
+	if (size > sizeof c->blockbuf || !lin_read(c->v, addr, c->blockbuf, size)) {
+		/* straddles slots: hook it all */
+		if (!cpu_covered(c, addr)) {
 			cpu_hook_range(c, addr, last);
 			tb_remove(c, addr, last + 1);
 			stop(c, S_RETRANSLATE);
@@ -267,7 +421,10 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	bool added = false;
 	for (uint32_t i = 0; i < size; i++) {
-		if (!io_byte(p[i]) || covered(c, addr + i))
+		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30: the hook starts at
+		 * the 0f, so the prefixes before it are found as for I/O). */
+		bool msr = i + 1 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32);
+		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
 		 * the prefixes right before it: hook only those addresses, so
@@ -281,6 +438,12 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	if (added) {
 		tb_remove(c, addr, last + 1);
 		stop(c, S_RETRANSLATE);
+	} else if ((addr & 0xfff) + size <= PAGE_SZ && (host = lin_ptr(c->v, addr, size))) {
+		c->seen[slot].host = host;
+		c->seen[slot].addr = addr;
+		c->seen[slot].size = size;
+		c->seen[slot].cr3 = cr3;
+		c->seen[slot].hash = fnv(c->seen[slot].host, size);
 	}
 }
 
@@ -291,59 +454,45 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 
 static void note_code_page(struct cpu *c, uint64_t page)
 {
-	if (page >= LIN_LIMIT / PAGE_SZ)
-		return;
-	c->code_page_bits[page >> 3] |= 1 << (page & 7);
-	if (c->ncode_pages == c->cap_code_pages) {
-		int n = c->cap_code_pages ? 2 * c->cap_code_pages : 8;
-		uint32_t *pg = realloc(c->code_pages, n * sizeof *pg);
-		uint8_t **sn = realloc(c->snap, n * sizeof *sn);
-		if (pg)
-			c->code_pages = pg;
-		if (sn)
-			c->snap = sn;
-		if (!pg || !sn)
-			return;
-		c->cap_code_pages = n;
-	}
-	uint8_t *copy = malloc(PAGE_SZ);
 	const uint8_t *p = gpa_ptr(c->v->vm, page * PAGE_SZ, PAGE_SZ);
-	if (!copy || !p) {
-		free(copy);
+	uint8_t *copy = p ? malloc(PAGE_SZ) : NULL;
+	if (!copy)
 		return;
-	}
 	memcpy(copy, p, PAGE_SZ);
-	c->code_pages[c->ncode_pages] = (uint32_t)page;
-	c->snap[c->ncode_pages++] = copy;
+	if (ps_put(&c->code_pages, page, copy) < 0)
+		free(copy);
 }
 
 static void code_pages_check(struct cpu *c)
 {
-	for (int i = 0; i < c->ncode_pages; i++) {
-		uint64_t a = (uint64_t)c->code_pages[i] * PAGE_SZ;
+	struct pageset *ps = &c->code_pages;
+	for (uint32_t i = 0; i < ps->cap; i++) {
+		if (!ps->keys[i])
+			continue;
+		uint64_t a = (ps->keys[i] - 1) * PAGE_SZ;
 		const uint8_t *p = gpa_ptr(c->v->vm, a, PAGE_SZ);
-		if (p && memcmp(p, c->snap[i], PAGE_SZ) != 0) {
-			tb_remove(c, a, a + PAGE_SZ);
-			memcpy(c->snap[i], p, PAGE_SZ);
+		if (p && memcmp(p, ps->vals[i], PAGE_SZ) != 0) {
+			tb_remove_phys(c, a, a + PAGE_SZ);
+			memcpy(ps->vals[i], p, PAGE_SZ);
 		}
 	}
 }
 
 static void code_pages_snapshot(struct cpu *c)
 {
-	for (int i = 0; i < c->ncode_pages; i++) {
-		const uint8_t *p = gpa_ptr(c->v->vm, (uint64_t)c->code_pages[i] * PAGE_SZ, PAGE_SZ);
+	struct pageset *ps = &c->code_pages;
+	for (uint32_t i = 0; i < ps->cap; i++) {
+		if (!ps->keys[i])
+			continue;
+		const uint8_t *p = gpa_ptr(c->v->vm, (ps->keys[i] - 1) * PAGE_SZ, PAGE_SZ);
 		if (p)
-			memcpy(c->snap[i], p, PAGE_SZ);
+			memcpy(ps->vals[i], p, PAGE_SZ);
 	}
 }
 
 static void code_pages_forget(struct cpu *c)
 {
-	for (int i = 0; i < c->ncode_pages; i++)
-		free(c->snap[i]);
-	c->ncode_pages = 0;
-	memset(c->code_page_bits, 0, LIN_LIMIT / PAGE_SZ / 8);
+	ps_clear(&c->code_pages, true);
 }
 
 /* ---- the other hooks ---- */
@@ -353,7 +502,28 @@ static void intr_hook(uc_engine *u, uint32_t intno, void *opaque)
 	(void)u;
 	struct cpu *c = opaque;
 	c->intno = (int)intno;
+	/* Read now: the engine may fault again (and overwrite them) before
+	 * uc_emu_start returns. */
+	env_exception(c, &c->exc_err, &c->exc_soft);
 	stop(c, S_INTR);
+}
+
+/* SYSCALL/SYSENTER: Unicorn's helpers only call these hooks and skip the
+ * instruction. Stop; run_loop does the CPU's work (or refuses). */
+static void syscall_hook(uc_engine *u, void *opaque)
+{
+	(void)u;
+	struct cpu *c = opaque;
+	c->stop_lip = cpu_lip(c);
+	stop(c, S_SYSCALL);
+}
+
+static void sysenter_hook(uc_engine *u, void *opaque)
+{
+	(void)u;
+	struct cpu *c = opaque;
+	c->stop_lip = cpu_lip(c);
+	stop(c, S_SYSENTER);
 }
 
 static bool invalid_hook(uc_engine *u, void *opaque)
@@ -396,23 +566,28 @@ int cpu_init(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	c->v = v;
-	c->covered = calloc(LIN_LIMIT / 8, 1);
-	c->code_page_bits = calloc(LIN_LIMIT / PAGE_SZ / 8, 1);
-	if (!c->covered || !c->code_page_bits)
-		return -ENOMEM;
-	uc_err e = uc.open(UC_ARCH_X86, UC_MODE_16, &c->uc);
+	uc_err e = uc.open(UC_ARCH_X86, UC_MODE_64, &c->uc);
 	if (e) {
 		kvmemu_diag("uc_open: %s", uc.strerror(e));
 		return -ENOMEM;
 	}
+	/* Unicorn reserves 1 GiB of JIT address space by default; a lab guest
+	 * translates a few KiB of code, and when the buffer fills QEMU flushes
+	 * it and goes on. A small one lets the sandbox's RLIMIT_AS be small. */
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1), (uint32_t)KVMEMU_TCG_BUFFER);
+	if (env_probe(c) < 0)
+		return -ENOMEM;
 	uc_hook h;
 	uc.hook_add(c->uc, &h, UC_HOOK_BLOCK, (void *)block_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INTR, (void *)intr_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN_INVALID, (void *)invalid_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)in_hook, c, 1, 0, UC_X86_INS_IN);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)out_hook, c, 1, 0, UC_X86_INS_OUT);
-	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED,
-		    (void *)mmio_unmapped_hook, v, 1, 0);
+	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)cpuid_hook, v, 1, 0, UC_X86_INS_CPUID);
+	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)syscall_hook, c, 1, 0, UC_X86_INS_SYSCALL);
+	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)sysenter_hook, c, 1, 0, UC_X86_INS_SYSENTER);
+	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED |
+		    UC_HOOK_MEM_WRITE_PROT, (void *)mmio_unmapped_hook, v, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)precise_pc_hook,
 		    c, 0xfffffff0, 0xfffffff0);
 	reset_state(c);
@@ -425,24 +600,47 @@ void cpu_fini(struct vcpu *v)
 	if (c->uc)
 		uc.close(c->uc);
 	c->uc = NULL;
+	if (c->ctx)
+		uc.context_free(c->ctx);
+	if (c->ctx_full)
+		uc.context_free(c->ctx_full);
+	c->ctx = c->ctx_full = NULL;
 	code_pages_forget(c);
-	free(c->code_pages);
-	free(c->snap);
-	free(c->covered);
-	free(c->code_page_bits);
+	ps_clear(&c->covered, true);
+	ps_clear(&c->ad_tables, false);
+}
+
+/* Guest writes to a slot with dirty logging (physical addresses: Unicorn
+ * 2.1 reports memory hooks by guest-physical address). */
+static void dirty_hook(uc_engine *u, uc_mem_type t, uint64_t addr, int size, int64_t val,
+		       void *opaque)
+{
+	(void)u; (void)t; (void)val;
+	struct slot *s = opaque;
+	if (addr < s->gpa || addr >= s->gpa + s->size || (s->flags & KVM_MEM_READONLY))
+		return;
+	uint64_t last = addr + (uint64_t)size - 1;
+	if (last >= s->gpa + s->size)
+		last = s->gpa + s->size - 1;
+	for (uint64_t pg = (addr - s->gpa) >> 12; pg <= (last - s->gpa) >> 12; pg++)
+		s->dirty[pg >> 6] |= 1ull << (pg & 63);
 }
 
 int cpu_map(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
 	mmio_unmap_page(v);
-	uc_err e = uc.mem_map_ptr(c->uc, s->gpa, s->size, UC_PROT_ALL, s->hva);
+	uint32_t prot = (s->flags & KVM_MEM_READONLY) ? UC_PROT_READ | UC_PROT_EXEC : UC_PROT_ALL;
+	uc_err e = uc.mem_map_ptr(c->uc, s->gpa, s->size, prot, s->hva);
 	if (e) {
 		kvmemu_diag("mapping slot %u at 0x%llx: %s", s->id, (unsigned long long)s->gpa,
 			    uc.strerror(e));
 		return -EINVAL;
 	}
-	tb_remove(c, s->gpa, s->gpa + s->size);
+	if (s->dirty)
+		uc.hook_add(c->uc, &s->dirty_hook, UC_HOOK_MEM_WRITE, (void *)dirty_hook, s,
+			    s->gpa, s->gpa + s->size - 1);
+	tb_remove_phys(c, s->gpa, s->gpa + s->size);
 	code_pages_forget(c);
 	return 0;
 }
@@ -450,7 +648,11 @@ int cpu_map(struct vcpu *v, struct slot *s)
 void cpu_unmap(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
-	tb_remove(c, s->gpa, s->gpa + s->size);
+	if (s->dirty_hook) {
+		uc.hook_del(c->uc, s->dirty_hook);
+		s->dirty_hook = 0;
+	}
+	tb_remove_phys(c, s->gpa, s->gpa + s->size);
 	uc.mem_unmap(c->uc, s->gpa, s->size);
 	code_pages_forget(c);
 }
@@ -464,43 +666,13 @@ void cpu_internal_error(struct vcpu *v, uint32_t suberror)
 	v->run->internal.ndata = 0;
 }
 
-/* What kvmemu can't run faithfully is refused here, before the guest runs.
- * Returns 1 (exit to user space) or 0. */
-static int run_checks(struct vcpu *v)
-{
-	struct cpu *c = &v->cpu;
-	if (c->cr0_pe || (reg_get(c, UC_X86_REG_CR0) & 1)) {
-		kvmemu_diag("protected mode (CR0.PE) is not emulated: KVM_EXIT_INTERNAL_ERROR");
-		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-		return 1;
-	}
-	sync_segments(c);
-	for (int i = 0; i < 6; i++) {
-		if (c->seg[i].base == (uint64_t)c->seg[i].selector << 4)
-			continue;
-		/* The reset state (CS base 0xffff0000) with nothing mapped there
-		 * fails on KVM too: an instruction fetch outside RAM. */
-		uint64_t lip = c->seg[0].base + (reg_get(c, UC_X86_REG_EIP) & 0xffff);
-		if (i == 0 && !gpa_ptr(v->vm, lip, 1)) {
-			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-			return 1;
-		}
-		kvmemu_diag("segment %d base 0x%llx != selector 0x%x * 16 is not emulated: "
-			    "KVM_EXIT_INTERNAL_ERROR", i, (unsigned long long)c->seg[i].base,
-			    c->seg[i].selector);
-		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-		return 1;
-	}
-	return 0;
-}
-
 /* HLT leaves EIP after it with nothing else asked: check it was one. */
 static int after_stop_ok(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t lip = cpu_lip(c);
-	const uint8_t *p = lip ? gpa_ptr(v->vm, lip - 1, 1) : NULL;
-	if (p && *p == 0xf4) {
+	uint8_t b = 0;
+	if (lip && lin_read(v, lip - 1, &b, 1) && b == 0xf4) {
 		v->run->exit_reason = KVM_EXIT_HLT;
 		return 1;
 	}
@@ -516,7 +688,12 @@ static int run_loop(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	for (;;) {
 		c->stop = S_NONE;
-		uc_err e = uc.emu_start(c->uc, cpu_lip(c), UINT64_MAX, 0, 0);
+		/* `until` is an address no guest can run at (non-canonical): at
+		 * UINT64_MAX Unicorn's stop path walked the page tables for
+		 * 0xff..fe and left CR2 (and the error code) clobbered. */
+		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0x8000000000000000ull, 0, 0);
+		c->env.valid = false;
+		c->xlat_valid = false;
 		switch (c->stop) {
 		case S_RETRANSLATE:
 			continue;
@@ -548,6 +725,22 @@ static int run_loop(struct vcpu *v)
 		case S_ESCAPED:
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
+		case S_SYSCALL:
+			if (syscall_insn(v, c->stop_lip))
+				return 1;
+			continue;
+		case S_SYSENTER:
+			cpu_set_lip(c, c->stop_lip);
+			kvmemu_diag("SYSENTER is not emulated: KVM_EXIT_INTERNAL_ERROR");
+			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+			return 1;
+		case S_MSR: {
+			uint8_t insn[16];
+			lin_read(v, c->stop_lip, insn, c->stop_len);
+			if (msr_insn(v, c->stop_lip, c->stop_len, msr_opcode(insn, c->stop_len) == 2))
+				return 1;
+			continue;
+		}
 		case S_NONE:
 			break;
 		}
@@ -582,6 +775,7 @@ int cpu_run(struct vcpu *v)
 	if (run->immediate_exit)
 		return -EINTR;
 	kvmemu_signalled = 0;
+	v->has_run = true;
 	if (v->pending == P_MMIO) {
 		int r = mmio_complete_begin(v);
 		if (r)
@@ -589,14 +783,10 @@ int cpu_run(struct vcpu *v)
 	} else {
 		pio_complete(v);
 	}
-	if (run_checks(v))
-		return 0;
 	code_pages_check(c);
+	mmu_ad_track(v, false);
 	int r = run_loop(v);
+	mmu_ad_track(v, true);
 	code_pages_snapshot(c);
-	if (r == 1 && (reg_get(c, UC_X86_REG_CR0) & 1) && !c->protected_warned) {
-		c->protected_warned = true;
-		kvmemu_diag("the guest set CR0.PE: protected mode is not emulated");
-	}
 	return r < 0 ? r : 0;
 }

@@ -372,6 +372,9 @@ int ioctl(int fd, unsigned long req, ...)
 	struct obj *o = fd_get(fd);
 	if (!o)
 		return get_ioctl()(fd, req, arg);
+	/* The kernel's request is an `unsigned int cmd` (fs/ioctl.c): a
+	 * sign-extended one is the same request. */
+	req = (unsigned int)req;
 	int r;
 	switch (o->kind) {
 	case K_SYS:  r = sys_ioctl(o, req, arg); break;

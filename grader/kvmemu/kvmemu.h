@@ -3,8 +3,9 @@
  *
  * The library is preloaded (scripts/kvm-emu). It hands out real file
  * descriptors (memfds) for /dev/kvm, VMs and vCPUs, answers their ioctls the
- * way Linux KVM does, and runs the guest on Unicorn (QEMU's TCG). Only real
- * mode is reproduced; everything else is refused loudly (README.md).
+ * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG). Real
+ * and protected mode without paging are reproduced; everything else is
+ * refused loudly (README.md).
  *
  * One header for the whole library: the objects, and one section per file.
  */
@@ -22,6 +23,7 @@
 #define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
 #define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
 #define PAGE_SZ           4096u
+#define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (default 1 GiB) */
 
 /* ---- the objects behind the file descriptors (vm.c) ---- */
 
@@ -37,6 +39,8 @@ struct slot {
 	uint32_t id, flags;
 	uint64_t gpa, size;
 	uint8_t *hva;
+	uint64_t *dirty;          /* KVM_MEM_LOG_DIRTY_PAGES: a bit per 4 KiB page */
+	uc_hook dirty_hook;       /* the write hook that sets those bits */
 };
 
 struct vcpu;
@@ -67,29 +71,59 @@ enum stop {
 	S_MMIO,       /* unmapped data access recorded in mmio_* */
 	S_STEPPED,    /* the MMIO instruction being completed is done */
 	S_ESCAPED,    /* Unicorn's own IN/OUT path ran: a bug, reported */
+	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
+	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
+	S_SYSENTER,   /* SYSENTER: not emulated */
 };
 
 #define MAX_CODE_HOOKS 256
 
+/* A set of page numbers, each with a pointer (pageset.c). */
+struct pageset {
+	uint64_t *keys;           /* page + 1; 0 = empty */
+	void **vals;
+	uint32_t cap, n;
+};
+void *ps_get(const struct pageset *ps, uint64_t page);
+int ps_put(struct pageset *ps, uint64_t page, void *val);   /* 0 or -1 (ENOMEM) */
+void ps_clear(struct pageset *ps, bool free_vals);
+
+/* QEMU's segment cache (env.c). */
+struct segcache {
+	uint32_t selector, limit, flags;
+	uint64_t base;
+};
+
+/* What the engine holds that its register API doesn't show (env.c). */
+struct env {
+	bool valid;               /* read since the guest last ran */
+	struct segcache seg[8];   /* cs ds es fs gs ss tr ldt */
+	uint32_t hflags;
+	uint64_t efer;
+};
+
 struct cpu {
 	uc_engine *uc;
+	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
+	uc_context *ctx_full;     /* all of it: for an exception's error code */
+	size_t off_dr;            /* offset of dr[0] in it */
 	struct vcpu *v;
 	enum stop stop;
 	uint64_t stop_lip;        /* linear address of the instruction */
 	uint32_t stop_len;
 	int intno;
+	uint32_t exc_err;         /* the engine's exception: error code, int n or not */
+	bool exc_soft;
 
 	/* Instruction hooks only where a block holds an I/O opcode byte. */
 	uc_hook code_hooks[MAX_CODE_HOOKS];
 	int ncode;
-	uint8_t *covered;         /* bit per linear byte below LIN_LIMIT */
+	struct pageset covered;   /* linear page -> bitmap of hooked bytes */
+	bool all_covered;         /* past MAX_CODE_HOOKS: one hook everywhere */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
-	uint8_t *code_page_bits;  /* bit per page below LIN_LIMIT */
-	uint32_t *code_pages;
-	uint8_t **snap;
-	int ncode_pages, cap_code_pages;
+	struct pageset code_pages;    /* guest-physical page -> snapshot */
 
 	/* MMIO in flight. */
 	uint64_t mmio_addr;
@@ -98,18 +132,34 @@ struct cpu {
 	uint64_t mmio_page;       /* page mapped as MMIO while completing */
 	uint8_t mmio_data[8];
 	bool mmio_mapped, mmio_done, write_exit;
+	/* A write to a read-only slot, completed like an MMIO write: the
+	 * instruction runs once with the slot writable, the bytes it wrote
+	 * are put back (KVM_MEM_READONLY: the write goes to user space). */
+	bool ro_write, ro_step;
+	uint64_t ro_lip;
+	uint8_t ro_saved[8];
+	struct slot *ro_slot;
 
-	/* What Unicorn does not keep in real mode. */
-	struct kvm_segment seg[8];        /* cs ds es fs gs ss tr ldt */
-	uint64_t gpr_hi[8];               /* bits 63:32 of rax..rdi */
-	uint64_t r8_15[8];
-	uint64_t cr2, cr3, cr4, cr8, efer, apic_base;
-	bool protected_warned;
-	bool cr0_pe;              /* set by KVM_SET_SREGS; refused at KVM_RUN */
+	struct env env;
+	uint8_t blockbuf[8192];   /* a translated block's bytes, for block_hook */
+	/* Blocks already scanned: where (address, CR3 or ~0 without paging),
+	 * their bytes' host address and hash. A hit skips the walk and the
+	 * scan (4x in tight loops); the hash catches code the guest rewrote.
+	 * Cleared when the host rewrites code or changes slots. */
+	struct { uint64_t addr, cr3, hash; const uint8_t *host; uint32_t size; } seen[1024];
+	/* mmu.c's last translation (paging on), valid until the guest runs. */
+	bool xlat_valid;
+	struct pageset ad_tables;     /* page-table page -> hash of its A/D bits (mmu.c) */
+	bool ad_warned;
+	uint64_t xlat_cr3, xlat_page, xlat_gpa;
+	/* KVM_SET_SREGS's segments as given, and their engine form: GET returns
+	 * them unchanged (unusable bit included) while the engine still holds
+	 * exactly that. */
+	struct kvm_segment sreg[8];
+	struct segcache sreg_q[8];
+	uint64_t cr8, apic_base, misc_enable, pat;
+	bool mode_warned;
 };
-
-#define LIN_LIMIT 0x110000u       /* highest real-mode linear address + 1 */
-
 struct vcpu {
 	struct obj o;
 	struct vm *vm;
@@ -125,7 +175,11 @@ struct vcpu {
 	uint32_t pending_len;     /* its instruction length */
 	uint32_t ins_count;       /* P_INS: elements in the batch */
 	uint32_t ins_size;
-	bool ins_rep, ins_a32;
+	bool ins_rep;
+	bool has_run;             /* KVM_RUN was called (KVM_SET_CPUID2 freezes) */
+	struct kvm_cpuid_entry2 *cpuid;   /* KVM_SET_CPUID2's entries */
+	uint32_t ncpuid;
+	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
 	int in_run;
 };
 
@@ -136,6 +190,7 @@ struct ucapi {
 	uc_err (*close)(uc_engine *);
 	uc_err (*mem_map_ptr)(uc_engine *, uint64_t, size_t, uint32_t, void *);
 	uc_err (*mem_unmap)(uc_engine *, uint64_t, size_t);
+	uc_err (*mem_protect)(uc_engine *, uint64_t, size_t, uint32_t);
 	uc_err (*mmio_map)(uc_engine *, uint64_t, size_t, uc_cb_mmio_read_t, void *,
 			   uc_cb_mmio_write_t, void *);
 	uc_err (*reg_read)(uc_engine *, int, void *);
@@ -146,6 +201,10 @@ struct ucapi {
 	uc_err (*hook_del)(uc_engine *, uc_hook);
 	uc_err (*ctl)(uc_engine *, uc_control_type, ...);
 	const char *(*strerror)(uc_err);
+	uc_err (*context_alloc)(uc_engine *, uc_context **);
+	uc_err (*context_save)(uc_engine *, uc_context *);
+	uc_err (*context_restore)(uc_engine *, uc_context *);
+	uc_err (*context_free)(uc_context *);
 };
 extern struct ucapi uc;
 int ucapi_load(void);                       /* 0, or -1 with a diagnostic */
@@ -164,6 +223,8 @@ int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
 void obj_get(struct obj *o);
 void obj_put(struct obj *o);
 uint8_t *gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);  /* NULL: not RAM */
+bool gpa_writable(struct vm *vm, uint64_t gpa, uint64_t len); /* RAM, not a read-only slot */
+void slot_dirty(struct vm *vm, uint64_t gpa, uint64_t len);   /* dirty log of a guest write */
 
 /* ---- the Unicorn engine (cpu.c) ---- */
 int cpu_init(struct vcpu *v);               /* 0 or -errno */
@@ -173,14 +234,52 @@ void cpu_unmap(struct vcpu *v, struct slot *s);
 void cpu_get_regs(struct vcpu *v, struct kvm_regs *r);
 void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
 void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
-void cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);
+int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);   /* 0 or -EINVAL */
+bool cpu_covered(struct cpu *c, uint64_t lin);  /* an instruction hook covers lin */
 int cpu_run(struct vcpu *v);                /* KVM_RUN: 0 or -errno */
 uint64_t reg_get(struct cpu *c, int reg);
 void reg_set(struct cpu *c, int reg, uint64_t val);
-uint64_t cpu_lip(struct cpu *c);            /* CS.base + IP */
+uint64_t cpu_lip(struct cpu *c);            /* CS.base + RIP */
 void cpu_set_lip(struct cpu *c, uint64_t lip);
 void cpu_internal_error(struct vcpu *v, uint32_t suberror);
 void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end);
+
+/* ---- hidden CPU state (env.c) ---- */
+int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
+void env_load(struct cpu *c);               /* engine -> c->env */
+void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
+void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
+uint32_t env_flags_of(const struct kvm_segment *s);
+void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
+const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
+/* The current code's default operand/address size: 2, 4 or 8 (8 = 64-bit mode). */
+int cpu_code_size(struct cpu *c);
+uint64_t cpu_seg_base(struct cpu *c, int seg);  /* seg: 0..5 = cs ds es fs gs ss */
+uint64_t cpu_lin_mask(struct cpu *c);
+
+/* ---- linear addresses (mmu.c): the guest's paging, walked in its slots ---- */
+bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa);
+uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of RAM, or NULL */
+bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
+bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
+void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bit writes */
+
+/* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
+bool msr_known(uint32_t index);
+int msr_get(struct vcpu *v, uint32_t index, uint64_t *val);   /* 0, 1 refused, -1 unknown */
+int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host);
+int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write);
+int msr_opcode(const uint8_t *insn, uint32_t len);   /* 1 RDMSR, 2 WRMSR, 0 */
+int msr_ioctl(struct vcpu *v, struct kvm_msrs *m, bool set);
+int msr_index_list(struct kvm_msr_list *l);
+int syscall_insn(struct vcpu *v, uint64_t lip);
+void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
+bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
+bool cpuid_host_has(uint32_t f, int r, int bit);  /* in KVM_GET_SUPPORTED_CPUID's set */
+int cpuid_hook(uc_engine *u, void *opaque);
+int cpuid_get_supported(struct kvm_cpuid2 *c2);
+int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
+int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
@@ -195,7 +294,9 @@ void mmio_unmap_page(struct vcpu *v);
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque);
 
-/* ---- real-mode interrupts (intr.c): 1 = exit, 0 = keep running ---- */
+/* ---- interrupts and exceptions (intr.c): 1 = exit, 0 = keep running ---- */
 int intr_deliver(struct vcpu *v, int vector, bool soft);
+/* Segment register indexes in struct env / kvm order. */
+enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 
 #endif

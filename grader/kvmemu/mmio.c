@@ -19,9 +19,21 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 	(void)u;
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
+	bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+	/* QEMU splits an 8-byte access to non-RAM into two 4-byte ones: the
+	 * second continues the first (KVM reports one access, len 8). */
+	if (c->stop == S_MMIO && c->mmio_write == write && addr == c->mmio_addr + c->mmio_len &&
+	    c->mmio_len + (uint32_t)size <= sizeof c->mmio_data) {
+		memcpy(c->mmio_data + c->mmio_len, &value, (size_t)size);
+		c->mmio_len += (uint32_t)size;
+		return false;
+	}
 	c->mmio_addr = addr;
 	c->mmio_len = (uint32_t)size;
-	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED;
+	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+	/* A write into a KVM_MEM_READONLY slot: KVM treats it as MMIO
+	 * (x86.c emulator_read_write: the memslot is read-only). */
+	c->ro_write = type == UC_MEM_WRITE_PROT;
 	memcpy(c->mmio_data, &value, sizeof c->mmio_data);
 	c->stop = S_MMIO;
 	return false;                 /* abort the instruction: EIP stays on it */
@@ -49,8 +61,11 @@ static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset, val = 0;
-	if (!c->mmio_done && !c->mmio_write && addr == c->mmio_addr && size == c->mmio_len) {
-		memcpy(&val, v->run->mmio.data, size > 8 ? 8 : size);
+	/* The access, or a part of it (QEMU splits 8-byte ones). */
+	if (!c->mmio_write && addr >= c->mmio_addr && addr + size <= c->mmio_addr + c->mmio_len) {
+		memcpy(&val, v->run->mmio.data + (addr - c->mmio_addr), size > 8 ? 8 : size);
+		if (addr + size < c->mmio_addr + c->mmio_len)
+			return val;           /* more parts to come */
 	} else {
 		kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated",
 			    (unsigned long long)addr);
@@ -68,6 +83,12 @@ static void mmio_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset;
+	if (c->write_exit && addr == c->mmio_addr + c->mmio_len &&
+	    c->mmio_len + size <= sizeof c->mmio_data) {          /* a split 8-byte write */
+		memcpy(c->mmio_data + c->mmio_len, &value, size);
+		c->mmio_len += size;
+		return;
+	}
 	/* The write itself, or the write half of a read-modify-write: either
 	 * way it exits once the instruction is complete. */
 	c->write_exit = true;
@@ -87,10 +108,57 @@ void mmio_unmap_page(struct vcpu *v)
 	c->mmio_mapped = false;
 }
 
+/* The instruction that wrote into a read-only slot runs once with the slot
+ * writable; mmio_complete_end puts the bytes back and makes the exit. */
+static int ro_begin(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t *p = gpa_ptr(v->vm, c->mmio_addr, c->mmio_len);
+	c->ro_slot = NULL;
+	for (int i = 0; i < KVMEMU_MAX_SLOTS && !c->ro_slot; i++) {
+		struct slot *s = &v->vm->slots[i];
+		if (s->used && c->mmio_addr >= s->gpa && c->mmio_addr < s->gpa + s->size)
+			c->ro_slot = s;
+	}
+	if (!p || !c->ro_slot || c->mmio_len > sizeof c->ro_saved ||
+	    uc.mem_protect(c->uc, c->ro_slot->gpa, c->ro_slot->size, UC_PROT_ALL) != UC_ERR_OK) {
+		kvmemu_diag("a write into a read-only slot at 0x%llx (len %u) is not emulated",
+			    (unsigned long long)c->mmio_addr, c->mmio_len);
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	memcpy(c->ro_saved, p, c->mmio_len);
+	c->ro_step = true;
+	c->ro_lip = cpu_lip(c);
+	c->mmio_done = false;
+	c->write_exit = true;
+	uint64_t lip = c->ro_lip;
+	bool all = true;
+	for (uint64_t a = lip; a < lip + 32; a++)
+		all = all && cpu_covered(c, a);
+	if (!all) {
+		cpu_hook_range(c, lip, lip + 31);
+		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);
+	}
+	return 0;
+}
+
+static void ro_end(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t *p = gpa_ptr(v->vm, c->mmio_addr, c->mmio_len);
+	if (p)
+		memcpy(p, c->ro_saved, c->mmio_len);
+	uc.mem_protect(c->uc, c->ro_slot->gpa, c->ro_slot->size, UC_PROT_READ | UC_PROT_EXEC);
+	c->ro_step = false;
+}
+
 int mmio_complete_begin(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	v->pending = P_NONE;
+	if (c->ro_write)
+		return ro_begin(v);
 	c->mmio_page = c->mmio_addr & ~(uint64_t)(PAGE_SZ - 1);
 	uc_err e = uc.mmio_map(c->uc, c->mmio_page, PAGE_SZ, mmio_read, v, mmio_write, v);
 	if (e) {
@@ -107,7 +175,7 @@ int mmio_complete_begin(struct vcpu *v)
 	uint64_t lip = cpu_lip(c);
 	bool all = true;
 	for (uint64_t a = lip; a < lip + 32; a++)
-		all = all && c->covered[a >> 3] >> (a & 7) & 1;
+		all = all && cpu_covered(c, a);
 	if (!all) {
 		cpu_hook_range(c, lip, lip + 31);
 		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);
@@ -119,7 +187,10 @@ int mmio_complete_begin(struct vcpu *v)
 int mmio_complete_end(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	mmio_unmap_page(v);
+	if (c->ro_step)
+		ro_end(v);
+	else
+		mmio_unmap_page(v);
 	c->mmio_done = false;
 	if (!c->write_exit)
 		return 0;

@@ -12,22 +12,23 @@
 
 #include <string.h>
 
-/* The parts of a decoded I/O instruction KVM looks at. */
+/* The parts of a decoded I/O instruction KVM looks at. o32/a32 are the
+ * 0x66/0x67 prefixes: they toggle the code segment's default size. */
 struct io_insn {
 	uint8_t op;
 	bool o32, a32, rep;
-	int seg;                  /* source segment of OUTS: index into segreg */
+	int seg;                  /* source segment of OUTS: SEG_* */
 	int nprefix;
 };
 
 static const int seg_of_prefix[6][2] = {
-	{ 0x26, UC_X86_REG_ES }, { 0x2e, UC_X86_REG_CS }, { 0x36, UC_X86_REG_SS },
-	{ 0x3e, UC_X86_REG_DS }, { 0x64, UC_X86_REG_FS }, { 0x65, UC_X86_REG_GS },
+	{ 0x26, SEG_ES }, { 0x2e, SEG_CS }, { 0x36, SEG_SS },
+	{ 0x3e, SEG_DS }, { 0x64, SEG_FS }, { 0x65, SEG_GS },
 };
 
 static bool decode(const uint8_t *p, uint32_t len, struct io_insn *d)
 {
-	*d = (struct io_insn){ .seg = UC_X86_REG_DS };
+	*d = (struct io_insn){ .seg = SEG_DS };
 	uint32_t i = 0;
 	for (; i < len; i++) {
 		uint8_t b = p[i];
@@ -39,6 +40,8 @@ static bool decode(const uint8_t *p, uint32_t len, struct io_insn *d)
 			d->rep = true;
 		else if (b == 0xf0)
 			;
+		else if ((b & 0xf0) == 0x40 && i + 1 < len)
+			;                 /* REX (64-bit code): no effect on I/O sizes */
 		else {
 			bool seg = false;
 			for (int k = 0; k < 6; k++)
@@ -64,17 +67,37 @@ bool pio_opcode(const uint8_t *insn, uint32_t len)
 	return decode(insn, len, &d);
 }
 
-/* A 16- or 32-bit register as the address size sees it, and its update. */
-static uint32_t areg(struct cpu *c, int reg32, bool a32)
+/* Operand and address sizes (2, 4 or 8 bytes) in the current mode: the
+ * code segment's default (16 in real mode, CS.D in protected mode, 64-bit
+ * addresses in long mode), toggled by 0x66/0x67 (SDM vol. 1, 3.6). */
+static int op_size(int code, bool p66)
 {
-	uint32_t x = (uint32_t)reg_get(c, reg32);
-	return a32 ? x : (x & 0xffff);
+	return code == 2 ? (p66 ? 4 : 2) : (p66 ? 2 : 4);
 }
 
-static void areg_set(struct cpu *c, int reg32, bool a32, uint32_t val)
+static int addr_size(int code, bool p67)
 {
-	uint32_t old = (uint32_t)reg_get(c, reg32);
-	reg_set(c, reg32, a32 ? val : ((old & 0xffff0000u) | (val & 0xffff)));
+	return code == 2 ? (p67 ? 4 : 2) : code == 4 ? (p67 ? 2 : 4) : (p67 ? 4 : 8);
+}
+
+/* A count/index register as the address size sees it, and its update: a
+ * 16-bit write keeps the upper bits, a 32-bit one zero-extends (as the CPU). */
+static uint64_t areg(struct cpu *c, int reg64, int asz)
+{
+	uint64_t x = reg_get(c, reg64);
+	return asz == 8 ? x : asz == 4 ? (uint32_t)x : (x & 0xffff);
+}
+
+static void areg_set(struct cpu *c, int reg64, int asz, uint64_t val)
+{
+	uint64_t old = reg_get(c, reg64);
+	reg_set(c, reg64, asz == 8 ? val : asz == 4 ? (uint32_t)val
+						    : ((old & ~0xffffull) | (val & 0xffff)));
+}
+
+static uint64_t amask(int asz)
+{
+	return asz == 8 ? ~0ull : asz == 4 ? 0xffffffffull : 0xffffull;
 }
 
 static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
@@ -112,27 +135,28 @@ static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, ui
 		      uint32_t len, uint32_t count)
 {
 	struct cpu *c = &v->cpu;
+	int asz = addr_size(cpu_code_size(c), d->a32);
 	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
-	uint32_t si = areg(c, UC_X86_REG_ESI, d->a32);
+	uint64_t si = areg(c, UC_X86_REG_RSI, asz);
 	uint32_t n = (v->string_batch && d->rep) ? batch(count, size, si, df) : 1;
-	uint64_t base = reg_get(c, d->seg) << 4;
+	/* The segment's cached base, whatever its selector says (unreal mode);
+	 * in 64-bit mode only FS and GS have one. */
+	uint64_t base = cpu_code_size(c) == 8 && d->seg != SEG_FS && d->seg != SEG_GS
+				? 0 : cpu_seg_base(c, d->seg);
 	for (uint32_t k = 0; k < n; k++) {
-		const uint8_t *src = gpa_ptr(v->vm, base + si, size);
-		if (!src) {
-			kvmemu_diag("OUTS from outside RAM (0x%llx) is not emulated",
-				    (unsigned long long)(base + si));
+		uint64_t lin = (base + si) & cpu_lin_mask(c);
+		if (!lin_read(v, lin, io_data(v) + k * size, size)) {
+			kvmemu_diag("OUTS from outside RAM (linear 0x%llx) is not emulated",
+				    (unsigned long long)lin);
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
 		}
-		memcpy(io_data(v) + k * size, src, size);
-		si += df ? -size : size;
-		if (!d->a32)
-			si &= 0xffff;
+		si = (si + (df ? -(uint64_t)size : size)) & amask(asz);
 	}
-	areg_set(c, UC_X86_REG_ESI, d->a32, si);
+	areg_set(c, UC_X86_REG_RSI, asz, si);
 	uint32_t left = count - n;
 	if (d->rep)
-		areg_set(c, UC_X86_REG_ECX, d->a32, left);
+		areg_set(c, UC_X86_REG_RCX, asz, left);
 	/* A rep stays on the instruction, even after its last element: the next
 	 * KVM_RUN re-executes it with CX = 0 (emulate.c, string_insn_completed). */
 	cpu_set_lip(c, d->rep ? lip : lip + len);
@@ -146,7 +170,7 @@ static int string_in(struct vcpu *v, const struct io_insn *d, uint32_t size, uin
 {
 	struct cpu *c = &v->cpu;
 	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
-	uint32_t n = d->rep ? batch(count, size, reg_get(c, UC_X86_REG_EDI), df) : 1;
+	uint32_t n = d->rep ? batch(count, size, reg_get(c, UC_X86_REG_RDI), df) : 1;
 	memset(io_data(v), 0, n * size);
 	set_io(v, KVM_EXIT_IO_IN, size, (uint32_t)reg_get(c, UC_X86_REG_DX) & 0xffff, n);
 	v->pending = P_INS;
@@ -155,22 +179,23 @@ static int string_in(struct vcpu *v, const struct io_insn *d, uint32_t size, uin
 	v->ins_count = n;
 	v->ins_size = size;
 	v->ins_rep = d->rep;
-	v->ins_a32 = d->a32;
+	v->ins_asz = addr_size(cpu_code_size(c), d->a32);
 	return 1;
 }
 
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len)
 {
 	struct cpu *c = &v->cpu;
-	const uint8_t *p = gpa_ptr(v->vm, lip, len);
+	uint8_t p[16];
 	struct io_insn d;
-	if (!p || !decode(p, len, &d))
+	if (len > sizeof p || !lin_read(v, lip, p, len) || !decode(p, len, &d))
 		return 0;                 /* not I/O after all: run on */
-	uint32_t size = (d.op & 1) ? (d.o32 ? 4 : 2) : 1;
+	int code = cpu_code_size(c);
+	uint32_t size = (d.op & 1) ? (uint32_t)op_size(code, d.o32) : 1;
 	bool string = (d.op & 0xfc) == 0x6c;
 	bool in = string ? d.op <= 0x6d : !(d.op & 2);
 	if (string) {
-		uint32_t count = d.rep ? areg(c, UC_X86_REG_ECX, d.a32) : 1;
+		uint32_t count = d.rep ? (uint32_t)areg(c, UC_X86_REG_RCX, addr_size(code, d.a32)) : 1;
 		if (count == 0) {         /* rep with CX = 0: no access, no exit */
 			cpu_set_lip(c, lip + len);
 			return 0;
@@ -199,16 +224,14 @@ static void complete_in(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	uint32_t size = v->run->io.size, val = 0;
 	memcpy(&val, io_data(v), size > 4 ? 4 : size);
-	uint32_t eax = (uint32_t)reg_get(c, UC_X86_REG_EAX);
+	uint64_t rax = reg_get(c, UC_X86_REG_RAX);
 	if (size == 1)
-		eax = (eax & ~0xffu) | (val & 0xff);
+		rax = (rax & ~0xffull) | (val & 0xff);
 	else if (size == 2)
-		eax = (eax & ~0xffffu) | (val & 0xffff);
-	else {
-		eax = val;
-		c->gpr_hi[0] = 0;
-	}
-	reg_set(c, UC_X86_REG_EAX, eax);
+		rax = (rax & ~0xffffull) | (val & 0xffff);
+	else
+		rax = val;
+	reg_set(c, UC_X86_REG_RAX, rax);
 }
 
 /* complete_emulated_pio for INS: the batch lands at ES:DI. */
@@ -217,24 +240,21 @@ static void complete_ins(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
 	uint32_t size = v->ins_size, n = v->ins_count;
-	uint32_t di = areg(c, UC_X86_REG_EDI, v->ins_a32);
-	uint64_t base = reg_get(c, UC_X86_REG_ES) << 4;
+	int asz = v->ins_asz;
+	uint64_t di = areg(c, UC_X86_REG_RDI, asz);
+	uint64_t base = cpu_code_size(c) == 8 ? 0 : cpu_seg_base(c, SEG_ES);
 	for (uint32_t k = 0; k < n; k++) {
-		uint8_t *dst = gpa_ptr(v->vm, base + di, size);
-		if (dst)
-			memcpy(dst, io_data(v) + k * size, size);
-		else
-			kvmemu_diag("INS into non-RAM 0x%llx dropped (not emulated)",
-				    (unsigned long long)(base + di));
-		di += df ? -size : size;
-		if (!v->ins_a32)
-			di &= 0xffff;
+		uint64_t lin = (base + di) & cpu_lin_mask(c);
+		if (!lin_write(v, lin, io_data(v) + k * size, size))
+			kvmemu_diag("INS into non-RAM (linear 0x%llx) dropped (not emulated)",
+				    (unsigned long long)lin);
+		di = (di + (df ? -(uint64_t)size : size)) & amask(asz);
 	}
-	areg_set(c, UC_X86_REG_EDI, v->ins_a32, di);
-	uint32_t left = 0;
+	areg_set(c, UC_X86_REG_RDI, asz, di);
+	uint64_t left = 0;
 	if (v->ins_rep) {
-		left = areg(c, UC_X86_REG_ECX, v->ins_a32) - n;
-		areg_set(c, UC_X86_REG_ECX, v->ins_a32, left);
+		left = areg(c, UC_X86_REG_RCX, asz) - n;
+		areg_set(c, UC_X86_REG_RCX, asz, left);
 	}
 	cpu_set_lip(c, left ? v->pending_lip : v->pending_lip + v->pending_len);
 }

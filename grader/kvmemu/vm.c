@@ -43,6 +43,10 @@ static int check_extension(unsigned long cap)
 	switch (cap) {
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
@@ -84,6 +88,10 @@ int sys_ioctl(struct obj *o, unsigned long req, unsigned long arg)
 		return check_extension(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : KVMEMU_MMAP_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return arg ? cpuid_get_supported((struct kvm_cpuid2 *)arg) : -EFAULT;
+	case KVM_GET_MSR_INDEX_LIST:
+		return arg ? msr_index_list((struct kvm_msr_list *)arg) : -EFAULT;
 	default:
 		if (_IOC_TYPE(req) == KVMIO)
 			kvmemu_diag("/dev/kvm ioctl 0x%lx is not emulated: EINVAL", req);
@@ -93,14 +101,62 @@ int sys_ioctl(struct obj *o, unsigned long req, unsigned long arg)
 
 /* ---- VM ---- */
 
-uint8_t *gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+static struct slot *slot_at(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++) {
 		struct slot *s = &vm->slots[i];
 		if (s->used && gpa >= s->gpa && gpa + len <= s->gpa + s->size)
-			return s->hva + (gpa - s->gpa);
+			return s;
 	}
 	return NULL;
+}
+
+uint8_t *gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	struct slot *s = slot_at(vm, gpa, len);
+	return s ? s->hva + (gpa - s->gpa) : NULL;
+}
+
+bool gpa_writable(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	struct slot *s = slot_at(vm, gpa, len);
+	return s && !(s->flags & KVM_MEM_READONLY);
+}
+
+/* mark_page_dirty_in_slot (kvm_main.c): a guest write to a logged slot. */
+void slot_dirty(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	struct slot *s = slot_at(vm, gpa, len ? len : 1);
+	if (!s || !s->dirty || (s->flags & KVM_MEM_READONLY) || !len)
+		return;
+	for (uint64_t pg = (gpa - s->gpa) >> 12; pg <= (gpa + len - 1 - s->gpa) >> 12; pg++)
+		s->dirty[pg >> 6] |= 1ull << (pg & 63);
+}
+
+/* kvm_dirty_bitmap_bytes: a bit per page, rounded up to longs. */
+static size_t dirty_bytes(const struct slot *s)
+{
+	return ((s->size / PAGE_SZ + 63) / 64) * 8;
+}
+
+/* KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect without manual protect):
+ * the bitmap is copied out and cleared. */
+static int get_dirty_log(struct vm *vm, const struct kvm_dirty_log *d)
+{
+	uint32_t as_id = d->slot >> 16, id = d->slot & 0xffff;
+	if (as_id >= 1 || id >= KVMEMU_SLOT_IDS)
+		return -EINVAL;
+	struct slot *s = NULL;
+	for (int i = 0; i < KVMEMU_MAX_SLOTS && !s; i++)
+		if (vm->slots[i].used && vm->slots[i].id == id)
+			s = &vm->slots[i];
+	if (!s || !s->dirty)
+		return -ENOENT;
+	if (!d->dirty_bitmap)
+		return -EFAULT;
+	memcpy(d->dirty_bitmap, s->dirty, dirty_bytes(s));
+	memset(s->dirty, 0, dirty_bytes(s));
+	return 0;
 }
 
 static struct slot *slot_by_id(struct vm *vm, uint32_t id)
@@ -126,9 +182,12 @@ static void slot_unmap(struct vm *vm, struct slot *s)
 	if (vm->vcpu)
 		cpu_unmap(vm->vcpu, s);
 	s->used = false;
+	free(s->dirty);
+	s->dirty = NULL;
 }
 
-/* Mirrors __kvm_set_memory_region's checks, in its order. */
+/* Mirrors check_memory_region_flags and __kvm_set_memory_region
+ * (virt/kvm/kvm_main.c), their checks in their order. */
 static int set_memory_region(struct vm *vm, const struct kvm_userspace_memory_region *m)
 {
 	if (m->flags & ~(uint32_t)(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
@@ -137,27 +196,35 @@ static int set_memory_region(struct vm *vm, const struct kvm_userspace_memory_re
 	    (m->userspace_addr & (PAGE_SZ - 1)) || (m->slot & 0xffff) >= KVMEMU_SLOT_IDS ||
 	    (m->slot >> 16) != 0 || m->guest_phys_addr + m->memory_size < m->guest_phys_addr)
 		return -EINVAL;
-	if (m->flags) {
-		kvmemu_diag("memory slot flags 0x%x (dirty log / read-only) are not emulated",
-			    m->flags);
-		return -EINVAL;
-	}
 	struct slot *old = slot_by_id(vm, m->slot);
-	if (m->memory_size == 0) {            /* delete */
+	if (m->memory_size == 0) {            /* KVM_MR_DELETE */
 		if (!old)
 			return -EINVAL;
 		slot_unmap(vm, old);
 		return 0;
 	}
-	if (old && old->size != m->memory_size)
-		return -EINVAL;
-	if (old && old->gpa == m->guest_phys_addr && old->hva == (uint8_t *)m->userspace_addr)
-		return 0;                     /* no change */
-	if (overlaps(vm, old, m->guest_phys_addr, m->memory_size))
+	bool move = false;
+	if (old) {                            /* modify an existing slot */
+		if (old->hva != (uint8_t *)m->userspace_addr || old->size != m->memory_size ||
+		    ((m->flags ^ old->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (old->gpa != m->guest_phys_addr)
+			move = true;          /* KVM_MR_MOVE */
+		else if (old->flags == m->flags)
+			return 0;             /* nothing to change */
+	}
+	if ((!old || move) && overlaps(vm, old, m->guest_phys_addr, m->memory_size))
 		return -EEXIST;
 	struct slot *s = old;
+	uint64_t *keep = NULL;
 	if (s) {
-		slot_unmap(vm, s);            /* a move: KVM_MR_MOVE */
+		/* A flags-only change keeps the bitmap while logging stays on
+		 * (kvm_prepare_memory_region); a move starts a new one. */
+		if (!move && (m->flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+			keep = s->dirty;
+			s->dirty = NULL;
+		}
+		slot_unmap(vm, s);
 	} else {
 		for (int i = 0; i < KVMEMU_MAX_SLOTS && !s; i++)
 			if (!vm->slots[i].used)
@@ -168,10 +235,19 @@ static int set_memory_region(struct vm *vm, const struct kvm_userspace_memory_re
 		}
 	}
 	*s = (struct slot){ true, m->slot, m->flags, m->guest_phys_addr, m->memory_size,
-			    (uint8_t *)m->userspace_addr };
+			    (uint8_t *)m->userspace_addr, NULL, 0 };
+	if (m->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+		s->dirty = keep ? keep : calloc(1, dirty_bytes(s));
+		if (!s->dirty) {
+			s->used = false;
+			return -ENOMEM;
+		}
+	}
 	if (vm->vcpu) {
 		int r = cpu_map(vm->vcpu, s);
 		if (r < 0) {
+			free(s->dirty);
+			s->dirty = NULL;
 			s->used = false;
 			return r;
 		}
@@ -227,11 +303,14 @@ static int create_vcpu(struct vm *vm, unsigned long id)
 
 static void vm_free(struct vm *vm)
 {
+	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
+		free(vm->slots[i].dirty);
 	free(vm);
 }
 
 static void vcpu_free(struct vcpu *v)
 {
+	free(v->cpuid);
 	if (v->vm) {
 		cpu_fini(v);
 		v->vm->vcpu = NULL;
@@ -256,6 +335,19 @@ int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg)
 		return create_vcpu(vm, arg);
 	case KVM_SET_TSS_ADDR:
 		return 0;                     /* only used by KVM's vm86 fallback */
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		/* kvm_vm_ioctl_set_identity_map_addr: only before any vCPU; the
+		 * address is for VMX's real-mode page tables, unused here. */
+		if (!arg)
+			return -EFAULT;
+		return vm->vcpu ? -EINVAL : 0;
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log d;
+		if (!arg)
+			return -EFAULT;
+		memcpy(&d, (void *)arg, sizeof d);
+		return get_dirty_log(vm, &d);
+	}
 	case KVM_CHECK_EXTENSION:
 		return check_extension(arg);
 	default:
@@ -291,8 +383,25 @@ int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg)
 	case KVM_SET_SREGS:
 		if (!p)
 			return -EFAULT;
-		cpu_set_sregs(v, p);
+		return cpu_set_sregs(v, p);
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		return p ? msr_ioctl(v, p, req == KVM_SET_MSRS) : -EFAULT;
+	case KVM_SET_CPUID2:
+		return p ? cpuid_set(v, p) : -EFAULT;
+	case KVM_GET_CPUID2:
+		return p ? cpuid_get(v, p) : -EFAULT;
+	case KVM_GET_MP_STATE:
+		if (!p)
+			return -EFAULT;
+		((struct kvm_mp_state *)p)->mp_state = KVM_MP_STATE_RUNNABLE;
 		return 0;
+	case KVM_SET_MP_STATE:
+		/* kvm_arch_vcpu_ioctl_set_mpstate: without an in-kernel LAPIC
+		 * only RUNNABLE is accepted. */
+		if (!p)
+			return -EFAULT;
+		return ((struct kvm_mp_state *)p)->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
 	default:
 		if (_IOC_TYPE(req) == KVMIO)
 			kvmemu_diag("vCPU ioctl 0x%lx is not emulated: EINVAL", req);

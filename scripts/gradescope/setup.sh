@@ -14,6 +14,8 @@ cd "$src"
 lab=@LAB@
 
 scripts/install-deps || die "installing the Debian packages failed"
+# Unicorn >= 2.1 for kvmemu, fetched now (image build): grading runs with no network.
+scripts/fetch-unicorn || die "fetching Unicorn 2.1 (scripts/fetch-unicorn) failed"
 make --no-print-directory build/grade build/libkvmemu.so || die "building the grader and kvmemu failed"
 
 # Warms the cache (the reference binary, the guests) and checks the whole chain.

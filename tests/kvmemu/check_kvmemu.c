@@ -34,6 +34,9 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, exits_suite());
 	srunner_add_suite(sr, mem_suite());
 	srunner_add_suite(sr, lwn_suite());
+	srunner_add_suite(sr, pmode_suite());
+	srunner_add_suite(sr, paging_suite());
+	srunner_add_suite(sr, cpu_suite());
 	srunner_add_suite(sr, knobs_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

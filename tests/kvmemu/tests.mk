@@ -7,7 +7,7 @@
 
 KVMEMU_T       := $(BUILD)/tests/kvmemu
 KVMEMU_T_SRC   := tests/kvmemu
-KVMEMU_T_TESTS := test_api test_pio test_exits test_mem test_knobs test_lwn
+KVMEMU_T_TESTS := test_api test_pio test_exits test_mem test_knobs test_lwn test_pmode test_paging test_cpu
 KVMEMU_T_OBJS  := $(patsubst %,$(KVMEMU_T)/%.o,check_kvmemu vmm $(KVMEMU_T_TESTS))
 KVMEMU_T_ASM   := $(wildcard $(KVMEMU_T_SRC)/guests/*.asm)
 KVMEMU_T_BINS  := $(patsubst $(KVMEMU_T_SRC)/guests/%.asm,$(KVMEMU_T)/%.bin,$(KVMEMU_T_ASM))

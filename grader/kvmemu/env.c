@@ -1,0 +1,233 @@
+/*
+ * env.c - the CPU state Unicorn's register API can't reach: each segment's
+ * hidden part (base, limit, attributes), TR, LDT, EFER as set, and the
+ * translation flags QEMU derives from them (hflags).
+ *
+ * KVM_SET_SREGS sets hidden segment state directly, with no GDT in guest
+ * memory; a guest in unreal mode keeps a cached base its selector doesn't
+ * give. Unicorn's API writes only selectors (and, in a 64-bit engine, not even
+ * the base). Its context save/restore, though, is a plain copy of the front
+ * of QEMU's CPUX86State (uc.c uc_context_save: memcpy of env). So we copy just
+ * the front (through EFER), edit the SegmentCache fields, recompute hflags as
+ * QEMU's cpu_x86_load_seg_cache does, and copy it back.
+ *
+ * The layout is Unicorn 2.1's (qemu/target/i386/cpu.h, x86_64 target). It is
+ * not trusted: env_probe() checks every offset used against values written
+ * through the public API, and kvmemu refuses to start on a build where they
+ * don't match.
+ */
+#include "kvmemu.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Offsets into CPUX86State (x86_64 target: target_ulong is 64 bits). */
+enum {
+	OFF_EIP = 128,              /* regs[16] before it */
+	OFF_HFLAGS = 176,
+	OFF_SEGS = 184,             /* SegmentCache segs[6], ldt, tr, gdt, idt */
+	SEGCACHE = 24,              /* { u32 selector; u64 base; u32 limit, flags } */
+	OFF_LDT = OFF_SEGS + 6 * SEGCACHE,
+	OFF_TR = OFF_LDT + SEGCACHE,
+	OFF_GDT = OFF_TR + SEGCACHE,
+	OFF_IDT = OFF_GDT + SEGCACHE,
+	OFF_CR = OFF_IDT + SEGCACHE, /* target_ulong cr[5] */
+	OFF_EFER = 560,             /* after a20_mask, bnd_regs[4], bndcs_regs, msr_bndcfgs */
+	ENV_BYTES = 568,            /* what we copy: everything through EFER */
+};
+
+/* QEMU's descriptor-flag and hflags bits (target/i386/cpu.h). */
+#define DESC_TYPE_SHIFT 8
+#define DESC_S   (1u << 12)
+#define DESC_DPL_SHIFT 13
+#define DESC_P   (1u << 15)
+#define DESC_AVL (1u << 20)
+#define DESC_L   (1u << 21)
+#define DESC_B   (1u << 22)
+#define DESC_G   (1u << 23)
+#define HF_CPL_MASK    3u
+#define HF_CS32        (1u << 4)
+#define HF_SS32        (1u << 5)
+#define HF_ADDSEG      (1u << 6)
+#define HF_PE          (1u << 7)
+#define HF_LMA         (1u << 14)
+#define HF_CS64        (1u << 15)
+
+/* uc_priv.h struct uc_context: the size of data[] comes first. Shrinking it
+ * makes save/restore copy only the part we use. */
+struct uc_context_head {
+	size_t context_size;
+	int mode, arch, snapshot_level;
+	char data[];
+};
+
+static uint8_t *data(struct cpu *c)
+{
+	return (uint8_t *)((struct uc_context_head *)c->ctx)->data;
+}
+
+static uint32_t rd32(const uint8_t *p) { uint32_t x; memcpy(&x, p, 4); return x; }
+static uint64_t rd64(const uint8_t *p) { uint64_t x; memcpy(&x, p, 8); return x; }
+static void wr32(uint8_t *p, uint32_t x) { memcpy(p, &x, 4); }
+static void wr64(uint8_t *p, uint64_t x) { memcpy(p, &x, 8); }
+
+static int seg_off(int i)       /* kvmemu order: cs ds es fs gs ss tr ldt */
+{
+	static const int qemu[8] = { 1, 3, 0, 4, 5, 2, -1, -2 };  /* R_ES=0 CS SS DS FS GS */
+	return qemu[i] == -1 ? OFF_TR : qemu[i] == -2 ? OFF_LDT : OFF_SEGS + qemu[i] * SEGCACHE;
+}
+
+/* Fills c->env from the engine (one copy of ENV_BYTES). */
+void env_load(struct cpu *c)
+{
+	uc.context_save(c->uc, c->ctx);
+	const uint8_t *d = data(c);
+	for (int i = 0; i < 8; i++) {
+		const uint8_t *s = d + seg_off(i);
+		c->env.seg[i].selector = rd32(s);
+		c->env.seg[i].base = rd64(s + 8);
+		c->env.seg[i].limit = rd32(s + 16);
+		c->env.seg[i].flags = rd32(s + 20);
+	}
+	c->env.hflags = rd32(d + OFF_HFLAGS);
+	c->env.efer = rd64(d + OFF_EFER);
+	c->env.valid = true;
+}
+
+/* QEMU's hflags for the current CR0 and EFER and the segments in c->env
+ * (cpu_x86_load_seg_cache's rules, applied to CS and SS at once). */
+static uint32_t hflags_for(const struct env *e, uint64_t cr0)
+{
+	uint32_t h = e->hflags & ~(HF_CPL_MASK | HF_CS32 | HF_SS32 | HF_ADDSEG | HF_PE |
+				   HF_LMA | HF_CS64);
+	uint32_t csf = e->seg[0].flags, ssf = e->seg[5].flags;
+	if (cr0 & 1)
+		h |= HF_PE;
+	if (e->efer & (1u << 10))                             /* EFER.LMA */
+		h |= HF_LMA;
+	if ((h & HF_LMA) && (csf & DESC_L))
+		h |= HF_CS32 | HF_SS32 | HF_CS64;
+	else if (csf & DESC_B)
+		h |= HF_CS32;
+	if (ssf & DESC_B)
+		h |= HF_SS32;
+	/* CPL: SS.DPL in protected mode (QEMU keeps it there), 0 in real mode. */
+	if (cr0 & 1)
+		h |= (ssf >> DESC_DPL_SHIFT) & 3;
+	if (h & HF_CS64)
+		;                                             /* flat DS/ES/SS */
+	else if (!(cr0 & 1) || !(h & HF_CS32))
+		h |= HF_ADDSEG;
+	else if (e->seg[1].base | e->seg[2].base | e->seg[5].base)
+		h |= HF_ADDSEG;
+	return h;
+}
+
+/* Writes c->env's segments and EFER back to the engine, with the hflags
+ * they imply. CR0/CR3/CR4 must already be in the engine. */
+void env_store(struct cpu *c)
+{
+	uc.context_save(c->uc, c->ctx);           /* the rest of the front, current */
+	uint8_t *d = data(c);
+	for (int i = 0; i < 8; i++) {
+		uint8_t *s = d + seg_off(i);
+		wr32(s, c->env.seg[i].selector);
+		wr64(s + 8, c->env.seg[i].base);
+		wr32(s + 16, c->env.seg[i].limit);
+		wr32(s + 20, c->env.seg[i].flags);
+	}
+	wr64(d + OFF_EFER, c->env.efer);
+	c->env.hflags = hflags_for(&c->env, rd64(d + OFF_CR));
+	wr32(d + OFF_HFLAGS, c->env.hflags);
+	uc.context_restore(c->uc, c->ctx);
+	c->env.valid = true;
+}
+
+/* kvm_segment <-> QEMU's SegmentCache flags (as QEMU's own target/i386/kvm.c
+ * converts them). */
+uint32_t env_flags_of(const struct kvm_segment *s)
+{
+	if (s->unusable)
+		return 0;
+	return (uint32_t)s->type << DESC_TYPE_SHIFT | (s->present ? DESC_P : 0) |
+	       (uint32_t)(s->dpl & 3) << DESC_DPL_SHIFT | (s->db ? DESC_B : 0) |
+	       (s->s ? DESC_S : 0) | (s->l ? DESC_L : 0) | (s->g ? DESC_G : 0) |
+	       (s->avl ? DESC_AVL : 0);
+}
+
+void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s)
+{
+	uint32_t f = q->flags;
+	*s = (struct kvm_segment){
+		.base = q->base, .limit = q->limit, .selector = (uint16_t)q->selector,
+		.type = (f >> DESC_TYPE_SHIFT) & 15, .present = !!(f & DESC_P),
+		.dpl = (f >> DESC_DPL_SHIFT) & 3, .db = !!(f & DESC_B), .s = !!(f & DESC_S),
+		.l = !!(f & DESC_L), .g = !!(f & DESC_G), .avl = !!(f & DESC_AVL),
+		.unusable = !(f & DESC_P),
+	};
+}
+
+/* The exception the engine just raised: its error code, and whether it was
+ * a software interrupt (int n, int3, into). QEMU keeps both in env
+ * (error_code, exception_is_int), 16 and 12 bytes before dr[0]. */
+void env_exception(struct cpu *c, uint32_t *err, bool *is_int)
+{
+	uc.context_save(c->uc, c->ctx_full);
+	const uint8_t *d = (const uint8_t *)((struct uc_context_head *)c->ctx_full)->data;
+	*err = rd32(d + c->off_dr - 16);
+	*is_int = rd32(d + c->off_dr - 12) != 0;
+}
+
+/* Where dr[0] is: found by writing two markers into DR0/DR1. */
+static int probe_dr(struct cpu *c)
+{
+	const uint64_t m0 = 0x5a17c0de0dd0a55aull, m1 = 0xa55a0dd0dec0175aull;
+	reg_set(c, UC_X86_REG_DR0, m0);
+	reg_set(c, UC_X86_REG_DR1, m1);
+	uc.context_save(c->uc, c->ctx_full);
+	struct uc_context_head *h = (struct uc_context_head *)c->ctx_full;
+	const uint8_t *d = (const uint8_t *)h->data;
+	c->off_dr = 0;
+	for (size_t off = ENV_BYTES; off + 16 <= h->context_size; off += 8)
+		if (rd64(d + off) == m0 && rd64(d + off + 8) == m1) {
+			c->off_dr = off;
+			break;
+		}
+	reg_set(c, UC_X86_REG_DR0, 0);
+	reg_set(c, UC_X86_REG_DR1, 0);
+	return c->off_dr ? 0 : -1;
+}
+
+/* Checks the layout against values set through the public API; shrinks the
+ * context to ENV_BYTES. 0, or -1 with a diagnostic. */
+int env_probe(struct cpu *c)
+{
+	if (uc.context_alloc(c->uc, &c->ctx) != UC_ERR_OK ||
+	    uc.context_alloc(c->uc, &c->ctx_full) != UC_ERR_OK)
+		return -1;
+	struct uc_context_head *h = (struct uc_context_head *)c->ctx;
+	if (h->context_size < ENV_BYTES || h->context_size > (1u << 20) || probe_dr(c) < 0)
+		goto bad;
+	h->context_size = ENV_BYTES;
+	uc_x86_mmr gdt = { .base = 0x12345678, .limit = 0xabcd };
+	uc_x86_mmr idt = { .base = 0x9abcdef0, .limit = 0x1357 };
+	uc.reg_write(c->uc, UC_X86_REG_GDTR, &gdt);
+	uc.reg_write(c->uc, UC_X86_REG_IDTR, &idt);
+	reg_set(c, UC_X86_REG_RIP, 0x1122334455667788ull);
+	reg_set(c, UC_X86_REG_CR3, 0x5000);
+	uc_x86_msr efer = { .rid = 0xc0000080, .value = 0x101 };  /* SCE, LME; LMA is kept */
+	uc.reg_write(c->uc, UC_X86_REG_MSR, &efer);
+	uc.context_save(c->uc, c->ctx);
+	const uint8_t *d = data(c);
+	if (rd64(d + OFF_EIP) != 0x1122334455667788ull || rd64(d + OFF_GDT + 8) != 0x12345678 ||
+	    rd32(d + OFF_GDT + 16) != 0xabcd || rd64(d + OFF_IDT + 8) != 0x9abcdef0 ||
+	    rd32(d + OFF_IDT + 16) != 0x1357 || rd64(d + OFF_CR + 24) != 0x5000 ||
+	    (rd64(d + OFF_EFER) & 0x501) != 0x501 ||
+	    (rd32(d + OFF_HFLAGS) & (HF_PE | HF_LMA | HF_CS64)) != (HF_PE | HF_LMA | HF_CS64))
+		goto bad;
+	return 0;
+bad:
+	kvmemu_diag("this libunicorn's CPU state layout is not Unicorn 2.1's: "
+		    "segment state can't be set (use scripts/fetch-unicorn's 2.1.1)");
+	return -1;
+}

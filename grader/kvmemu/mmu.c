@@ -1,0 +1,249 @@
+/*
+ * mmu.c - linear to guest-physical, for kvmemu's own accesses on the guest's
+ * behalf: instruction bytes at an exit, string I/O operands, descriptor
+ * tables and stacks during interrupt delivery.
+ *
+ * The guest's own accesses are translated by Unicorn 2.1 (QEMU's page walk,
+ * UC_TLB_CPU). This walk reads the same tables from the slots: 32-bit paging
+ * (4 KiB, and 4 MiB pages with CR4.PSE, PSE-36), PAE (4 KiB, 2 MiB) and
+ * 4-level long mode (4 KiB, 2 MiB, 1 GiB) — SDM vol. 3, 4.3-4.5. It checks
+ * presence and page size only: kvmemu uses it where the CPU itself (not the
+ * guest's code) accesses memory, and the engine has already checked the
+ * guest's instruction. Accessed/dirty bits are not set by these accesses.
+ */
+#include "kvmemu.h"
+
+#include <string.h>
+
+#define PTE_P  1ull
+#define PTE_PS (1ull << 7)
+#define ADDR52 0x000ffffffffff000ull
+
+static bool rd(struct vm *vm, uint64_t gpa, int n, uint64_t *val)
+{
+	const uint8_t *p = gpa_ptr(vm, gpa, (uint64_t)n);
+	if (!p)
+		return false;
+	*val = 0;
+	memcpy(val, p, (size_t)n);
+	return true;
+}
+
+/* One entry of a table; false when it isn't RAM or isn't present. */
+static bool entry(struct vm *vm, uint64_t table, uint64_t index, int n, uint64_t *e)
+{
+	return rd(vm, table + index * (uint64_t)n, n, e) && (*e & PTE_P);
+}
+
+static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t *gpa);
+
+bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t cr0 = reg_get(c, UC_X86_REG_CR0);
+	if (!(cr0 & (1ull << 31))) {
+		*gpa = lin & 0xffffffffull;
+		return true;
+	}
+	uint64_t cr3 = reg_get(c, UC_X86_REG_CR3);
+	bool lma = cpu_env(c)->efer & (1u << 10);
+	if (!lma)
+		lin &= 0xffffffffull;
+	/* One cached page: block_hook translates every block it sees. */
+	if (c->xlat_valid && c->xlat_cr3 == cr3 && c->xlat_page == lin >> 12) {
+		*gpa = c->xlat_gpa | (lin & 0xfff);
+		return true;
+	}
+	if (!walk(v, lin, lma, cr3, gpa))
+		return false;
+	c->xlat_valid = true;
+	c->xlat_cr3 = cr3;
+	c->xlat_page = lin >> 12;
+	c->xlat_gpa = *gpa & ~0xfffull;
+	return true;
+}
+
+/* The walk itself (SDM vol. 3, 4.3 32-bit, 4.4 PAE, 4.5 4-level). */
+static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t *gpa)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t cr4 = reg_get(c, UC_X86_REG_CR4), e;
+	struct vm *vm = v->vm;
+	if (lma) {                                                  /* 4-level */
+		if (!entry(vm, cr3 & ADDR52, lin >> 39 & 511, 8, &e) ||
+		    !entry(vm, e & ADDR52, lin >> 30 & 511, 8, &e))
+			return false;
+		if (e & PTE_PS) {
+			*gpa = (e & 0x000fffffc0000000ull) | (lin & 0x3fffffff);
+			return true;
+		}
+		if (!entry(vm, e & ADDR52, lin >> 21 & 511, 8, &e))
+			return false;
+		if (e & PTE_PS) {
+			*gpa = (e & 0x000fffffffe00000ull) | (lin & 0x1fffff);
+			return true;
+		}
+		if (!entry(vm, e & ADDR52, lin >> 12 & 511, 8, &e))
+			return false;
+		*gpa = (e & ADDR52) | (lin & 0xfff);
+		return true;
+	}
+	if (cr4 & (1ull << 5)) {                                    /* PAE */
+		if (!entry(vm, cr3 & 0xffffffe0ull, lin >> 30 & 3, 8, &e) ||
+		    !entry(vm, e & ADDR52, lin >> 21 & 511, 8, &e))
+			return false;
+		if (e & PTE_PS) {
+			*gpa = (e & 0x000fffffffe00000ull) | (lin & 0x1fffff);
+			return true;
+		}
+		if (!entry(vm, e & ADDR52, lin >> 12 & 511, 8, &e))
+			return false;
+		*gpa = (e & ADDR52) | (lin & 0xfff);
+		return true;
+	}
+	if (!entry(vm, cr3 & 0xfffff000ull, lin >> 22 & 1023, 4, &e))  /* 32-bit */
+		return false;
+	if ((e & PTE_PS) && (cr4 & (1ull << 4))) {                  /* 4 MiB, PSE-36 */
+		*gpa = (e & 0xffc00000ull) | ((e >> 13 & 0xff) << 32) | (lin & 0x3fffff);
+		return true;
+	}
+	if (!entry(vm, e & 0xfffff000ull, lin >> 12 & 1023, 4, &e))
+		return false;
+	*gpa = (e & 0xfffff000ull) | (lin & 0xfff);
+	return true;
+}
+
+/* Host address of [lin, lin + len) when it lies in one page of RAM. */
+uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len)
+{
+	uint64_t gpa;
+	if (len == 0 || ((lin & 0xfff) + len > PAGE_SZ) || !mmu_translate(v, lin, &gpa))
+		return NULL;
+	return gpa_ptr(v->vm, gpa, len);
+}
+
+/* Copy between guest linear memory and buf, page by page. false: some byte
+ * isn't RAM (nothing is copied past it). */
+static bool lin_copy(struct vcpu *v, uint64_t lin, void *buf, uint32_t len, bool write)
+{
+	uint8_t *b = buf;
+	while (len) {
+		uint32_t n = PAGE_SZ - (uint32_t)(lin & 0xfff);
+		if (n > len)
+			n = len;
+		uint8_t *p = lin_ptr(v, lin, n);
+		if (!p)
+			return false;
+		if (write) {
+			uint64_t gpa;
+			mmu_translate(v, lin, &gpa);
+			if (!gpa_writable(v->vm, gpa, n))
+				return false;
+			memcpy(p, b, n);
+			slot_dirty(v->vm, gpa, n);
+		} else {
+			memcpy(b, p, n);
+		}
+		lin += n;
+		b += n;
+		len -= n;
+	}
+	return true;
+}
+
+bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len)
+{
+	return lin_copy(v, lin, buf, len, false);
+}
+
+bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len)
+{
+	return lin_copy(v, lin, (void *)buf, len, true);
+}
+
+/* ---- dirty logging of the CPU's own page-table writes ----
+ * The CPU sets Accessed/Dirty bits in the guest's page tables as it walks
+ * them; on KVM those are writes to guest memory and dirty-logged (measured:
+ * the three table pages of a 4-level walk come back dirty). QEMU sets them
+ * without any memory hook. So around each KVM_RUN, with paging on and a
+ * slot logging, the tables reachable from CR3 are hashed (their entries'
+ * A/D bits) before and after; a table whose bits changed is dirty. Capped
+ * at MAX_TABLES tables per walk (a diagnostic past that). */
+
+#define MAX_TABLES 4096
+#define AD_BITS 0x60ull
+
+static uint64_t ad_hash(const uint8_t *t, int esize)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (int i = 0; i < (int)PAGE_SZ; i += esize) {
+		uint64_t e = 0;
+		memcpy(&e, t + i, (size_t)esize);
+		h = (h ^ (e & AD_BITS)) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+struct adwalk {
+	struct vcpu *v;
+	int tables;
+	bool after;                /* compare with the hashes taken before */
+};
+
+/* One table at gpa, `levels` levels of tables under it (0: leaf table). */
+static void ad_table(struct adwalk *w, uint64_t gpa, int levels, int esize, int entries)
+{
+	struct cpu *c = &w->v->cpu;
+	const uint8_t *t = gpa_ptr(w->v->vm, gpa & ~0xfffull, PAGE_SZ);
+	if (!t || ++w->tables > MAX_TABLES)
+		return;
+	uint64_t page = gpa >> 12, h = ad_hash(t, esize);
+	if (!w->after) {
+		ps_put(&c->ad_tables, page, (void *)(uintptr_t)(h | 1));
+	} else {
+		uintptr_t old = (uintptr_t)ps_get(&c->ad_tables, page);
+		if (old && old != (uintptr_t)(h | 1))
+			slot_dirty(w->v->vm, page << 12, PAGE_SZ);
+	}
+	if (levels == 0)
+		return;
+	for (int i = 0; i < entries; i++) {
+		uint64_t e = 0;
+		memcpy(&e, t + (gpa & 0xfff) + (size_t)i * (size_t)esize, (size_t)esize);
+		if (!(e & 1) || (levels < 3 && (e & 0x80)))   /* not present; a large page */
+			continue;
+		ad_table(w, e & (esize == 8 ? ADDR52 : 0xfffff000ull), levels - 1, esize,
+			 esize == 8 ? 512 : 1024);
+	}
+}
+
+static bool logging(struct vm *vm)
+{
+	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
+		if (vm->slots[i].used && vm->slots[i].dirty)
+			return true;
+	return false;
+}
+
+/* after = false: before the guest runs; true: after it stopped. */
+void mmu_ad_track(struct vcpu *v, bool after)
+{
+	struct cpu *c = &v->cpu;
+	if (!after)
+		ps_clear(&c->ad_tables, false);
+	if (!logging(v->vm) || !(reg_get(c, UC_X86_REG_CR0) & (1ull << 31)))
+		return;
+	struct adwalk w = { .v = v, .after = after };
+	uint64_t cr3 = reg_get(c, UC_X86_REG_CR3), cr4 = reg_get(c, UC_X86_REG_CR4);
+	if (cpu_env(c)->efer & (1u << 10))
+		ad_table(&w, cr3 & ADDR52, 3, 8, 512);
+	else if (cr4 & (1ull << 5))
+		ad_table(&w, cr3 & 0xffffffe0ull, 2, 8, 4);        /* the 4 PDPTEs, 32 bytes */
+	else
+		ad_table(&w, cr3 & 0xfffff000ull, 1, 4, 1024);
+	if (w.tables > MAX_TABLES && !c->ad_warned) {
+		c->ad_warned = true;
+		kvmemu_diag("dirty logging: more than %d page tables; the CPU's A/D-bit writes "
+			    "past them are not logged", MAX_TABLES);
+	}
+}
