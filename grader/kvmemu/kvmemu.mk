@@ -18,7 +18,7 @@ ALL_TARGETS += $(KVMEMU_LIB)
 # Runs every time (cheap when nothing is to fetch); rewrites the flags only when they change.
 .PHONY: kvmemu-unicorn
 kvmemu-unicorn:
-	@scripts/fetch-unicorn
+	@scripts/fetch-unicorn --into $(BUILD)/unicorn
 	@mkdir -p $(BUILD)/unicorn
 	@inc=$$(ls -d $(BUILD)/unicorn/root/usr/include 2>/dev/null); \
 	so=$$(ls $(BUILD)/unicorn/root/usr/lib/*/libunicorn.so.2 2>/dev/null | head -n 1); \
