@@ -16,6 +16,7 @@
 #include "modes.h"
 #include "grading.h"
 #include "intake.h"
+#include "lang.h"
 #include "report.h"
 #include "row.h"
 #include "sandbox.h"
@@ -136,6 +137,34 @@ static int write_expectations(struct single *s)
 	return missing ? EXIT_SETUP : 0;
 }
 
+/* The student-safe report's path: --student-report, else under grade
+ * --batch <out>/<student>.student.txt beside the row (<out>/<student>.row);
+ * NULL for none. malloc'd. */
+static char *student_report_path(const struct single *s)
+{
+	if (s->opt->student_report)
+		return caller_path(s->opt->student_report);
+	const char *row = s->opt->row;
+	if (!row || !ends_with(row, ".row"))
+		return NULL;
+	return xasprintf("%.*s.student.txt", (int)(strlen(row) - 4), row);
+}
+
+static int write_student_report(const struct single *s)
+{
+	char *path = student_report_path(s);
+	if (!path)
+		return 0;
+	struct buf b = {0};
+	report_text_for(&b, &s->g, FOR_STUDENT);
+	int rc = write_atomic(path, b.p, b.len, 0644);
+	if (rc < 0)
+		rc = setup_error("cannot write the student report %s: %s", path, strerror(errno));
+	buf_free(&b);
+	free(path);
+	return rc;
+}
+
 /* The reports: text on stdout, then the files asked for. */
 static int finish(struct single *s)
 {
@@ -150,6 +179,8 @@ static int finish(struct single *s)
 	char err[512];
 	if (s->json && results_write(s->json, s->opt->format, g, err, sizeof err) < 0)
 		rc = setup_error("cannot write the results file: %s", err);
+	if (write_student_report(s) != 0)
+		rc = EXIT_SETUP;
 	if (s->write_expect && g->build.ok && !g->rejected && write_expectations(s) != 0)
 		rc = EXIT_SETUP;
 	if (g->grader_errors || g->build.sandbox_failed)
@@ -173,6 +204,8 @@ int single_main(const struct cli *opt)
 	struct single s;
 	memset(&s, 0, sizeof s);
 	s.opt = opt;
+	/* Students read the report: their language (lang.h), English by default. */
+	lang_set(lang_select(opt->lang, getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG")));
 	double t0 = now_s();
 	int rc = setup(&s);
 	if (rc == 0) {
