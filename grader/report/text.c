@@ -77,8 +77,8 @@ static void reproduce(struct buf *b, const struct grading *g, const struct sc_re
 	reproduce_command(b, g->program, g->lab_dir, r->sc, r->backend, g->seed, who == FOR_TA);
 	buf_addc(b, '\n');
 	if (r->sc->random && who == FOR_STUDENT)
-		buf_addf(b, T("%s  (a randomized scenario: this runs the tarball's seed, not the graded run's)\n",
-			      "%s  （随机测例：此命令用学生包的种子，与评分时的不同）\n"), indent);
+		buf_addf(b, T("%s  (a randomized scenario: the tarball's image differs from the graded run's)\n",
+			      "%s  （随机测例：学生包中的镜像与评分时的不同）\n"), indent);
 }
 
 void report_detail(struct buf *b, const struct grading *g, const struct sc_result *r, const char *indent,
