@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #define setup_error(...) setup_error_as("grade", __VA_ARGS__)
+/* Under grade --batch: the student-safe reports' folder in --out. */
+#define STUDENT_REPORTS "student-reports"
 
 struct single {
 	const struct cli *opt;
@@ -138,8 +140,9 @@ static int write_expectations(struct single *s)
 }
 
 /* The student-safe report's path: --student-report, else under grade
- * --batch <out>/<student>.student.txt beside the row (<out>/<student>.row);
- * NULL for none. malloc'd. */
+ * --batch <out>/student-reports/<student>.txt for the row <out>/<student>.row
+ * (a folder of its own: a TA forwards each file as it is, and the .txt
+ * files of <out> stay the TA's reports); NULL for none. malloc'd. */
 static char *student_report_path(const struct single *s)
 {
 	if (s->opt->student_report)
@@ -147,7 +150,14 @@ static char *student_report_path(const struct single *s)
 	const char *row = s->opt->row;
 	if (!row || !ends_with(row, ".row"))
 		return NULL;
-	return xasprintf("%.*s.student.txt", (int)(strlen(row) - 4), row);
+	const char *slash = strrchr(row, '/');
+	size_t dirlen = slash ? (size_t)(slash - row) : 0;
+	const char *name = slash ? slash + 1 : row;
+	char *dir = xasprintf("%.*s%s" STUDENT_REPORTS, (int)dirlen, row, slash ? "/" : "");
+	char *path = xasprintf("%s/%.*s.txt", dir, (int)(strlen(name) - 4), name);
+	mkdir_p(dir, 0755);   /* children race to make it; a failure shows in the write */
+	free(dir);
+	return path;
 }
 
 static int write_student_report(const struct single *s)

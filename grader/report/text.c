@@ -33,8 +33,10 @@ static void line(struct buf *b, const struct sc_result *r, enum audience who)
 	const struct scenario *sc = r->sc;
 	buf_addf(b, "%s  %d/%d  %-16s %s%s", r->v.grader_error ? "ERR " : r->v.pass ? "PASS" : "FAIL",
 		 r->score, sc->points, sc->name, sc->title, sc->hidden ? T(" (hidden)", "（隐藏测例）") : "");
-	if (who == FOR_STUDENT)
-		buf_addf(b, "   [%.0f ms]", r->ran ? r->run.wall_s * 1000 : 0.0);
+	if (who == FOR_STUDENT && r->ran)
+		buf_addf(b, "   [%.0f ms]", r->run.wall_s * 1000);
+	else if (who == FOR_STUDENT)
+		buf_adds(b, T("   [not run]", "   [未运行]"));
 	else if (r->ran)
 		buf_addf(b, "   [%s %.0f ms]", backend_name(r->backend), r->run.wall_s * 1000);
 	else

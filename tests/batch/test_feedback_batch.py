@@ -1,6 +1,6 @@
 """`grade --batch` and what it tells TAs and students (issue 15): the gradebook's warnings and
 causes columns, the summary's causes per scenario, and each student's student-safe report
-(<student>.student.txt) beside the TA's. A small class on kvmemu (--backend emu)."""
+(student-reports/<student>.txt) beside the TA's. A small class on kvmemu (--backend emu)."""
 import csv
 import json
 import os
@@ -86,14 +86,14 @@ def test_student_reports(graded):
     p, out, header, rows = graded
     res = out / "grades-results"
     for name in ("ref", "warned", "crash", "wrong", "broken"):
-        ta, st = (res / f"{name}.txt").read_text(), (res / f"{name}.student.txt").read_text()
+        ta, st = (res / f"{name}.txt").read_text(), (res / "student-reports" / f"{name}.txt").read_text()
         assert st.rstrip().splitlines()[-1] == ta.rstrip().splitlines()[-1] == f"Score: {rows[name]['score']}/27"
         for internal in ("sandbox:", "backend:", "seed", "bubblewrap", "[emu"):
             assert internal not in st, f"{name}: {internal!r} in its student report"
-    ta, st = (res / "wrong.txt").read_text(), (res / "wrong.student.txt").read_text()
+    ta, st = (res / "wrong.txt").read_text(), (res / "student-reports" / "wrong.txt").read_text()
     for s in HIDDEN:
         exp = re.search(rf"^FAIL  0/\d+  {s} .*\n(?:      .*\n)*?      +expected: (.*)$", ta, re.M)
         assert exp, f"{s}: no expected text in the TA's report"
         assert exp.group(1) not in st, f"{s}: its expected text is in the student's report"
         assert re.search(rf"^FAIL  0/\d+  {s} .*\(hidden\)", st, re.M), st
-    assert "warning: unused variable" in (res / "warned.student.txt").read_text()
+    assert "warning: unused variable" in (res / "student-reports" / "warned.txt").read_text()
