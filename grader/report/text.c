@@ -110,8 +110,10 @@ void report_detail(struct buf *b, const struct grading *g, const struct sc_resul
 			 expected_phrase(r->exp.cls));
 		stderr_excerpt(b, &r->run, indent);
 	}
-	if (r->sc->hint && r->ran)
-		buf_addf(b, T("%shint: %s\n", "%s提示：%s\n"), indent, r->sc->hint);
+	/* The author's words: hint-zh for a Chinese report when the scenario has one. */
+	const char *hint = lang_get() == LANG_ZH && r->sc->hint_zh ? r->sc->hint_zh : r->sc->hint;
+	if (hint && r->ran)
+		buf_addf(b, T("%shint: %s\n", "%s提示：%s\n"), indent, hint);
 	reproduce(b, g, r, indent, who);
 }
 

@@ -322,3 +322,41 @@ TEST(program_name_in_the_box)
 	ck_assert_str_eq(n, "vmm");
 }
 END_TEST
+
+TEST(hint_zh)
+{
+	struct scenario sc;
+	char err[300];
+	const char *text = "; title: t\n; points: 1\n; hint: look at run->io.port\n; hint-zh: 看看 run->io.port\nbits 16\n";
+	memset(&sc, 0, sizeof sc);   /* scenario_parse's precondition */
+	ck_assert_msg(scenario_parse("x.asm", text, &sc, err, sizeof err) == 0, "%s", err);
+	ck_assert_str_eq(sc.hint, "look at run->io.port");
+	ck_assert_str_eq(sc.hint_zh, "看看 run->io.port");
+	scenario_free(&sc);
+	memset(&sc, 0, sizeof sc);
+	ck_assert_int_eq(scenario_parse("x.asm", "; title: t\n; points: 1\n; hint-zh: 看看\nbits 16\n", &sc, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "x.asm:3") && strstr(err, "hint-zh requires 'hint'"), "%s", err);
+	scenario_free(&sc);
+}
+END_TEST
+
+/* The Chinese report shows hint-zh, the English one hint. */
+TEST(hint_in_the_report_language)
+{
+	struct grading g;
+	struct sc_result res[4];
+	crashed(&g, res);
+	scs[0].hint = "look at the port";
+	scs[0].hint_zh = "看看端口";
+	struct buf b = {0};
+	report_detail(&b, &g, &res[0], "", FOR_STUDENT);
+	ck_assert_msg(strstr(buf_str(&b), "hint: look at the port\n") && !strstr(buf_str(&b), "看看"), "%s", buf_str(&b));
+	reset(&b);
+	lang_set(LANG_ZH);
+	report_detail(&b, &g, &res[0], "", FOR_STUDENT);
+	lang_set(LANG_EN);
+	ck_assert_msg(strstr(buf_str(&b), "提示：看看端口\n") && !strstr(buf_str(&b), "look at"), "%s", buf_str(&b));
+	scs[0].hint = scs[0].hint_zh = NULL;
+	buf_free(&b);
+}
+END_TEST
