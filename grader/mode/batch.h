@@ -89,8 +89,9 @@ void batch_run_all(struct batch *b);
 /* The signals the batch takes synchronously: SIGCHLD, SIGINT, SIGTERM, SIGHUP. */
 void batch_signals(sigset_t *set);
 
-/* batch_stats.c: a row's causes and warnings into s (student_take_row),
- * forgotten (student_reset), freed. */
+/* batch_stats.c: a row's causes and warnings into s (from student_take_row;
+ * s->cause is allocated there, freed with the batch), and forgotten (from
+ * student_reset). */
 void student_take_causes(struct batch *b, struct student *s, const struct row *r);
 void student_reset_causes(struct batch *b, struct student *s);
 /* batch_stats.c: the summary (counts, scores, the scenarios failed most,
