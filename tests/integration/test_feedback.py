@@ -5,6 +5,7 @@ scenario's details. Everything runs on kvmemu (--backend emu), so it doesn't dep
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -201,3 +202,25 @@ def test_student_report_has_no_hidden_details(tmp_path):
     assert all(st_rows[n][3] for n in PUBLIC if st_rows[n][0] == "FAIL")   # public ones in full
     for internal in ("sandbox:", "backend:", "seed", "bubblewrap", "/dev/kvm", "[emu"):
         assert internal not in text, f"{internal!r} in the student report:\n{text}"
+
+
+def test_warning_penalty(tmp_path):
+    """lab.conf's warning_penalty takes its points once from a build with warnings (a copy of
+    the kit's lab with `warning_penalty = 2`), never from a clean one."""
+    kit = tmp_path / "kit"
+    for part in ("labs", "guests", "solution", "skeleton"):
+        shutil.copytree(os.path.join(gk.ROOT, part), kit / part)
+    conf = kit / "labs" / gk.LAB / "lab.conf"
+    conf.write_text(conf.read_text() + "warning_penalty = 2\n")
+    src = write(tmp_path, WARNED)
+    j = tmp_path / "r.json"
+    out = grade(src, "--root", str(kit), "--build", gk.BUILD, "--json", str(j), env=english())
+    rows, (score, total) = gk.parse_report(out)
+    assert total == TOTAL and score == TOTAL - 2, out
+    assert all(r[0] == "PASS" for r in rows.values()), out   # every scenario passed: the penalty alone
+    assert out.count("warning penalty: -2 point(s), once") == 1, out
+    r = json.loads(j.read_text())
+    assert r["score"] == TOTAL - 2 and r["extra_data"]["warning_penalty"] == 2, r
+    assert sum(t["score"] for t in r["tests"]) == TOTAL
+    clean = grade(gk.SOLUTION, "--root", str(kit), "--build", gk.BUILD, env=english())
+    assert clean.rstrip().endswith(f"Score: {TOTAL}/{TOTAL}") and "penalty" not in clean, clean
