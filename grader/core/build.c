@@ -65,6 +65,18 @@ void build_first_error(const char *diag, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)strcspn(pick, "\n"), pick);
 }
 
+int build_count_warnings(const char *diag)
+{
+	int n = 0;
+	for (const char *p = diag; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		n += memmem(p, len, ": warning: ", 11) != NULL;
+		p = e ? e + 1 : NULL;
+	}
+	return n;
+}
+
 char *build_excerpt(const char *diag, int max)
 {
 	/* Index the lines, find the first error; warnings before it are noise. */
@@ -189,6 +201,7 @@ void build_submission(const struct lab *lab, const char *src, const char *outdir
 	}
 	res->diag = (char *)buf_str(&diag);
 	res->excerpt = build_excerpt(res->diag, BUILD_EXCERPT_LINES);
+	res->warnings = res->ok ? build_count_warnings(res->diag) : 0;
 	if (res->ok)
 		res->binary = vmm;
 	else

@@ -13,7 +13,9 @@ struct build_result {
 	int sandbox_failed;  /* 1: the box itself failed (not the submission's fault) */
 	char *binary;        /* host path of the built VMM (malloc'd) when ok */
 	char *diag;          /* the compiler's diagnostics, paths as the student wrote them */
-	char *excerpt;       /* the first errors, at most BUILD_EXCERPT_LINES lines */
+	char *excerpt;       /* the first errors, at most BUILD_EXCERPT_LINES lines; when ok,
+				the first lines of the warnings (if any) */
+	int warnings;        /* ok: how many "file:line:col: warning: ..." the compiler gave */
 	double wall_s;
 };
 
@@ -44,6 +46,9 @@ void build_cached(const struct lab *lab, const char *src, const char *cachedir, 
  * BUILD_EXCERPT_LINE_BYTES, at most BUILD_EXCERPT_TOTAL_BYTES of lines in
  * all (then "..."). malloc'd. */
 char *build_excerpt(const char *diag, int max);
+
+/* How many lines of a compiler's output report a warning (": warning: "). */
+int build_count_warnings(const char *diag);
 
 /* The first line of a compiler's output that reports an error (else the
  * first that isn't gcc's "In function" context), one line into out:

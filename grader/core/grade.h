@@ -26,6 +26,8 @@ struct sc_result {
 struct grading {
 	const char *submission;   /* as given on the command line */
 	const char *lab;
+	const char *lab_dir;      /* the lab's folder name (kit's --lab): guests/<lab_dir>/ */
+	const char *program;      /* the VMM's name as students run it ("sample-qemu") */
 	const char *layer;        /* box_layer() */
 	const char *backend_desc; /* "kvm", "emu", "auto → emu (/dev/kvm: ...)" */
 	unsigned long seed;
@@ -36,7 +38,8 @@ struct grading {
 	struct build_result build;
 	struct sc_result *res;
 	int n;
-	int score, max;
+	int score, max;           /* score: after the penalty */
+	int penalty;              /* lab.conf's warning_penalty, taken (the build warned) */
 	int grader_errors;        /* scenarios that failed for a reason not the student's */
 	double elapsed_s;
 };

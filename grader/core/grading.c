@@ -1,6 +1,7 @@
 /* grading.c — the grading core (grading.h): one grading, for every mode. */
 #include "grading.h"
 #include "intake.h"
+#include "lang.h"
 #include "util.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@ int core_load(struct core *c, const struct kit *kit, char *err, size_t errlen)
 		c->lab.name = xstrdup(kit->lab);
 	c->emu_lib = kit_emu_lib(kit);
 	c->solution = kit_solution(kit, c->lab.source);
+	run_program_name(c->lab.source, c->program, sizeof c->program);
 	return 0;
 }
 
@@ -210,12 +212,14 @@ static void grade_one(struct core *c, struct grading *g, int i)
 	if (g->rejected) {   /* nothing built or assembled: grade --batch's parent renders these too */
 		char why[160];
 		snprintf(why, sizeof why, "not graded: the submission is %s", rejection_phrase(g->rejected));
-		judge_not_run(&r->v, why, 0);
+		judge_not_run(&r->v, CAUSE_REJECTED, why);
 		return;
 	}
 	if (!g->build.ok) {
-		judge_not_run(&r->v, g->build.sandbox_failed ? "sandbox failure while compiling"
-							     : "did not compile", g->build.sandbox_failed);
+		if (g->build.sandbox_failed)
+			judge_not_run(&r->v, CAUSE_SANDBOX, "sandbox failure while compiling");
+		else
+			judge_not_run(&r->v, CAUSE_BUILD_FAILED, T("did not compile", "编译失败"));
 		return;
 	}
 	struct run_spec spec = core_spec(c, i, c->dflt);
@@ -223,12 +227,12 @@ static void grade_one(struct core *c, struct grading *g, int i)
 		char *target = kit_emu_lib_target(c->kit), why[400];
 		snprintf(why, sizeof why, "emulated-only scenario, but libkvmemu.so is missing (run `make %s`)", target);
 		free(target);
-		judge_not_run(&r->v, why, 1);
+		judge_not_run(&r->v, CAUSE_GRADER_ERROR, why);
 		return;
 	}
 	expect_get(&c->ex, r->sc, &spec, &r->exp);
 	if (!r->exp.ok) {
-		judge_not_run(&r->v, r->exp.why, 1);
+		judge_not_run(&r->v, CAUSE_GRADER_ERROR, r->exp.why);
 		return;
 	}
 	core_run(c, i, spec, g->build.binary, &r->exp, r);
@@ -252,6 +256,8 @@ void core_grade(struct core *c, struct grading *g)
 	g->seed = c->seed;
 	g->has_random = c->has_random;
 	g->backend_desc = c->backend_desc;
+	g->lab_dir = c->kit->lab;
+	g->program = c->program;
 	g->n = c->nsc;
 	g->res = xmalloc((size_t)c->nsc * sizeof *g->res);
 	memset(g->res, 0, (size_t)c->nsc * sizeof *g->res);
@@ -260,5 +266,10 @@ void core_grade(struct core *c, struct grading *g)
 		g->score += g->res[i].score;
 		g->max += c->sc[i].points;
 		g->grader_errors += g->res[i].v.grader_error;
+	}
+	/* lab.conf's warning_penalty: once per grading, never below 0. */
+	if (!g->rejected && g->build.ok && g->build.warnings > 0) {
+		g->penalty = c->lab.warning_penalty < g->score ? c->lab.warning_penalty : g->score;
+		g->score -= g->penalty;
 	}
 }

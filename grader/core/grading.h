@@ -43,6 +43,7 @@ struct core {
 	unsigned long seed;
 	int has_random;           /* some scenario is assembled with the seed */
 	char *solution;           /* the reference's path (kit_solution) */
+	char program[128];        /* the VMM's name in the box (run_program_name) */
 	struct expect_src ex;
 };
 

@@ -36,6 +36,7 @@ static int parse_size(const char *v, size_t *out)
 enum lab_err {
 	LAB_OK, LAB_UNKNOWN_KEY, LAB_DUPLICATE_KEY, LAB_NO_EQUALS, LAB_NO_KEY,
 	LAB_BAD_SOURCE, LAB_BAD_TIMEOUT, LAB_BAD_OUT_CAP, LAB_BAD_IMAGE_MAX, LAB_BAD_SPLICE_LABEL,
+	LAB_BAD_WARNING_PENALTY,
 };
 
 static const char *const lab_err_text[] = {
@@ -48,12 +49,14 @@ static const char *const lab_err_text[] = {
 	[LAB_BAD_OUT_CAP] = "out_cap must be a positive number of bytes",
 	[LAB_BAD_IMAGE_MAX] = "image_max must be a positive number of bytes",
 	[LAB_BAD_SPLICE_LABEL] = "splice_label must be a `case NAME:` label",
+	[LAB_BAD_WARNING_PENALTY] = "warning_penalty must be a whole number of points (0 or more)",
 };
 
 enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_SPLICE_LABEL,
-	       K_COUNT };
+	       K_WARNING_PENALTY, K_COUNT };
 static const char *const lab_keys[K_COUNT] = {
 	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max", "splice_label",
+	"warning_penalty",
 };
 
 static void set_str(char **field, const char *val)
@@ -100,6 +103,13 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 			return LAB_BAD_SPLICE_LABEL;
 		set_str(&lab->splice_label, val);
 		break;
+	case K_WARNING_PENALTY: {
+		unsigned long n;
+		if (parse_ulong(val, 1000000, &n) < 0)
+			return LAB_BAD_WARNING_PENALTY;
+		lab->warning_penalty = (int)n;
+		break;
+	}
 	case K_COUNT: break;
 	}
 	return LAB_OK;

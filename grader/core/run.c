@@ -59,7 +59,19 @@ struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, c
 		.timeout_s = sc->timeout > 0 ? sc->timeout : lab->timeout,
 		.out_cap = lab->out_cap,
 	};
+	run_program_name(lab->source, s.program, sizeof s.program);
 	return s;
+}
+
+void run_program_name(const char *source, char *buf, size_t len)
+{
+	size_t n = strlen(source);
+	if (n > 2 && !strcmp(source + n - 2, ".c"))
+		n -= 2;
+	snprintf(buf, len, "%.*s", (int)n, source);
+	if (!*buf || strlen(buf) != n || !strcmp(buf, "guest.bin") || !strcmp(buf, "libkvmemu.so") ||
+	    buf[0] == '.')
+		snprintf(buf, len, "vmm");
 }
 
 /* The environment of a run: for emu, the preload and the knobs; kvmemu is
@@ -116,13 +128,16 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 		free(uc_lib);
 		uc_lib = NULL;
 	}
+	/* Named as the students name it: their errx() messages say "sample-qemu: ...". */
+	const char *name = spec->program[0] ? spec->program : "vmm";
 	struct box_file files[4] = {
-		{ spec->binary, "vmm" },
+		{ spec->binary, name },
 		{ spec->image, "guest.bin" },
 		{ spec->emu_lib, "libkvmemu.so" },
 		{ uc_lib, "libunicorn.so.2" },
 	};
-	char *argv[] = { "/box/vmm", "/box/guest.bin", NULL };
+	char *prog = xasprintf("/box/%s", name);
+	char *argv[] = { prog, "/box/guest.bin", NULL };
 	char **env = run_env(spec);
 	struct box_req req = {
 		.argv = argv, .files = files,
@@ -158,6 +173,7 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 	box_result_free(&r);
 	free(env);
 	free(uc_lib);
+	free(prog);
 }
 
 void run_outcome_free(struct run_outcome *o)

@@ -41,7 +41,14 @@ struct run_spec {
 	char *const *emu_env;     /* scenario knobs, or NULL */
 	double timeout_s;
 	size_t out_cap;
+	char program[64];         /* its name in the box, so argv[0] (run_program_name) */
 };
+
+/* The name a lab's VMM has, as students build and run it: the source's name
+ * without ".c" (sample-qemu.c → sample-qemu), so that errx()'s
+ * program_invocation_short_name says what it says by hand; "vmm" when that
+ * would be empty or collide with the box's other files. */
+void run_program_name(const char *source, char *buf, size_t len);
 
 struct lab;
 struct scenario;

@@ -23,10 +23,10 @@
 /* ---- header ---------------------------------------------------------- */
 
 enum key { K_TITLE, K_POINTS, K_VISIBILITY, K_BACKEND, K_EMU_ENV, K_RANDOM, K_HINT,
-	   K_EXPECT_EXIT, K_EXPECT_STDOUT, K_TIMEOUT, K_COUNT };
+	   K_EXPECT_EXIT, K_EXPECT_STDOUT, K_TIMEOUT, K_HINT_ZH, K_COUNT };
 static const char *const key_names[K_COUNT] = {
 	"title", "points", "visibility", "backend", "emu-env", "random", "hint",
-	"expect-exit", "expect-stdout", "timeout",
+	"expect-exit", "expect-stdout", "timeout", "hint-zh",
 };
 
 /* Splits "; key: value" into key and value (in place). Returns 0 when line
@@ -205,6 +205,7 @@ static const char *set_key(struct scenario *sc, enum key k, const char *v)
 	switch (k) {
 	case K_TITLE: sc->title = xstrdup(v); return NULL;
 	case K_HINT: sc->hint = xstrdup(v); return NULL;
+	case K_HINT_ZH: sc->hint_zh = xstrdup(v); return NULL;
 	case K_POINTS:
 		return parse_points(v, &sc->points) < 0 ? "points must be an integer >= 0" : NULL;
 	case K_VISIBILITY:
@@ -286,6 +287,8 @@ static int parse_lines(const char *path, char *text, struct scenario *sc, char *
 		return fail(err, errlen, path, end, "missing required key", "points");
 	if (line_of[K_EMU_ENV] && !sc->emu_only)
 		return fail(err, errlen, path, line_of[K_EMU_ENV], "emu-env requires 'backend: emu'", NULL);
+	if (line_of[K_HINT_ZH] && !line_of[K_HINT])   /* English is every report's default */
+		return fail(err, errlen, path, line_of[K_HINT_ZH], "hint-zh requires 'hint' (the English one)", NULL);
 	return 0;
 }
 
@@ -310,6 +313,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->path);
 	free(sc->title);
 	free(sc->hint);
+	free(sc->hint_zh);
 	free(sc->pin_out);
 	if (sc->emu_env)
 		for (char **e = sc->emu_env; *e; e++)

@@ -28,6 +28,7 @@ struct scenario {
 	char **emu_env;      /* "KVMEMU_X=v" strings, NULL-terminated (NULL if none) */
 	int random;          /* random: yes → assembled with -DSEED=n */
 	char *hint;          /* NULL if none */
+	char *hint_zh;       /* hint-zh: the hint in Chinese (lang.h), NULL if none */
 	enum exit_class pin_exit;   /* expect-exit, or EXIT_UNSET */
 	char *pin_out;       /* expect-stdout, unescaped; NULL if not pinned */
 	size_t pin_out_len;

@@ -1,4 +1,5 @@
 /* verdict.c — pass = identical stdout and the same exit class. */
+#include "lang.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -6,6 +7,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *const cause_names[CAUSE_COUNT] = {
+	[CAUSE_PASSED] = "passed", [CAUSE_WRONG_OUTPUT] = "wrong-output", [CAUSE_WRONG_EXIT] = "wrong-exit",
+	[CAUSE_NO_MESSAGE] = "no-message", [CAUSE_SIGNAL] = "signal", [CAUSE_TIMEOUT] = "timeout",
+	[CAUSE_OUTPUT_FLOOD] = "output-flood", [CAUSE_BUILD_FAILED] = "build-failed",
+	[CAUSE_REJECTED] = "rejected", [CAUSE_SANDBOX] = "sandbox-error", [CAUSE_GRADER_ERROR] = "grader-error",
+};
+
+const char *cause_name(enum cause c)
+{
+	return c >= 0 && c < CAUSE_COUNT ? cause_names[c] : "unknown";
+}
+
+int cause_parse(const char *name, enum cause *c)
+{
+	for (int i = 0; i < CAUSE_COUNT; i++)
+		if (!strcmp(name, cause_names[i])) {
+			*c = (enum cause)i;
+			return 0;
+		}
+	return -1;
+}
+
+int cause_is_grader_error(enum cause c)
+{
+	return c == CAUSE_SANDBOX || c == CAUSE_GRADER_ERROR;
+}
+
+const char *expected_phrase(enum exit_class c)
+{
+	if (lang_get() != LANG_ZH)
+		return exit_class_phrase(c);
+	return c == EXIT_SUCCESS_CLASS ? "退出码 0" : "以错误退出（退出码非 0，且 stderr 上有错误信息）";
+}
 
 enum exit_class exit_class_of(const struct run_outcome *o)
 {
@@ -41,21 +76,22 @@ void describe_end(const struct run_outcome *o, char *buf, size_t len)
 	char sig[32];
 	switch (o->end) {
 	case END_EXITED:
-		snprintf(buf, len, "exited %d", o->code);
+		snprintf(buf, len, T("exited %d", "退出码 %d"), o->code);
 		break;
 	case END_SIGNALED:
 		signal_name(o->code, sig, sizeof sig);
 		/* RLIMIT_CPU ends in SIGKILL/SIGXCPU: say what it means. */
-		snprintf(buf, len, "killed by %s%s", sig, o->code == SIGXCPU ? " (CPU time limit)" : "");
+		snprintf(buf, len, T("killed by %s%s", "被信号 %s 终止%s"), sig,
+			 o->code == SIGXCPU ? T(" (CPU time limit)", "（超出 CPU 时间限制）") : "");
 		break;
 	case END_TIMEOUT:
-		snprintf(buf, len, "timed out after %g s", o->timeout_s);
+		snprintf(buf, len, T("timed out after %g s", "超时（%g 秒）"), o->timeout_s);
 		break;
 	case END_FLOOD:
-		snprintf(buf, len, "output flood (> %zu bytes)", o->out_cap);
+		snprintf(buf, len, T("output flood (> %zu bytes)", "输出过多（超过 %zu 字节）"), o->out_cap);
 		break;
 	case END_SANDBOX:
-		snprintf(buf, len, "sandbox failure: %s", o->diag);
+		snprintf(buf, len, T("sandbox failure: %s", "沙箱故障：%s"), o->diag);
 		break;
 	}
 }
@@ -105,19 +141,22 @@ static size_t diff_side(struct buf *b, const char *s, size_t n, size_t at, size_
 	if (to < n)
 		buf_adds(b, "...");
 	else if (at >= n)
-		buf_adds(b, " (output ends here)");
+		buf_adds(b, T(" (output ends here)", "（输出到此结束）"));
 	return col;
 }
 
 void diff_report(struct buf *b, const char *indent, const char *exp, size_t elen,
 		 const char *got, size_t glen, size_t at)
 {
-	buf_addf(b, "%sfirst difference at byte %zu (expected %zu bytes, got %zu):\n",
+	buf_addf(b, T("%sfirst difference at byte %zu (expected %zu bytes, got %zu):\n",
+		      "%s第一处不同在第 %zu 字节（应输出 %zu 字节，实际 %zu 字节）：\n"),
 		 indent, at, elen, glen);
 	size_t split = diff_split(elen < glen ? exp : got, at);
-	buf_addf(b, "%s  expected: ", indent);
+	/* Both labels take 10 terminal columns (a CJK character takes 2): the
+	 * caret's indent below counts on it. */
+	buf_addf(b, T("%s  expected: ", "%s  应为：    "), indent);
 	diff_side(b, exp, elen, at, split);
-	buf_addf(b, "\n%s  got:      ", indent);
+	buf_addf(b, T("\n%s  got:      ", "\n%s  实际：    "), indent);
 	size_t col = diff_side(b, got, glen, at, split);
 	/* The prefixes are the same bytes, so one caret fits both lines. */
 	buf_addf(b, "\n%s            %*s^\n", indent, (int)col, "");
@@ -129,12 +168,13 @@ void judge(const struct expectation *e, const struct run_outcome *o, struct verd
 	v->diff_at = first_diff(e->out, e->out_len, o->out, o->out_len);
 	char ended[300];
 	describe_end(o, ended, sizeof ended);
-	if (o->end == END_SANDBOX) {
-		v->grader_error = 1;
-		snprintf(v->cause, sizeof v->cause, "%s", ended);
-		return;
-	}
+	static const enum cause by_end[] = {
+		[END_SIGNALED] = CAUSE_SIGNAL, [END_TIMEOUT] = CAUSE_TIMEOUT,
+		[END_FLOOD] = CAUSE_OUTPUT_FLOOD, [END_SANDBOX] = CAUSE_SANDBOX,
+	};
 	if (o->end != END_EXITED) {
+		v->code = by_end[o->end];
+		v->grader_error = o->end == END_SANDBOX;
 		snprintf(v->cause, sizeof v->cause, "%s", ended);
 		return;
 	}
@@ -142,24 +182,30 @@ void judge(const struct expectation *e, const struct run_outcome *o, struct verd
 	int out_ok = v->diff_at == NO_DIFF, exit_ok = got == e->cls;
 	if (out_ok && exit_ok) {
 		v->pass = 1;
+		v->code = CAUSE_PASSED;
 		return;
 	}
 	char exit_why[400] = "";
+	int silent = o->code >= 1 && o->code <= 125 && o->err_len == 0;
 	if (!exit_ok) {
-		const char *detail = o->code >= 1 && o->code <= 125 && o->err_len == 0
-			? " with nothing on stderr" : "";
-		snprintf(exit_why, sizeof exit_why, "%s%s, expected %s", ended, detail, exit_class_phrase(e->cls));
+		const char *detail = silent ? T(" with nothing on stderr", "，且 stderr 上没有任何信息") : "";
+		snprintf(exit_why, sizeof exit_why, T("%s%s, expected %s", "%s%s，应为%s"), ended, detail,
+			 expected_phrase(e->cls));
 	}
-	snprintf(v->cause, sizeof v->cause, "%s%s%s", out_ok ? "" : "wrong output",
-		 !out_ok && !exit_ok ? "; " : "", exit_why);
+	/* An error without a message is its own mistake: the exit status was right. */
+	v->code = exit_ok ? CAUSE_WRONG_OUTPUT
+		: silent && e->cls == EXIT_ERROR_CLASS ? CAUSE_NO_MESSAGE : CAUSE_WRONG_EXIT;
+	snprintf(v->cause, sizeof v->cause, "%s%s%s", out_ok ? "" : T("wrong output", "输出不对"),
+		 !out_ok && !exit_ok ? T("; ", "；") : "", exit_why);
 }
 
-void judge_not_run(struct verdict *v, const char *cause, int grader_error)
+void judge_not_run(struct verdict *v, enum cause code, const char *text)
 {
 	memset(v, 0, sizeof *v);
 	v->diff_at = NO_DIFF;
-	v->grader_error = grader_error;
-	snprintf(v->cause, sizeof v->cause, "%s", cause);
+	v->code = code;
+	v->grader_error = cause_is_grader_error(code);
+	snprintf(v->cause, sizeof v->cause, "%s", text);
 }
 
 void expectation_free(struct expectation *e)

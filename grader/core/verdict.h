@@ -24,8 +24,33 @@ struct expectation {
 	char why[512];
 };
 
+/* Why a scenario was lost, as a short code: results files, the batch row,
+ * the gradebook and the batch summary carry it (cause_name: one table). */
+enum cause {
+	CAUSE_PASSED,         /* not lost */
+	CAUSE_WRONG_OUTPUT,   /* ended as expected, stdout differs */
+	CAUSE_WRONG_EXIT,     /* the wrong exit class (stdout may differ too) */
+	CAUSE_NO_MESSAGE,     /* an error expected, exited 1–125 with nothing on stderr */
+	CAUSE_SIGNAL,         /* killed by a signal */
+	CAUSE_TIMEOUT,
+	CAUSE_OUTPUT_FLOOD,
+	CAUSE_BUILD_FAILED,   /* the submission did not compile: nothing ran */
+	CAUSE_REJECTED,       /* intake refused the submission: nothing built */
+	CAUSE_SANDBOX,        /* grader error: the sandbox failed */
+	CAUSE_GRADER_ERROR,   /* grader error: no expectation, no kvmemu, ... */
+	CAUSE_COUNT
+};
+
+/* "wrong-output", "signal", ...: the code's one spelling. */
+const char *cause_name(enum cause c);
+/* The reverse; 0, or -1 for an unknown name. */
+int cause_parse(const char *name, enum cause *c);
+/* 1 for the causes that are not the student's. */
+int cause_is_grader_error(enum cause c);
+
 struct verdict {
 	int pass;
+	enum cause code;        /* CAUSE_PASSED when pass */
 	int grader_error;       /* not the student's fault: sandbox, expectation */
 	char cause[512];        /* one line; empty when passed */
 	size_t diff_at;         /* first differing byte, or NO_DIFF */
@@ -34,6 +59,9 @@ struct verdict {
 /* Exit class of a run: success (exited 0), error (exited 1–125 with
  * something on stderr), or EXIT_UNSET for anything else. */
 enum exit_class exit_class_of(const struct run_outcome *o);
+
+/* exit_class_phrase() in the student's language (lang.h). */
+const char *expected_phrase(enum exit_class c);
 
 /* "exited 0", "killed by SIGSEGV", "timed out after 2 s", ... */
 void describe_end(const struct run_outcome *o, char *buf, size_t len);
@@ -49,8 +77,9 @@ void diff_report(struct buf *b, const char *indent, const char *exp, size_t elen
 		 const char *got, size_t glen, size_t at);
 
 void judge(const struct expectation *e, const struct run_outcome *o, struct verdict *v);
-/* Verdicts that don't come from a run. */
-void judge_not_run(struct verdict *v, const char *cause, int grader_error);
+/* Verdicts that don't come from a run: code says why (a grader error when
+ * cause_is_grader_error), text the one line. */
+void judge_not_run(struct verdict *v, enum cause code, const char *text);
 
 void expectation_free(struct expectation *e);
 

@@ -285,6 +285,7 @@ void student_reset(struct batch *b, struct student *s)
 	s->have_scores = s->final = s->score = s->max = 0;
 	for (int k = 0; k < b->core.nsc; k++)
 		s->pts[k] = -1;
+	student_reset_causes(b, s);
 }
 
 int student_take_row(struct batch *b, struct student *s, const struct row *r, const char *key)
@@ -301,6 +302,7 @@ int student_take_row(struct batch *b, struct student *s, const struct row *r, co
 		if (k >= 0)
 			s->pts[k] = r->sc[i].points;
 	}
+	student_take_causes(b, s, r);
 	s->have_scores = 1;
 	s->final = row_status_final(s->status);
 	return 0;
@@ -379,6 +381,7 @@ static int write_csv(const struct batch *b)
 		g[i] = (struct gb_student){
 			.name = s->name, .has_submission = s->src != NULL, .have_scores = s->have_scores,
 			.score = s->score, .max = s->max, .pts = s->pts, .status = status[i],
+			.cause = s->cause, .warnings = s->warnings,
 		};
 	}
 	struct buf out = {0};
@@ -449,6 +452,7 @@ static void cleanup(struct batch *b)
 		free(b->st[i].src);
 		free(b->st[i].detail);
 		free(b->st[i].pts);
+		free(b->st[i].cause);
 	}
 	free(b->st);
 	core_close(&b->core);

@@ -37,6 +37,8 @@ struct student {
 	int have_scores;          /* score/max/pts come from a row */
 	int score, max;
 	int *pts;                 /* per scenario (the batch's order); -1: unknown */
+	int *cause;               /* per scenario, enum cause from the row (batch_stats.c); NULL: none */
+	int warnings;             /* the build's compiler warnings, from the row; -1: unknown */
 	int final;                /* graded, did not compile, rejected: kept on resume */
 	int reused;
 	int stale;                /* had a final row, made with other options or another lab */
@@ -87,7 +89,13 @@ void batch_run_all(struct batch *b);
 /* The signals the batch takes synchronously: SIGCHLD, SIGINT, SIGTERM, SIGHUP. */
 void batch_signals(sigset_t *set);
 
-/* batch_stats.c: the summary (counts, scores, the scenarios failed most). */
+/* batch_stats.c: a row's causes and warnings into s (from student_take_row;
+ * s->cause is allocated there, freed with the batch), and forgotten (from
+ * student_reset). */
+void student_take_causes(struct batch *b, struct student *s, const struct row *r);
+void student_reset_causes(struct batch *b, struct student *s);
+/* batch_stats.c: the summary (counts, scores, the scenarios failed most,
+ * and why: the causes of each). */
 void batch_summary(const struct batch *b);
 /* The total of the scenarios' points. */
 int batch_max(const struct batch *b);

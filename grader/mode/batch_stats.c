@@ -5,6 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+void student_reset_causes(struct batch *b, struct student *s)
+{
+	for (int k = 0; s->cause && k < b->core.nsc; k++)
+		s->cause[k] = CAUSE_COUNT;
+	s->warnings = -1;
+}
+
+/* Causes by scenario name, as the points (student_take_row). */
+void student_take_causes(struct batch *b, struct student *s, const struct row *r)
+{
+	if (!s->cause)
+		s->cause = xmalloc((size_t)b->core.nsc * sizeof *s->cause);
+	student_reset_causes(b, s);
+	s->warnings = r->warnings;
+	for (int i = 0; i < r->nsc; i++)
+		for (int k = 0; k < b->core.nsc; k++)
+			if (!strcmp(b->core.sc[k].name, r->sc[i].name))
+				s->cause[k] = (int)r->sc[i].cause;
+}
+
 int batch_max(const struct batch *b)
 {
 	int m = 0;
@@ -54,6 +74,11 @@ static void summary_counts(struct buf *o, const struct batch *b)
 		buf_addf(o, ", %d rejected (a link, not a regular file, over 1 MiB or empty: 0 points)", rejected);
 	if (reused)
 		buf_addf(o, "; %d reused from %s", reused, b->out);
+	int warned = 0;
+	for (int i = 0; i < b->n; i++)
+		warned += b->st[i].have_scores && b->st[i].warnings > 0;
+	if (warned)
+		buf_addf(o, "\n%d student(s) had compiler warnings (the gradebook's warnings column)", warned);
 	buf_addf(o, "\n%.1f s with %d job(s); seed %lu\n", now_s() - b->t0, b->jobs, b->seed);
 }
 
@@ -87,6 +112,34 @@ static void summary_scores(struct buf *o, const struct batch *b)
 	free(v);
 }
 
+/* Why the graded students lost scenario k, most frequent first:
+ * "wrong_port: 12 failed — 9 wrong-exit, 3 timeout". */
+static void summary_causes(struct buf *o, const struct batch *b, int k, int failed)
+{
+	int count[CAUSE_COUNT + 1] = {0};
+	for (int i = 0; i < b->n; i++) {
+		const struct student *s = &b->st[i];
+		if (!s->final || !s->have_scores || s->status != ROW_GRADED || s->pts[k] < 0 ||
+		    s->pts[k] >= b->core.sc[k].points)
+			continue;
+		int c = s->cause ? s->cause[k] : CAUSE_COUNT;
+		count[c >= 0 && c <= CAUSE_COUNT ? c : CAUSE_COUNT]++;
+	}
+	buf_addf(o, "    %s: %d failed —", b->core.sc[k].name, failed);
+	for (int shown = 0;; shown++) {
+		int best = -1;
+		for (int c = 0; c <= CAUSE_COUNT; c++)
+			if (count[c] > 0 && (best < 0 || count[c] > count[best]))
+				best = c;
+		if (best < 0)
+			break;
+		buf_addf(o, "%s %d %s", shown ? "," : "", count[best],
+			 best == CAUSE_COUNT ? "unknown" : cause_name((enum cause)best));
+		count[best] = 0;
+	}
+	buf_addc(o, '\n');
+}
+
 /* Among students whose code compiled and was graded: who lost each scenario. */
 static void summary_failed(struct buf *o, const struct batch *b)
 {
@@ -111,6 +164,7 @@ static void summary_failed(struct buf *o, const struct batch *b)
 			buf_adds(o, "failed most (of the students whose code compiled):\n");
 		buf_addf(o, "  %-16s %4d/%d (%.0f%%)  %s\n", b->core.sc[best].name, fails[best], graded,
 			 100.0 * fails[best] / graded, b->core.sc[best].title);
+		summary_causes(o, b, best, fails[best]);
 		fails[best] = 0;
 	}
 	free(fails);
@@ -122,7 +176,8 @@ void batch_summary(const struct batch *b)
 	summary_counts(&o, b);
 	summary_scores(&o, b);
 	summary_failed(&o, b);
-	buf_addf(&o, "gradebook: %s\nper-student results: %s/<student>.json (reports: .txt)\n", b->csv, b->out);
+	buf_addf(&o, "gradebook: %s\nper-student results: %s/<student>.json (reports: .txt; to forward to "
+		 "students: student-reports/<student>.txt)\n", b->csv, b->out);
 	fputs(buf_str(&o), stdout);
 	fflush(stdout);
 	buf_free(&o);

@@ -16,6 +16,7 @@
 #include "modes.h"
 #include "grading.h"
 #include "intake.h"
+#include "lang.h"
 #include "report.h"
 #include "row.h"
 #include "sandbox.h"
@@ -28,6 +29,8 @@
 #include <unistd.h>
 
 #define setup_error(...) setup_error_as("grade", __VA_ARGS__)
+/* Under grade --batch: the student-safe reports' folder in --out. */
+#define STUDENT_REPORTS "student-reports"
 
 struct single {
 	const struct cli *opt;
@@ -136,6 +139,42 @@ static int write_expectations(struct single *s)
 	return missing ? EXIT_SETUP : 0;
 }
 
+/* The student-safe report's path: --student-report, else under grade
+ * --batch <out>/student-reports/<student>.txt for the row <out>/<student>.row
+ * (a folder of its own: a TA forwards each file as it is, and the .txt
+ * files of <out> stay the TA's reports); NULL for none. malloc'd. */
+static char *student_report_path(const struct single *s)
+{
+	if (s->opt->student_report)
+		return caller_path(s->opt->student_report);
+	const char *row = s->opt->row;
+	if (!row || !ends_with(row, ".row"))
+		return NULL;
+	const char *slash = strrchr(row, '/');
+	size_t dirlen = slash ? (size_t)(slash - row) : 0;
+	const char *name = slash ? slash + 1 : row;
+	char *dir = xasprintf("%.*s%s" STUDENT_REPORTS, (int)dirlen, row, slash ? "/" : "");
+	char *path = xasprintf("%s/%.*s.txt", dir, (int)(strlen(name) - 4), name);
+	mkdir_p(dir, 0755);   /* children race to make it; a failure shows in the write */
+	free(dir);
+	return path;
+}
+
+static int write_student_report(const struct single *s)
+{
+	char *path = student_report_path(s);
+	if (!path)
+		return 0;
+	struct buf b = {0};
+	report_text_for(&b, &s->g, FOR_STUDENT);
+	int rc = write_atomic(path, b.p, b.len, 0644);
+	if (rc < 0)
+		rc = setup_error("cannot write the student report %s: %s", path, strerror(errno));
+	buf_free(&b);
+	free(path);
+	return rc;
+}
+
 /* The reports: text on stdout, then the files asked for. */
 static int finish(struct single *s)
 {
@@ -150,6 +189,8 @@ static int finish(struct single *s)
 	char err[512];
 	if (s->json && results_write(s->json, s->opt->format, g, err, sizeof err) < 0)
 		rc = setup_error("cannot write the results file: %s", err);
+	if (write_student_report(s) != 0)
+		rc = EXIT_SETUP;
 	if (s->write_expect && g->build.ok && !g->rejected && write_expectations(s) != 0)
 		rc = EXIT_SETUP;
 	if (g->grader_errors || g->build.sandbox_failed)
@@ -173,6 +214,8 @@ int single_main(const struct cli *opt)
 	struct single s;
 	memset(&s, 0, sizeof s);
 	s.opt = opt;
+	/* Students read the report: their language (lang.h), English by default. */
+	lang_set(lang_select(opt->lang, getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG")));
 	double t0 = now_s();
 	int rc = setup(&s);
 	if (rc == 0) {

@@ -70,6 +70,19 @@ static void csv_int(struct buf *out, int have, int v)
 		buf_addf(out, "%d", v);
 }
 
+void csv_causes(struct buf *out, const struct scenario *sc, int nsc, const int *cause)
+{
+	int first = 1;
+	for (int i = 0; cause && i < nsc; i++) {
+		enum cause c = (enum cause)cause[i];
+		if (c == CAUSE_PASSED || c == CAUSE_BUILD_FAILED || c == CAUSE_REJECTED || c >= CAUSE_COUNT || c < 0)
+			continue;
+		buf_addf(out, "%s%s:%s", first ? "" : " ", sc[i].name, cause_name(c));
+		first = 0;
+	}
+	buf_str(out);
+}
+
 void csv_gradebook(struct buf *out, const struct scenario *sc, int nsc, const struct gb_student *st, int n)
 {
 	int max = 0;
@@ -80,7 +93,7 @@ void csv_gradebook(struct buf *out, const struct scenario *sc, int nsc, const st
 		buf_addc(out, ',');
 		csv_field(out, sc[i].name);
 	}
-	buf_adds(out, ",status\n");
+	buf_adds(out, ",warnings,causes,status\n");
 	for (int i = 0; i < n; i++) {
 		const struct gb_student *s = &st[i];
 		int missing = !s->has_submission;   /* no submission: 0 points, not unknown */
@@ -89,6 +102,12 @@ void csv_gradebook(struct buf *out, const struct scenario *sc, int nsc, const st
 		csv_int(out, 1, s->have_scores ? s->max : max);
 		for (int k = 0; k < nsc; k++)
 			csv_int(out, s->pts[k] >= 0, s->pts[k]);
+		csv_int(out, s->have_scores && s->warnings >= 0, s->warnings);
+		struct buf causes = {0};
+		csv_causes(&causes, sc, nsc, s->cause);
+		buf_addc(out, ',');
+		csv_field(out, buf_str(&causes));
+		buf_free(&causes);
 		buf_addc(out, ',');
 		csv_field(out, s->status);
 		buf_addc(out, '\n');

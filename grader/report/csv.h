@@ -1,6 +1,6 @@
 /*
  * csv.h — the CSV gradebook of grade --batch (HACKING.md, "grade --batch"):
- * `student,score,max,<one column per scenario>,status`, RFC 4180 quoting,
+ * `student,score,max,<one column per scenario>,warnings,causes,status`, RFC 4180 quoting,
  * one row per student in the order given. Cells hold no control characters
  * and never start like a formula (student names are folder names).
  */
@@ -9,6 +9,7 @@
 
 #include "scenario.h"
 #include "util.h"
+#include "verdict.h"
 
 /* One student's line, as the gradebook needs it. */
 struct gb_student {
@@ -17,8 +18,15 @@ struct gb_student {
 	int have_scores;      /* score, max, pts are known */
 	int score, max;
 	const int *pts;       /* per scenario; -1: unknown (an empty cell) */
+	const int *cause;     /* per scenario, an enum cause (CAUSE_COUNT: unknown); NULL: none known */
+	int warnings;         /* the build's compiler warnings; -1: unknown (an empty cell) */
 	const char *status;
 };
+
+/* The causes cell: `name:cause` for each scenario lost for a cause of the
+ * student's program (not build-failed, rejected or unknown), blank-separated,
+ * in the scenarios' order; empty when none. */
+void csv_causes(struct buf *out, const struct scenario *sc, int nsc, const int *cause);
 
 /* The whole gradebook into out. */
 void csv_gradebook(struct buf *out, const struct scenario *sc, int nsc, const struct gb_student *st, int n);

@@ -5,11 +5,12 @@
 #include <errno.h>
 #include <string.h>
 
-/* Shown to everyone: header, build failure, grader errors; never a hidden
- * scenario's details (Gradescope always shows the top-level output). */
+/* Shown to everyone: header, build failure or warnings, repeated causes,
+ * grader errors; never a hidden scenario's details nor grader internals
+ * (Gradescope always shows the top-level output). */
 static void public_summary(struct buf *b, const struct grading *g)
 {
-	report_preamble(b, g);
+	report_preamble(b, g, FOR_STUDENT);
 	if (g->grader_errors)
 		buf_addf(b, "GRADER ERROR: %d scenario(s) could not be graded (not the student's fault).\n",
 			 g->grader_errors);
@@ -22,11 +23,34 @@ static void key_str(struct buf *b, const char *key, const char *s, size_t n)
 	esc_json(b, s, n);
 }
 
-static void test_output(struct buf *out, const struct sc_result *r)
+static void test_output(struct buf *out, const struct grading *g, const struct sc_result *r)
 {
 	if (r->v.pass)
 		buf_adds(out, "passed\n");
-	report_detail(out, r, "");
+	report_detail(out, g, r, "", FOR_STUDENT);
+}
+
+/* What only the TA needs (Gradescope's extra_data is not shown to students):
+ * the sandbox layer, the backend and its probing, the seed, and each grader
+ * error's why. */
+static void ta_only(struct buf *b, const struct grading *g)
+{
+	struct buf t = {0};
+	buf_addf(&t, "sandbox: %s  backend: %s", g->layer ? g->layer : "", g->backend_desc ? g->backend_desc : "");
+	if (g->has_random)
+		buf_addf(&t, "  seed: %lu", g->seed);
+	buf_adds(b, "{");
+	key_str(b, "grader", t.p, t.len);
+	buf_addf(b, ", \"warnings\": %d, \"warning_penalty\": %d, \"grader_errors\": [", g->build.warnings,
+		 g->penalty);
+	int k = 0;
+	for (int i = 0; i < g->n; i++)
+		if (g->res[i].v.grader_error) {
+			buf_adds(b, k++ ? ", " : "");
+			esc_json(b, g->res[i].v.cause, strlen(g->res[i].v.cause));
+		}
+	buf_adds(b, "]}");
+	buf_free(&t);
 }
 
 static void gradescope(struct buf *b, const struct grading *g)
@@ -36,18 +60,21 @@ static void gradescope(struct buf *b, const struct grading *g)
 	buf_addf(b, "{\n  \"score\": %d,\n  \"max_score\": %d,\n  \"execution_time\": %.0f,\n  ",
 		 g->score, g->max, g->elapsed_s);
 	key_str(b, "output", s.p, s.len);
+	buf_adds(b, ",\n  \"extra_data\": ");
+	ta_only(b, g);
 	buf_adds(b, ",\n  \"tests\": [");
 	for (int i = 0; i < g->n; i++) {
 		const struct sc_result *r = &g->res[i];
 		struct buf name = {0}, out = {0};
 		buf_addf(&name, "%s: %s", r->sc->name, r->sc->title);
-		test_output(&out, r);
+		test_output(&out, g, r);
 		buf_addf(b, "%s\n    {", i ? "," : "");
 		key_str(b, "name", name.p, name.len);
 		buf_addf(b, ", \"number\": \"%d\", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", ",
 			 i + 1, r->score, r->sc->points, r->v.pass ? "passed" : "failed");
 		key_str(b, "output", out.p, out.len);
-		buf_addf(b, ", \"visibility\": \"%s\"}", r->sc->hidden ? "after_published" : "visible");
+		buf_addf(b, ", \"visibility\": \"%s\", \"extra_data\": {\"cause\": \"%s\"}}",
+			 r->sc->hidden ? "after_published" : "visible", cause_name(r->v.code));
 		buf_free(&name);
 		buf_free(&out);
 	}
@@ -89,14 +116,15 @@ static void pl_format_errors(struct buf *b, const struct grading *g)
 	buf_adds(b, "]");
 }
 
-static void pl_test(struct buf *b, const struct sc_result *r)
+static void pl_test(struct buf *b, const struct grading *g, const struct sc_result *r)
 {
 	struct buf out = {0};
-	const char *msg = r->v.pass ? "passed" : r->v.cause;
+	const char *msg = r->v.pass ? "passed" : r->v.grader_error
+		? "not graded: a grader error (not your fault; the TAs will regrade it)" : r->v.cause;
 	if (r->sc->hidden)
 		msg = r->v.pass ? "passed (hidden scenario)" : "failed (hidden scenario: no details)";
 	else
-		test_output(&out, r);
+		test_output(&out, g, r);
 	buf_adds(b, "{");
 	key_str(b, "name", r->sc->name, strlen(r->sc->name));
 	buf_adds(b, ", ");
@@ -105,6 +133,8 @@ static void pl_test(struct buf *b, const struct sc_result *r)
 	key_str(b, "message", msg, strlen(msg));
 	buf_adds(b, ", ");
 	key_str(b, "output", out.p ? out.p : "", out.len);
+	if (!r->sc->hidden)   /* PrairieLearn shows everything: a hidden scenario says passed/failed only */
+		buf_addf(b, ", \"cause\": \"%s\"", cause_name(r->v.code));
 	buf_adds(b, "}");
 	buf_free(&out);
 }
@@ -126,7 +156,7 @@ static void prairielearn(struct buf *b, const struct grading *g)
 	buf_adds(b, ",\n  \"tests\": [");
 	for (int i = 0; i < g->n; i++) {
 		buf_adds(b, i ? ",\n    " : "\n    ");
-		pl_test(b, &g->res[i]);
+		pl_test(b, g, &g->res[i]);
 	}
 	buf_adds(b, g->n ? "\n  ]\n}\n" : "]\n}\n");
 	buf_free(&s);

@@ -77,10 +77,11 @@ void row_render(struct buf *b, const char *key, const struct grading *g, int rc)
 	char *detail;
 	enum row_status st = row_status_of(g, rc, &detail);
 	char *status = row_status_text(st, detail, "");
-	buf_addf(b, "%s\nkey %s\nstatus %s\nscore %d\nmax %d\n", ROW_MAGIC, key ? key : "", status,
-		 g->score, g->max);
+	buf_addf(b, "%s\nkey %s\nstatus %s\nscore %d\nmax %d\nwarnings %d\n", ROW_MAGIC, key ? key : "", status,
+		 g->score, g->max, g->build.ok ? g->build.warnings : 0);
 	for (int i = 0; i < g->n; i++)
-		buf_addf(b, "sc\t%s\t%d\t%d\n", g->res[i].sc->name, g->res[i].score, g->res[i].sc->points);
+		buf_addf(b, "sc\t%s\t%d\t%d\t%s\n", g->res[i].sc->name, g->res[i].score, g->res[i].sc->points,
+			 cause_name(g->res[i].v.code));
 	free(status);
 	free(detail);
 }
@@ -111,6 +112,8 @@ static void row_line(struct row *r, char *line)
 		r->score = atoi(sp);
 	} else if (!strcmp(line, "max")) {
 		r->max = atoi(sp);
+	} else if (!strcmp(line, "warnings")) {
+		r->warnings = atoi(sp);
 	} else if (!strcmp(line, "sc")) {
 		char *tab = strchr(sp, '\t');
 		if (!tab)
@@ -121,6 +124,9 @@ static void row_line(struct row *r, char *line)
 		r->sc[r->nsc].points = atoi(tab);
 		char *t2 = strchr(tab, '\t');
 		r->sc[r->nsc].max = t2 ? atoi(t2 + 1) : 0;
+		char *t3 = t2 ? strchr(t2 + 1, '\t') : NULL;
+		if (!t3 || cause_parse(t3 + 1, &r->sc[r->nsc].cause) < 0)
+			r->sc[r->nsc].cause = CAUSE_COUNT;
 		r->nsc++;
 	}
 }

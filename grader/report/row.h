@@ -9,7 +9,10 @@
  *   status <graded | did not compile | rejected: <cause> | grader error: <why> | ...>
  *   score N
  *   max M
- *   sc<TAB>name<TAB>points<TAB>max        one per scenario
+ *   warnings W                            the build's compiler warnings (0: none)
+ *   sc<TAB>name<TAB>points<TAB>max<TAB>cause   one per scenario; cause: cause_name()
+ * A row without `warnings` or a cause (made by an older grade) reads as 0
+ * warnings and unknown causes (CAUSE_COUNT).
  */
 #ifndef VIRTLAB_ROW_H
 #define VIRTLAB_ROW_H
@@ -33,6 +36,7 @@ enum row_status {
 struct row_scenario {
 	char *name;
 	int points, max;
+	enum cause cause;     /* CAUSE_COUNT: unknown */
 };
 
 struct row {
@@ -40,6 +44,7 @@ struct row {
 	enum row_status status;
 	char *detail;         /* what follows "rejected: ", "grader error: ", ...; NULL for the others */
 	int score, max;
+	int warnings;
 	struct row_scenario *sc;
 	int nsc;
 };

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "kit.h"
 #include "lab.h"
+#include "lang.h"
 #include "scenario.h"
 #include "report.h"
 #include "util.h"
@@ -18,6 +19,7 @@ static const char *const usage_text[] = {
 	"usage: grade [--root DIR] [--build DIR] [--lab NAME] [--backend auto|kvm|emu] [--json FILE]\n"
 	"             [--format gradescope|prairielearn|autolab] [--seed N] [--public-only]\n"
 	"             [--expect-dir DIR] [--write-expect DIR] SUBMISSION.c\n"
+	"             [--lang en|zh] [--student-report FILE]\n"
 	"       grade --batch DIR ...   (grade --batch --help)\n"
 	"       grade --check-lab ...   (grade --check-lab --help)\n"
 	"       grade --lab-info [--lab NAME]\n"
@@ -67,6 +69,9 @@ enum { O_ROOT = 'r', O_BUILD = 'U', O_LAB = 'l', O_BACKEND = 'b', O_SEED = 's', 
        O_SUBFD = 'F', O_BATCH = 'B', O_CSV = 'c', O_JOBS = 'J', O_OUT = 'o', O_DEADLINE = 'd',
        O_CHECKLAB = 'C', O_MUTANTS = 'M', O_LAB_INFO = 'I', O_ROW = 'R', O_ROW_KEY = 'K' };
 
+/* Long-only options, numbered apart from the letters above. */
+enum { O_LANG = 1001, O_STUDENT_REPORT };
+
 #define KIT_OPTIONS \
 	{ "root", required_argument, 0, O_ROOT }, { "build", required_argument, 0, O_BUILD }, \
 	{ "lab", required_argument, 0, O_LAB }, { "help", no_argument, 0, O_HELP }
@@ -84,6 +89,8 @@ static const struct option grade_opts[] = {
 	{ "submission-fd", required_argument, 0, O_SUBFD },
 	/* ... and the row it reads (report/row.h) */
 	{ "row", required_argument, 0, O_ROW }, { "row-key", required_argument, 0, O_ROW_KEY },
+	/* feedback: the students' language and their own copy of the report */
+	{ "lang", required_argument, 0, O_LANG }, { "student-report", required_argument, 0, O_STUDENT_REPORT },
 	{ 0, 0, 0, 0 },
 };
 static const struct option batch_opts[] = {
@@ -158,6 +165,14 @@ static int take(struct cli *o, int c, const char *arg)
 	case O_ROW: o->row = arg; return 0;
 	case O_ROW_KEY: o->row_key = arg; return 0;
 	case O_CHECKLAB: case O_LAB_INFO: return 0;
+	case O_STUDENT_REPORT: o->student_report = arg; return 0;
+	case O_LANG: {
+		enum lang l;
+		if (lang_parse(arg, &l) < 0)
+			return fail(o, "--lang must be en or zh, not '%s'", arg);
+		o->lang = arg;
+		return 0;
+	}
 	case O_HELP: return CLI_HELP;
 	case O_BACKEND: return parse_backend(o, arg);
 	case O_JOBS: return parse_jobs(o, arg);

@@ -33,6 +33,8 @@ struct cli {
 	int public_only;
 	int submission_fd;           /* --submission-fd N (from grade --batch), else -1 */
 	const char *row, *row_key;   /* --row FILE --row-key KEY (from grade --batch): the batch row */
+	const char *lang;            /* --lang en|zh (lang.h), else NULL: the environment's */
+	const char *student_report;  /* --student-report FILE: the student-safe report */
 	/* batch */
 	const char *batch_dir, *csv, *out;
 	int jobs;                    /* batch, check-lab; 0: the mode's default */

@@ -1,6 +1,7 @@
 ; title: every letter, digit and punctuation mark, tab and newline
 ; points: 3
 ; hint: tolower() changes A-Z and nothing else: the bytes next to the letters ('@', '[', '`', '{') and control characters pass unchanged.
+; hint-zh: tolower() 只改变 A-Z：字母旁边的字节（'@'、'['、'`'、'{'）和控制字符要原样输出。
 ; expect-exit: success
 ; expect-stdout: "abcdefghijklmnopqrstuvwxyz\nabcdefghijklmnopqrstuvwxyz\n0123456789\t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n@[`{ \t end\nKVM_EXIT_HLT\n"
 ;

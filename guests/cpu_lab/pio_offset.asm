@@ -4,6 +4,7 @@
 ; backend: emu
 ; emu-env: KVMEMU_PIO_OFFSET=8192
 ; hint: Find the byte through run->io.data_offset every time: the API does not promise where in the mapping it is.
+; hint-zh: 每次都通过 run->io.data_offset 找到那个字节：API 并不保证它在映射中的位置。
 ; expect-exit: success
 ; expect-stdout: "kvm decides where the data goes: ask run->io.data_offset.\nKVM_EXIT_HLT\n"
 ;

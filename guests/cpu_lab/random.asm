@@ -2,6 +2,7 @@
 ; points: 2
 ; random: yes
 ; hint: The text changes from run to run: print what the guest sends, as it sends it, rather than anything known in advance.
+; hint-zh: 文本每次运行都不同：客户机发什么就按顺序打印什么，不要打印任何事先知道的内容。
 ;
 ; Assembled with -DSEED=n. nasm's preprocessor runs a linear congruential
 ; generator seeded with SEED and emits 4 lines of 48 characters drawn

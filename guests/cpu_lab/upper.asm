@@ -1,6 +1,7 @@
 ; title: all-uppercase text comes out in lower case
 ; points: 2
 ; hint: Every letter the guest sends must reach stdout converted by tolower(); A and Z included.
+; hint-zh: 客户机发来的每个字母都要经 tolower() 转换后输出到 stdout，A 和 Z 也不例外。
 ; expect-exit: success
 ; expect-stdout: "the quick brown fox jumps over the lazy dog\nzebra, jackdaw, quartz, vexing.\nKVM_EXIT_HLT\n"
 ;

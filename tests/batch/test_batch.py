@@ -103,7 +103,7 @@ def test_gradebook(klass, full):
     p, out, text = full
     assert p.returncode == 2, p.stderr        # the hanging student's grader was killed
     header, rows = read_csv(out / "grades.csv")
-    assert header == ["student", "score", "max", *SCENARIOS, "status"]
+    assert header == ["student", "score", "max", *SCENARIOS, "warnings", "causes", "status"]
     assert sorted(rows) == sorted(students)
     for name, kind in students.items():
         r = dict(zip(header, rows[name]))
@@ -136,7 +136,10 @@ def solo(src, tmp):
     r = json.loads(j.read_text())
     pts = {t["name"].split(":")[0]: t["score"] for t in r["tests"]}
     status = "did not compile" if "did not compile" in r["output"] else "graded"
-    cells = [str(r["score"]), str(r["max_score"]), *[str(pts[s]) for s in SCENARIOS], status]
+    causes = {t["name"].split(":")[0]: t["extra_data"]["cause"] for t in r["tests"]}
+    lost = " ".join(f"{s}:{causes[s]}" for s in SCENARIOS if causes[s] not in ("passed", "build-failed", "rejected"))
+    cells = [str(r["score"]), str(r["max_score"]), *[str(pts[s]) for s in SCENARIOS],
+             str(r["extra_data"]["warnings"]), lost, status]
     return cells, [(t["name"], t["score"], t["status"]) for t in r["tests"]]
 
 

@@ -292,7 +292,7 @@ MALFORMED = {
     "unknown_key": (lambda l: l.insert(2, "; colour: red"), f"{HELLO}:3: unknown key 'colour'"),
     "bad_points": (lambda l: l.__setitem__(1, "; points: many"),
                    f"{HELLO}:2: points: points must be an integer >= 0"),
-    "points_missing": (lambda l: l.pop(1), f"{HELLO}:5: missing required key 'points'"),
+    "points_missing": (lambda l: l.pop(1), f"{HELLO}:6: missing required key 'points'"),
     "bad_visibility": (lambda l: l.insert(2, "; visibility: secret"),
                        f"{HELLO}:3: visibility: visibility must be 'public' or 'hidden'"),
     "bad_pin": (lambda l: l.__setitem__(4, '; expect-stdout: hello'),

@@ -23,11 +23,13 @@ static void two_results(struct grading *g, struct sc_result *res)
 	res[0].sc = &scs[0];
 	res[0].score = 3;
 	res[1].sc = &scs[1];
+	res[1].v.code = CAUSE_WRONG_EXIT;
 	g->res = res;
 	g->n = 2;
 	g->score = 3;
 	g->max = 5;
 	g->build.ok = 1;
+	g->build.warnings = 2;
 }
 
 TEST(row_round_trip)
@@ -38,7 +40,7 @@ TEST(row_round_trip)
 	struct buf b = {0};
 	row_render(&b, "lab=cpu_lab seed=7", &g, 0);
 	ck_assert_str_eq(buf_str(&b), ROW_MAGIC "\nkey lab=cpu_lab seed=7\nstatus graded\nscore 3\nmax 5\n"
-				      "sc\thello\t3\t3\nsc\twrong_port\t0\t2\n");
+				      "warnings 2\nsc\thello\t3\t3\tpassed\nsc\twrong_port\t0\t2\twrong-exit\n");
 	struct row r;
 	ck_assert_int_eq(row_parse(buf_str(&b), &r), 0);
 	ck_assert_str_eq(r.key, "lab=cpu_lab seed=7");
@@ -50,8 +52,25 @@ TEST(row_round_trip)
 	ck_assert_str_eq(r.sc[1].name, "wrong_port");
 	ck_assert_int_eq(r.sc[1].points, 0);
 	ck_assert_int_eq(r.sc[1].max, 2);
+	ck_assert_int_eq(r.sc[0].cause, CAUSE_PASSED);
+	ck_assert_int_eq(r.sc[1].cause, CAUSE_WRONG_EXIT);
+	ck_assert_int_eq(r.warnings, 2);
 	row_free(&r);
 	buf_free(&b);
+}
+END_TEST
+
+/* A row made before causes and warnings existed still reads: unknown causes, 0 warnings. */
+TEST(row_without_causes)
+{
+	struct row r;
+	ck_assert_int_eq(row_parse(ROW_MAGIC "\nkey k\nstatus graded\nscore 3\nmax 5\nsc\thello\t3\t3\n"
+				   "sc\tx\t0\t2\tno-such-cause\n", &r), 0);
+	ck_assert_int_eq(r.nsc, 2);
+	ck_assert_int_eq(r.sc[0].cause, CAUSE_COUNT);
+	ck_assert_int_eq(r.sc[1].cause, CAUSE_COUNT);
+	ck_assert_int_eq(r.warnings, 0);
+	row_free(&r);
 }
 END_TEST
 
@@ -150,18 +169,19 @@ END_TEST
 TEST(csv_gradebook_rows)
 {
 	int pa[2] = { 3, 0 }, pb[2] = { -1, -1 }, pc[2] = { -1, -1 };
+	int ca[2] = { CAUSE_PASSED, CAUSE_SIGNAL };
 	struct gb_student st[3] = {
 		{ .name = "alice", .has_submission = 1, .have_scores = 1, .score = 3, .max = 5, .pts = pa,
-		  .status = "graded" },
+		  .cause = ca, .warnings = 2, .status = "graded" },
 		{ .name = "bob", .has_submission = 1, .pts = pb, .status = "grader error: grade killed by SIGKILL" },
 		{ .name = "carol", .pts = pc, .status = "no sample-qemu.c in the folder" },
 	};
 	struct buf b = {0};
 	csv_gradebook(&b, scs, 2, st, 3);
-	ck_assert_str_eq(buf_str(&b), "student,score,max,hello,wrong_port,status\n"
-				      "alice,3,5,3,0,graded\n"
-				      "bob,,5,,,grader error: grade killed by SIGKILL\n"
-				      "carol,0,5,,,no sample-qemu.c in the folder\n");
+	ck_assert_str_eq(buf_str(&b), "student,score,max,hello,wrong_port,warnings,causes,status\n"
+				      "alice,3,5,3,0,2,wrong_port:signal,graded\n"
+				      "bob,,5,,,,,grader error: grade killed by SIGKILL\n"
+				      "carol,0,5,,,,,no sample-qemu.c in the folder\n");
 	buf_free(&b);
 }
 END_TEST
