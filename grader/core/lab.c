@@ -36,6 +36,7 @@ static int parse_size(const char *v, size_t *out)
 enum lab_err {
 	LAB_OK, LAB_UNKNOWN_KEY, LAB_DUPLICATE_KEY, LAB_NO_EQUALS, LAB_NO_KEY,
 	LAB_BAD_SOURCE, LAB_BAD_TIMEOUT, LAB_BAD_OUT_CAP, LAB_BAD_IMAGE_MAX, LAB_BAD_SPLICE_LABEL,
+	LAB_BAD_SPLICE,
 };
 
 static const char *const lab_err_text[] = {
@@ -48,12 +49,14 @@ static const char *const lab_err_text[] = {
 	[LAB_BAD_OUT_CAP] = "out_cap must be a positive number of bytes",
 	[LAB_BAD_IMAGE_MAX] = "image_max must be a positive number of bytes",
 	[LAB_BAD_SPLICE_LABEL] = "splice_label must be a `case NAME:` label",
+	[LAB_BAD_SPLICE] = "splice must be `label` or `regions`",
 };
 
 enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_SPLICE_LABEL,
-	       K_COUNT };
+	       K_SPLICE, K_COUNT };
 static const char *const lab_keys[K_COUNT] = {
 	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max", "splice_label",
+	"splice",
 };
 
 static void set_str(char **field, const char *val)
@@ -99,6 +102,11 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 		if (strncmp(val, "case ", 5) || strlen(val) < 7 || val[strlen(val) - 1] != ':')
 			return LAB_BAD_SPLICE_LABEL;
 		set_str(&lab->splice_label, val);
+		break;
+	case K_SPLICE:
+		if (strcmp(val, "label") && strcmp(val, "regions"))
+			return LAB_BAD_SPLICE;
+		lab->splice = strcmp(val, "label") ? SPLICE_REGIONS : SPLICE_LABEL;
 		break;
 	case K_COUNT: break;
 	}

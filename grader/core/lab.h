@@ -15,6 +15,7 @@ struct lab {
 	size_t out_cap;   /* bytes of stdout kept per run */
 	size_t image_max; /* bytes a guest image may have (the guest image contract) */
 	char *splice_label; /* where a mutant's handler body goes (splice.h) */
+	enum splice_rule { SPLICE_LABEL, SPLICE_REGIONS } splice;   /* lab.conf `splice` (splice.h) */
 };
 
 /* Defaults for keys lab.conf leaves out. */
