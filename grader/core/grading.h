@@ -44,6 +44,8 @@ struct core {
 	int has_random;           /* some scenario is assembled with the seed */
 	char *solution;           /* the reference's path (kit_solution) */
 	struct expect_src ex;
+	int lab_runs_checked;     /* core_grade: the backend's qualification, once */
+	char lab_runs_why[600];   /* empty: the backend runs the lab */
 };
 
 /* Loads lab.conf and makes the work dir (prefix: its name) and the cache;

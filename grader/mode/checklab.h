@@ -119,6 +119,7 @@ void cl_load_vmms(struct cl *c);
 void cl_build_all(struct cl *c);
 
 /* checklab_runs.c */
+int cl_qualify_backends(struct cl *c);
 void cl_make_columns(struct cl *c);
 unsigned cl_col_mask(const struct cl *c, int k);
 void cl_run_reference(struct cl *c);
