@@ -205,15 +205,25 @@ void core_run(const struct core *c, int i, struct run_spec spec, const char *bin
  * none of the pinned scenarios' pins (kvmemu before it learnt mem_lab's long
  * mode and read-only slot: the reference stops at its first ioctl), nothing
  * graded there means anything: every scenario on it is a grader error, never
- * the student's 0. Asked of the reference when there is one (its runs are
- * cached, so this costs one cached run where the backend is fine). */
+ * the student's 0. Asked of the reference (its runs are cached, so this
+ * costs one cached run where the backend is fine); with an --expect-dir
+ * (the student tarball: no reference), <dir>/unusable-<backend> says it. */
 static void check_backend_runs_lab(struct core *c)
 {
 	if (c->lab_runs_checked)
 		return;
 	c->lab_runs_checked = 1;
+	if (c->ex.expect_dir) {   /* no reference to ask: what scripts/mkdist found, if it did */
+		char *p = xasprintf("%s/unusable-%s", c->ex.expect_dir, backend_name(c->dflt));
+		char *t = read_file(p, NULL, 400);
+		if (t)
+			snprintf(c->lab_runs_why, sizeof c->lab_runs_why, "%.*s", (int)strcspn(t, "\n"), t);
+		free(t);
+		free(p);
+		return;
+	}
 	if (!c->ex.solution)
-		return;   /* an --expect-dir without a reference: nothing to ask */
+		return;
 	int tried = 0;
 	for (int i = 0; i < c->nsc; i++) {
 		const struct scenario *sc = &c->sc[i];
