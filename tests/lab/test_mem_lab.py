@@ -22,6 +22,7 @@ until then its half is skipped, saying why).
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -502,6 +503,36 @@ def test_emu_grading_is_never_a_students_zero(prog):
         assert p.returncode == 0, p.stdout + p.stderr
         total = sum(int(h["points"]) for h in SCENARIOS.values())
         assert last == f"Score: {total if prog == SOLUTION else 0}/{total}", p.stdout
+
+
+def test_grader_names_a_bad_mutants_line(tmp_path):
+    """check-lab on a copy of the lab with broken mutants: each error names the mutant's file
+    and line (a section rule broken, a region that isn't there, a compile error at its line)."""
+    root = tmp_path / "kit"
+    for d in ("guests", "skeleton", "solution"):
+        shutil.copytree(os.path.join(ROOT, d, LAB), root / d / LAB)
+    mdir = root / "labs" / LAB / "mutants"
+    mdir.mkdir(parents=True)
+    shutil.copy(LAB_CONF, root / "labs" / LAB / "lab.conf")
+    (mdir / "first.c").write_text("// code first\n\tx();\n//@ TODO 1\n")
+    (mdir / "unknown.c").write_text("// unknown region\n//@ TODO 9\n\tx();\n")
+    cmd = [GRADE, "--root", str(root), "--build", BUILD, "--check-lab", "--lab", LAB, "--backend",
+           "kvm" if kvm_usable() else "emu"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    errors = [ln for ln in p.stdout.splitlines() if ln.startswith("error: ")]
+    assert p.returncode == 1 and errors == [
+        f"error: labs/{LAB}/mutants/first.c:2: code before the first `//@ TODO <id>` line",
+        f"error: labs/{LAB}/mutants/unknown.c:2: no region TODO 9 in the file it is spliced into"], p.stdout
+    if not kvm_usable():
+        return   # the compile error below is found after the backend is qualified
+    for f in ("first.c", "unknown.c"):
+        (mdir / f).unlink()
+    (mdir / "typo.c").write_text("// a typo\n//@ TODO 4b\n\tdirty = 1;\n\tdirtx = 2;\n")
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    errors = [ln for ln in p.stdout.splitlines() if ln.startswith("error: ")]
+    assert p.returncode == 1 and len(errors) == 1 and errors[0].startswith(
+        f"error: labs/{LAB}/mutants/typo.c:4: does not compile spliced into the reference: ") \
+        and "dirtx" in errors[0], p.stdout
 
 
 # ---------------------------------------------------------------- the kill matrix, by hand
