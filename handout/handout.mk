@@ -77,9 +77,16 @@ ALL_TARGETS  += $(HANDOUT_HTML) $(HANDOUT_FIGS)
 TEST_TARGETS += test-handout
 
 # Needs chromium and fonts-noto-cjk (scripts/install-deps --handout); says so when they are missing.
+# Every lab's pages (each handout/X/en.md), not only $(LAB)'s: the others are rendered by make
+# run again with LAB=X, and the suite runs once per lab (HANDOUT_LAB).
+HANDOUT_LABS := $(sort $(patsubst handout/%/en.md,%,$(wildcard handout/*/en.md)))
 test-handout: $(HANDOUT_HTML) $(HANDOUT_FIGS)
 	@scripts/install-deps --handout --check
-	HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout
+	@for l in $(filter-out $(LAB),$(HANDOUT_LABS)); do \
+	  $(MAKE) --no-print-directory LAB=$$l BUILD=$(call arg,BUILD) handout || exit 1; done
+	@for l in $(HANDOUT_LABS); do echo "test-handout: $$l"; \
+	  HANDOUT_LAB=$$l HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout || exit 1; \
+	done
 
 # The student tarball (scripts/dist.mk, scripts/mkdist) ships the figures and the report templates
 # too: rebuild it when they change.

@@ -170,6 +170,19 @@ void expect_get(struct expect_src *src, const struct scenario *sc, const struct 
 		expect_apply_pins(sc, e);
 }
 
+void expect_reference(struct expect_src *src, const struct scenario *sc, const struct run_spec *spec,
+		      struct expectation *e)
+{
+	memset(e, 0, sizeof *e);
+	if (!src->ref_tried)
+		ref_build(src);
+	if (!src->ref_bin)
+		snprintf(e->why, sizeof e->why, "%.300s", src->ref_why);
+	else
+		ref_run(src, sc, spec, e);
+	e->source = "reference";
+}
+
 void expect_apply_pins(const struct scenario *sc, struct expectation *e)
 {
 	/* Pins take precedence; check-lab verifies they agree with the reference. */

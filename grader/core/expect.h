@@ -30,6 +30,11 @@ struct expect_src {
 void expect_get(struct expect_src *src, const struct scenario *sc, const struct run_spec *spec,
 		struct expectation *e);
 
+/* The reference's own run of sc (cached), pins not applied, whatever the
+ * expect-dir: e->ok = 0 with why when there is no reference. */
+void expect_reference(struct expect_src *src, const struct scenario *sc, const struct run_spec *spec,
+		      struct expectation *e);
+
 /* The one place that knows pins: sc's expect-exit and expect-stdout
  * replace what e (the reference's run, an expect-dir) says. */
 void expect_apply_pins(const struct scenario *sc, struct expectation *e);

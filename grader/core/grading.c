@@ -203,6 +203,52 @@ void core_run(const struct core *c, int i, struct run_spec spec, const char *bin
 	r->score = r->v.pass ? r->sc->points : 0;
 }
 
+/* Can the default backend run this lab at all? Where the reference meets
+ * none of the pinned scenarios' pins (kvmemu before it learnt mem_lab's long
+ * mode and read-only slot: the reference stops at its first ioctl), nothing
+ * graded there means anything: every scenario on it is a grader error, never
+ * the student's 0. Asked of the reference (its runs are cached, so this
+ * costs one cached run where the backend is fine); with an --expect-dir
+ * (the student tarball: no reference), <dir>/unusable-<backend> says it. */
+static void check_backend_runs_lab(struct core *c)
+{
+	if (c->lab_runs_checked)
+		return;
+	c->lab_runs_checked = 1;
+	if (c->ex.expect_dir) {   /* no reference to ask: what scripts/mkdist found, if it did */
+		char *p = xasprintf("%s/unusable-%s", c->ex.expect_dir, backend_name(c->dflt));
+		char *t = read_file(p, NULL, 400);
+		if (t)
+			snprintf(c->lab_runs_why, sizeof c->lab_runs_why, "%.*s", (int)strcspn(t, "\n"), t);
+		free(t);
+		free(p);
+		return;
+	}
+	if (!c->ex.solution)
+		return;
+	int tried = 0;
+	for (int i = 0; i < c->nsc; i++) {
+		const struct scenario *sc = &c->sc[i];
+		if (sc->emu_only || (!sc->pin_out && sc->pin_exit == EXIT_UNSET))
+			continue;
+		struct run_spec spec = core_spec(c, i, c->dflt);
+		struct expectation e;
+		expect_reference(&c->ex, sc, &spec, &e);
+		int met = e.ok && (sc->pin_exit == EXIT_UNSET || sc->pin_exit == e.cls) &&
+			  (!sc->pin_out || first_diff(sc->pin_out, sc->pin_out_len, e.out, e.out_len) == NO_DIFF);
+		if (!e.ok || met) {   /* no reference run: expect_get says why, scenario by scenario */
+			expectation_free(&e);
+			c->lab_runs_why[0] = '\0';
+			return;
+		}
+		if (!tried++)
+			snprintf(c->lab_runs_why, sizeof c->lab_runs_why, "%s can't run this lab: the reference "
+				 "solution meets none of the pinned scenarios on it (%s: ended %s, printed %zu bytes)",
+				 backend_name(c->dflt), sc->name, exit_class_word(e.cls), e.out_len);
+		expectation_free(&e);
+	}
+}
+
 /* Scenario i of a grading: why it can't run, or its expectation and run. */
 static void grade_one(struct core *c, struct grading *g, int i)
 {
@@ -223,6 +269,11 @@ static void grade_one(struct core *c, struct grading *g, int i)
 		return;
 	}
 	struct run_spec spec = core_spec(c, i, c->dflt);
+	check_backend_runs_lab(c);
+	if (!r->sc->emu_only && c->lab_runs_why[0]) {
+		judge_not_run(&r->v, CAUSE_GRADER_ERROR, c->lab_runs_why);
+		return;
+	}
 	if (spec.backend == BACKEND_EMU && !c->emu_lib) {
 		char *target = kit_emu_lib_target(c->kit), why[400];
 		snprintf(why, sizeof why, "emulated-only scenario, but libkvmemu.so is missing (run `make %s`)", target);

@@ -45,6 +45,8 @@ struct core {
 	char *solution;           /* the reference's path (kit_solution) */
 	char program[128];        /* the VMM's name in the box (run_program_name) */
 	struct expect_src ex;
+	int lab_runs_checked;     /* core_grade: the backend's qualification, once */
+	char lab_runs_why[600];   /* empty: the backend runs the lab */
 };
 
 /* Loads lab.conf and makes the work dir (prefix: its name) and the cache;

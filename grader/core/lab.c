@@ -37,6 +37,7 @@ enum lab_err {
 	LAB_OK, LAB_UNKNOWN_KEY, LAB_DUPLICATE_KEY, LAB_NO_EQUALS, LAB_NO_KEY,
 	LAB_BAD_SOURCE, LAB_BAD_TIMEOUT, LAB_BAD_OUT_CAP, LAB_BAD_IMAGE_MAX, LAB_BAD_SPLICE_LABEL,
 	LAB_BAD_WARNING_PENALTY,
+	LAB_BAD_SPLICE,
 };
 
 static const char *const lab_err_text[] = {
@@ -50,13 +51,14 @@ static const char *const lab_err_text[] = {
 	[LAB_BAD_IMAGE_MAX] = "image_max must be a positive number of bytes",
 	[LAB_BAD_SPLICE_LABEL] = "splice_label must be a `case NAME:` label",
 	[LAB_BAD_WARNING_PENALTY] = "warning_penalty must be a whole number of points (0 or more)",
+	[LAB_BAD_SPLICE] = "splice must be `label` or `regions`",
 };
 
 enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_SPLICE_LABEL,
-	       K_WARNING_PENALTY, K_COUNT };
+	       K_WARNING_PENALTY, K_SPLICE, K_COUNT };
 static const char *const lab_keys[K_COUNT] = {
 	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max", "splice_label",
-	"warning_penalty",
+	"warning_penalty", "splice",
 };
 
 static void set_str(char **field, const char *val)
@@ -110,6 +112,11 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 		lab->warning_penalty = (int)n;
 		break;
 	}
+	case K_SPLICE:
+		if (strcmp(val, "label") && strcmp(val, "regions"))
+			return LAB_BAD_SPLICE;
+		lab->splice = strcmp(val, "label") ? SPLICE_REGIONS : SPLICE_LABEL;
+		break;
 	case K_COUNT: break;
 	}
 	return LAB_OK;

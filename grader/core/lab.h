@@ -16,6 +16,7 @@ struct lab {
 	size_t image_max; /* bytes a guest image may have (the guest image contract) */
 	char *splice_label; /* where a mutant's handler body goes (splice.h) */
 	int warning_penalty; /* points taken once from a grading whose build warned (default 0) */
+	enum splice_rule { SPLICE_LABEL, SPLICE_REGIONS } splice;   /* lab.conf `splice` (splice.h) */
 };
 
 /* Defaults for keys lab.conf leaves out. */

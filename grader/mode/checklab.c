@@ -242,12 +242,12 @@ static int check(struct cl *c, double t0)
 	cl_load_vmms(c);
 	if (cl_count_notes(c, SEV_ERROR))   /* nothing runs on a suite that can't load */
 		return cl_summary(c, t0);
+	cl_build_all(c);
+	if (!c->build[0].ok || cl_qualify_backends(c) < 0)
+		return cl_summary(c, t0);
 	cl_make_columns(c);
 	cl_print_header(c);
 	c->cell = cl_shared_zalloc((size_t)c->nv * (size_t)c->ncol * sizeof *c->cell);
-	cl_build_all(c);
-	if (!c->build[0].ok)
-		return cl_summary(c, t0);
 	cl_run_reference(c);
 	cl_run_others(c);
 	cl_check_kills(c);

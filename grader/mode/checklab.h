@@ -5,7 +5,8 @@
  *
  *   checklab.c         setup, the scenarios (every header and image checked), main
  *   checklab_vmms.c    the programs: reference, skeleton, every mutant of
- *                      labs/<lab>/mutants/ spliced into the skeleton (splice.h);
+ *                      labs/<lab>/mutants/ spliced by the lab's rule (splice.h:
+ *                      a handler into the skeleton, or regions into the reference);
  *                      built through the core's build cache, in parallel
  *   checklab_runs.c    every (program, column) run and judged by the core; the
  *                      reference's runs make the expectations (pins: expect.h)
@@ -27,6 +28,7 @@
 #include "cli.h"
 #include "grading.h"
 #include "kit.h"
+#include "splice.h"
 
 #define CL_EXIT_BAD_LAB 1
 #define CL_WHY_LEN 600
@@ -41,8 +43,8 @@ struct vmm {
 	char *file;        /* what messages blame */
 	char *desc;        /* a mutant's line 1, without the "// " */
 	char *src;         /* what is compiled */
-	int body_line;     /* mutants: the line of src holding the mutant's line 2 */
-	int body_lines;
+	struct splice_map map[SPLICE_MAX_REGIONS];   /* mutants: src's lines from the mutant file */
+	int nmap;
 };
 
 /* A column of the matrix: a scenario on a backend. */
@@ -117,6 +119,7 @@ void cl_load_vmms(struct cl *c);
 void cl_build_all(struct cl *c);
 
 /* checklab_runs.c */
+int cl_qualify_backends(struct cl *c);
 void cl_make_columns(struct cl *c);
 unsigned cl_col_mask(const struct cl *c, int k);
 void cl_run_reference(struct cl *c);

@@ -277,3 +277,73 @@ void cl_check_kills(struct cl *c)
 	}
 }
 
+
+/* ---- can a backend run the lab at all? ---------------------------------- */
+
+/* Runs the reference on sc's pinned scenarios on backend be until one meets
+ * its pins. 1 when one does (or none is pinned); 0 with the first failure
+ * described in why. */
+static int backend_runs_lab(struct cl *c, enum backend be, char *why, size_t whylen, int *tried)
+{
+	int pinned = 0;
+	*tried = 0;
+	for (int s = 0; s < c->core.nsc; s++) {
+		const struct scenario *sc = &c->core.sc[s];
+		if (sc->emu_only || (!sc->pin_out && sc->pin_exit == EXIT_UNSET))
+			continue;
+		pinned++;
+		struct run_spec spec = core_spec(&c->core, s, be);
+		spec.binary = c->build[0].bin;
+		struct run_outcome o;
+		run_vmm(&spec, &o);
+		struct expectation e = { .ok = 1, .cls = exit_class_of(&o) };
+		expect_apply_pins(sc, &e);
+		struct verdict v;
+		judge(&e, &o, &v);
+		(*tried)++;
+		if (v.pass || v.grader_error) {   /* a sandbox failure says nothing of the backend */
+			expectation_free(&e);
+			run_outcome_free(&o);
+			return 1;
+		}
+		if (*tried == 1) {
+			char ended[300];
+			describe_end(&o, ended, sizeof ended);
+			const char *nl = o.err ? strchr(o.err, '\n') : NULL;
+			snprintf(why, whylen, "%s: %s%s%.*s%s", sc->name, ended, o.err_len ? ", stderr \"" : "",
+				 o.err_len ? (int)(nl ? nl - o.err : (long)o.err_len) : 0, o.err ? o.err : "",
+				 o.err_len ? "\"" : "");
+		}
+		expectation_free(&e);
+		run_outcome_free(&o);
+	}
+	return pinned == 0;
+}
+
+/* A backend on which the reference meets no pin at all can't run the lab
+ * (kvmemu before it learnt what the lab needs: mem_lab's long mode, its
+ * read-only slot): no column there would say anything of the suite. With
+ * --backend all and another backend left, it is left out with a warning;
+ * chosen explicitly, or the only one, it is an error. -1 then. */
+int cl_qualify_backends(struct cl *c)
+{
+	int kept = 0;
+	for (int b = 0; b < c->nbe; b++) {
+		char why[400] = "";
+		int tried;
+		if (backend_runs_lab(c, c->be[b], why, sizeof why, &tried)) {
+			c->be[kept++] = c->be[b];
+			continue;
+		}
+		const char *be = backend_name(c->be[b]);
+		if (c->opt->all_backends && c->nbe > 1)
+			cl_warn(c, 0, "%s can't run this lab: the reference meets none of the %d pinned scenarios "
+				"there (%s); %s is left out of the check, and grading on %s is a grader error",
+				be, tried, why, be, be);
+		else if (++c->grader_errors)   /* the backend's failing, not the lab's: exit 2 */
+			cl_error(c, 0, "%s can't run this lab: the reference meets none of the %d pinned scenarios "
+				 "there (%s); nothing can be checked on %s", be, tried, why, be);
+	}
+	c->nbe = kept;
+	return kept ? 0 : -1;
+}

@@ -38,7 +38,7 @@ static int line_at(const char *s, size_t off)
 
 /* The reference must be the skeleton plus a body: mutants are the skeleton
  * plus a body, and they stand for "the reference with one mistake". */
-static int check_shapes(struct cl *c, const char *skel, const char *sk, const char *sol, const char *so)
+static int check_label_shapes(struct cl *c, const char *skel, const char *sk, const char *sol, const char *so)
 {
 	size_t s0, s1, t0, t1;
 	const char *why;
@@ -62,6 +62,42 @@ static int check_shapes(struct cl *c, const char *skel, const char *sk, const ch
 		cl_error(c, 0, "%s:%d: differs from %s after the %s body: the reference must be "
 			 "the skeleton plus a handler, as the mutants are", sol, line_at(so, t1 + post), skel, body);
 	return 0;
+}
+
+/* splice = regions: both files have the same TODO regions and are equal
+ * outside their bodies (a mutant is the reference with some bodies
+ * replaced, so everything else a student is given must be the reference's).
+ * -1 when mutants cannot be spliced at all. */
+static int check_region_shapes(struct cl *c, const char *skel, const char *sk, const char *sol, const char *so)
+{
+	struct splice_region rs[SPLICE_MAX_REGIONS], rr[SPLICE_MAX_REGIONS];
+	int ns, nr;
+	const char *why;
+	if (splice_regions(sk, rs, SPLICE_MAX_REGIONS, &ns, &why) < 0) {
+		cl_error(c, 0, "%s: %s", skel, why);
+		return -1;
+	}
+	if (splice_regions(so, rr, SPLICE_MAX_REGIONS, &nr, &why) < 0) {
+		cl_error(c, 0, "%s: %s: mutants cannot be spliced into it", sol, why);
+		return -1;
+	}
+	if (ns == 0) {
+		cl_error(c, 0, "%s: no `/* ---- TODO <id> begins ---- */` region (lab.conf says splice = regions)",
+			 skel);
+		return -1;
+	}
+	int line = splice_outside_diff(sk, rs, ns, so, rr, nr);
+	if (line)
+		cl_error(c, 0, "%s:%d: differs from %s outside the TODO regions: the reference must be "
+			 "the skeleton with the regions written, as the mutants are", sol, line, skel);
+	return 0;
+}
+
+static int check_shapes(struct cl *c, const char *skel, const char *sk, const char *sol, const char *so)
+{
+	if (c->core.lab.splice == SPLICE_REGIONS)
+		return check_region_shapes(c, skel, sk, sol, so);
+	return check_label_shapes(c, skel, sk, sol, so);
 }
 
 /* A file of the lab through intake (intake.h), as a submission is read:
@@ -103,9 +139,52 @@ static void write_mutant(struct cl *c, const char *path, const char *name, const
 	free(out);
 }
 
-/* Reads labs/<lab>/mutants/<fname>, splices it into the skeleton under the
- * work dir and adds it; a malformed mutant is an error. */
-static void load_mutant(struct cl *c, const char *dir, const char *fname, const char *skel)
+/* splice = label: body into the skeleton's handler. The program, or NULL
+ * after an error naming the mutant's file and line. */
+static char *splice_label_rule(struct cl *c, const char *path, const char *body, const char *skel,
+			       struct vmm *v)
+{
+	int label = splice_label_line(body), line;
+	const char *why;
+	if (label) {
+		cl_error(c, 0, "%s:%d: a case/default label in the handler: the splice rule ends the body "
+			 "at the first label, so this mutant cannot be spliced as written", path, label + 1);
+		return NULL;
+	}
+	char *src = splice_body(skel, c->core.lab.splice_label, body, &line, &why);   /* the skeleton's span is valid */
+	if (!src) {
+		cl_error(c, 0, "%s: cannot splice it into the skeleton: %s", path, why);
+		return NULL;
+	}
+	v->map[0] = (struct splice_map){ .at = line, .from = 2, .lines = line_at(body, strlen(body)) };
+	v->nmap = 1;
+	return src;
+}
+
+/* splice = regions: the sections into the reference's regions. */
+static char *splice_region_rule(struct cl *c, const char *path, const char *body, const char *ref,
+				struct vmm *v)
+{
+	struct splice_region r[SPLICE_MAX_REGIONS];
+	struct splice_section s[SPLICE_MAX_REGIONS];
+	int nr, ns, line;
+	const char *why;
+	if (splice_sections(body, s, SPLICE_MAX_REGIONS, &ns, &line, &why) < 0) {
+		cl_error(c, 0, "%s:%d: %s", path, line, why);
+		return NULL;
+	}
+	splice_regions(ref, r, SPLICE_MAX_REGIONS, &nr, &why);   /* checked by check_region_shapes */
+	char *src = splice_apply(ref, r, nr, s, ns, v->map, &why);
+	if (!src)
+		cl_error(c, 0, "%s:%s", path, why + strlen("line "));   /* "line N: ..." */
+	v->nmap = ns;
+	return src;
+}
+
+/* Reads labs/<lab>/mutants/<fname>, splices it by the lab's rule (into the
+ * skeleton skel, or the reference ref) under the work dir and adds it; a
+ * malformed mutant is an error. */
+static void load_mutant(struct cl *c, const char *dir, const char *fname, const char *skel, const char *ref)
 {
 	char *path = path_join(dir, fname);
 	char *text = lab_file(c, path);
@@ -119,27 +198,26 @@ static void load_mutant(struct cl *c, const char *dir, const char *fname, const 
 	char *desc = text + 3, *end = text + strlen(text);
 	while (end > text && isspace((unsigned char)end[-1]))
 		*--end = '\0';
-	int label = splice_label_line(body);
-	if (strncmp(text, "// ", 3) || !*desc) {
+	struct vmm v = {0};
+	char *src = NULL;
+	if (strncmp(text, "// ", 3) || !*desc)
 		cl_error(c, 0, "%s:1: line 1 must be `// <one-line description of the mistake>`", path);
-	} else if (label) {
-		cl_error(c, 0, "%s:%d: a case/default label in the handler: the splice rule ends the body "
-			 "at the first label, so this mutant cannot be spliced as written", path, label + 1);
-	} else {
-		int line;
-		const char *why;
-		char *src = splice_body(skel, c->core.lab.splice_label, body, &line, &why);   /* the skeleton's span is valid */
+	else if (c->core.lab.splice == SPLICE_REGIONS)
+		src = splice_region_rule(c, path, body, ref, &v);
+	else
+		src = splice_label_rule(c, path, body, skel, &v);
+	if (src) {
 		char *name = xasprintf("%.*s", (int)(strlen(fname) - 2), fname);
 		char *d = xasprintf("%s/src/%s", c->core.workdir, name), *p = path_join(d, c->core.lab.source);
 		mkdir_p(d, 0755);
-		if (!src || write_atomic(p, src, strlen(src), 0644) < 0) {
-			cl_error(c, 0, "%s: cannot splice it into the skeleton: %s", path, src ? strerror(errno) : why);
+		if (write_atomic(p, src, strlen(src), 0644) < 0) {
+			cl_error(c, 0, "%s: cannot write %s: %s", path, p, strerror(errno));
 			free(p);
 		} else {
 			write_mutant(c, path, name, src);
 			add_vmm(c, V_MUTANT, name, path, desc, p);
-			c->v[c->nv - 1].body_line = line;
-			c->v[c->nv - 1].body_lines = line_at(body, strlen(body));
+			memcpy(c->v[c->nv - 1].map, v.map, sizeof v.map);
+			c->v[c->nv - 1].nmap = v.nmap;
 		}
 		free(d);
 		free(name);
@@ -149,14 +227,14 @@ static void load_mutant(struct cl *c, const char *dir, const char *fname, const 
 	free(path);
 }
 
-static void load_mutants(struct cl *c, const char *skel)
+static void load_mutants(struct cl *c, const char *skel, const char *ref)
 {
 	char *dir = kit_mutants(&c->kit), **names;
 	int n = list_suffix(dir, ".c", &names);
 	if (n <= 0)
 		cl_warn(c, 0, "%s/: no mutants (*.c): nothing shows that the scenarios catch mistakes", dir);
 	for (int i = 0; i < n; i++)
-		load_mutant(c, dir, names[i], skel);
+		load_mutant(c, dir, names[i], skel, ref);
 	if (n >= 0)
 		free_names(names, n);
 	free(dir);
@@ -172,7 +250,7 @@ void cl_load_vmms(struct cl *c)
 	add_vmm(c, V_SKEL, "(skeleton)", skel, "the untouched skeleton: must fail every scenario",
 		private_copy(c, "skel", sk));
 	if (so && sk && check_shapes(c, skel, sk, sol, so) == 0)
-		load_mutants(c, sk);
+		load_mutants(c, sk, so);
 	free(so);
 	free(sk);
 	free(sol);
@@ -319,15 +397,20 @@ static void report_build(struct cl *c, int k)
 	int line = diag_line(s->why, c->core.lab.source, &rest);
 	if (!line)
 		line = line_of_symbol(s->diag, s->why, c->core.lab.source);
-	int mline = line - v->body_line + 2;   /* the mutant's line 2 is the body's first */
+	const struct splice_map *m = NULL;
+	for (int i = 0; i < v->nmap; i++)
+		if (line >= v->map[i].at && line < v->map[i].at + v->map[i].lines)
+			m = &v->map[i];
+	const char *into = c->core.lab.splice == SPLICE_REGIONS ? "the reference" : "the skeleton";
 	if (v->kind != V_MUTANT && line)
 		cl_error(c, 0, "%s:%d: does not compile with lab.conf's flags: %s", v->file, line, rest);
 	else if (v->kind != V_MUTANT)
 		cl_error(c, 0, "%s: does not compile with lab.conf's flags: %s", v->file, rest);
-	else if (line >= v->body_line && line < v->body_line + v->body_lines)
-		cl_error(c, 0, "%s:%d: does not compile spliced into the skeleton: %s", v->file, mline, rest);
+	else if (m)
+		cl_error(c, 0, "%s:%d: does not compile spliced into %s: %s", v->file,
+			 m->from + line - m->at, into, rest);
 	else
-		cl_error(c, 0, "%s: does not compile spliced into the skeleton: %s", v->file, s->why);
+		cl_error(c, 0, "%s: does not compile spliced into %s: %s", v->file, into, s->why);
 }
 
 void cl_build_all(struct cl *c)

@@ -1,6 +1,7 @@
 """Checks of the rendered lab handout (run by `make test-handout`).
 
-The Makefile renders handout/cpu_lab/{en,zh}.md into $HANDOUT_BUILD (default build/handout) first;
+The Makefile renders handout/$HANDOUT_LAB/{en,zh}.md (default cpu_lab; make test-handout runs the
+suite once per lab) into $HANDOUT_BUILD (default build/handout) first;
 these tests read both the markdown and the HTML:
 
 - both pages rendered: standalone HTML5, UTF-8, the right `lang`, a title, the CSS embedded, no
@@ -22,7 +23,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "handout" / "cpu_lab"
+# The lab whose pages are checked: make test-handout runs this suite once per lab.
+LAB = os.environ.get("HANDOUT_LAB", "cpu_lab")
+SRC = ROOT / "handout" / LAB
 BUILD = Path(os.environ.get("HANDOUT_BUILD", ROOT / "build" / "handout"))
 if not BUILD.is_absolute():
     BUILD = ROOT / BUILD
@@ -168,7 +171,7 @@ class Page(html.parser.HTMLParser):
 
 def load(lang):
     md = (SRC / f"{lang}.md").read_text(encoding="utf-8")
-    path = BUILD / f"cpu_lab-{lang}.html"
+    path = BUILD / f"{LAB}-{lang}.html"
     if not path.is_file():
         pytest.fail(f"{path} missing: run `make handout` (make test-handout renders it first)")
     raw = path.read_bytes()

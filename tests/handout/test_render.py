@@ -26,7 +26,9 @@ import pytest
 from browser import Chromium, ChromiumError, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "handout" / "cpu_lab"
+# The lab whose pages are checked: make test-handout runs this suite once per lab.
+LAB = os.environ.get("HANDOUT_LAB", "cpu_lab")
+SRC = ROOT / "handout" / LAB
 BUILD = Path(os.environ.get("HANDOUT_BUILD", ROOT / "build" / "handout"))
 if not BUILD.is_absolute():
     BUILD = ROOT / BUILD
@@ -38,14 +40,14 @@ FIGURE_REF = re.compile(r"!\[[^\]]*\]\(fig/([a-z0-9-]+)\.(en|zh)\.svg\)", re.S)
 
 
 def page_url(lang):
-    path = BUILD / f"cpu_lab-{lang}.html"
+    path = BUILD / f"{LAB}-{lang}.html"
     if not path.is_file():
         pytest.fail(f"{path} missing: run `make handout` (make test-handout renders it first)")
     return path.as_uri()
 
 
 def render(browser, lang, width):
-    shot = os.path.join(SHOTS, f"cpu_lab-{lang}-{width}.png") if SHOTS else None
+    shot = os.path.join(SHOTS, f"{LAB}-{lang}-{width}.png") if SHOTS else None
     return browser.evaluate_page(page_url(lang), width, CHECKS, screenshot=shot)
 
 
@@ -79,11 +81,25 @@ def test_nothing_overflows(rendered, lang, width):
         "\n".join("  " + o for o in r["overflow"][:20])
 
 
+# A figure inline in the Markdown (mem_lab: <figure id="fig-NAME"><svg ...>), not a file.
+INLINE_FIGURE = re.compile(r'<figure id="fig-([a-z0-9-]+)">')
+# The fewest figures a lab's handout has (cpu_lab: 4; mem_lab, issue 17: 3).
+MIN_FIGURES = {"cpu_lab": 4}.get(LAB, 3)
+
+
+def md_figures(lang):
+    """[(name, language)] of the figures of handout/LAB/LANG.md in page order: files shown as
+    ![...](fig/NAME.LANG.svg) and figures written inline (the language is the page's)."""
+    md = (SRC / f"{lang}.md").read_text(encoding="utf-8")
+    found = [(m.start(), m.group(1), m.group(2)) for m in FIGURE_REF.finditer(md)]
+    found += [(m.start(), m.group(1), lang) for m in INLINE_FIGURE.finditer(md)]
+    return [(n, l) for _, n, l in sorted(found)]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_figures(rendered, lang):
-    md = (SRC / f"{lang}.md").read_text(encoding="utf-8")
-    refs = FIGURE_REF.findall(md)
-    assert len(refs) >= 4, f"{lang}.md: {len(refs)} figures, expected at least 4"
+    refs = md_figures(lang)
+    assert len(refs) >= MIN_FIGURES, f"{lang}.md: {len(refs)} figures, expected at least {MIN_FIGURES}"
     assert all(l == lang for _, l in refs), f"{lang}.md uses another language's figure: {refs}"
     names = [n for n, _ in refs]
     for width in WIDTHS:
@@ -102,25 +118,31 @@ def test_figures(rendered, lang):
 
 
 def test_same_figures_in_both_languages():
-    en = [n for n, _ in FIGURE_REF.findall((SRC / "en.md").read_text(encoding="utf-8"))]
-    zh = [n for n, _ in FIGURE_REF.findall((SRC / "zh.md").read_text(encoding="utf-8"))]
+    en = [n for n, _ in md_figures("en")]
+    zh = [n for n, _ in md_figures("zh")]
     assert en == zh, f"figures: en {en}, zh {zh}"
 
 
 CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+INLINE_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 
 
 def test_figure_labels_in_the_page_language():
-    """Each NAME.zh.svg has Chinese labels, each NAME.en.svg none (a label left untranslated or
-    a [[en|zh]] pair written the wrong way round shows here)."""
-    figs = sorted((BUILD / "fig").glob("*.svg"))
-    assert figs, f"no figures in {BUILD / 'fig'}"
-    for f in figs:
-        text = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", f.read_text(encoding="utf-8")))
-        if f.name.endswith(".zh.svg"):
-            assert CJK_CHAR.search(text), f"{f.name}: no Chinese label"
+    """Each figure's zh version has Chinese labels, its en version none (a label left
+    untranslated or a [[en|zh]] pair written the wrong way round shows here): this lab's
+    NAME.LANG.svg files, or its figures inline in LANG.md."""
+    names = sorted(p.stem for p in (SRC / "fig").glob("*.svg"))
+    figs = [(f.name, f.read_text(encoding="utf-8")) for n in names for f in sorted((BUILD / "fig").glob(f"{n}.*.svg"))]
+    for lang in LANGS if not names else ():
+        md = (SRC / f"{lang}.md").read_text(encoding="utf-8")
+        figs += [(f"{lang}.md figure {i + 1}.{lang}.svg", svg) for i, svg in enumerate(INLINE_SVG.findall(md))]
+    assert figs, f"no figures for {LAB} (in {BUILD / 'fig'} or inline)"
+    for name, svg in figs:
+        text = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+        if name.endswith(".zh.svg"):
+            assert CJK_CHAR.search(text), f"{name}: no Chinese label"
         else:
-            assert not CJK_CHAR.search(text), f"{f.name}: Chinese in an English figure: {text[:200]}"
+            assert not CJK_CHAR.search(text), f"{name}: Chinese in an English figure: {text[:200]}"
 
 
 @pytest.mark.parametrize("lang", LANGS)

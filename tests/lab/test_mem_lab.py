@@ -3,6 +3,10 @@ mutants. Self-contained (the kit's make fragments and the grader know
 cpu_lab only so far): it builds the VMMs itself with labs/mem_lab/lab.conf's
 flags, assembles the scenarios with nasm -I guests/mem_lab/, and runs them.
 
+The grader implements the same rule (grader/core/splice.c, lab.conf's
+`splice = regions`): the tests at the end run `grade --check-lab` and check
+that both splice every mutant alike and see the same kills.
+
 The splice rule of mem_lab (labs/mem_lab/README.md): the students' code is
 in regions of sample-qemu.c between the lines
     /* ---- TODO <id> begins ---- */   and   /* ---- TODO <id> ends ---- */
@@ -18,6 +22,7 @@ until then its half is skipped, saying why).
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +30,7 @@ import tempfile
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labkit import (LIBKVMEMU, ROOT, c_unescape, kvm_usable, nasm_cmd,  # noqa: E402
+from labkit import (BUILD, LIBKVMEMU, ROOT, c_unescape, kvm_usable, nasm_cmd,  # noqa: E402
                     parse_header, run_vmm)
 
 LAB = "mem_lab"
@@ -35,6 +40,7 @@ GUEST_DIR = os.path.join(ROOT, "guests", LAB)
 MUTANT_DIR = os.path.join(ROOT, "labs", LAB, "mutants")
 LAB_CONF = os.path.join(ROOT, "labs", LAB, "lab.conf")
 IMAGE_MAX = 64 * 1024
+GRADE = os.path.join(BUILD, "grade")
 REGION_IDS = ["3", "1", "4a", "4b", "2"]          # in file order
 
 REGION = re.compile(r"^([ \t]*)/\* ---- TODO (\w+) begins ---- \*/\n(.*?)"
@@ -415,6 +421,118 @@ def test_mutant_killed(mutant, backend, lab):
     need(lab, backend)
     kills = [n for n in SCENARIOS if lab.killed(mutant, n, backend)]
     assert kills, f"mutant {mutant} survives every scenario on {backend}"
+
+
+# ---------------------------------------------------------------- the grader agrees
+
+@pytest.fixture(scope="module")
+def checklab(tmp_path_factory):
+    """`grade --check-lab --lab mem_lab --write-mutants DIR` once: on kvm when
+    usable, else on emu (which must refuse honestly until kvmemu runs long
+    mode). (backend, completed process, DIR)."""
+    assert os.access(GRADE, os.X_OK), f"{GRADE}: missing (make builds it)"
+    out = tmp_path_factory.mktemp("mutants")
+    backend = "kvm" if kvm_usable() else "emu"
+    p = subprocess.run([GRADE, "--root", ROOT, "--build", BUILD, "--check-lab", "--lab", LAB,
+                        "--backend", backend, "--write-mutants", str(out)],
+                       capture_output=True, text=True, timeout=900)
+    return backend, p, out
+
+
+def test_grader_splices_alike(checklab):
+    """Every mutant the grader compiled is this file's splice of it."""
+    _, p, out = checklab
+    sol = read(SOLUTION)
+    for m in MUTANTS:
+        path = os.path.join(out, m + ".c")
+        assert os.path.exists(path), f"grade --check-lab wrote no {path}:\n{p.stdout}{p.stderr}"
+        _, bodies = parse_mutant(os.path.join(MUTANT_DIR, m + ".c"))
+        assert read(path) == splice(sol, bodies), f"{m}: grader/core/splice.c and test_mem_lab.py disagree"
+
+
+MATRIX_ROW = re.compile(r"^(\S+)\s+([X.ke?!]+)\s+(\d*)\s+(.*)$")
+
+
+def test_grader_check_lab_on_kvm(checklab, lab):
+    """make check-lab LAB=mem_lab on /dev/kvm: OK, every mutant killed, and
+    the grader's kill matrix is the one this file computes by itself."""
+    backend, p, _ = checklab
+    if backend != "kvm":
+        pytest.skip("no usable /dev/kvm: check-lab of mem_lab on kvm not run (kvmemu: see "
+                    "test_grader_check_lab_on_emu)")
+    last = p.stdout.strip().splitlines()[-1]
+    assert p.returncode == 0 and last.startswith("check-lab mem_lab: OK") \
+        and f"all {len(MUTANTS)} mutants are killed" in last, p.stdout + p.stderr
+    rows = {m.group(1): m.group(2) for m in map(MATRIX_ROW.match, p.stdout.splitlines())
+            if m and len(m.group(2)) == len(SCENARIOS)}
+    names = sorted(SCENARIOS)
+    for prog in ["(reference)", "(skeleton)"] + MUTANTS:
+        mine = "".join("X" if lab.killed(prog, n, "kvm") else "." for n in names)
+        assert rows.get(prog) == mine, f"{prog}: grader {rows.get(prog)}, test_mem_lab.py {mine}"
+
+
+def test_grader_check_lab_on_emu(checklab):
+    """Where kvmemu can't run mem_lab yet, check-lab says so and stops
+    (exit 2), never a pass."""
+    backend, p, _ = checklab
+    if backend != "emu":
+        pytest.skip("check-lab ran on kvm (test_grader_check_lab_on_kvm)")
+    if p.returncode == 0:
+        assert "check-lab mem_lab: OK" in p.stdout
+        return
+    assert p.returncode == 2 and "emu can't run this lab" in p.stdout, p.stdout + p.stderr
+    pytest.skip("kvmemu can't run mem_lab yet (check-lab refused it, exit 2): "
+                + p.stdout.strip().splitlines()[-2][:200])
+
+
+@pytest.mark.parametrize("prog", [SOLUTION, SKELETON])
+def test_emu_grading_is_never_a_students_zero(prog):
+    """Graded on kvmemu: full marks for the reference once kvmemu runs long
+    mode; until then every scenario a grader error (ERR, exit 2), so a batch
+    regrades instead of recording a 0."""
+    if not os.path.exists(LIBKVMEMU):
+        pytest.skip(f"no {LIBKVMEMU}")
+    p = subprocess.run([GRADE, "--root", ROOT, "--build", BUILD, "--lab", LAB, "--backend", "emu", prog],
+                       capture_output=True, text=True, timeout=300)
+    last = p.stdout.strip().splitlines()[-1]
+    rows = [ln for ln in p.stdout.splitlines() if re.match(r"^(PASS|FAIL|ERR) ", ln)]
+    assert len(rows) == len(SCENARIOS), p.stdout + p.stderr
+    if p.returncode == 2:
+        assert all(r.startswith("ERR ") for r in rows) and "can't run this lab" in p.stdout, p.stdout
+    else:
+        assert p.returncode == 0, p.stdout + p.stderr
+        total = sum(int(h["points"]) for h in SCENARIOS.values())
+        assert last == f"Score: {total if prog == SOLUTION else 0}/{total}", p.stdout
+
+
+def test_grader_names_a_bad_mutants_line(tmp_path):
+    """check-lab on a copy of the lab with broken mutants: each error names the mutant's file
+    and line (a section rule broken, a region that isn't there, a compile error at its line)."""
+    root = tmp_path / "kit"
+    for d in ("guests", "skeleton", "solution"):
+        shutil.copytree(os.path.join(ROOT, d, LAB), root / d / LAB)
+    mdir = root / "labs" / LAB / "mutants"
+    mdir.mkdir(parents=True)
+    shutil.copy(LAB_CONF, root / "labs" / LAB / "lab.conf")
+    (mdir / "first.c").write_text("// code first\n\tx();\n//@ TODO 1\n")
+    (mdir / "unknown.c").write_text("// unknown region\n//@ TODO 9\n\tx();\n")
+    cmd = [GRADE, "--root", str(root), "--build", BUILD, "--check-lab", "--lab", LAB, "--backend",
+           "kvm" if kvm_usable() else "emu"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    errors = [ln for ln in p.stdout.splitlines() if ln.startswith("error: ")]
+    assert p.returncode == 1 and errors == [
+        f"error: labs/{LAB}/mutants/first.c:2: code before the first `//@ TODO <id>` line",
+        f"error: labs/{LAB}/mutants/unknown.c:2: no region TODO 9 in the file it is spliced into"], p.stdout
+    if not kvm_usable():
+        return   # the compile error below is found after the backend is qualified
+    for f in ("first.c", "unknown.c"):
+        (mdir / f).unlink()
+    (mdir / "typo.c").write_text("// a typo\n//@ TODO 4b\n\tdirty = 1;\n\tdirtx = 2;\n")
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    errors = [ln for ln in p.stdout.splitlines() if ln.startswith("error: ")]
+    assert p.returncode == 1 and len(errors) == 1 and errors[0].startswith(
+        f"error: labs/{LAB}/mutants/typo.c:4: does not compile spliced into the reference: ") \
+        and "dirtx" in errors[0], p.stdout
 
 
 # ---------------------------------------------------------------- the kill matrix, by hand
