@@ -5,7 +5,10 @@
 #                                  prints the kill matrix. Part of `make test`.
 #                                  BACKEND=kvm|emu|auto checks one backend only
 #                                  (default: every usable one); JOBS=n workers.
-#   make new-scenario NAME=foo     guests/$(LAB)/foo.asm from labs/scenario.asm.in
+#                                  Warns about a scenario still holding the template's
+#                                  TODO (scripts/scenario-todos; make dist refuses it).
+#   make new-scenario NAME=foo     guests/$(LAB)/foo.asm from labs/$(LAB)/scenario.asm.in
+#                                  when the lab has one, else labs/scenario.asm.in
 
 # `make check-lab BACKEND=emu` narrows the check; the top-level default
 # (auto, right for grading) would check one backend where two are usable.
@@ -13,12 +16,15 @@ CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(
 
 .PHONY: check-lab new-scenario
 check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
+	@scripts/scenario-todos --warn $(call arg,LAB)
 	$(BUILD)/grade --check-lab $(KIT_OPTS) --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
 TEST_TARGETS += check-lab
 
 # NAME reaches the shell through the environment (make exports command-line
 # variables), never pasted into the recipe, so no name can run a command.
 NEW_SCENARIO_DIR := guests/$(LAB)
+# A lab's own template when it has one (mem_lab's guests are 64-bit, MMIO), else the kit's.
+NEW_SCENARIO_TEMPLATE := $(firstword $(wildcard labs/$(LAB)/scenario.asm.in) labs/scenario.asm.in)
 new-scenario:
 	@$(if $(findstring $$,$(value NAME)),echo "make new-scenario: NAME must match [a-z0-9_]+ (it holds a '$$')" >&2; exit 2;)
 	@case "$$NAME" in \
@@ -27,5 +33,5 @@ new-scenario:
 	f="$(NEW_SCENARIO_DIR)/$$NAME.asm"; \
 	if [ ! -d "$(NEW_SCENARIO_DIR)" ]; then echo "make new-scenario: no $(NEW_SCENARIO_DIR)/ (LAB=$(LAB))" >&2; exit 2; fi; \
 	if [ -e "$$f" ]; then echo "make new-scenario: $$f exists; not overwriting it" >&2; exit 2; fi; \
-	sed -e "s/@NAME@/$$NAME/g" -e "s/@LAB@/$(LAB)/g" labs/scenario.asm.in > "$$f.tmp" && mv "$$f.tmp" "$$f"; \
+	sed -e "s/@NAME@/$$NAME/g" -e "s/@LAB@/$(LAB)/g" $(NEW_SCENARIO_TEMPLATE) > "$$f.tmp" && mv "$$f.tmp" "$$f"; \
 	echo "created $$f: edit its header and guest, then run make check-lab"
