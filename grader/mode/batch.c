@@ -480,13 +480,8 @@ static int plan(struct batch *b)
 			b->done++;
 	}
 	free(selected);
-	if (kept_other)
-		fprintf(stderr, "grade: --student: kept %d other student(s)' results made from another submission, "
-			"other options or another version of the lab (run without --student to regrade them)\n",
-			kept_other);
-	if (unrowed)
-		fprintf(stderr, "grade: --student: %d other student(s) have no results yet (run without --student "
-			"to grade them)\n", unrowed);
+	b->kept_other = kept_other;
+	b->unrowed = unrowed;
 	return rc;
 }
 
@@ -566,6 +561,13 @@ static void announce(const struct batch *b)
 	if (stale)
 		fprintf(stderr, "; regrading %d graded with other options or another version of the lab", stale);
 	fputc('\n', stderr);
+	if (b->kept_other)
+		fprintf(stderr, "grade: --student: kept %d other student(s)' results made from another submission, "
+			"other options or another version of the lab (run without --student to regrade them)\n",
+			b->kept_other);
+	if (b->unrowed)
+		fprintf(stderr, "grade: --student: %d other student(s) have no results yet (run without --student "
+			"to grade them)\n", b->unrowed);
 }
 
 static void cleanup(struct batch *b)

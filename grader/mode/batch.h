@@ -65,6 +65,7 @@ struct batch {
 	sigset_t orig_mask;
 	int done, running, interrupted;
 	int todo, finished;       /* students this run grades, and how many of them are done */
+	int kept_other, unrowed;  /* --student: others kept though stale; others without results */
 	int tty;
 	double t0, t_grading;     /* start; start of grading (progress rate and ETA) */
 };

@@ -246,3 +246,21 @@ def test_batch_refuses_a_scenario_subset(graded):
     p = make("grade-all", f"SUBMISSIONS={d}", f"CSV={out / 'grades.csv'}", "BACKEND=emu", "SCENARIO=hello")
     assert p.returncode != 0 and "a batch grades every scenario" in p.stderr, p.stderr
     assert identity(out, STUDENTS) == before and (out / "grades.csv").read_text() == csv_before
+
+
+def test_student_keeps_others_but_says_when_they_are_stale(graded):
+    """--student keeps the others' rows as they are, and says how many no longer match their
+    submission; the next full run regrades exactly those."""
+    d, out, _ = graded
+    (d / "zoe.c").write_text(REFERENCE)                # zoe fixed her handler
+    zoe = identity(out, ["zoe"])
+    _, before = read_csv(out / "grades.csv")
+    p = batch(d, out, "--student", "alice")
+    assert p.returncode == 0, p.stderr
+    assert "kept 1 other student(s)' results made from another submission" in p.stderr, p.stderr
+    _, rows = read_csv(out / "grades.csv")
+    assert rows["zoe"] == before["zoe"] and identity(out, ["zoe"]) == zoe
+    p = batch(d, out)
+    assert p.returncode == 0 and "regrading 1 whose submission changed" in p.stderr, p.stderr
+    _, rows = read_csv(out / "grades.csv")
+    assert rows["zoe"][1] == "27", rows["zoe"]
