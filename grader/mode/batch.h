@@ -5,7 +5,8 @@
  * --batch"). The mode's parts, apart so that each can be read and tested:
  *
  *   batch.c        options, the class folder, the out dir (lock, seed),
- *                  the lab's fingerprint, resume, main
+ *                  the lab's fingerprint, main
+ *   batch_plan.c   who this run grades: resume by content, --student, --force
  *   batch_sched.c  the scheduler: children, deadlines, reaping, refusals
  *   batch_stats.c  the summary on stdout
  *   report/row.c   the row a child leaves (a results format)
@@ -86,6 +87,11 @@ int student_read_row(struct batch *b, struct student *s, char **key);
  * UTF-8 as it is, control and terminal-escape bytes escaped. malloc'd. */
 char *printable(const char *s);
 
+/* batch_plan.c */
+/* Decides who this run grades (b->todo) and takes the rows of the others
+ * (b->done): reused, kept (--student names others), or without a source.
+ * 0, or a usage error (an unknown --student). */
+int batch_plan(struct batch *b);
 /* The resume key (HACKING.md, "grade --batch"): a row is reused only when
  * its key is this, byte for byte: the batch's options and lab fingerprint
  * (base) and the hash of the submission's bytes as intake read them. */
