@@ -315,7 +315,8 @@ void progress_line(struct buf *b, int k, int n, double elapsed, const char *name
 	format_duration(eta, sizeof eta, per_min > 0 ? (n - k) * 60.0 / per_min : 0);
 	char *p = printable(name);
 	int w = snprintf(NULL, 0, "%d", n);
-	buf_addf(b, "[%*d/%d] %.80s: %s; %.1f/min, ETA %s", w, k, n, p, what, per_min, eta);
+	int cut = (int)utf8_cut(p, strlen(p), 80);   /* a long name, cut between characters */
+	buf_addf(b, "[%*d/%d] %.*s: %s; %.1f/min, ETA %s", w, k, n, cut, p, what, per_min, eta);
 	free(p);
 }
 

@@ -98,6 +98,15 @@ TEST(progress_names_escaped_utf8_kept)
 	ck_assert_msg(!strchr(buf_str(&b), '\033') && !strchr(buf_str(&b), '\r'), "raw control in '%s'", buf_str(&b));
 	ck_assert_msg(strstr(buf_str(&b), "evil\\x1b[31m\\r") != NULL, "got '%s'", buf_str(&b));
 	buf_free(&b);
+	/* 30 CJK characters (90 bytes): cut at 80 bytes, between characters. */
+	char long_name[128] = "";
+	for (int i = 0; i < 30; i++)
+		strcat(long_name, "李");
+	progress_line(&b, 1, 2, 1, long_name, "graded 1/1");
+	const char *got = buf_str(&b), *colon = strstr(got, ": graded");
+	ck_assert_ptr_nonnull(colon);
+	ck_assert_int_eq((int)(colon - (got + strlen("[1/2] "))), 78);   /* 26 characters, not 80 bytes */
+	buf_free(&b);
 	char *p = printable("bad\xff");
 	ck_assert_str_eq(p, "bad\\xff");
 	free(p);
