@@ -80,7 +80,7 @@ def test_check_a_subset_failing_and_unknown(student_kit):
         assert p.returncode == 2 and f"no scenario '{HIDDEN[0]}'" in p.stderr, p.stderr
         listed = p.stderr.split("(the scenarios:")[1].split(")")[0].split()
         assert listed == PUBLIC, (listed, PUBLIC)
-        assert "Score:" not in p.stdout
+        assert "Score:" not in p.stdout and "the grader did not grade" in p.stderr, p.stderr
 
 
 # ---- make dist / gradescope refuse the new-scenario template's TODO
