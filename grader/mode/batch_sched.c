@@ -324,12 +324,14 @@ void progress_line(struct buf *b, int k, int n, double elapsed, const char *name
  * place, else (CI, a log file) one line per student. */
 static void progress(struct batch *b, const struct student *s)
 {
-	char *status = batch_status_text(b, s);
-	char what[160];
+	char *raw = batch_status_text(b, s), *status = printable(raw);   /* a detail may quote a path */
+	free(raw);
+	char what[200];
+	int cut = (int)utf8_cut(status, strlen(status), 160);
 	if (s->have_scores)
-		snprintf(what, sizeof what, "%.100s %d/%d", status, s->score, s->max);
+		snprintf(what, sizeof what, "%.*s %d/%d", cut, status, s->score, s->max);
 	else
-		snprintf(what, sizeof what, "%.150s", status);
+		snprintf(what, sizeof what, "%.*s", cut, status);
 	free(status);
 	struct buf line = {0};
 	progress_line(&line, b->finished, b->todo, now_s() - b->t_grading, s->name, what);
@@ -342,9 +344,10 @@ static void progress(struct batch *b, const struct student *s)
 
 static void say(const char *name, const char *what)
 {
-	char *p = printable(name);
-	fprintf(stderr, "\r\033[Kgrade: %s: %s\n", p, what);
+	char *p = printable(name), *w = printable(what);
+	fprintf(stderr, "\r\033[Kgrade: %s: %s\n", p, w);
 	free(p);
+	free(w);
 }
 
 static void finish_student(struct batch *b, struct student *s, int w)
