@@ -93,8 +93,9 @@ clean:
 # Without SUBMISSION it grades the embedded default, the reference solution.
 SUBMISSION ?= $(LAB_SOLUTION)
 BACKEND    ?= auto
+# SCENARIO=name[,name]: only those scenarios (the score line then says it is partial).
 GRADE_OPTS  = $(KIT_OPTS) --lab $(call arg,LAB) --backend $(call arg,BACKEND) $(call optarg,--json,JSON) \
-	      $(call optarg,--format,FORMAT)
+	      $(call optarg,--format,FORMAT) $(call optarg,--scenario,SCENARIO)
 grade:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all
@@ -103,13 +104,18 @@ grade:
 # `make grade-all SUBMISSIONS=dir`: a class (a folder per student holding the
 # lab's source, or STUDENT.c files) into the CSV gradebook $(CSV) and
 # per-student results in $(CSV without .csv)-results/ (OUT= overrides), graded
-# JOBS at a time (default: every core). Re-running resumes.
+# JOBS at a time (default: every core). Re-running resumes: a student is
+# regraded when their submission's content (or the lab, or the options)
+# changed. STUDENT=name[,name] regrades exactly those, FORCE=1 everyone.
+# SCENARIO= is passed on, for grade --batch to refuse (a batch grades all).
 CSV        ?= grades.csv
 BATCH_OPTS  = $(KIT_OPTS) --lab $(call arg,LAB) --backend $(call arg,BACKEND) --csv $(call arg,CSV) \
 	      $(call optarg,--jobs,JOBS) $(call optarg,--out,OUT) $(call optarg,--format,FORMAT) \
-	      $(call optarg,--seed,SEED)
+	      $(call optarg,--seed,SEED) $(call optarg,--student,STUDENT) $(call optarg,--scenario,SCENARIO) \
+	      $(if $(filter 1,$(call uservar,FORCE)),--force)
 grade-all:
-	@$(if $(call uservar,SUBMISSIONS),,echo "usage: make grade-all SUBMISSIONS=dir [CSV=grades.csv] [JOBS=n] [FORMAT=...]" >&2; exit 2)
+	@$(if $(call uservar,SUBMISSIONS),,echo "usage: make grade-all SUBMISSIONS=dir [CSV=grades.csv] [JOBS=n] [FORMAT=...] [STUDENT=name] [FORCE=1]" >&2; exit 2)
+	@$(if $(filter-out 0 1,$(call uservar,FORCE)),echo "make grade-all: FORCE must be 1 (regrade everyone) or 0" >&2; exit 2)
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all
 	@$(BUILD)/grade --batch $(call arg,SUBMISSIONS) $(BATCH_OPTS)

@@ -5,8 +5,10 @@
 #                                  prints the kill matrix. Part of `make test`.
 #                                  BACKEND=kvm|emu|auto checks one backend only
 #                                  (default: every usable one); JOBS=n workers.
-#   make new-scenario NAME=foo     guests/$(LAB)/foo.asm from labs/$(LAB)/scenario.asm.in, else
-#                                  labs/scenario.asm.in
+#                                  Warns about a scenario still holding the template's
+#                                  TODO (scripts/scenario-todos; make dist refuses it).
+#   make new-scenario NAME=foo     guests/$(LAB)/foo.asm from labs/$(LAB)/scenario.asm.in
+#                                  when the lab has one, else labs/scenario.asm.in
 
 # `make check-lab BACKEND=emu` narrows the check; the top-level default
 # (auto, right for grading) would check one backend where two are usable.
@@ -14,6 +16,7 @@ CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(
 
 .PHONY: check-lab new-scenario
 check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
+	@scripts/scenario-todos --warn $(call arg,LAB)
 	$(BUILD)/grade --check-lab $(KIT_OPTS) --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
 TEST_TARGETS += check-lab
 

@@ -2,6 +2,8 @@
 #   make dist        $(BUILD)/dist/$(LAB)-student.tar.gz: the student kit, unpacks to $(LAB)/
 #                    (skeleton, handout, `make check` on the public scenarios; scripts/mkdist)
 #   make gradescope  $(BUILD)/gradescope/autograder.zip (scripts/mkgradescope)
+#   Both refuse a lab whose scenarios still hold the `make new-scenario` template's TODO
+#   (scripts/scenario-todos names each file:line).
 #   make test-dist   tests/dist and tests/gradescope (both archives, unpacked and used)
 
 DIST_TARBALL   := $(BUILD)/dist/$(LAB)-student.tar.gz
@@ -11,7 +13,8 @@ GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
 DIST_KIT_SRCS := Makefile $(shell find grader -name '*.[ch]' -o -name '*.mk') \
 	$(shell find grader/kvmemu -type f ! -name '*.o' ! -name '*.so' 2>/dev/null) \
 	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf $(LAB_SOLUTION) \
-	$(wildcard scripts/kvm-emu scripts/install-deps scripts/fetch-unicorn scripts/unicorn.sha256)
+	$(wildcard scripts/kvm-emu scripts/install-deps scripts/fetch-unicorn scripts/unicorn.sha256) scripts/scenario-todos \
+	$(wildcard labs/scenario.asm.in labs/$(LAB)/scenario.asm.in)
 
 $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
 		$(LAB_SKELETON) skeleton/$(LAB)/Makefile $(LAB_MK) \

@@ -33,6 +33,7 @@ struct grading {
 	unsigned long seed;
 	int has_random;           /* any scenario uses the seed */
 	int public_only;
+	const char *subset;       /* --scenario: " (partial: K of N scenarios: ...)" after the score, else NULL */
 	const char *rejected;     /* intake refused the submission: its cause ("symlink", ...);
 				     graded 0, final, nothing built or run */
 	struct build_result build;

@@ -54,6 +54,7 @@ void core_close(struct core *c)
 	remove_work_dirs(&c->workdir, &c->cachedir);
 	free(c->emu_lib);
 	free(c->solution);
+	free(c->subset);
 	memset(c, 0, sizeof *c);
 }
 
@@ -101,6 +102,72 @@ int core_scenarios(struct core *c, int public_only, char *err, size_t errlen)
 		c->nsc = 0;
 		return -1;
 	}
+	return 0;
+}
+
+/* One name of a --scenario list: its index in sc, or -1. */
+static int find_scenario(const struct scenario *sc, int n, const char *name, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(sc[i].name) == len && !memcmp(sc[i].name, name, len))
+			return i;
+	return -1;
+}
+
+int scenario_filter(const struct scenario *sc, int n, const char *list, int *keep, char *err, size_t errlen)
+{
+	memset(keep, 0, (size_t)n * sizeof *keep);
+	int count = 0;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		int i = len ? find_scenario(sc, n, p, len) : -2;
+		if (i == -1) {
+			struct buf b = {0};
+			buf_adds(&b, "--scenario: no scenario '");
+			esc_text(&b, p, len);
+			buf_adds(&b, "' (the scenarios:");
+			for (int k = 0; k < n; k++)
+				buf_addf(&b, " %s", sc[k].name);
+			buf_adds(&b, ")");
+			snprintf(err, errlen, "%s", buf_str(&b));
+			buf_free(&b);
+			return -1;
+		}
+		if (i >= 0 && !keep[i]) {
+			keep[i] = 1;
+			count++;
+		}
+		p += len + (p[len] == ',');
+	}
+	if (!count)
+		snprintf(err, errlen, "--scenario needs scenario names (NAME[,NAME...])");
+	return count ? count : -1;
+}
+
+int core_select(struct core *c, const char *list, char *err, size_t errlen)
+{
+	int *keep = xmalloc((size_t)c->nsc * sizeof *keep);
+	int k = scenario_filter(c->sc, c->nsc, list, keep, err, errlen);
+	if (k < 0) {
+		free(keep);
+		return -1;
+	}
+	c->nsc_lab = c->nsc;
+	struct buf names = {0};
+	int m = 0;
+	for (int i = 0; i < c->nsc; i++) {
+		if (!keep[i]) {
+			scenario_free(&c->sc[i]);
+			continue;
+		}
+		buf_addf(&names, "%s%s", m ? "," : "", c->sc[i].name);
+		c->sc[m++] = c->sc[i];
+	}
+	if (m < c->nsc_lab)
+		c->subset = xasprintf(" (partial: %d of %d scenarios: %s)", m, c->nsc_lab, buf_str(&names));
+	c->nsc = m;
+	buf_free(&names);
+	free(keep);
 	return 0;
 }
 
@@ -309,6 +376,7 @@ void core_grade(struct core *c, struct grading *g)
 	g->backend_desc = c->backend_desc;
 	g->lab_dir = c->kit->lab;
 	g->program = c->program;
+	g->subset = c->subset;
 	g->n = c->nsc;
 	g->res = xmalloc((size_t)c->nsc * sizeof *g->res);
 	memset(g->res, 0, (size_t)c->nsc * sizeof *g->res);

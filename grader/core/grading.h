@@ -47,6 +47,8 @@ struct core {
 	struct expect_src ex;
 	int lab_runs_checked;     /* core_grade: the backend's qualification, once */
 	char lab_runs_why[600];   /* empty: the backend runs the lab */
+	int nsc_lab;              /* the lab's scenarios before core_select (0: not called) */
+	char *subset;             /* core_select: " (partial: K of N scenarios: a,b)", or NULL */
 };
 
 /* Loads lab.conf and makes the work dir (prefix: its name) and the cache;
@@ -70,6 +72,16 @@ uint64_t core_fingerprint(const struct core *c, const char *expect_dir);
 /* The lab's scenarios (hidden ones dropped when public_only); at least one.
  * 0, or -1 with err. */
 int core_scenarios(struct core *c, int public_only, char *err, size_t errlen);
+
+/* --scenario LIST: which of sc[0..n) a comma-separated list of names
+ * selects (keep[i] = 1), exactly by name. Returns how many, or -1 with err
+ * naming the unknown name and every known one (a usage error). Pure. */
+int scenario_filter(const struct scenario *sc, int n, const char *list, int *keep, char *err, size_t errlen);
+
+/* Keeps only the scenarios list names (after core_scenarios), so that a
+ * grading runs and scores just those and its score line says it is partial
+ * (c->subset). 0, or -1 with err (an unknown name: a usage error). */
+int core_select(struct core *c, const char *list, char *err, size_t errlen);
 
 /* Resolves be (auto: kvm when usable, else emu) for `backend: any`
  * scenarios, and checks that something can run there. 0, or -1 with err. */

@@ -8,9 +8,12 @@
  * atomically; its report goes to <out>/<student>.txt. The parent never
  * parses the results file: only the row.
  *
- * Resume: a row newer than its submission, made with the same options and
- * the same lab (the row's key line: the options and the lab's fingerprint)
- * and final (graded / did not compile / rejected) is reused, not regraded.
+ * Resume: a final row (graded / did not compile / rejected) is reused, not
+ * regraded, when its key line equals this run's: the options, the lab's
+ * fingerprint and the hash of the submission's bytes. Keyed on content, not
+ * time: a corrected file carrying an older mtime (cp -p, unzip, tar x) is
+ * regraded, an untouched one is not. --student NAME regrades exactly those
+ * (the others' rows kept as they are), --force everyone (batch_plan.c).
  * Every student of a batch gets the same --seed, taken from <out>/SEED
  * (written on the first start), so a resumed run equals a fresh one.
  */
@@ -19,7 +22,6 @@
 #include "intake.h"
 #include "modes.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +36,14 @@
 
 #define fail(...) setup_error_as("grade", __VA_ARGS__)
 
-/* Student names come from file names: keep terminal escapes off the screen. */
+/* Student names come from file names: keep terminal escapes off the
+ * screen, the way every student text is shown (util/text.c). */
 char *printable(const char *s)
 {
-	char *p = xstrdup(s);
-	for (char *q = p; *q; q++)
-		if (!isprint((unsigned char)*q))
-			*q = '?';
+	struct buf b = {0};
+	esc_text(&b, s, strlen(s));
+	char *p = xstrdup(buf_str(&b));
+	buf_free(&b);
 	return p;
 }
 
@@ -325,50 +328,6 @@ int student_read_row(struct batch *b, struct student *s, char **key)
 	return 0;
 }
 
-static int newer(const struct stat *a, const struct stat *b)
-{
-	return a->st_mtim.tv_sec > b->st_mtim.tv_sec ||
-	       (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
-}
-
-/* The submission's lstat, through the class folder's fd; -1 unless it is a
- * regular file in a real folder (anything else goes to intake again). */
-static int submission_stat(const struct batch *b, const struct student *s, struct stat *st)
-{
-	struct stat ds;
-	if (s->in_folder) {
-		char *inside = path_join(s->entry, b->core.lab.source);
-		int ok = fstatat(b->class_fd, s->entry, &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(ds.st_mode) &&
-			 fstatat(b->class_fd, inside, st, AT_SYMLINK_NOFOLLOW) == 0;
-		free(inside);
-		if (!ok)
-			return -1;
-	} else if (fstatat(b->class_fd, s->entry, st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -1;
-	return S_ISREG(st->st_mode) ? 0 : -1;
-}
-
-/* Resume: a final row newer than the submission, made with these options,
- * with its results file beside it. */
-static int try_reuse(struct batch *b, struct student *s)
-{
-	char *row = batch_out_file(b, s->name, ".row"), *json = batch_out_file(b, s->name, ".json");
-	struct stat rs, js, ss;
-	int fresh = stat(row, &rs) == 0 && stat(json, &js) == 0 && submission_stat(b, s, &ss) == 0 &&
-		    newer(&rs, &ss);
-	free(row);
-	free(json);
-	char *key = NULL;
-	int valid = fresh && student_read_row(b, s, &key) == 0 && s->final;
-	int ok = valid && !strcmp(key, b->key);
-	free(key);
-	if (!ok)
-		student_reset(b, s);
-	s->reused = ok;
-	s->stale = valid && !ok;
-	return ok;
-}
-
 /* --- the gradebook (report/csv.h) ---------------------------------------- */
 
 static int write_csv(const struct batch *b)
@@ -428,17 +387,31 @@ static int setup(struct batch *b)
 
 static void announce(const struct batch *b)
 {
-	int reused = 0, stale = 0;
+	int reused = 0, stale = 0, changed = 0;
 	for (int i = 0; i < b->n; i++) {
 		reused += b->st[i].reused;
 		stale += b->st[i].stale;
+		changed += b->st[i].changed;
 	}
 	fprintf(stderr, "grade: %d students in %s, %d job(s), seed %lu", b->n, b->dir, b->jobs, b->seed);
+	if (b->opt->nstudents)
+		fprintf(stderr, "; regrading %d named by --student", b->todo);
+	else if (b->opt->force)
+		fprintf(stderr, "; --force: regrading everyone");
 	if (reused)
 		fprintf(stderr, "; resuming: %d already graded in %s", reused, b->out);
+	if (changed)
+		fprintf(stderr, "; regrading %d whose submission changed", changed);
 	if (stale)
 		fprintf(stderr, "; regrading %d graded with other options or another version of the lab", stale);
 	fputc('\n', stderr);
+	if (b->kept_other)
+		fprintf(stderr, "grade: --student: kept %d other student(s)' results made from another submission, "
+			"other options or another version of the lab (run without --student to regrade them)\n",
+			b->kept_other);
+	if (b->unrowed)
+		fprintf(stderr, "grade: --student: %d other student(s) have no results yet (run without --student "
+			"to grade them)\n", b->unrowed);
 }
 
 static void cleanup(struct batch *b)
@@ -491,11 +464,9 @@ int batch_main(const struct cli *opt)
 	batch_signals(&block);
 	sigprocmask(SIG_BLOCK, &block, &b.orig_mask);
 	int rc = setup(&b);
+	if (rc == 0)
+		rc = batch_plan(&b);
 	if (rc == 0) {
-		for (int i = 0; i < b.n; i++) {
-			if (b.st[i].src && try_reuse(&b, &b.st[i]))
-				b.done++;
-		}
 		announce(&b);
 		batch_run_all(&b);
 		if (b.interrupted) {

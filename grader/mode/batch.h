@@ -5,7 +5,8 @@
  * --batch"). The mode's parts, apart so that each can be read and tested:
  *
  *   batch.c        options, the class folder, the out dir (lock, seed),
- *                  the lab's fingerprint, resume, main
+ *                  the lab's fingerprint, main
+ *   batch_plan.c   who this run grades: resume by content, --student, --force
  *   batch_sched.c  the scheduler: children, deadlines, reaping, refusals
  *   batch_stats.c  the summary on stdout
  *   report/row.c   the row a child leaves (a results format)
@@ -42,6 +43,8 @@ struct student {
 	int final;                /* graded, did not compile, rejected: kept on resume */
 	int reused;
 	int stale;                /* had a final row, made with other options or another lab */
+	int changed;              /* had a final row of this lab and options, from other bytes */
+	int keep;                 /* --student names others: its row is kept as it is, not graded */
 	pid_t pid;                /* running child, or 0 */
 	double started;
 	int killed;               /* by the deadline */
@@ -64,8 +67,10 @@ struct batch {
 	int lock_fd;
 	sigset_t orig_mask;
 	int done, running, interrupted;
+	int todo, finished;       /* students this run grades, and how many of them are done */
+	int kept_other, unrowed;  /* --student: others kept though stale; others without results */
 	int tty;
-	double t0;
+	double t0, t_grading;     /* start; start of grading (progress rate and ETA) */
 };
 
 /* batch.c */
@@ -80,14 +85,43 @@ void student_reset(struct batch *b, struct student *s);
 int student_take_row(struct batch *b, struct student *s, const struct row *r, const char *key);
 /* Reads <out>/<name>.row into s (any key). 0 when well-formed; *key: the row's (malloc'd). */
 int student_read_row(struct batch *b, struct student *s, char **key);
-/* Student names come from file names: no terminal escapes. malloc'd. */
+/* Student names come from file names: shown as everywhere (esc_text):
+ * UTF-8 as it is, control and terminal-escape bytes escaped. malloc'd. */
 char *printable(const char *s);
+
+/* batch_plan.c */
+/* Decides who this run grades (b->todo) and takes the rows of the others
+ * (b->done): reused, kept (--student names others), or without a source.
+ * 0, or a usage error (an unknown --student). */
+int batch_plan(struct batch *b);
+/* The resume key (HACKING.md, "grade --batch"): a row is reused only when
+ * its key is this, byte for byte: the batch's options and lab fingerprint
+ * (base) and the hash of the submission's bytes as intake read them. */
+uint64_t submission_hash(const char *data, size_t len);
+char *student_key(const char *base, uint64_t content);   /* malloc'd */
+/* 1 when key was made with base's options and lab (whatever the content). */
+int key_same_lab(const char *key, const char *base);
+
+/* The student's submission through intake (intake.h), relative to the
+ * class folder's fd: the student's folder and the file in it are opened
+ * without following a symlink. An fd, or -1 with in->status. */
+struct intake;
+int batch_open_submission(const struct batch *b, const struct student *s, struct intake *in);
+
+/* --student NAME: the index of the student whose name (or class-folder
+ * entry: "alice", "alice.c") is exactly name, or -1. st sorted or not. */
+int student_find(const struct student *st, int n, const char *name);
 
 /* batch_sched.c: runs every student not final; returns when all are done
  * or a signal interrupted (b->interrupted). */
 void batch_run_all(struct batch *b);
 /* The signals the batch takes synchronously: SIGCHLD, SIGINT, SIGTERM, SIGHUP. */
 void batch_signals(sigset_t *set);
+/* "1m05s", "12s", "2h03m": an ETA or elapsed time, into out. */
+void format_duration(char *out, size_t n, double seconds);
+/* One progress line, no newline: "[k/n] name: what; R/min, ETA T"
+ * (elapsed: seconds since this run started grading; k >= 1). */
+void progress_line(struct buf *b, int k, int n, double elapsed, const char *name, const char *what);
 
 /* batch_stats.c: a row's causes and warnings into s (from student_take_row;
  * s->cause is allocated there, freed with the batch), and forgotten (from

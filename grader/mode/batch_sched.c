@@ -15,13 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static char **child_argv(const struct batch *b, const struct student *s)
+static char **child_argv(const struct batch *b, const struct student *s, const char *key)
 {
 	char **v = xmalloc(32 * sizeof *v);
 	int k = 0;
@@ -32,7 +33,7 @@ static char **child_argv(const struct batch *b, const struct student *s)
 	const char *pairs[][2] = {
 		{ "--root", b->kit.root }, { "--build", b->kit.build }, { "--lab", b->kit.lab },
 		{ "--backend", b->opt->backend_word }, { "--format", b->opt->format }, { "--seed", seed },
-		{ "--expect-dir", b->expect_dir }, { "--row", row }, { "--row-key", b->key },
+		{ "--expect-dir", b->expect_dir }, { "--row", row }, { "--row-key", key },
 	};
 	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
 		if (!pairs[i][1])
@@ -68,8 +69,9 @@ _Noreturn static void child_exec(const struct batch *b, const struct student *s,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);    /* a killed batch leaves no grader behind */
 	if (getppid() != parent)
 		_exit(127);
-	/* stdin: the submission, as intake opened it (the child reads it
-	 * through this fd and never opens the path). */
+	/* stdin: the submission's bytes as the batch read and hashed them
+	 * (a sealed memfd: the child grades exactly what the row's key
+	 * names, and never opens the path). */
 	if (dup2(subfd, 0) < 0 || fcntl(0, F_SETFD, 0) < 0 || dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(127);
 	setenv("TMPDIR", s->tmpdir, 1);
@@ -88,21 +90,6 @@ static int open_part(const struct batch *b, const struct student *s, const char 
 }
 
 static void finish_student(struct batch *b, struct student *s, int wstatus);
-
-/* The student's submission through intake (intake.h), relative to the
- * class folder's fd: the student's folder and the file in it are opened
- * without following a symlink. An fd, or -1 with in->status. */
-static int open_submission(const struct batch *b, const struct student *s, struct intake *in)
-{
-	if (!s->in_folder)
-		return intake_open(b->class_fd, s->entry, in);
-	int dfd = intake_open_dir(b->class_fd, s->entry, in);
-	if (dfd < 0)
-		return -1;
-	int fd = intake_open(dfd, b->core.lab.source, in);
-	close(dfd);
-	return fd;
-}
 
 /* The report and results file of a refused submission, rendered as a
  * child's would be (report.c, json.c): every scenario "not graded". The
@@ -155,6 +142,52 @@ static void refuse(struct batch *b, struct student *s, const struct intake *in)
 	finish_student(b, s, -1);
 }
 
+/* The bytes intake read, in a sealed memory file for the child's stdin
+ * (intake_read there accepts it: a regular file, not /proc). -1 with errno. */
+static int bytes_fd(const struct intake *in)
+{
+	int fd = memfd_create("submission", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < in->len) {
+		ssize_t w = write(fd, in->data + off, in->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* The submission read once, here: its hash goes into the row's key and its
+ * bytes (not the path) to the child, so that a row always names the bytes
+ * it graded, whatever happens to the file meanwhile. An fd, or -1 with
+ * in->status (a refusal) or *e (our own failure). */
+static int read_submission(const struct batch *b, const struct student *s, struct intake *in,
+			   uint64_t *hash, int *e)
+{
+	*e = 0;
+	int fd = batch_open_submission(b, s, in);
+	if (fd < 0)
+		return -1;
+	int rc = intake_read(fd, INTAKE_MAX_BYTES, in);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	*hash = submission_hash(in->data, in->len);
+	fd = bytes_fd(in);
+	*e = fd < 0 ? errno : 0;
+	return fd;
+}
+
 static void spawn(struct batch *b, struct student *s, int index)
 {
 	/* A stale row or results file must not pass for this run's. */
@@ -164,8 +197,11 @@ static void spawn(struct batch *b, struct student *s, int index)
 	free(row);
 	free(json);
 	struct intake in;
-	int subfd = open_submission(b, s, &in);
-	if (subfd < 0) {
+	uint64_t hash = 0;
+	int e;
+	int subfd = read_submission(b, s, &in, &hash, &e);
+	intake_free(&in);
+	if (subfd < 0 && !e) {
 		refuse(b, s, &in);
 		return;
 	}
@@ -175,14 +211,17 @@ static void spawn(struct batch *b, struct student *s, int index)
 	mkdir(s->tmpdir, 0711);
 	chmod(s->tmpdir, 0711);
 	int outfd = open_part(b, s, "txt"), errfd = open_part(b, s, "err");
-	char **argv = child_argv(b, s);
+	char *key = student_key(b->key, hash);
+	char **argv = child_argv(b, s, key);
+	free(key);
 	box_layer();   /* picked once, by the batch: every child gets the same layer */
 	pid_t parent = getpid();
-	pid_t pid = outfd < 0 || errfd < 0 ? -1 : fork();
+	pid_t pid = subfd < 0 || outfd < 0 || errfd < 0 ? -1 : fork();
 	if (pid == 0)
 		child_exec(b, s, argv, subfd, outfd, errfd, parent);
-	int e = errno;
-	close(subfd);
+	e = e ? e : errno;
+	if (subfd >= 0)
+		close(subfd);
 	free_vec(argv);
 	if (outfd >= 0)
 		close(outfd);
@@ -258,20 +297,57 @@ static void keep_outputs(const struct batch *b, const struct student *s)
 	}
 }
 
-static void progress(struct batch *b, const struct student *s)
+void format_duration(char *out, size_t n, double seconds)
 {
-	if (!b->tty)
-		return;
-	char *p = printable(s->name);
-	fprintf(stderr, "\r[%d/%d] %.60s\033[K", b->done, b->n, p);
+	long t = seconds > 0 ? (long)(seconds + 0.5) : 0;
+	if (t < 60)
+		snprintf(out, n, "%lds", t);
+	else if (t < 3600)
+		snprintf(out, n, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(out, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+}
+
+void progress_line(struct buf *b, int k, int n, double elapsed, const char *name, const char *what)
+{
+	char eta[32];
+	double per_min = elapsed > 0 ? k * 60.0 / elapsed : 0;
+	format_duration(eta, sizeof eta, per_min > 0 ? (n - k) * 60.0 / per_min : 0);
+	char *p = printable(name);
+	int w = snprintf(NULL, 0, "%d", n);
+	int cut = (int)utf8_cut(p, strlen(p), 80);   /* a long name, cut between characters */
+	buf_addf(b, "[%*d/%d] %.*s: %s; %.1f/min, ETA %s", w, k, n, cut, p, what, per_min, eta);
 	free(p);
 }
 
-static void say(const struct batch *b, const char *name, const char *what)
+/* After each student this run grades: on a terminal one line rewritten in
+ * place, else (CI, a log file) one line per student. */
+static void progress(struct batch *b, const struct student *s)
 {
-	char *p = printable(name);
-	fprintf(stderr, "%sgrade: %s: %s\n", b->tty ? "\r\033[K" : "", p, what);
+	char *raw = batch_status_text(b, s), *status = printable(raw);   /* a detail may quote a path */
+	free(raw);
+	char what[200];
+	int cut = (int)utf8_cut(status, strlen(status), 160);
+	if (s->have_scores)
+		snprintf(what, sizeof what, "%.*s %d/%d", cut, status, s->score, s->max);
+	else
+		snprintf(what, sizeof what, "%.*s", cut, status);
+	free(status);
+	struct buf line = {0};
+	progress_line(&line, b->finished, b->todo, now_s() - b->t_grading, s->name, what);
+	if (b->tty)
+		fprintf(stderr, "\r%s\033[K", buf_str(&line));
+	else
+		fprintf(stderr, "grade: %s\n", buf_str(&line));
+	buf_free(&line);
+}
+
+static void say(const char *name, const char *what)
+{
+	char *p = printable(name), *w = printable(what);
+	fprintf(stderr, "\r\033[Kgrade: %s: %s\n", p, w);
 	free(p);
+	free(w);
 }
 
 static void finish_student(struct batch *b, struct student *s, int w)
@@ -295,9 +371,10 @@ static void finish_student(struct batch *b, struct student *s, int w)
 	s->tmpdir = NULL;
 	s->pid = 0;
 	b->done++;
-	if (!s->final) {
+	b->finished++;
+	if (!s->final && b->tty) {   /* kept above the progress line (piped: the line says it) */
 		char *text = batch_status_text(b, s);
-		say(b, s->name, text);
+		say(s->name, text);
 		free(text);
 	}
 	progress(b, s);
@@ -387,10 +464,11 @@ static void stop_all(struct batch *b)
 void batch_run_all(struct batch *b)
 {
 	int next = 0;
+	b->t_grading = now_s();
 	while (!b->interrupted) {
 		while (b->running < b->jobs && next < b->n) {
 			struct student *s = &b->st[next];
-			if (!s->final && s->status == ROW_UNKNOWN)
+			if (!s->final && !s->keep && s->status == ROW_UNKNOWN)
 				spawn(b, s, next);
 			next++;
 		}

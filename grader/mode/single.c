@@ -102,6 +102,7 @@ static int setup(struct single *s)
 	if (kit_enter(&s->kit, s->opt->root, s->opt->build, s->opt->lab, err, sizeof err) < 0 ||
 	    core_open(&s->core, &s->kit, "virtlab-grade", err, sizeof err) < 0 ||
 	    core_scenarios(&s->core, s->opt->public_only, err, sizeof err) < 0 ||
+	    (s->opt->scenarios && core_select(&s->core, s->opt->scenarios, err, sizeof err) < 0) ||
 	    core_backend(&s->core, s->opt->backend, err, sizeof err) < 0)
 		return setup_error("%s", err);
 	s->core.seed = pick_seed(s);

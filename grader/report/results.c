@@ -14,7 +14,7 @@ static void public_summary(struct buf *b, const struct grading *g)
 	if (g->grader_errors)
 		buf_addf(b, "GRADER ERROR: %d scenario(s) could not be graded (not the student's fault).\n",
 			 g->grader_errors);
-	buf_addf(b, "Score: %d/%d\n", g->score, g->max);
+	buf_addf(b, "Score: %d/%d%s\n", g->score, g->max, g->subset ? g->subset : "");
 }
 
 static void key_str(struct buf *b, const char *key, const char *s, size_t n)

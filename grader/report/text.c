@@ -180,5 +180,5 @@ void report_text_for(struct buf *b, const struct grading *g, enum audience who)
 			 : "GRADER ERROR: %d scenario(s) could not be graded for reasons that are not the "
 			   "student's fault (marked ERR above); fix the grader's environment and grade again.\n",
 			 g->grader_errors);
-	buf_addf(b, "Score: %d/%d\n", g->score, g->max);
+	buf_addf(b, "Score: %d/%d%s\n", g->score, g->max, g->subset ? g->subset : "");
 }

@@ -18,7 +18,7 @@ static const char *const usage_text[] = {
 	[MODE_GRADE] =
 	"usage: grade [--root DIR] [--build DIR] [--lab NAME] [--backend auto|kvm|emu] [--json FILE]\n"
 	"             [--format gradescope|prairielearn|autolab] [--seed N] [--public-only]\n"
-	"             [--expect-dir DIR] [--write-expect DIR] SUBMISSION.c\n"
+	"             [--expect-dir DIR] [--write-expect DIR] [--scenario NAME[,NAME...]] SUBMISSION.c\n"
 	"             [--lang en|zh] [--student-report FILE]\n"
 	"       grade --batch DIR ...   (grade --batch --help)\n"
 	"       grade --check-lab ...   (grade --check-lab --help)\n"
@@ -29,11 +29,14 @@ static const char *const usage_text[] = {
 	"usage: grade --batch DIR [--csv FILE] [--jobs N] [--out DIR] [--deadline SECONDS]\n"
 	"             [--root DIR] [--build DIR] [--lab NAME] [--backend auto|kvm|emu]\n"
 	"             [--format gradescope|prairielearn|autolab] [--seed N] [--public-only]\n"
-	"             [--expect-dir DIR]\n"
+	"             [--expect-dir DIR] [--student NAME[,NAME...]]... [--force]\n"
 	"DIR holds one submission per student: a folder with the lab's source file\n"
 	"(student = folder name) or a file STUDENT.c. Writes the CSV gradebook (default\n"
 	"grades.csv) and per-student results in --out (default: the CSV's name without\n"
-	".csv, plus -results). Re-running with the same --out resumes.\n",
+	".csv, plus -results). Re-running with the same --out resumes: a student is\n"
+	"regraded when their submission's content, the options or the lab changed.\n"
+	"--student: regrade exactly these students (their folder's or file's name), keep\n"
+	"the others' results; --force: regrade everyone.\n",
 	[MODE_CHECKLAB] =
 	"usage: grade --check-lab [--root DIR] [--build DIR] [--lab NAME] [--backend all|auto|kvm|emu]\n"
 	"                         [--seed N] [--jobs N] [--write-mutants DIR]\n"
@@ -67,7 +70,8 @@ static enum cli_mode mode_of(int argc, char **argv)
 enum { O_ROOT = 'r', O_BUILD = 'U', O_LAB = 'l', O_BACKEND = 'b', O_SEED = 's', O_HELP = 'h',
        O_FORMAT = 'f', O_PUBLIC = 'p', O_EXPECT = 'e', O_JSON = 'j', O_WRITE_EXPECT = 'w',
        O_SUBFD = 'F', O_BATCH = 'B', O_CSV = 'c', O_JOBS = 'J', O_OUT = 'o', O_DEADLINE = 'd',
-       O_CHECKLAB = 'C', O_MUTANTS = 'M', O_LAB_INFO = 'I', O_ROW = 'R', O_ROW_KEY = 'K' };
+       O_CHECKLAB = 'C', O_MUTANTS = 'M', O_LAB_INFO = 'I', O_ROW = 'R', O_ROW_KEY = 'K',
+       O_SCENARIO = 'S', O_STUDENT = 'T', O_FORCE = 'X' };
 
 /* Long-only options, numbered apart from the letters above. */
 enum { O_LANG = 1001, O_STUDENT_REPORT };
@@ -80,7 +84,8 @@ enum { O_LANG = 1001, O_STUDENT_REPORT };
 #define GRADING_OPTIONS \
 	{ "format", required_argument, 0, O_FORMAT }, { "public-only", no_argument, 0, O_PUBLIC }, \
 	{ "expect-dir", required_argument, 0, O_EXPECT }, { "json", required_argument, 0, O_JSON }, \
-	{ "write-expect", required_argument, 0, O_WRITE_EXPECT }
+	{ "write-expect", required_argument, 0, O_WRITE_EXPECT }, \
+	{ "scenario", required_argument, 0, O_SCENARIO }
 
 static const struct option grade_opts[] = {
 	KIT_OPTIONS, RUN_OPTIONS, GRADING_OPTIONS,
@@ -91,13 +96,17 @@ static const struct option grade_opts[] = {
 	{ "row", required_argument, 0, O_ROW }, { "row-key", required_argument, 0, O_ROW_KEY },
 	/* feedback: the students' language and their own copy of the report */
 	{ "lang", required_argument, 0, O_LANG }, { "student-report", required_argument, 0, O_STUDENT_REPORT },
+	/* batch-only, listed so that getopt_long doesn't take --student for an
+	 * abbreviation of --student-report: the handler refuses it here */
+	{ "student", required_argument, 0, O_STUDENT },
 	{ 0, 0, 0, 0 },
 };
 static const struct option batch_opts[] = {
 	KIT_OPTIONS, RUN_OPTIONS, GRADING_OPTIONS,
 	{ "batch", required_argument, 0, O_BATCH }, { "csv", required_argument, 0, O_CSV },
 	{ "jobs", required_argument, 0, O_JOBS }, { "out", required_argument, 0, O_OUT },
-	{ "deadline", required_argument, 0, O_DEADLINE }, { 0, 0, 0, 0 },
+	{ "deadline", required_argument, 0, O_DEADLINE }, { "student", required_argument, 0, O_STUDENT },
+	{ "force", no_argument, 0, O_FORCE }, { 0, 0, 0, 0 },
 };
 static const struct option checklab_opts[] = {
 	KIT_OPTIONS, RUN_OPTIONS,
@@ -183,6 +192,25 @@ static int take(struct cli *o, int c, const char *arg)
 				    c == O_JSON ? "--json" : "--write-expect");
 		*(c == O_JSON ? &o->json : &o->write_expect) = arg;
 		return 0;
+	case O_SCENARIO:
+		/* A batch's rows are whole grades: a partial one must never be
+		 * resumed, or written to the gradebook, as a full one. */
+		if (o->mode == MODE_BATCH)
+			return fail(o, "--scenario grades part of one submission; a batch grades every scenario "
+				    "(grade --scenario LIST on one student's file instead)");
+		if (!*arg)
+			return fail(o, "--scenario needs scenario names (NAME[,NAME...])");
+		o->scenarios = arg;
+		return 0;
+	case O_STUDENT:
+		if (o->mode != MODE_BATCH)
+			return fail(o, "--student picks students of a class: it goes with --batch DIR");
+		if (!*arg)
+			return fail(o, "--student needs a student's name");
+		o->students = xrealloc(o->students, (size_t)(o->nstudents + 1) * sizeof *o->students);
+		o->students[o->nstudents++] = arg;
+		return 0;
+	case O_FORCE: o->force = 1; return 0;
 	case O_SEED:
 		if (parse_ulong(arg, SEED_MAX, &o->seed) < 0)
 			return fail(o, "--seed must be an integer in 0..2147483647, not '%s'", arg);
@@ -211,6 +239,8 @@ static int positional(struct cli *o, int argc, char **argv)
 			return EXIT_SETUP;
 		}
 		o->submission = argv[optind];
+		if (o->row && o->scenarios)
+			return fail(o, "--scenario makes a partial grade: it never writes a batch row (--row)");
 		return 0;
 	case MODE_BATCH:
 		if (optind != argc)

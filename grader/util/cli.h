@@ -31,6 +31,7 @@ struct cli {
 	/* grading: one submission, and each student of a batch */
 	const char *format, *expect_dir, *json, *write_expect, *submission;
 	int public_only;
+	const char *scenarios;       /* --scenario LIST: grade only these (comma-separated); NULL: all */
 	int submission_fd;           /* --submission-fd N (from grade --batch), else -1 */
 	const char *row, *row_key;   /* --row FILE --row-key KEY (from grade --batch): the batch row */
 	const char *lang;            /* --lang en|zh (lang.h), else NULL: the environment's */
@@ -39,6 +40,9 @@ struct cli {
 	const char *batch_dir, *csv, *out;
 	int jobs;                    /* batch, check-lab; 0: the mode's default */
 	double deadline;             /* per student; 0: from the lab */
+	const char **students;       /* --student NAME (repeatable): regrade exactly these */
+	int nstudents;
+	int force;                   /* --force: regrade every student, reuse nothing */
 	/* check-lab */
 	const char *write_mutants;
 };
