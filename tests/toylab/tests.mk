@@ -3,9 +3,10 @@
 # with upper-case output, three guests, two mutants, lab.conf, a handout), and
 # `make grade LAB=toy`, `make check-lab LAB=toy`, `make dist LAB=toy` work on
 # it; `make BUILD=<elsewhere> grade` builds and grades outside build/.
+# The copy takes Unicorn 2.1 from this kit's verified download (scripts/fetch-unicorn).
 
 .PHONY: test-toylab
 test-toylab: $(BUILD)/grade $(BUILD)/libkvmemu.so
-	$(PYTEST) tests/toylab
+	VIRTLAB_UNICORN_DEBS=$(abspath $(BUILD)/unicorn/apt/debs) $(PYTEST) tests/toylab
 
 TEST_TARGETS += test-toylab
