@@ -158,13 +158,7 @@ void expect_get(struct expect_src *src, const struct scenario *sc, const struct 
 		e->ok = read_pair(src->expect_dir, sc->name, e, e->why, sizeof e->why) == 0;
 		e->source = "expect-dir";
 	} else {
-		if (!src->ref_tried)
-			ref_build(src);
-		if (!src->ref_bin)
-			snprintf(e->why, sizeof e->why, "%.300s", src->ref_why);
-		else
-			ref_run(src, sc, spec, e);
-		e->source = "reference";
+		expect_reference(src, sc, spec, e);
 	}
 	if (e->ok)
 		expect_apply_pins(sc, e);
