@@ -59,6 +59,12 @@ char *path_join(const char *a, const char *b)
 	return xasprintf("%s/%s", a, b);
 }
 
+char *path_sibling(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? xasprintf("%.*s/%s", (int)(slash - path), path, name) : xstrdup(name);
+}
+
 static void buf_reserve(struct buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)

@@ -87,6 +87,8 @@ void rm_rf(const char *path);
 
 /* "%s/%s" into a fresh malloc'd string. */
 char *path_join(const char *a, const char *b);
+/* The file name in path's directory ("a/b", "c" -> "a/c"; "b" -> "c"), malloc'd. */
+char *path_sibling(const char *path, const char *name);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t n);
