@@ -82,7 +82,8 @@ int copy_atomic(const char *from, const char *to, int mode);
 
 /* mkdir -p; 0 or -1. */
 int mkdir_p(const char *path, int mode);
-/* rm -rf of a directory we created (no symlink following). */
+/* rm -rf of a directory we created: any depth, no symlink followed
+ * (sandbox/tree.c's tree_remove). */
 void rm_rf(const char *path);
 
 /* "%s/%s" into a fresh malloc'd string. */
