@@ -184,7 +184,7 @@ TEST(gib_page)
 {
 	if (vmm_kvm_is_pvm())
 		CHECK_SKIP("on kvm_pvm: it shuts the guest down at the load through "
-		       "the 1 GiB page, Page1GB in CPUID or not: see FACTS.md");
+		           "the 1 GiB page, Page1GB in CPUID or not: see FACTS.md");
 	struct vmm v;
 	lm_misc(&v, 0x1000, __FILE__, __LINE__);
 	VM_RUN(&v);
@@ -371,8 +371,7 @@ static void paged32(int pae)
 TEST(paging_32bit)
 {
 	if (vmm_kvm_is_pvm())
-		CHECK_SKIP("on kvm_pvm: it shuts a 32-bit paged guest down: "
-		       "see FACTS.md");
+		CHECK_SKIP("on kvm_pvm: it shuts a 32-bit paged guest down: see FACTS.md");
 	paged32(0);
 }
 END_TEST
@@ -433,7 +432,7 @@ TEST(user_int_64)
 {
 	if (vmm_kvm_is_pvm())
 		CHECK_SKIP("on kvm_pvm: it shuts the guest down at the int: PVM "
-		       "delivers ring-3 events its own way; see FACTS.md");
+		           "delivers ring-3 events its own way; see FACTS.md");
 	struct vmm v;
 	VM_OPEN(&v);
 	VM_SLOT(&v, 0, 0, 0x100000);

@@ -340,7 +340,7 @@ TEST(pm_idt)
 {
 	if (vmm_kvm_is_pvm())
 		CHECK_SKIP("on kvm_pvm: its emulator can't deliver protected-mode "
-		       "interrupts: emulate.c emulate_int; see FACTS.md");
+		           "interrupts: emulate.c emulate_int; see FACTS.md");
 	struct vmm v;
 	VM_OPEN(&v);
 	VM_SLOT(&v, 0, 0, 0x10000);
@@ -384,8 +384,7 @@ END_TEST
 TEST(pm_triple_fault)
 {
 	if (vmm_kvm_is_pvm())
-		CHECK_SKIP("on kvm_pvm: no protected-mode delivery: "
-		       "see FACTS.md");
+		CHECK_SKIP("on kvm_pvm: no protected-mode delivery: see FACTS.md");
 	struct vmm v;
 	VM_OPEN(&v);
 	VM_SLOT(&v, 0, 0, 0x10000);
