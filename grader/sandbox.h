@@ -28,15 +28,22 @@ struct box_limits {
 	long scratch_files;     /* ... or past this many entries in it */
 };
 
-/* An input file, copied read-only into the box as /box/<name>. */
+/* An input file, read-only in the box as /box/<name>: a copy, so that the box
+ * can't touch the original. A trusted file (the kit's own, e.g. libkvmemu.so;
+ * never anything a submission produced or chose) is shown in place instead,
+ * read-only, when the box's uid may read it there and can't own it (bwrap:
+ * --ro-bind; fallback as root: a symlink and a Landlock read rule for that one
+ * file); else it is copied too. Saves copying 20 MB of libunicorn.so.2 per
+ * emulated run. */
 struct box_file {
 	const char *host_path;
 	const char *name;
+	int trusted;
 };
 
 struct box_req {
 	char *const *argv;              /* argv[0] as seen inside the box, e.g. "/box/vmm" or "cc" */
-	const struct box_file *files;   /* inputs, copied to /box/ */
+	const struct box_file *files;   /* inputs, at /box/ (struct box_file) */
 	size_t nfiles;
 	char *const *env;               /* the whole environment ("K=V", NULL-terminated); PATH is added */
 	int kvm;                        /* bind /dev/kvm into the box */

@@ -11,7 +11,7 @@
  *
  * A test that cannot run here says so with CHECK_SKIP("why") and returns:
  * it is reported as skipped (a line `SKIP name: why` and the count in
- * the summary), never counted as a pass.
+ * the last line, `N passed, F failed, K skipped`), never counted as a pass.
  */
 #ifndef VIRTLAB_CHECK_DECL_H
 #define VIRTLAB_CHECK_DECL_H
@@ -49,7 +49,12 @@ struct check_entry {
 
 void check_skip(const char *fn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Runs every registered test; the exit status for main (0: all passed). */
+/* Runs every registered test; the exit status for main (0: all passed).
+ * Its last line: `N passed, F failed, K skipped` (skips not counted as passes). */
 int check_run(void);
+
+/* Reports every registered test as skipped, with why (the whole suite can't
+ * run here); the exit status for main (0). */
+int check_skip_all(const char *why);
 
 #endif

@@ -116,25 +116,20 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 	out->out_cap = spec->out_cap;
 	/* kvmemu loads the libunicorn.so.2 next to it (scripts/fetch-unicorn's
 	 * copy) when there is one, else the system's: the box gets it beside
-	 * /box/libkvmemu.so. */
-	char *uc_lib = spec->emu_lib ? xasprintf("%s", spec->emu_lib) : NULL;
-	char *slash = uc_lib ? strrchr(uc_lib, '/') : NULL;
-	if (slash) {
-		*slash = '\0';
-		char *p = xasprintf("%s/libunicorn.so.2", uc_lib);
-		free(uc_lib);
-		uc_lib = access(p, R_OK) == 0 ? p : (free(p), NULL);
-	} else {
+	 * /box/libkvmemu.so. Both are the kit's own (trusted): bound in place,
+	 * not copied; the student's binary and the guest image are copied. */
+	char *uc_lib = spec->emu_lib ? path_sibling(spec->emu_lib, "libunicorn.so.2") : NULL;
+	if (uc_lib && access(uc_lib, R_OK) != 0) {
 		free(uc_lib);
 		uc_lib = NULL;
 	}
 	/* Named as the students name it: their errx() messages say "sample-qemu: ...". */
 	const char *name = spec->program[0] ? spec->program : "vmm";
 	struct box_file files[4] = {
-		{ spec->binary, name },
-		{ spec->image, "guest.bin" },
-		{ spec->emu_lib, "libkvmemu.so" },
-		{ uc_lib, "libunicorn.so.2" },
+		{ spec->binary, name, 0 },
+		{ spec->image, "guest.bin", 0 },
+		{ spec->emu_lib, "libkvmemu.so", 1 },
+		{ uc_lib, "libunicorn.so.2", 1 },
 	};
 	char *prog = xasprintf("/box/%s", name);
 	char *argv[] = { prog, "/box/guest.bin", NULL };

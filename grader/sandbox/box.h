@@ -32,6 +32,8 @@
 #define BOX_SCRATCH_BYTES ((size_t)64 << 20)
 #define BOX_SCRATCH_FILES 20000
 #define BOX_SCRATCH_POLL_S 0.05
+/* Trusted inputs shown in place per run (more are copied). */
+#define BOX_SHOWN_MAX 4
 /* fds the box's first process gets beyond 0-2 (bwrap reads 3, 5, 6; 4 is ours) */
 #define BW_FD_JSON 3
 #define BOX_FD_REPORT 4
@@ -53,6 +55,11 @@ struct scratch {
 	char tmp[PATH_MAX];
 	char kvm[PATH_MAX];     /* a private /dev/kvm node for the box uid, or "" */
 	int rewrite;            /* no mount namespace: rewrite /box/ and /out */
+	/* Trusted inputs shown in place (struct box_file): the real path, and
+	 * "/box/<name>"; box/<name> is an empty placeholder that bwrap binds
+	 * the file over or, with rewrite, a symlink to the real path. */
+	char *shown[BOX_SHOWN_MAX], *shown_at[BOX_SHOWN_MAX];
+	size_t nshown;
 };
 
 struct kvm_plan {

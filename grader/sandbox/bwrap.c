@@ -1,7 +1,8 @@
 /*
  * bwrap.c — layer "bubblewrap": bwrap with new user/pid/net/ipc/uts(/cgroup)
  * namespaces, only /usr (+ the /bin,/lib* symlinks, ld.so.cache,
- * /etc/alternatives) read-only, inputs at /box (ro), size-capped tmpfs for
+ * /etc/alternatives) read-only, inputs at /box (ro; trusted ones bound
+ * there from where they are), size-capped tmpfs for
  * /tmp, /var/tmp, /dev/shm and $HOME, /out bound to a scratch dir copied back
  * to req->outdir, /dev/kvm only when asked, the seccomp filter (--seccomp),
  * no user namespaces inside (--disable-userns, where bwrap has it).  Probed
@@ -128,6 +129,8 @@ static int bwrap_argv(struct strvec *sv, const struct box_req *req, const struct
 	rc = rc ? rc : sv_pushn(sv, 4, "--size", BOX_SMALL_TMP_SIZE, "--tmpfs", "/dev/shm");
 	rc = rc ? rc : sv_pushn(sv, 4, "--size", BOX_SMALL_TMP_SIZE, "--tmpfs", BOX_HOME);
 	rc = rc ? rc : sv_pushn(sv, 3, "--ro-bind", s->box, "/box");
+	for (size_t i = 0; i < s->nshown && rc == 0; i++)   /* over their placeholders */
+		rc = sv_pushn(sv, 3, "--ro-bind", s->shown[i], s->shown_at[i]);
 	if (req->outdir)
 		rc = rc ? rc : sv_pushn(sv, 3, "--bind", s->out, "/out");
 	if (k->want && access(k->src, F_OK) == 0)

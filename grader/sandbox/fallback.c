@@ -3,9 +3,10 @@
  * Ubuntu 24.04's AppArmor userns restriction) or VIRTLAB_SANDBOX=fallback:
  * core.c's process handling plus no_new_privs, the seccomp filter (with the
  * signal-target rule: no pid namespace here), Landlock where the kernel has
- * it (reads: /usr, a few /etc files, the box; writes: the scratch dir only;
- * no TCP; no signals or abstract sockets out of the box from ABI 6), and a
- * user namespace of its own only so that RLIMIT_NPROC counts the box's tasks.
+ * it (reads: /usr, a few /etc files, the box and the trusted inputs it links
+ * to; writes: the scratch dir only; no TCP; no signals or abstract sockets
+ * out of the box from ABI 6), and a user namespace of its own only so that
+ * RLIMIT_NPROC counts the box's tasks.
  * There is no mount namespace, so "/box/" and "/out" can't exist at those
  * paths: an argv or env string that starts with "/box/" or "/out" (or has it
  * right after its first '=', e.g. "K=/box/x") gets the scratch copy's path
@@ -135,6 +136,8 @@ static int landlock_install(const struct scratch *s, int kvm)
 	for (size_t i = 0; i < sizeof dev_rw / sizeof *dev_rw; i++)
 		ll_allow(rfd, dev_rw[i], LL_READ | LL_WRITE | LL_TRUNCATE, mask);
 	ll_allow(rfd, s->box, LL_RO, mask);
+	for (size_t i = 0; i < s->nshown; i++)   /* trusted inputs: box/<name> links to them */
+		ll_allow(rfd, s->shown[i], LL_RO, mask);
 	ll_allow(rfd, s->out, LL_FS_V1 | LL_TRUNCATE, mask);
 	ll_allow(rfd, s->home, LL_FS_V1 | LL_TRUNCATE, mask);
 	ll_allow(rfd, s->tmp, LL_FS_V1 | LL_TRUNCATE, mask);

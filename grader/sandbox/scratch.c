@@ -28,6 +28,11 @@ void scratch_remove(struct scratch *s)
 	if (s->root[0])
 		tree_remove(s->root);
 	s->root[0] = 0;
+	for (size_t i = 0; i < s->nshown; i++) {
+		free(s->shown[i]);
+		free(s->shown_at[i]);
+	}
+	s->nshown = 0;
 }
 
 static int copy_fd(int in, int out)
@@ -54,11 +59,16 @@ static int copy_fd(int in, int out)
 	}
 }
 
+/* A name for /box/<name>: one component. */
+static int name_ok(const char *name)
+{
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
 /* A copy, not a link or an fd of the original: the box can't touch the source. */
 static int copy_in(const struct box_file *f, const char *boxdir)
 {
-	if (!f->name || !*f->name || strchr(f->name, '/') || !strcmp(f->name, ".") ||
-	    !strcmp(f->name, "..")) {
+	if (!name_ok(f->name)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -84,6 +94,71 @@ static int copy_in(const struct box_file *f, const char *boxdir)
 		close(out);
 	errno = e;
 	return rc;
+}
+
+/*
+ * May the box's uid open the regular file at real (a path without symlinks)?
+ * Not ours to decide by access() as root: the box's uid is then a stranger
+ * to every file of the kit (neither owner nor in its group), so the "other"
+ * bits decide, of the file and of every dir above it (ACLs don't change
+ * what applies to "other").  Otherwise the box runs as our uid.
+ */
+static int box_may_read(const char *real, const struct ident *id)
+{
+	struct stat st;
+	if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (!id->drop)
+		return access(real, R_OK) == 0;
+	if (!(st.st_mode & S_IROTH))
+		return 0;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", real);
+	for (char *slash; (slash = strrchr(dir, '/')) && slash > dir;) {
+		*slash = 0;
+		if (stat(dir, &st) != 0 || !(st.st_mode & S_IXOTH))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A trusted input shown in place (struct box_file): box/<name> is an empty
+ * placeholder that bwrap binds the file over, read-only, or, without a mount
+ * namespace (s->rewrite), a symlink to it that the fallback's Landlock lets
+ * the box read.  Returns 0 when shown, 1 when it must be copied instead, -1
+ * on error.  Copied: past BOX_SHOWN_MAX, when the box's uid could not read it
+ * where it is, and on the fallback when the box runs as our own uid: it would
+ * own the file and could chmod it through the link (Landlock doesn't cover
+ * chmod; bwrap's read-only bind refuses it).
+ */
+static int show_in(struct scratch *s, const struct box_file *f, const struct ident *id)
+{
+	if (!name_ok(f->name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (s->rewrite && !id->drop)
+		return 1;
+	char *real = s->nshown < BOX_SHOWN_MAX ? realpath(f->host_path, NULL) : NULL;
+	char dst[PATH_MAX];
+	if (!real || !box_may_read(real, id) || path_in(dst, s->box, f->name) != 0) {
+		free(real);
+		return 1;
+	}
+	char *at = NULL;
+	int rc;
+	if (s->rewrite)
+		rc = symlink(real, dst);
+	else if ((rc = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444)) >= 0)
+		rc = close(rc);
+	if (rc < 0 || asprintf(&at, "/box/%s", f->name) < 0) {
+		free(real);
+		return -1;
+	}
+	s->shown[s->nshown] = real;
+	s->shown_at[s->nshown++] = at;
+	return 0;
 }
 
 /* The box's writable dirs belong to its uid; the inputs stay root's, read-only. */
@@ -120,7 +195,9 @@ int scratch_make(struct scratch *s, const struct box_req *req,
 		return -1;
 	}
 	for (size_t i = 0; i < req->nfiles; i++) {
-		if (copy_in(&req->files[i], s->box) != 0) {
+		const struct box_file *f = &req->files[i];
+		int shown = f->trusted ? show_in(s, f, id) : 1;
+		if (shown < 0 || (shown == 1 && copy_in(f, s->box) != 0)) {
 			int e = errno;
 			snprintf(res->diag, sizeof res->diag, "sandbox: copying %s: %s",
 				 req->files[i].host_path ? req->files[i].host_path : "(null)",

@@ -1,5 +1,6 @@
 /* util.c — see util.h. */
 #include "util.h"
+#include "tree.h"   /* rm_rf: the sandbox's tree walk */
 
 #include <ctype.h>
 #include <dirent.h>
@@ -57,6 +58,12 @@ char *xasprintf(const char *fmt, ...)
 char *path_join(const char *a, const char *b)
 {
 	return xasprintf("%s/%s", a, b);
+}
+
+char *path_sibling(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? xasprintf("%.*s/%s", (int)(slash - path), path, name) : xstrdup(name);
 }
 
 static void buf_reserve(struct buf *b, size_t extra)
@@ -297,29 +304,11 @@ int mkdir_p(const char *path, int mode)
 	return rc < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The sandbox's walk (sandbox/tree.c): iterative, any depth (a killed
+ * child's TMPDIR may be deeper than PATH_MAX), two fds, no link followed. */
 void rm_rf(const char *path)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		chmod(path, 0700);   /* a killed sandbox may leave read-only directories */
-		DIR *d = opendir(path);
-		if (d) {
-			struct dirent *e;
-			while ((e = readdir(d))) {
-				if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-					continue;
-				char *sub = path_join(path, e->d_name);
-				rm_rf(sub);
-				free(sub);
-			}
-			closedir(d);
-		}
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
+	tree_remove(path);
 }
 
 double now_s(void)

@@ -82,11 +82,14 @@ int copy_atomic(const char *from, const char *to, int mode);
 
 /* mkdir -p; 0 or -1. */
 int mkdir_p(const char *path, int mode);
-/* rm -rf of a directory we created (no symlink following). */
+/* rm -rf of a directory we created: any depth, no symlink followed
+ * (sandbox/tree.c's tree_remove). */
 void rm_rf(const char *path);
 
 /* "%s/%s" into a fresh malloc'd string. */
 char *path_join(const char *a, const char *b);
+/* The file name in path's directory ("a/b", "c" -> "a/c"; "b" -> "c"), malloc'd. */
+char *path_sibling(const char *path, const char *name);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t n);

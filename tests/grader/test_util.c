@@ -1,5 +1,6 @@
 /* test_util.c — C escaping, hashing, the compiler-output excerpt, word splitting. */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,5 +133,39 @@ TEST(write_atomic_into_fifo)
 	close(rd);
 	unlink(fifo);
 	rmdir(dir);
+}
+END_TEST
+
+/* rm_rf clears what a killed sandbox or batch child left (a TMPDIR): any
+ * depth, well past PATH_MAX, with a 0000 dir and a symlink out on the way
+ * (not followed: its target survives). */
+TEST(rm_rf_any_depth)
+{
+	char top[] = "/tmp/virtlab-rmrf.XXXXXX", keep[] = "/tmp/virtlab-keep.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(top));
+	ck_assert_ptr_nonnull(mkdtemp(keep));
+	int fd = open(top, O_RDONLY | O_DIRECTORY), closed = -1;
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 5000; i++) {
+		ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
+		if (i == 2500)
+			ck_assert_int_eq(symlinkat(keep, fd, "out"), 0);
+		int nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(nfd, 0);
+		close(fd);
+		fd = nfd;
+		if (i == 4000)
+			closed = dup(fd);
+	}
+	close(openat(fd, "file", O_WRONLY | O_CREAT, 0600));
+	close(fd);
+	ck_assert_int_eq(fchmod(closed, 0), 0);   /* made unreadable once filled */
+	close(closed);
+	rm_rf(top);
+	ck_assert_msg(access(top, F_OK) != 0 && errno == ENOENT,
+		      "%s: want it gone after rm_rf, got %s", top,
+		      access(top, F_OK) == 0 ? "still there" : strerror(errno));
+	ck_assert_msg(access(keep, F_OK) == 0, "%s: a symlink's target was removed", keep);
+	rmdir(keep);
 }
 END_TEST

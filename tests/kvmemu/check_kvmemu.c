@@ -5,8 +5,12 @@
  *   scripts/kvm-emu env VIRTLAB_BACKEND=emu check_kvmemu   kvmemu (knob tests run)
  *   check_kvmemu --knob MODE                helper for the knob tests
  *
- * CK_RUN_SUITE / CK_RUN_CASE select tests as usual with Check. */
+ * CK_RUN_SUITE / CK_RUN_CASE select tests as usual with Check. Tests are
+ * declared once, TEST(name) in tests/kvmemu/test_*.c (tests/check_decl.h);
+ * a test that can't run on this backend is reported as SKIP, and counted as
+ * skipped in the last line. */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,24 +26,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "check_kvmemu: set VIRTLAB_BACKEND=kvm or VIRTLAB_BACKEND=emu\n");
 		return 2;
 	}
-	if (strcmp(backend, "kvm") == 0 && !vmm_kvm_usable()) {
-		printf("real KVM: skipped (no usable /dev/kvm)\n");
-		return 0;
-	}
 	printf("check_kvmemu: backend %s\n", backend);
 	fflush(stdout);
-
-	SRunner *sr = srunner_create(api_suite());
-	srunner_add_suite(sr, pio_suite());
-	srunner_add_suite(sr, exits_suite());
-	srunner_add_suite(sr, mem_suite());
-	srunner_add_suite(sr, lwn_suite());
-	srunner_add_suite(sr, pmode_suite());
-	srunner_add_suite(sr, paging_suite());
-	srunner_add_suite(sr, cpu_suite());
-	srunner_add_suite(sr, knobs_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	if (strcmp(backend, "kvm") == 0 && !vmm_kvm_usable())
+		return check_skip_all("real KVM: no usable /dev/kvm");
+	return check_run() == EXIT_SUCCESS ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 /* test_api.c - system/VM/vCPU ioctls: versions, sizes, reset state. */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +8,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-START_TEST(api_version)
+CHECK_SUITE("api", "api", NULL, NULL, 0);
+
+TEST(api_version)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -16,7 +19,7 @@ START_TEST(api_version)
 }
 END_TEST
 
-START_TEST(check_extension)
+TEST(check_extension)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -40,7 +43,7 @@ START_TEST(check_extension)
 }
 END_TEST
 
-START_TEST(mmap_size)
+TEST(mmap_size)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -68,7 +71,7 @@ static void want_seg(struct vmm *v, const char *name, const struct kvm_segment *
 }
 #define WANT_SEG(v, name, seg, sel, base) want_seg((v), (name), (seg), (sel), (base), __FILE__, __LINE__)
 
-START_TEST(reset_regs)
+TEST(reset_regs)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -92,7 +95,7 @@ START_TEST(reset_regs)
 }
 END_TEST
 
-START_TEST(reset_sregs)
+TEST(reset_sregs)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -116,7 +119,7 @@ START_TEST(reset_sregs)
 }
 END_TEST
 
-START_TEST(set_regs_forces_rflags_bit1)
+TEST(set_regs_forces_rflags_bit1)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -132,7 +135,7 @@ START_TEST(set_regs_forces_rflags_bit1)
 }
 END_TEST
 
-START_TEST(create_vcpu_twice)
+TEST(create_vcpu_twice)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -147,7 +150,7 @@ END_TEST
 /* An ioctl number nobody defines: _IO(KVMIO, 0xff). */
 #define KVM_BOGUS _IO(KVMIO, 0xff)
 
-START_TEST(unknown_ioctl)
+TEST(unknown_ioctl)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -163,19 +166,3 @@ START_TEST(unknown_ioctl)
 	vmm_close(&v);
 }
 END_TEST
-
-Suite *api_suite(void)
-{
-	Suite *s = suite_create("api");
-	TCase *tc = tcase_create("api");
-	tcase_add_test(tc, api_version);
-	tcase_add_test(tc, check_extension);
-	tcase_add_test(tc, mmap_size);
-	tcase_add_test(tc, reset_regs);
-	tcase_add_test(tc, reset_sregs);
-	tcase_add_test(tc, set_regs_forces_rflags_bit1);
-	tcase_add_test(tc, create_vcpu_twice);
-	tcase_add_test(tc, unknown_ioctl);
-	suite_add_tcase(s, tc);
-	return s;
-}

@@ -1,5 +1,6 @@
 /* test_exits.c - HLT, MMIO, internal errors, interrupts, shutdown, EINTR. */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -7,8 +8,10 @@
 #include <string.h>
 #include <sys/time.h>
 
+CHECK_SUITE("exits", "exits", NULL, NULL, 10);
+
 /* hlt: KVM_EXIT_HLT, RIP past the hlt; the next KVM_RUN resumes after it. */
-START_TEST(hlt_exit)
+TEST(hlt_exit)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "hlt");
@@ -34,7 +37,7 @@ static void want_mmio(struct vmm *v, uint64_t addr, uint32_t len, int is_write,
 
 /* mov word [0x20010], 0xbeef: KVM_EXIT_MMIO write, the bytes in mmio.data;
  * the write is complete when user space sees it (RIP past the mov). */
-START_TEST(mmio_write)
+TEST(mmio_write)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "mmio");
@@ -50,7 +53,7 @@ END_TEST
 
 /* mov ax,[0x20020] / mov ebx,[0x20030]: KVM_EXIT_MMIO read; the next KVM_RUN
  * gives the instruction run->mmio.data. */
-START_TEST(mmio_read)
+TEST(mmio_read)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "mmio");
@@ -76,7 +79,7 @@ START_TEST(mmio_read)
 END_TEST
 
 /* add byte [0x20040], 5: a read exit (user gives 10), then a write exit of 15. */
-START_TEST(mmio_read_modify_write)
+TEST(mmio_read_modify_write)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "rmw");
@@ -95,7 +98,7 @@ START_TEST(mmio_read_modify_write)
 END_TEST
 
 /* jmp 0x2000:0 (guest-physical 0x20000, no slot): the fetch fails. */
-START_TEST(fetch_outside_ram)
+TEST(fetch_outside_ram)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "fetch");
@@ -110,7 +113,7 @@ END_TEST
 /* int 0x21 with IVT and stack in a slot: delivered through the IVT, no exit
  * of its own; the handler sees FLAGS, CS, IP pushed; iret returns.
  * (Not int 0x80: kvm_pvm never completes a real-mode int 0x80, see FACTS.md.) */
-START_TEST(int_through_ivt)
+TEST(int_through_ivt)
 {
 	struct vmm v;
 	VM_LOW64K(&v, "int");
@@ -137,12 +140,10 @@ START_TEST(int_through_ivt)
 END_TEST
 
 /* int 0x80 with the IVT in no slot: delivery fails (Linux >= 6.14 on VMX/SVM). */
-START_TEST(int_without_ivt)
+TEST(int_without_ivt)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("int_without_ivt: skipped on kvm_pvm (KVM_RUN livelocks: see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: KVM_RUN livelocks: see FACTS.md");
 	struct vmm v;
 	VM_STANDARD(&v, "int_noivt");
 	VM_RUN(&v);
@@ -154,12 +155,10 @@ START_TEST(int_without_ivt)
 END_TEST
 
 /* lidt limit 0, int3: #GP, #DF, triple fault: KVM_EXIT_SHUTDOWN. */
-START_TEST(triple_fault)
+TEST(triple_fault)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("triple_fault: skipped on kvm_pvm (ignores the IVT limit: see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: ignores the IVT limit: see FACTS.md");
 	struct vmm v;
 	VM_LOW64K(&v, "triple");
 	VM_RUN(&v);
@@ -171,7 +170,7 @@ END_TEST
 /* immediate_exit=1: KVM_RUN returns -1/EINTR at once, the guest doesn't run,
  * and exit_reason is left as it was (KVM doesn't write KVM_EXIT_INTR here);
  * with immediate_exit=0 the guest runs again. */
-START_TEST(immediate_exit)
+TEST(immediate_exit)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "hlt");
@@ -202,7 +201,7 @@ static volatile sig_atomic_t alarms;
 static void on_alarm(int sig) { (void)sig; alarms++; }
 
 /* SIGALRM while an endless-loop guest runs: -1/EINTR, KVM_EXIT_INTR. */
-START_TEST(signal_interrupts_run)
+TEST(signal_interrupts_run)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "loop");
@@ -222,22 +221,3 @@ START_TEST(signal_interrupts_run)
 	vmm_close(&v);
 }
 END_TEST
-
-Suite *exits_suite(void)
-{
-	Suite *s = suite_create("exits");
-	TCase *tc = tcase_create("exits");
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, hlt_exit);
-	tcase_add_test(tc, mmio_write);
-	tcase_add_test(tc, mmio_read);
-	tcase_add_test(tc, mmio_read_modify_write);
-	tcase_add_test(tc, fetch_outside_ram);
-	tcase_add_test(tc, int_through_ivt);
-	tcase_add_test(tc, int_without_ivt);
-	tcase_add_test(tc, triple_fault);
-	tcase_add_test(tc, immediate_exit);
-	tcase_add_test(tc, signal_interrupts_run);
-	suite_add_tcase(s, tc);
-	return s;
-}

@@ -4,12 +4,15 @@
  * this binary again (fork + exec of /proc/self/exe --knob MODE) with the knob
  * set; the helper checks the exits and exits 0, or prints why and exits 1. */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+CHECK_SUITE("knobs", "knobs", NULL, NULL, 0);
 
 /* KVMEMU_STRING_BATCH=1: rep outsb of CX=3 is one exit, count 3, bytes packed. */
 static int knob_string_batch(void)
@@ -61,14 +64,11 @@ int knob_main(const char *mode)
 	return 2;
 }
 
-/* Runs `check_kvmemu --knob MODE` with NAME=VALUE; its stderr is shown. */
+/* Runs `check_kvmemu --knob MODE` with NAME=VALUE; its stderr is shown.
+ * Only on kvmemu (the caller skips elsewhere). */
 static void run_knob(const char *mode, const char *name, const char *value,
 		     const char *file, int line)
 {
-	if (!vmm_backend_is_emu()) {
-		printf("%s: skipped (knob tests need VIRTLAB_BACKEND=emu)\n", mode);
-		return;
-	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		setenv(name, value, 1);
@@ -84,24 +84,18 @@ static void run_knob(const char *mode, const char *name, const char *value,
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
-START_TEST(knob_string_batch_test)
+TEST(knob_string_batch_test)
 {
+	if (!vmm_backend_is_emu())
+		CHECK_SKIP("knobs are kvmemu's: they need VIRTLAB_BACKEND=emu");
 	run_knob("string_batch", "KVMEMU_STRING_BATCH", "1", __FILE__, __LINE__);
 }
 END_TEST
 
-START_TEST(knob_pio_offset_test)
+TEST(knob_pio_offset_test)
 {
+	if (!vmm_backend_is_emu())
+		CHECK_SKIP("knobs are kvmemu's: they need VIRTLAB_BACKEND=emu");
 	run_knob("pio_offset", "KVMEMU_PIO_OFFSET", "8192", __FILE__, __LINE__);
 }
 END_TEST
-
-Suite *knobs_suite(void)
-{
-	Suite *s = suite_create("knobs");
-	TCase *tc = tcase_create("knobs");
-	tcase_add_test(tc, knob_string_batch_test);
-	tcase_add_test(tc, knob_pio_offset_test);
-	suite_add_tcase(s, tc);
-	return s;
-}

@@ -1,5 +1,6 @@
 /* test_lwn.c - the LWN-style sample VMM runs unmodified and prints "4". */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+CHECK_SUITE("lwn", "lwn", NULL, NULL, 20);
 
 /* Runs argv with stdout captured into out (NUL-terminated); returns the wait status. */
 static int run_capture(char *const argv[], char *out, size_t cap)
@@ -35,7 +38,7 @@ static int run_capture(char *const argv[], char *out, size_t cap)
 	return status;
 }
 
-START_TEST(lwn_sample)
+TEST(lwn_sample)
 {
 	char prog[4200], script[4200], out[256];
 	snprintf(prog, sizeof prog, "%s/lwn-sample", vmm_bindir());
@@ -58,13 +61,3 @@ START_TEST(lwn_sample)
 		vmm_fail(NULL, __FILE__, __LINE__, "lwn-sample: want exit 0, got status 0x%x", status);
 }
 END_TEST
-
-Suite *lwn_suite(void)
-{
-	Suite *s = suite_create("lwn");
-	TCase *tc = tcase_create("lwn");
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, lwn_sample);
-	suite_add_tcase(s, tc);
-	return s;
-}

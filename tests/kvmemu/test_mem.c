@@ -1,9 +1,12 @@
 /* test_mem.c - memory slots and host writes to guest memory. */
 #include "tests.h"
+#include "check_decl.h"
+
+CHECK_SUITE("mem", "mem", NULL, NULL, 0);
 
 /* Three slots: code at 0x1000, data at 0x20000 and 0x30000; the guest reads
  * both and writes the second; the host sees the write. */
-START_TEST(several_slots)
+TEST(several_slots)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "slots");
@@ -23,7 +26,7 @@ START_TEST(several_slots)
 END_TEST
 
 /* Deleting slot 1 (size 0) between two KVM_RUNs: its reads become MMIO. */
-START_TEST(slot_deletion)
+TEST(slot_deletion)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "slotdel");
@@ -48,7 +51,7 @@ END_TEST
 
 /* The host patches code the guest already ran (mov al,1 -> mov al,7): the
  * next pass executes the new code. */
-START_TEST(host_writes_code)
+TEST(host_writes_code)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "smc");
@@ -68,14 +71,3 @@ START_TEST(host_writes_code)
 	vmm_close(&v);
 }
 END_TEST
-
-Suite *mem_suite(void)
-{
-	Suite *s = suite_create("mem");
-	TCase *tc = tcase_create("mem");
-	tcase_add_test(tc, several_slots);
-	tcase_add_test(tc, slot_deletion);
-	tcase_add_test(tc, host_writes_code);
-	suite_add_tcase(s, tc);
-	return s;
-}

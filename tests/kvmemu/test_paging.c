@@ -2,6 +2,7 @@
  * Sources: arch/x86/kvm/x86.c (sregs), virt/kvm/kvm_main.c (slots, dirty
  * log), SDM vol. 3 ch. 4 (paging) and 6.14 (64-bit interrupts). */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+
+CHECK_SUITE("paging", "paging", NULL, NULL, 0);
 
 #define P_RW  3ull              /* present, writable */
 #define P_BIG 0x83ull           /* present, writable, page size */
@@ -84,7 +87,7 @@ static void long_mode(struct vmm *v, uint64_t rip, const char *file, int line)
 /* Long mode from KVM_SET_SREGS, running from a higher-half alias: 64-bit
  * I/O, MMIO at the physical address a 2 MiB page gives (len 8), rep outsb
  * with 64-bit RSI/RCX. */
-START_TEST(long_mode_sregs)
+TEST(long_mode_sregs)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -177,13 +180,11 @@ static void lm_misc(struct vmm *v, uint64_t rip, const char *file, int line)
 }
 
 /* A load through a 1 GiB page (PDPTE.PS). */
-START_TEST(gib_page)
+TEST(gib_page)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("gib_page: skipped on kvm_pvm (it shuts the guest down at the load through "
-		       "the 1 GiB page, Page1GB in CPUID or not: see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: it shuts the guest down at the load through "
+		           "the 1 GiB page, Page1GB in CPUID or not: see FACTS.md");
 	struct vmm v;
 	lm_misc(&v, 0x1000, __FILE__, __LINE__);
 	VM_RUN(&v);
@@ -195,7 +196,7 @@ END_TEST
 
 /* Compatibility mode: a 32-bit code segment in long mode, reached by a far
  * return, has 32-bit I/O defaults; EFER.LMA stays. */
-START_TEST(compat_mode)
+TEST(compat_mode)
 {
 	struct vmm v;
 	lm_misc(&v, 0x100c, __FILE__, __LINE__);        /* from the push 0x18 */
@@ -220,7 +221,7 @@ END_TEST
 /* rep insb in long mode: one batch (count 3, RIP on the insb, RDI/RCX not
  * yet advanced), stored at the physical address of the higher-half alias on
  * the next KVM_RUN (pio_in_emulated). */
-START_TEST(long_mode_insb)
+TEST(long_mode_insb)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -306,13 +307,13 @@ static void lm_guest(int with_cpuid)
 	vmm_close(&v);
 }
 
-START_TEST(efer_lme_needs_cpuid)
+TEST(efer_lme_needs_cpuid)
 {
 	lm_guest(0);
 }
 END_TEST
 
-START_TEST(long_mode_by_guest)
+TEST(long_mode_by_guest)
 {
 	lm_guest(1);
 }
@@ -367,30 +368,25 @@ static void paged32(int pae)
 	vmm_close(&v);
 }
 
-START_TEST(paging_32bit)
+TEST(paging_32bit)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("paging_32bit: skipped on kvm_pvm (it shuts a 32-bit paged guest down: "
-		       "see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: it shuts a 32-bit paged guest down: see FACTS.md");
 	paged32(0);
 }
 END_TEST
 
-START_TEST(paging_pae)
+TEST(paging_pae)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("paging_pae: skipped on kvm_pvm (no 32-bit paged guests: see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: no 32-bit paged guests: see FACTS.md");
 	paged32(1);
 }
 END_TEST
 
 /* #PF in long mode through a 64-bit interrupt gate: CR2 = the address,
  * error code 0 (not present, read, supervisor), RIP of the faulting load. */
-START_TEST(page_fault_64)
+TEST(page_fault_64)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -432,13 +428,11 @@ END_TEST
 /* Ring 3 in long mode, `int 0x40` through a DPL-3 gate: the CPU switches to
  * TSS.RSP0, SS becomes a null selector, the old SS:RSP, RFLAGS, CS:RIP are
  * pushed (SDM vol. 3, 6.14.2, 7.7). */
-START_TEST(user_int_64)
+TEST(user_int_64)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("user_int_64: skipped on kvm_pvm (it shuts the guest down at the int: PVM "
-		       "delivers ring-3 events its own way; see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: it shuts the guest down at the int: PVM "
+		           "delivers ring-3 events its own way; see FACTS.md");
 	struct vmm v;
 	VM_OPEN(&v);
 	VM_SLOT(&v, 0, 0, 0x100000);
@@ -496,7 +490,7 @@ END_TEST
  * byte. KVM_MEM_LOG_DIRTY_PAGES: KVM_GET_DIRTY_LOG gives a bit per page the
  * guest wrote, and clears them (kvm_get_dirty_log_protect); host writes
  * aren't logged; a slot without logging is ENOENT. */
-START_TEST(readonly_and_dirty_log)
+TEST(readonly_and_dirty_log)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -553,7 +547,7 @@ END_TEST
 /* Dirty logging sees the CPU's own writes: walking the tables sets their
  * Accessed bits, and KVM logs those pages (measured); a load doesn't dirty
  * its page, nor does running code. */
-START_TEST(dirty_log_page_tables)
+TEST(dirty_log_page_tables)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -577,23 +571,3 @@ START_TEST(dirty_log_page_tables)
 	vmm_close(&v);
 }
 END_TEST
-
-Suite *paging_suite(void)
-{
-	Suite *s = suite_create("paging");
-	TCase *tc = tcase_create("paging");
-	tcase_add_test(tc, long_mode_sregs);
-	tcase_add_test(tc, long_mode_insb);
-	tcase_add_test(tc, gib_page);
-	tcase_add_test(tc, compat_mode);
-	tcase_add_test(tc, efer_lme_needs_cpuid);
-	tcase_add_test(tc, long_mode_by_guest);
-	tcase_add_test(tc, paging_32bit);
-	tcase_add_test(tc, paging_pae);
-	tcase_add_test(tc, page_fault_64);
-	tcase_add_test(tc, user_int_64);
-	tcase_add_test(tc, readonly_and_dirty_log);
-	tcase_add_test(tc, dirty_log_page_tables);
-	suite_add_tcase(s, tc);
-	return s;
-}

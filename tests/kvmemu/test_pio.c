@@ -1,8 +1,11 @@
 /* test_pio.c - port I/O exits (KVM_EXIT_IO), after userspace_io_test.c. */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <stdio.h>
 #include <string.h>
+
+CHECK_SUITE("pio", "pio", NULL, NULL, 0);
 
 #define OUT KVM_EXIT_IO_OUT
 #define IN  KVM_EXIT_IO_IN
@@ -34,7 +37,7 @@ static void want_regs(struct vmm *v, const char *when, uint64_t rip, uint64_t rs
 
 /* out dx,al|ax|eax and out imm8,al|ax|eax: one exit each, data = low bytes of
  * EAX (0x44332211), RIP still at the OUT; the next KVM_RUN completes it. */
-START_TEST(out_sizes)
+TEST(out_sizes)
 {
 	static const struct { uint16_t port; uint8_t size; uint64_t rip, len; } want[] = {
 		{ 0x3f8, 1, 0x1009, 1 }, { 0x3f8, 2, 0x100a, 1 }, { 0x3f8, 4, 0x100b, 2 },
@@ -58,7 +61,7 @@ START_TEST(out_sizes)
 END_TEST
 
 /* Plain outsb: one exit, count 1, the byte at DS:SI (not AL). */
-START_TEST(outsb_plain)
+TEST(outsb_plain)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "outsb");
@@ -76,7 +79,7 @@ END_TEST
 /* rep outsb, CX=3: one exit per byte, count 1, SI/CX already updated; RIP
  * stays at the rep outsb, even at the last byte (CX=0): the next KVM_RUN
  * re-executes it with CX=0, which does nothing. */
-START_TEST(rep_outsb)
+TEST(rep_outsb)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "outsb");
@@ -103,7 +106,7 @@ END_TEST
 /* in al/ax/eax, dx and in al,imm8: KVM zeroes the `size` data bytes, user
  * space writes the data, the next KVM_RUN merges it into RAX (size 4
  * zero-extends into RAX: bits 63:32 cleared). */
-START_TEST(in_sizes)
+TEST(in_sizes)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "in");
@@ -141,7 +144,7 @@ static uint8_t pattern(unsigned n) { return (uint8_t)(n * 13 + 1); }
 
 /* rep insb, ES:DI=0:0x5f00, CX=1500: batches of 256 (rest of DI's page),
  * 1024 (the read-ahead buffer) and 220; the bytes land at ES:DI. */
-START_TEST(rep_insb_batched)
+TEST(rep_insb_batched)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "insb");
@@ -168,16 +171,3 @@ START_TEST(rep_insb_batched)
 	vmm_close(&v);
 }
 END_TEST
-
-Suite *pio_suite(void)
-{
-	Suite *s = suite_create("pio");
-	TCase *tc = tcase_create("pio");
-	tcase_add_test(tc, out_sizes);
-	tcase_add_test(tc, outsb_plain);
-	tcase_add_test(tc, rep_outsb);
-	tcase_add_test(tc, in_sizes);
-	tcase_add_test(tc, rep_insb_batched);
-	suite_add_tcase(s, tc);
-	return s;
-}

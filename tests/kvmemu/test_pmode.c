@@ -3,11 +3,14 @@
  * by the guest or by KVM_SET_SREGS, unreal mode, the IDT, triple faults.
  * Kernel sources cited are arch/x86/kvm/x86.c unless said otherwise. */
 #include "tests.h"
+#include "check_decl.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+
+CHECK_SUITE("pmode", "pmode", NULL, NULL, 0);
 
 static struct kvm_segment flat(uint16_t sel, int code)
 {
@@ -52,7 +55,7 @@ static void want_segment(struct vmm *v, const char *name, const struct kvm_segme
  * (kvm_arch_vcpu_ioctl_set_sregs -> __set_sregs_common stores each segment's
  * hidden part with kvm_set_segment). Also a real-mode segment whose base is
  * not selector*16. */
-START_TEST(sregs_exact)
+TEST(sregs_exact)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -97,7 +100,7 @@ END_TEST
 
 /* A real-mode CS whose base isn't selector*16 runs from that base: the
  * instruction at CS.base + IP (0x11000 + 0) is the `out` of out.asm. */
-START_TEST(real_mode_cs_base)
+TEST(real_mode_cs_base)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -118,7 +121,7 @@ END_TEST
 
 /* Fact 2: what kvm_is_valid_sregs, kvm_is_valid_cr0 and kvm_is_valid_cr4
  * refuse, KVM_SET_SREGS refuses with EINVAL, and changes nothing. */
-START_TEST(sregs_invalid)
+TEST(sregs_invalid)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -160,7 +163,7 @@ START_TEST(sregs_invalid)
 END_TEST
 
 /* Fact 3: KVM_SET_REGS keeps RIP's 64 bits (kvm_rip_write). */
-START_TEST(regs_rip64)
+TEST(regs_rip64)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -180,7 +183,7 @@ END_TEST
 
 /* Fact 4: the request is an `unsigned int cmd` (fs/ioctl.c, sys_ioctl): a
  * sign-extended KVM_GET_SREGS (0xffffffff8138ae83) is KVM_GET_SREGS. */
-START_TEST(ioctl_request_32bit)
+TEST(ioctl_request_32bit)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -201,7 +204,7 @@ END_TEST
  * segment `out dx,ax` is size 2; back in real mode
  * the defaults are 16-bit again (KVM decodes with the current CS.D:
  * emulate.c x86_decode_insn, and vmx.c handle_io's exit qualification). */
-START_TEST(pm_entered_by_guest)
+TEST(pm_entered_by_guest)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "pm_self");
@@ -229,7 +232,7 @@ END_TEST
 /* Fact 6: unreal mode. DS keeps the base loaded in protected mode (0x2000)
  * after PE is cleared; `outsb` and a plain load both use it (emulate.c
  * seg_base reads the cached base; SDM vol. 3, 9.9.2). */
-START_TEST(unreal_mode)
+TEST(unreal_mode)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -258,7 +261,7 @@ END_TEST
 /* MMIO and string I/O in flat 32-bit protected mode set by KVM_SET_SREGS:
  * 4-byte accesses; `rep outsb` walks ESI/ECX as 32-bit registers and stays
  * on the instruction (emulate.c string_insn_completed). */
-START_TEST(pm_mmio_string)
+TEST(pm_mmio_string)
 {
 	struct vmm v;
 	VM_OPEN(&v);
@@ -304,7 +307,7 @@ END_TEST
 
 /* Code the guest rewrites itself is run as rewritten (the CPU's
  * self-modifying-code rule): a `nop` it ran becomes an `out`, which exits. */
-START_TEST(guest_smc)
+TEST(guest_smc)
 {
 	struct vmm v;
 	VM_STANDARD(&v, "guest_smc");
@@ -333,13 +336,11 @@ static uint64_t gate(uint16_t sel, uint32_t off, int type)
 /* `int n` and #UD through the IDT in 32-bit protected mode: interrupt gate
  * (IF cleared), trap gate; EFLAGS, CS, EIP pushed; iretd returns (SDM vol. 3,
  * 6.12.1). */
-START_TEST(pm_idt)
+TEST(pm_idt)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("pm_idt: skipped on kvm_pvm (its emulator can't deliver protected-mode "
-		       "interrupts: emulate.c emulate_int; see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: its emulator can't deliver protected-mode "
+		           "interrupts: emulate.c emulate_int; see FACTS.md");
 	struct vmm v;
 	VM_OPEN(&v);
 	VM_SLOT(&v, 0, 0, 0x10000);
@@ -380,13 +381,10 @@ END_TEST
 
 /* Protected mode, IDT limit 0: int3 -> #GP -> #DF -> triple fault:
  * KVM_EXIT_SHUTDOWN (vmx.c handle_triple_fault). */
-START_TEST(pm_triple_fault)
+TEST(pm_triple_fault)
 {
-	if (vmm_kvm_is_pvm()) {
-		printf("pm_triple_fault: skipped on kvm_pvm (no protected-mode delivery: "
-		       "see FACTS.md)\n");
-		return;
-	}
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: no protected-mode delivery: see FACTS.md");
 	struct vmm v;
 	VM_OPEN(&v);
 	VM_SLOT(&v, 0, 0, 0x10000);
@@ -402,22 +400,3 @@ START_TEST(pm_triple_fault)
 	vmm_close(&v);
 }
 END_TEST
-
-Suite *pmode_suite(void)
-{
-	Suite *s = suite_create("pmode");
-	TCase *tc = tcase_create("pmode");
-	tcase_add_test(tc, sregs_exact);
-	tcase_add_test(tc, real_mode_cs_base);
-	tcase_add_test(tc, sregs_invalid);
-	tcase_add_test(tc, regs_rip64);
-	tcase_add_test(tc, ioctl_request_32bit);
-	tcase_add_test(tc, pm_entered_by_guest);
-	tcase_add_test(tc, unreal_mode);
-	tcase_add_test(tc, pm_mmio_string);
-	tcase_add_test(tc, guest_smc);
-	tcase_add_test(tc, pm_idt);
-	tcase_add_test(tc, pm_triple_fault);
-	suite_add_tcase(s, tc);
-	return s;
-}

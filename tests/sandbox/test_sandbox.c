@@ -249,7 +249,7 @@ START_TEST(box_files_read_only)
 	char src[512];
 	snprintf(src, sizeof src, "%s/input.txt", workdir);
 	write_file(src, "original\n", 0666);
-	struct box_file f = { src, "input.txt" };
+	struct box_file f = { src, "input.txt", 0 };
 	struct box_result r;
 	ck_assert_int_eq(run_sh("cat $BOX/input.txt; (echo evil > $BOX/input.txt); echo rc=$?;"
 				"chmod 666 $BOX/input.txt; echo evil > $BOX/input.txt;"
@@ -259,6 +259,67 @@ START_TEST(box_files_read_only)
 	ck_assert_ptr_null(strstr(r.out, "rc=0"));
 	ck_assert_ptr_null(strstr(r.out, "evil"));
 	ck_assert_str_eq(slurp(src), "original\n");
+	box_result_free(&r);
+}
+END_TEST
+
+/* The host file's inode as the box sees /box/<name> ("" when it can't). */
+static unsigned long box_inode(const char *out, const char *name)
+{
+	char key[64];
+	snprintf(key, sizeof key, "%s=", name);
+	const char *p = strstr(out, key);
+	return p ? strtoul(p + strlen(key), NULL, 10) : 0;
+}
+
+/*
+ * Trusted inputs (the kit's libraries): shown in place, read-only, where the
+ * box can't own them (bwrap; the fallback as root), else copied; either way
+ * readable, never writable, removable or chmod'able from the box, and
+ * nothing else of their dir is visible. As root, one in a dir the box's uid
+ * can't enter is copied, not a failed run.
+ */
+START_TEST(trusted_files_shown_read_only)
+{
+	char kit[512], lib[600], secret[600], closed[600], hidden[700];
+	snprintf(kit, sizeof kit, "%s/kit", workdir);
+	snprintf(lib, sizeof lib, "%s/lib.so", kit);
+	snprintf(secret, sizeof secret, "%s/secret.txt", kit);
+	snprintf(closed, sizeof closed, "%s/closed", workdir);
+	snprintf(hidden, sizeof hidden, "%s/lib2.so", closed);
+	mkdir(kit, 0755);
+	mkdir(closed, 0700);
+	write_file(lib, "kitlib\n", 0644);
+	write_file(secret, "KITSECRET\n", 0644);
+	write_file(hidden, "closedlib\n", 0644);
+	struct stat before, st;
+	ck_assert_int_eq(stat(lib, &before), 0);
+	struct box_file f[2] = { { lib, "lib.so", 1 }, { hidden, "lib2.so", 1 } };
+	char script[2048], *abs_secret = realpath(secret, NULL);   /* the box's cwd isn't ours */
+	ck_assert_ptr_nonnull(abs_secret);
+	snprintf(script, sizeof script,
+		 "cat $BOX/lib.so $BOX/lib2.so; echo lib.so=$(stat -L -c %%i $BOX/lib.so);"
+		 "echo lib2.so=$(stat -L -c %%i $BOX/lib2.so);"
+		 "(echo evil > $BOX/lib.so) 2>/dev/null; echo rc=$?;"
+		 "chmod 666 $BOX/lib.so; echo evil > $BOX/lib.so; rm -f $BOX/lib.so; cat %s", abs_secret);
+	free(abs_secret);
+	struct box_result r;
+	ck_assert_int_eq(run_sh(script, NULL, f, 2, 0, NULL, &r), 0);
+	ck_assert_msg(strstr(r.out, "kitlib\nclosedlib\n") == r.out, "box read: %s", r.out);
+	ck_assert_ptr_null(strstr(r.out, "rc=0"));
+	ck_assert_ptr_null(strstr(r.out, "KITSECRET"));
+	ck_assert_str_eq(slurp(lib), "kitlib\n");
+	ck_assert_int_eq(stat(lib, &st), 0);
+	ck_assert_uint_eq(st.st_mode, before.st_mode);
+	/* in place: the host's inode; copied: another */
+	int in_place = is_bwrap() || geteuid() == 0;
+	ck_assert_msg((box_inode(r.out, "lib.so") == (unsigned long)before.st_ino) == in_place,
+		      "lib.so in the box: inode %lu, host %lu, expected %s (%s)",
+		      box_inode(r.out, "lib.so"), (unsigned long)before.st_ino,
+		      in_place ? "in place" : "a copy", box_layer());
+	ck_assert_int_eq(stat(hidden, &st), 0);
+	if (geteuid() == 0)
+		ck_assert_uint_ne(box_inode(r.out, "lib2.so"), (unsigned long)st.st_ino);
 	box_result_free(&r);
 }
 END_TEST
@@ -372,7 +433,7 @@ START_TEST(compile_in_box)
 	snprintf(out, sizeof out, "%s/cout", workdir);
 	mkdir(out, 0755);
 	write_file(src, "#include <stdio.h>\nint main(void){puts(\"hello\");return 0;}\n", 0644);
-	struct box_file f = { src, "hello.c" };
+	struct box_file f = { src, "hello.c", 0 };
 	char *argv[] = { "cc", "-O2", "-o", "/out/hello", "/box/hello.c", NULL };
 	char *env[] = { NULL };
 	struct box_req req = { .argv = argv, .files = &f, .nfiles = 1, .env = env, .outdir = out,
@@ -386,7 +447,7 @@ START_TEST(compile_in_box)
 	box_result_free(&r);
 	char bin[600];
 	snprintf(bin, sizeof bin, "%s/hello", out);
-	struct box_file b = { bin, "hello" };
+	struct box_file b = { bin, "hello", 0 };
 	char *argv2[] = { "/box/hello", NULL };
 	struct box_req run = { .argv = argv2, .files = &b, .nfiles = 1, .env = env,
 			       .lim = box_default_limits() };
@@ -401,7 +462,7 @@ END_TEST
 /* Runs `sh -c script` with box_attack copied in as $BOX/attack. */
 static struct box_result attack(const char *script, struct box_limits *lim, const char *outdir)
 {
-	struct box_file f = { attack_bin, "attack" };
+	struct box_file f = { attack_bin, "attack", 0 };
 	struct box_result r;
 	ck_assert_msg(access(attack_bin, X_OK) == 0, "no %s", attack_bin);
 	ck_assert_msg(run_sh(script, lim, &f, 1, 0, outdir, &r) == 0, "box_run: %s", r.diag);
@@ -572,7 +633,7 @@ static void compile_hello(struct box_result *r, int nproc, int trusted)
 	snprintf(out, sizeof out, "%s/cout", workdir);
 	mkdir(out, 0755);
 	write_file(src, "int main(void){return 0;}\n", 0644);
-	struct box_file f = { src, "hello.c" };
+	struct box_file f = { src, "hello.c", 0 };
 	char *argv[] = { "cc", "-o", "/out/hello", "/box/hello.c", NULL };
 	char *env[] = { "LANG=C", NULL };
 	struct box_req req = { .argv = argv, .files = &f, .nfiles = 1, .env = env, .outdir = out,
@@ -748,6 +809,7 @@ int main(void)
 	tcase_add_test(tc, fork_bomb);
 	tcase_add_test(tc, memory_hog);
 	tcase_add_test(tc, box_files_read_only);
+	tcase_add_test(tc, trusted_files_shown_read_only);
 	tcase_add_test(tc, outdir_written);
 	tcase_add_test(tc, writes_stay_inside);
 	tcase_add_test(tc, reads_outside_fail);

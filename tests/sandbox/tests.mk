@@ -41,7 +41,8 @@ test-sandbox: $(SANDBOX_TEST_BIN)
 
 bench-sandbox: $(SANDBOX_BENCH_BIN)
 	@mkdir -p $(BUILD)
-	$(SANDBOX_BENCH_BIN) $(BUILD)/cpu_lab/solution/sample-qemu $(BUILD)/cpu_lab/guests/hello.bin 2>&1 | grep -v "^virtlab:" | tee -a $(BUILD)/bench.md
+	$(SANDBOX_BENCH_BIN) $(BUILD)/cpu_lab/solution/sample-qemu $(BUILD)/cpu_lab/guests/hello.bin \
+		$(abspath $(BUILD))/libkvmemu.so 2>&1 | grep -v "^virtlab:" | tee -a $(BUILD)/bench.md
 
 TEST_TARGETS  += test-sandbox
 BENCH_TARGETS += bench-sandbox
