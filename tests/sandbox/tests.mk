@@ -6,7 +6,8 @@
 SANDBOX_TEST_BIN   := $(BUILD)/tests/sandbox/test_sandbox
 SANDBOX_ATTACK_BIN := $(BUILD)/tests/sandbox/box_attack
 SANDBOX_BENCH_BIN  := $(BUILD)/tests/sandbox/bench_sandbox
-SANDBOX_CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+SANDBOX_CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+SANDBOX_CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SANDBOX_NOBODY     := setpriv --reuid=65534 --regid=65534 --clear-groups
 
 # The sandbox and the shared helpers it uses (grader/util/util.c), nothing else of the grader.
@@ -14,9 +15,12 @@ SANDBOX_SRCS := $(wildcard grader/sandbox/*.c) grader/util/util.c
 SANDBOX_HDRS := grader/sandbox.h $(wildcard grader/sandbox/*.h) grader/util/util.h
 SANDBOX_INC  := -Igrader -Igrader/sandbox -Igrader/util
 
-$(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
+# Tests are declared once, TEST(name) (tests/check_decl.h); check_decl.c runs them.
+$(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c tests/check_decl.c tests/check_decl.h \
+		     $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -o $@ tests/sandbox/test_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) -lpthread
+	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -Itests $(SANDBOX_CHECK_CFLAGS) -o $@ tests/sandbox/test_sandbox.c \
+		tests/check_decl.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) -lpthread
 
 # what a hostile program tries from inside the box (copied in as /box/attack)
 $(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
