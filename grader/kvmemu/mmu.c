@@ -63,6 +63,23 @@ bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa)
 	return true;
 }
 
+/* The last two levels of PAE and 4-level paging (same 8-byte entries):
+ * the page directory at pd (a 2 MiB page or a page table), then 4 KiB. */
+static bool walk_pd(struct vm *vm, uint64_t pd, uint64_t lin, uint64_t *gpa)
+{
+	uint64_t e;
+	if (!entry(vm, pd, lin >> 21 & 511, 8, &e))
+		return false;
+	if (e & PTE_PS) {
+		*gpa = (e & 0x000fffffffe00000ull) | (lin & 0x1fffff);
+		return true;
+	}
+	if (!entry(vm, e & ADDR52, lin >> 12 & 511, 8, &e))
+		return false;
+	*gpa = (e & ADDR52) | (lin & 0xfff);
+	return true;
+}
+
 /* The walk itself (SDM vol. 3, 4.3 32-bit, 4.4 PAE, 4.5 4-level). */
 static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t *gpa)
 {
@@ -77,29 +94,12 @@ static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t 
 			*gpa = (e & 0x000fffffc0000000ull) | (lin & 0x3fffffff);
 			return true;
 		}
-		if (!entry(vm, e & ADDR52, lin >> 21 & 511, 8, &e))
-			return false;
-		if (e & PTE_PS) {
-			*gpa = (e & 0x000fffffffe00000ull) | (lin & 0x1fffff);
-			return true;
-		}
-		if (!entry(vm, e & ADDR52, lin >> 12 & 511, 8, &e))
-			return false;
-		*gpa = (e & ADDR52) | (lin & 0xfff);
-		return true;
+		return walk_pd(vm, e & ADDR52, lin, gpa);
 	}
 	if (cr4 & (1ull << 5)) {                                    /* PAE */
-		if (!entry(vm, cr3 & 0xffffffe0ull, lin >> 30 & 3, 8, &e) ||
-		    !entry(vm, e & ADDR52, lin >> 21 & 511, 8, &e))
+		if (!entry(vm, cr3 & 0xffffffe0ull, lin >> 30 & 3, 8, &e))
 			return false;
-		if (e & PTE_PS) {
-			*gpa = (e & 0x000fffffffe00000ull) | (lin & 0x1fffff);
-			return true;
-		}
-		if (!entry(vm, e & ADDR52, lin >> 12 & 511, 8, &e))
-			return false;
-		*gpa = (e & ADDR52) | (lin & 0xfff);
-		return true;
+		return walk_pd(vm, e & ADDR52, lin, gpa);
 	}
 	if (!entry(vm, cr3 & 0xfffff000ull, lin >> 22 & 1023, 4, &e))  /* 32-bit */
 		return false;
