@@ -24,7 +24,9 @@ sys.path.insert(0, str(KIT / "tests/hostile"))
 import make_bank  # noqa: E402
 
 ATTACKS = sorted(p.name[: -len(".attack.c")] for p in (KIT / "tests/hostile").glob("*.attack.c"))
-TIME_BOUND_S = 120
+# A hang guard, not a speed check: each run has its own limits, and a loaded
+# machine (load average 23 while CI-sized suites ran beside) took 123 s here.
+TIME_BOUND_S = 600
 SIZE_BOUND = 1 << 20
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 NOBODY_ATTACKS = {"fake_score", "setsid_child", "write_files", "fork_bomb", "read_solution"}

@@ -30,7 +30,9 @@ sys.path.insert(0, str(KIT / "tests/hostile"))
 import make_bank  # noqa: E402
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-TIME_BOUND_S = 120
+# A hang guard, not a speed check: each run has its own limits, and a loaded
+# machine (load average 23 while CI-sized suites ran beside) took 123 s here.
+TIME_BOUND_S = 600
 ATTACKS = ["signal_grader", "net_reach", "nested_userns", "scratch_fill"]
 # (layer, landlock cap): the fallback also as on a kernel without signal scoping
 LAYERS = [("bwrap", None), ("fallback", None), ("fallback", "4")]
