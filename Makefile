@@ -55,7 +55,7 @@ $(LAB_MK): $(BUILD)/grade labs/$(LAB)/lab.conf $(wildcard guests/$(LAB)/*.asm)
 	  { rm -f $@.tmp; echo "make: labs/$(LAB)/lab.conf or a scenario of guests/$(LAB)/ is invalid (above)" >&2; exit 2; }
 # Not read by a make that only installs, then runs a sub-make (INSTALL_GOALS, below): on a fresh
 # machine lab.mk can't be made before the compiler is installed; the sub-make reads it.
-INSTALL_GOALS := grade grade-all test
+INSTALL_GOALS := grade grade-all test check-lab
 ifeq ($(filter clean deps deps-check,$(MAKECMDGOALS)),)
 ifneq ($(filter-out $(INSTALL_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(LAB_MK)
