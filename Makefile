@@ -114,7 +114,8 @@ grade:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory grade-built
 grade-built: all
-	@$(if $(call uservar,SUBMISSION),,echo "make grade: no SUBMISSION and no reference solution: $(LAB_MK) is missing or names none" >&2; exit 2)
+	@$(if $(call uservar,SUBMISSION),,echo "make grade: no SUBMISSION, and no reference solution:" \
+	   $(if $(wildcard labs/$(LAB)/lab.conf),$(call shquote,$(LAB_MK) is missing or names none),"no lab $(LAB) (labs/$(LAB)/lab.conf)") >&2; exit 2)
 	@$(BUILD)/grade $(GRADE_OPTS) -- $(call arg,SUBMISSION)
 
 # `make grade-all SUBMISSIONS=dir`: a class (a folder per student holding the
