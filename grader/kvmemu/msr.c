@@ -42,10 +42,6 @@ static const uint32_t msr_list[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 };
 
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NX  (1ull << 11)
 
 /* Could KVM know this MSR? Its MSRs (x86.c msrs_to_save, emulated_msrs,
  * kvm_get/set_msr_common, the PMU's, Hyper-V's and its own paravirtual
@@ -77,11 +73,6 @@ static void engine_set(struct cpu *c, uint32_t index, uint64_t val)
 {
 	uc_x86_msr m = { .rid = index, .value = val };
 	uc.reg_write(c->uc, UC_X86_REG_MSR, &m);
-}
-
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;  /* 48-bit linear addresses */
 }
 
 /* kvm_pat_valid: every byte a valid memory type (0, 1, 4, 5, 6, 7). */
@@ -127,14 +118,14 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 	switch (index) {
 	case MSR_EFER: {                               /* set_efer */
 		uint64_t old = cpu_env(c)->efer;
-		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
 			return 1;
 		if (!host) {
 			if ((val & (EFER_LME | EFER_LMA)) && !cpuid_has(v, 0x80000001, 3, 29))
 				return 1;                  /* no CPUID.LM */
-			if ((val & EFER_NX) && !cpuid_has(v, 0x80000001, 3, 20))
+			if ((val & EFER_NXE) && !cpuid_has(v, 0x80000001, 3, 20))
 				return 1;
-			if ((reg_get(c, UC_X86_REG_CR0) >> 31 & 1) && ((old ^ val) & EFER_LME))
+			if ((reg_get(c, UC_X86_REG_CR0) & CR0_PG) && ((old ^ val) & EFER_LME))
 				return 1;
 		}
 		val = (val & ~EFER_LMA) | (old & EFER_LMA);
@@ -143,7 +134,7 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 		return 0;
 	}
 	case MSR_APIC_BASE:
-		if (val & (~0ull << 36 | 0x2ff | 1ull << 10))
+		if (val & (~0ull << MAXPHYADDR | 0x2ff | 1ull << 10))
 			return 1;
 		c->apic_base = val;
 		return 0;
@@ -159,7 +150,7 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 		return 0;
 	case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
 	case MSR_KERNEL_GS_BASE: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:
-		if (!canonical(val))
+		if (!x86_canonical(val))
 			return 1;
 		engine_set(c, index, val);
 		c->env.valid = false;                  /* FS/GS base live in the segment cache */
@@ -177,8 +168,8 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write)
 {
 	struct cpu *c = &v->cpu;
-	if (cpu_env(c)->hflags & 3)                    /* CPL > 0 */
-		return intr_deliver(v, 13, false);
+	if (cpu_env(c)->hflags & HF_CPL_MASK)          /* CPL > 0 */
+		return event_inject(v, event_exception(X86_GP, 0));
 	uint32_t index = (uint32_t)reg_get(c, UC_X86_REG_RCX);
 	uint64_t val = 0;
 	int r;
@@ -195,7 +186,7 @@ int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write)
 		return 1;
 	}
 	if (r > 0)
-		return intr_deliver(v, 13, false);     /* kvm_inject_gp */
+		return event_inject(v, event_exception(X86_GP, 0));     /* kvm_inject_gp */
 	if (!write) {
 		reg_set(c, UC_X86_REG_RAX, (uint32_t)val);
 		reg_set(c, UC_X86_REG_RDX, val >> 32);
@@ -257,23 +248,22 @@ int syscall_insn(struct vcpu *v, uint64_t lip)
 	cpu_set_lip(c, lip);
 	const struct env *e = cpu_env(c);
 	if (!(e->efer & EFER_SCE))
-		return intr_deliver(v, 6, false);              /* #UD */
+		return event_inject(v, event_exception(X86_UD, 0));
 	uint64_t star = engine_get(c, MSR_STAR), next = reg_get(c, UC_X86_REG_RIP) + 2;
 	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
-	bool lma = e->efer & EFER_LMA, cs64 = e->hflags & (1u << 15);
+	bool lma = e->efer & EFER_LMA, cs64 = e->hflags & HF_CS64;
 	uint16_t sel = (uint16_t)(star >> 32) & 0xfffc;
 	/* Flat CS (L in long mode, else D) and SS, DPL 0, as the CPU loads them. */
 	c->env.seg[SEG_CS] = (struct segcache){ .selector = sel, .limit = 0xffffffff,
-		.flags = (1u << 23) | (1u << 15) | (1u << 12) | (0xbu << 8) |
-			 (lma ? (1u << 21) : (1u << 22)) };
+		.flags = DESC_G | DESC_P | DESC_S | (0xbu << 8) | (lma ? DESC_L : DESC_DB) };
 	c->env.seg[SEG_SS] = (struct segcache){ .selector = (uint16_t)(sel + 8), .limit = 0xffffffff,
-		.flags = (1u << 23) | (1u << 22) | (1u << 15) | (1u << 12) | (0x3u << 8) };
+		.flags = DESC_G | DESC_DB | DESC_P | DESC_S | (0x3u << 8) };
 	reg_set(c, UC_X86_REG_RCX, lma ? next : (uint32_t)next);
 	if (lma) {
-		reg_set(c, UC_X86_REG_R11, fl & ~0x10000ull);              /* RF clear */
-		reg_set(c, UC_X86_REG_RFLAGS, (fl & ~engine_get(c, MSR_SFMASK) & ~0x10000ull) | 2);
+		reg_set(c, UC_X86_REG_R11, fl & ~RFL_RF);
+		reg_set(c, UC_X86_REG_RFLAGS, (fl & ~engine_get(c, MSR_SFMASK) & ~RFL_RF) | RFL_FIXED);
 	} else {
-		reg_set(c, UC_X86_REG_RFLAGS, fl & ~(0x20000ull | 0x200ull | 0x10000ull));
+		reg_set(c, UC_X86_REG_RFLAGS, fl & ~(RFL_VM | RFL_IF | RFL_RF));
 	}
 	env_store(c);
 	reg_set(c, UC_X86_REG_RIP, !lma ? (uint32_t)star :
