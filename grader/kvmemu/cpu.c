@@ -227,6 +227,8 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	}
 	c->env.efer = s->efer;
 	env_store(c);
+	for (int i = 0; i < 8; i++)       /* the engine's form (64-bit mode: bases 0) */
+		c->sreg_q[i] = c->env.seg[i];
 	uc_x86_mmr m = { .base = s->gdt.base, .limit = s->gdt.limit };
 	uc.reg_write(c->uc, UC_X86_REG_GDTR, &m);
 	m = (uc_x86_mmr){ .base = s->idt.base, .limit = s->idt.limit };

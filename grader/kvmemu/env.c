@@ -116,6 +116,15 @@ void env_store(struct cpu *c)
 {
 	uc.context_save(c->uc, c->ctx);           /* the rest of the front, current */
 	uint8_t *d = data(c);
+	c->env.hflags = hflags_for(&c->env, rd64(d + OFF_CR));
+	/* 64-bit mode ignores the CS, DS, ES and SS bases (SDM vol. 1, 3.4.2.1;
+	 * FS and GS keep theirs). QEMU adds CS.base to RIP in every mode, so
+	 * the engine holds 0 there; KVM_GET_SREGS still returns what was set
+	 * (cpu.c keeps it). */
+	if (c->env.hflags & HF_CS64)
+		for (int i = SEG_CS; i <= SEG_SS; i++)
+			if (i != SEG_FS && i != SEG_GS)
+				c->env.seg[i].base = 0;
 	for (int i = 0; i < 8; i++) {
 		uint8_t *s = d + seg_off(i);
 		wr32(s, c->env.seg[i].selector);
@@ -124,7 +133,6 @@ void env_store(struct cpu *c)
 		wr32(s + 20, c->env.seg[i].flags);
 	}
 	wr64(d + OFF_EFER, c->env.efer);
-	c->env.hflags = hflags_for(&c->env, rd64(d + OFF_CR));
 	wr32(d + OFF_HFLAGS, c->env.hflags);
 	uc.context_restore(c->uc, c->ctx);
 	c->env.valid = true;

@@ -155,3 +155,58 @@ TEST(events_after_exits)
 	vmm_close(&v);
 }
 END_TEST
+
+/* 64-bit mode ignores the CS, DS, ES and SS bases and limits, and uses the
+ * FS and GS bases (SDM vol. 1, 3.4.2.1; vol. 3, 3.2.4): a VMM that keeps the
+ * reset segments (CS base 0xffff0000) and only sets CS.L runs its code at
+ * RIP. KVM_GET_SREGS returns the segments as set (VMX keeps the VMCS guest
+ * fields; arch/x86/kvm/vmx/vmx.c vmx_get_segment). Issue 21: a mem_lab VMM
+ * doing this scored 37/37 on KVM and 0/37 on kvmemu. */
+TEST(segment_bases_64)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	VM_SLOT(&v, 0, 0, 0x100000);
+	VM_LOAD(&v, "lm_segs", 0x1000);
+	lm_memory(&v);
+	put64(&v, 0x2000, 0x2000);
+	put64(&v, 0x7000, 0x7000);
+	put64(&v, 0x3010, 0x3010);
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);                  /* the reset state */
+	s.cr3 = PML4;
+	s.cr4 = 1 << 5;
+	s.cr0 = 0x80000011;
+	s.efer = 0x500;
+	s.cs.l = 1;
+	s.cs.db = 0;
+	s.ds.base = 0x5000;
+	s.ss.base = 0x5000;
+	s.fs.base = 0x3000;
+	VM_SET_SREGS(&v, &s);
+	struct kvm_regs r = { .rip = 0x1000, .rflags = 2 };
+	VM_SET_REGS(&v, &r);
+	static const struct { const char *what; uint32_t val; } want[] = {
+		{ "load through DS (base ignored)", 0x2000 },
+		{ "load through FS (base used)", 0x3010 },
+		{ "pushed value at RSP - 8 (SS base ignored)", 0x1234 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EQ(&v, want[i].what, want[i].val, out32(&v, __FILE__, __LINE__));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	struct kvm_regs got;
+	VM_GET_REGS(&v, &got);
+	WANT_EQ(&v, "RIP after the hlt (CS base not added)", 0x1027, got.rip);
+	struct kvm_sregs after;
+	VM_GET_SREGS(&v, &after);
+	WANT_EQ(&v, "sregs.cs.base as set", 0xffff0000, after.cs.base);
+	WANT_EQ(&v, "sregs.ds.base as set", 0x5000, after.ds.base);
+	WANT_EQ(&v, "sregs.ss.base as set", 0x5000, after.ss.base);
+	WANT_EQ(&v, "sregs.fs.base as set", 0x3000, after.fs.base);
+	WANT_EQ(&v, "sregs.cs.l", 1, after.cs.l);
+	vmm_close(&v);
+}
+END_TEST
