@@ -55,6 +55,11 @@ static bool fault_class(const struct event *ev)
 	       v != X86_DF && v != X86_MC;
 }
 
+static bool aborts(const struct event *ev)
+{
+	return ev->kind == EV_EXCEPTION && (ev->vector == X86_DF || ev->vector == X86_MC);
+}
+
 /* SDM vol. 3, table 6-4: the contributory exceptions. */
 static bool contributory(int v)
 {
@@ -369,10 +374,13 @@ int event_inject(struct vcpu *v, struct event ev)
 		if (ev.kind == EV_EXCEPTION && ev.vector == X86_PF)
 			env_set_cr2(c, ev.cr2);
 		uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
-		/* A trap or interrupt comes after an instruction completed, which
-		 * clears RF on the CPU; QEMU clears it only at the end of its
-		 * translation block. */
-		reg_set(c, UC_X86_REG_RFLAGS, fault_class(&ev) ? fl | RFL_RF : fl & ~RFL_RF);
+		if (fault_class(&ev))
+			reg_set(c, UC_X86_REG_RFLAGS, fl | RFL_RF);
+		else if (!aborts(&ev))
+			/* A trap or interrupt comes after an instruction completed,
+			 * which clears RF on the CPU; QEMU clears it only at the end
+			 * of its translation block. */
+			reg_set(c, UC_X86_REG_RFLAGS, fl & ~RFL_RF);
 		struct delivery d = { .v = v, .c = c, .ev = ev, .ext = ev.kind != EV_SOFT_INT,
 				      .lm = cpu_env(c)->hflags & HF_LMA,
 				      .cpl = (int)(cpu_env(c)->hflags & HF_CPL_MASK) };

@@ -4,8 +4,9 @@
  *
  * The guests (guests/lm_*.asm) share one layout: one slot of RAM 0..1 MiB;
  * 4-level tables at 0x10000 mapping virtual 0..2 MiB onto physical 0..2 MiB
- * with 4 KiB pages (so 1..2 MiB is MMIO: no slot); a GDT at 0x2800 (0x08
- * 64-bit code, 0x10 data); an IDT at 0x3000 whose 32 gates point at
+ * with 4 KiB user-accessible pages (so 1..2 MiB is MMIO: no slot); a GDT at
+ * 0x2800 (0x08 64-bit code, 0x10 data, 0x1b/0x23 the same at DPL 3); a TSS
+ * at 0x4000 with RSP0 0xa000; an IDT at 0x3000 whose 32 gates point at
  * lm_idt.inc's handlers (0x1800 + 16 * vector), which report each event with
  * five `out 0xe9` exits (struct event below). */
 #include "tests.h"
@@ -19,7 +20,7 @@
 
 CHECK_SUITE("longmode", "longmode", NULL, NULL, 0);
 
-#define PTE_RW 3ull               /* present, writable */
+#define PTE_RW 7ull               /* present, writable, user */
 #define PML4   0x10000ull
 #define PT     0x13000ull         /* the 4 KiB page table of virtual 0..2 MiB */
 #define STACK  0x9000ull
@@ -47,6 +48,9 @@ static void lm_memory(struct vmm *v)
 	put64(v, 0x2800, 0);
 	put64(v, 0x2808, 0x00209b0000000000ull);          /* 0x08: code, L=1 */
 	put64(v, 0x2810, 0x00cf93000000ffffull);          /* 0x10: data */
+	put64(v, 0x2818, 0x0020fb0000000000ull);          /* 0x18: code, L=1, DPL 3 */
+	put64(v, 0x2820, 0x00cff3000000ffffull);          /* 0x20: data, DPL 3 */
+	put64(v, 0x4004, 0xa000);                         /* TSS.RSP0 */
 	for (uint64_t n = 0; n < 32; n++) {               /* 64-bit interrupt gates */
 		uint64_t h = 0x1800 + 16 * n;
 		put64(v, 0x3000 + n * 16, (h & 0xffff) | 8ull << 16 | 0x8eull << 40 |
@@ -67,7 +71,9 @@ static void lm_enter(struct vmm *v, uint64_t rip, const char *file, int line)
 	s.efer = 0x500;                                   /* LME LMA */
 	s.cs = code64;
 	s.ds = s.es = s.fs = s.gs = s.ss = data64;
-	s.gdt = (struct kvm_dtable){ .base = 0x2800, .limit = 0x17 };
+	s.gdt = (struct kvm_dtable){ .base = 0x2800, .limit = 0x27 };
+	s.tr = (struct kvm_segment){ .base = 0x4000, .limit = 0x67, .selector = 0x28,
+				     .type = 11, .present = 1 };
 	s.idt = (struct kvm_dtable){ .base = 0x3000, .limit = 32 * 16 - 1 };
 	vmm_set_sregs(v, &s, file, line);
 	struct kvm_regs r = { .rip = rip, .rflags = 2, .rsp = STACK };
@@ -210,3 +216,49 @@ TEST(segment_bases_64)
 	vmm_close(&v);
 }
 END_TEST
+
+/* A #DE whose frame can't be pushed (the stack page read-only, CR0.WP): #PF
+ * while delivering, then #DF, whose push faults too: a triple fault,
+ * KVM_EXIT_SHUTDOWN (SDM vol. 3, table 6-5 and 6.15 "Interrupt 8"; KVM:
+ * kvm_multiple_exception -> KVM_REQ_TRIPLE_FAULT -> KVM_EXIT_SHUTDOWN).
+ * RFLAGS keeps the RF that KVM set to inject the fault (x86.c,
+ * kvm_check_and_inject_events). */
+TEST(fault_pushing_frame)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_events");
+	put64(&v, PT + 8 * 8, 0x8000 | 5);                /* the stack page: read-only */
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x80, 1);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_SHUTDOWN);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "RIP at the shutdown (the div)", 0x100f, r.rip);
+	WANT_EQ(&v, "RF in RFLAGS at the shutdown", RF, r.rflags & RF);
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	WANT_EQ(&v, "CR2 (the frame's first push)", 0x8ff8, s.cr2);
+	vmm_close(&v);
+}
+END_TEST
+
+/* Broken page tables: a page directory whose entries lack PS (so the "page
+ * table" is whatever page 0 holds: zeros), and entries holding host
+ * pointers (bits past MAXPHYADDR: reserved). The fetch faults, the IDT
+ * can't be read through the same tables: #DF, triple fault,
+ * KVM_EXIT_SHUTDOWN (SDM vol. 3, 4.7; the mem_lab handout's FAQ). */
+TEST(broken_page_tables)
+{
+	static const uint64_t pde[] = { 0x3, 0x00007f1234400000ull | 0x83 };
+	for (size_t i = 0; i < sizeof pde / sizeof pde[0]; i++) {
+		struct vmm v;
+		LM_VM(&v, "lm_events");
+		put64(&v, 0x12000, pde[i]);
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_SHUTDOWN);
+		vmm_close(&v);
+	}
+}
+END_TEST
+
