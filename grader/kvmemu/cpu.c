@@ -257,6 +257,10 @@ static void reset_state(struct cpu *c)
 	/* kvm_vcpu_reset: MISC_ENABLE (PEBS and BTS unavailable), PAT. */
 	c->misc_enable = (1u << 12) | (1u << 11);
 	c->pat = 0x0007040600070406ull;
+	/* kvm_arch_vcpu_create: mcg_cap = KVM_MAX_MCE_BANKS; kvm_guest_time /
+	 * msr_kvm_poll_control: polling enabled (1). */
+	c->mcg_cap = 32;
+	c->kvm_pv[5] = 1;
 }
 
 /* ---- instruction hooks where I/O instructions are ---- */

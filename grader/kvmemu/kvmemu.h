@@ -172,7 +172,8 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
-	bool mode_warned;
+	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 };
 struct vcpu {
 	struct obj o;
@@ -194,7 +195,6 @@ struct vcpu {
 	struct kvm_cpuid_entry2 *cpuid;   /* KVM_SET_CPUID2's entries */
 	uint32_t ncpuid;
 	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
-	int in_run;
 };
 
 /* ---- libunicorn, loaded on the first open of /dev/kvm (ucapi.c) ---- */

@@ -24,6 +24,11 @@ enum {
 	MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
 	MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
 	MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
+	MSR_MTRRcap = 0xfe, MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a,
+	MSR_MTRRdefType = 0x2ff,
+	MSR_KVM_PV = 0x4b564d00, MSR_KVM_PV_LAST = 0x4b564d08,   /* WALL_CLOCK_NEW .. MIGRATION_CONTROL */
+	MSR_KVM_WALL_CLOCK_NEW = 0x4b564d00, MSR_KVM_ASYNC_PF_INT = 0x4b564d06,
+	MSR_KVM_POLL_CONTROL = 0x4b564d05,
 };
 
 /* What KVM_GET_MSR_INDEX_LIST reports: those of msrs_to_save and
@@ -39,7 +44,8 @@ static const uint32_t index_list[] = {
 static const uint32_t msr_list[] = {
 	MSR_TSC, MSR_APIC_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
 	MSR_MISC_ENABLE, MSR_PAT, MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_MTRRcap, MSR_MTRRdefType,
+	MSR_MCG_CAP, MSR_MCG_STATUS,
 };
 
 
@@ -56,6 +62,8 @@ static bool kvm_may_know(uint32_t index)
 
 bool msr_known(uint32_t index)
 {
+	if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST)
+		return true;
 	for (size_t i = 0; i < sizeof msr_list / sizeof msr_list[0]; i++)
 		if (msr_list[i] == index)
 			return true;
@@ -86,6 +94,20 @@ static bool pat_valid(uint64_t pat)
 	return true;
 }
 
+/* KVM's paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst). Writing one
+ * that enables a feature makes KVM write guest memory (the wall clock, the
+ * pvclock, steal time) or change how it delivers events: not emulated. A
+ * value that leaves the feature off (bit 0 clear), POLL_CONTROL and the
+ * async-PF vector are only stored, as KVM stores them. */
+static int kvm_pv_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	bool off = !(val & 1) && index != MSR_KVM_WALL_CLOCK_NEW;
+	if (!host && !off && index != MSR_KVM_POLL_CONTROL && index != MSR_KVM_ASYNC_PF_INT)
+		return -1;
+	v->cpu.kvm_pv[index - MSR_KVM_PV] = val;
+	return 0;
+}
+
 /* 0, or 1 when KVM refuses it (#GP for the guest, a short count for
  * KVM_GET/SET_MSRS); -1 when it isn't implemented here. */
 int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
@@ -104,7 +126,23 @@ int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 	case MSR_PAT:
 		*val = c->pat;
 		return 0;
+	case MSR_MTRRcap:           /* mtrr.c: SMRR 0, WC 1, FIX 1, VCNT = KVM_NR_VAR_MTRR (8) */
+		*val = 0x500 | 8;
+		return 0;
+	case MSR_MTRRdefType:
+		*val = c->mtrr_def_type;
+		return 0;
+	case MSR_MCG_CAP:
+		*val = c->mcg_cap;
+		return 0;
+	case MSR_MCG_STATUS:
+		*val = c->mcg_status;
+		return 0;
 	default:
+		if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST) {
+			*val = c->kvm_pv[index - MSR_KVM_PV];   /* kvm_get_msr_common */
+			return 0;
+		}
 		if (!msr_known(index))
 			return kvm_may_know(index) ? -1 : 1;
 		*val = engine_get(c, index);
@@ -148,6 +186,23 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 			return 1;
 		c->pat = val;
 		return 0;
+	case MSR_MTRRcap:
+		return 1;                              /* read-only (kvm_mtrr_valid) */
+	case MSR_MTRRdefType: {                        /* kvm_mtrr_valid: E, FE, a valid type */
+		uint8_t t = val & 0xff;
+		if ((val & ~0xcffull) || t == 2 || t == 3 || t > 6)
+			return 1;
+		c->mtrr_def_type = val;
+		return 0;
+	}
+	case MSR_MCG_CAP:
+		if (!host)
+			return -1;                     /* set_msr_mce's rules for the guest */
+		c->mcg_cap = val;
+		return 0;
+	case MSR_MCG_STATUS:
+		c->mcg_status = val;
+		return 0;
 	case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
 	case MSR_KERNEL_GS_BASE: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:
 		if (!x86_canonical(val))
@@ -156,6 +211,8 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 		c->env.valid = false;                  /* FS/GS base live in the segment cache */
 		return 0;
 	default:
+		if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST)
+			return kvm_pv_set(v, index, val, host);
 		if (!msr_known(index))
 			return kvm_may_know(index) ? -1 : 1;
 		engine_set(c, index, val);

@@ -262,3 +262,26 @@ TEST(broken_page_tables)
 }
 END_TEST
 
+
+/* MSRs a Linux guest reads at boot, as KVM answers them: MTRRcap 0x508
+ * (arch/x86/kvm/mtrr.c: WC | FIX | KVM_NR_VAR_MTRR 8), MTRRdefType 0 at
+ * reset, MCG_CAP 32 banks (kvm_arch_vcpu_create: KVM_MAX_MCE_BANKS), the
+ * paravirtual POLL_CONTROL 1 and SYSTEM_TIME_NEW 0 (kvm_get_msr_common;
+ * Documentation/virt/kvm/x86/msr.rst). */
+TEST(boot_msrs)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_msr");
+	static const struct { const char *what; uint32_t val; } want[] = {
+		{ "MTRRcap", 0x508 }, { "MTRRdefType", 0 }, { "MCG_CAP", 32 },
+		{ "MSR_KVM_POLL_CONTROL", 1 }, { "MSR_KVM_SYSTEM_TIME_NEW", 0 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EQ(&v, want[i].what, want[i].val, out32(&v, __FILE__, __LINE__));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
