@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 CHECK_SUITE("longmode", "longmode", NULL, NULL, 0);
 
@@ -29,6 +30,23 @@ static void put64(struct vmm *v, uint64_t gpa, uint64_t val)
 {
 	memcpy(vmm_hva(v, gpa), &val, 8);
 }
+
+/* A slot created with flags (KVM_MEM_READONLY can't be added later). */
+static uint8_t *slot_flags(struct vmm *v, int slot, uint64_t gpa, uint64_t size, uint32_t flags,
+			   const char *file, int line)
+{
+	uint8_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		vmm_fail(v, file, line, "mmap: %s", strerror(errno));
+	struct kvm_userspace_memory_region r = { .slot = (uint32_t)slot, .flags = flags,
+		.guest_phys_addr = gpa, .memory_size = size, .userspace_addr = (uintptr_t)mem };
+	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		vmm_fail(v, file, line, "KVM_SET_USER_MEMORY_REGION slot %d flags 0x%x: %s", slot,
+			 flags, strerror(errno));
+	v->slot[slot] = (struct vmm_slot){ gpa, size, mem };
+	return mem;
+}
+#define SLOT_FLAGS(v, s, gpa, size, fl) slot_flags((v), (s), (gpa), (size), (fl), __FILE__, __LINE__)
 
 /* The 64-bit code segment (selector 0x08) and data segment (0x10), as
  * KVM_SET_SREGS takes them. */
@@ -282,6 +300,55 @@ TEST(boot_msrs)
 	}
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A store into a KVM_MEM_READONLY slot with paging on: one KVM_EXIT_MMIO
+ * (is_write, RIP past the store), the memory unchanged, and the guest goes
+ * on (x86.c emulator_read_write: the slot is read-only, so the write goes
+ * to user space once). A VMM that ignores ROM writes, as QEMU does, runs. */
+TEST(rom_write_paged)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_rom");
+	uint8_t *rom = SLOT_FLAGS(&v, 1, 0x100000, 0x1000, KVM_MEM_READONLY);
+	rom[0] = 0xaa;
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100000, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len", 1, v.run->mmio.len);
+	WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+	WANT_EQ(&v, "mmio.data[0]", 0x55, v.run->mmio.data[0]);
+	WANT_EQ(&v, "RIP past the store", 0x1014, vmm_rip(&v));
+	VM_RUN(&v);
+	WANT_EQ(&v, "the ROM's byte, read back", 0xaa, out32(&v, __FILE__, __LINE__) & 0xff);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* Dirty logging with 4 KiB pages: the page walker's Accessed-bit writes
+ * dirty every level's table, the PML4 and PDPT included (KVM logs the
+ * CPU's A/D writes to guest memory: FACTS.md dirty_log_page_tables, with
+ * 2 MiB pages). The guest itself writes nothing. */
+TEST(dirty_log_4k_tables)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	SLOT_FLAGS(&v, 0, 0, 0x100000, KVM_MEM_LOG_DIRTY_PAGES);
+	VM_LOAD(&v, "lm_load", 0x1000);
+	lm_memory(&v);
+	lm_enter(&v, 0x1000, __FILE__, __LINE__);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe9, 1);
+	uint64_t bitmap[256 / 64] = { 0 };
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &log) < 0)
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	/* pages 0x10 PML4, 0x11 PDPT, 0x12 PD, 0x13 PT */
+	WANT_EQ(&v, "dirty pages 0..63 (bits)", 0xfull << 16, bitmap[0]);
 	vmm_close(&v);
 }
 END_TEST
