@@ -78,6 +78,19 @@ static const int gpr64[16] = {
 	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 };
 
+/* GPR n as instructions encode it (SDM vol. 2, table 2-2: RAX RCX RDX RBX
+ * RSP RBP RSI RDI, R8-R15 with REX). */
+int cpu_gpr(int n)
+{
+	static const int enc[16] = {
+		UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+		UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+		UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	};
+	return enc[n & 15];
+}
+
 void cpu_get_regs(struct vcpu *v, struct kvm_regs *r)
 {
 	struct cpu *c = &v->cpu;
@@ -171,6 +184,12 @@ static uint64_t cr4_allowed(const struct vcpu *v)
 	return ok;
 }
 
+/* kvm_is_valid_cr4's reserved bits. */
+bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4)
+{
+	return !((cr4 & ~CR4_BASE_BITS) && (cr4 & ~cr4_allowed(v)));
+}
+
 static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 {
 	uint64_t rsvd_gpa = ~0ull << MAXPHYADDR;
@@ -182,7 +201,7 @@ static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
-	if ((s->cr4 & ~CR4_BASE_BITS) && (s->cr4 & ~cr4_allowed(v)))   /* kvm_is_valid_cr4 */
+	if (!cpu_cr4_valid(v, s->cr4))
 		return false;
 	if (s->cr0 >> 32)                                 /* kvm_is_valid_cr0 */
 		return false;
@@ -338,10 +357,12 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	uint8_t insn[16];
 	if (size > sizeof insn || !lin_read(c->v, addr, insn, size))
 		return;
-	if (pio_opcode(insn, size) || msr_opcode(insn, size)) {
+	enum stop why = pio_opcode(insn, size) ? S_IO : msr_opcode(insn, size) ? S_MSR :
+			cr_opcode(insn, size) ? S_CR : S_NONE;
+	if (why != S_NONE) {
 		c->stop_lip = addr;
 		c->stop_len = size;
-		stop(c, pio_opcode(insn, size) ? S_IO : S_MSR);
+		stop(c, why);
 	}
 }
 
@@ -418,9 +439,11 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	bool added = false;
 	for (uint32_t i = 0; i < size; i++) {
-		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30: the hook starts at
-		 * the 0f, so the prefixes before it are found as for I/O). */
-		bool msr = i + 1 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32);
+		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30) and MOV to/from
+		 * CRn (0f 22 / 0f 20): the hook starts at the 0f, so the prefixes
+		 * before it are found as for I/O. */
+		bool msr = i + 1 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32 ||
+							     p[i + 1] == 0x20 || p[i + 1] == 0x22);
 		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
@@ -740,6 +763,10 @@ static int run_loop(struct vcpu *v)
 			kvmemu_diag("SYSENTER is not emulated: KVM_EXIT_INTERNAL_ERROR");
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
+		case S_CR:
+			if (cr_insn(v, c->stop_lip, c->stop_len))
+				return 1;
+			continue;
 		case S_MSR: {
 			uint8_t insn[16];
 			lin_read(v, c->stop_lip, insn, c->stop_len);

@@ -76,6 +76,7 @@ enum stop {
 	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
+	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
 };
 
 /* An exception or interrupt to deliver (event.c). */
@@ -250,6 +251,8 @@ void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
 void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
 int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);   /* 0 or -EINVAL */
 bool cpu_covered(struct cpu *c, uint64_t lin);  /* an instruction hook covers lin */
+bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4);   /* kvm_is_valid_cr4 */
+int cpu_gpr(int n);                         /* Unicorn's id of GPR n as encoded (0 RAX, 1 RCX..) */
 int cpu_run(struct vcpu *v);                /* KVM_RUN: 0 or -errno */
 uint64_t reg_get(struct cpu *c, int reg);
 void reg_set(struct cpu *c, int reg, uint64_t val);
@@ -301,6 +304,10 @@ int cpuid_hook(uc_engine *u, void *opaque);
 int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
 int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
+
+/* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
+bool cr_opcode(const uint8_t *insn, uint32_t len);
+int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);

@@ -352,3 +352,31 @@ TEST(dirty_log_4k_tables)
 	vmm_close(&v);
 }
 END_TEST
+
+/* Control registers: a reserved CR4 bit (bit 15) is #GP(0) (kvm_set_cr4 ->
+ * kvm_is_valid_cr4 fails -> kvm_inject_gp); CR8 holds what the guest wrote
+ * (kvm_set_cr8 / kvm_get_cr8 without an in-kernel APIC: vcpu->arch.cr8);
+ * MOV from CR0 at CPL 3 is #GP(0) (SDM vol. 2, MOV-Move to/from Control
+ * Registers: "If the current privilege level is not 0"). */
+TEST(control_registers)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_cr");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1013);
+	VM_RUN(&v);
+	WANT_EQ(&v, "CR8 read back after mov cr8, 5", 5, out32(&v, __FILE__, __LINE__));
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	WANT_EQ(&v, "sregs.cr8 after the guest's mov cr8, 5", 5, s.cr8);
+	s.cr8 = 9;
+	VM_SET_SREGS(&v, &s);
+	VM_RUN(&v);
+	WANT_EQ(&v, "CR8 read back after KVM_SET_SREGS cr8 9", 9, out32(&v, __FILE__, __LINE__));
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1044);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
