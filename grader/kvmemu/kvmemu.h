@@ -174,6 +174,7 @@ struct cpu {
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
 	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 };
 struct vcpu {
@@ -300,6 +301,7 @@ int syscall_insn(struct vcpu *v, uint64_t lip);
 void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
 bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
 bool cpuid_host_has(uint32_t f, int r, int bit);  /* in KVM_GET_SUPPORTED_CPUID's set */
+void cpuid_host_leaf(uint32_t f, uint32_t i, uint32_t out[4]);   /* that set's leaf, or zeros */
 int cpuid_hook(uc_engine *u, void *opaque);
 int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
