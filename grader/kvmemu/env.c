@@ -76,6 +76,12 @@ void env_load(struct cpu *c)
 		c->env.seg[i].limit = rd32(s + 16);
 		c->env.seg[i].flags = rd32(s + 20);
 	}
+	/* LTR marks the TSS busy (SDM vol. 2, LTR); QEMU sets the bit in the
+	 * GDT but loads the descriptor it read, type 9 (or 1): KVM_GET_SREGS
+	 * shows the busy type, as on KVM. */
+	uint32_t tr_type = DESC_TYPE(c->env.seg[SEG_TR].flags);
+	if (tr_type == 9 || tr_type == 1)
+		c->env.seg[SEG_TR].flags |= 2u << DESC_TYPE_SHIFT;
 	c->env.hflags = rd32(d + OFF_HFLAGS);
 	c->env.efer = rd64(d + OFF_EFER);
 	c->env.valid = true;
