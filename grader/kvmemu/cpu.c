@@ -815,7 +815,9 @@ int cpu_run(struct vcpu *v)
 		return -EINTR;
 	kvmemu_signalled = 0;
 	v->has_run = true;
-	if (v->pending == P_MMIO) {
+	if (v->pending == P_MMIO || v->pending == P_MMIO_WRITE) {
+		if (mmio_next_part(v))
+			return 0;
 		int r = mmio_complete_begin(v);
 		if (r)
 			return r < 0 ? r : 0;

@@ -62,7 +62,8 @@ enum pending {
 	P_SKIP,       /* OUT / MMIO write: advance RIP past the instruction if unchanged */
 	P_IN,         /* IN: merge the data into AL/AX/EAX, then skip */
 	P_INS,        /* ins batch: store the data at ES:DI, advance DI/CX */
-	P_MMIO,       /* MMIO: re-run the instruction against run->mmio */
+	P_MMIO,       /* MMIO read: the next part's exit, or re-run the instruction with the data */
+	P_MMIO_WRITE, /* MMIO write done: the next 8-byte part's exit */
 };
 
 /* Why uc_emu_start returned (set by the hooks). */
@@ -127,7 +128,7 @@ struct env {
 struct cpu {
 	uc_engine *uc;
 	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
-	uc_context *ctx_full;     /* all of it: for an exception's error code */
+	uc_context *ctx_full;     /* all of it: an exception's error code; undoing a 16-byte MMIO read */
 	size_t off_dr;            /* offset of dr[0] in it */
 	struct vcpu *v;
 	enum stop stop;
@@ -150,8 +151,11 @@ struct cpu {
 	uint32_t mmio_len;
 	bool mmio_write;
 	uint64_t mmio_page;       /* page mapped as MMIO while completing */
-	uint8_t mmio_data[8];
+	uint8_t mmio_data[16];    /* a write's bytes; a read's, as user space gave them */
+	uint32_t mmio_part;       /* the 8-byte part of the access this exit is for */
 	bool mmio_mapped, mmio_done, write_exit;
+	bool mmio_unhandled;      /* an access the completion couldn't serve: internal error */
+	uint32_t mmio_more;       /* a read's length found while completing it (16-byte reads) */
 	/* A write to a read-only slot, completed like an MMIO write: the
 	 * instruction runs once with the slot writable, the bytes it wrote
 	 * are put back (KVM_MEM_READONLY: the write goes to user space). */
@@ -323,6 +327,7 @@ bool pio_opcode(const uint8_t *insn, uint32_t len);
 
 /* ---- MMIO (mmio.c) ---- */
 void mmio_exit(struct vcpu *v);
+int mmio_next_part(struct vcpu *v);
 int mmio_complete_begin(struct vcpu *v);
 int mmio_complete_end(struct vcpu *v);
 void mmio_unmap_page(struct vcpu *v);
