@@ -740,6 +740,7 @@ static int run_loop(struct vcpu *v)
 				return 1;
 			continue;
 		case S_INTR:
+			insn_stack_fault(v, &c->event);
 			if (event_inject(v, c->event))
 				return 1;
 			continue;

@@ -316,6 +316,16 @@ int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
 int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
 
+/* ---- decoded memory operands, 64-bit mode (insn.c) ---- */
+struct mem_operand {
+	bool valid;               /* the instruction has one (false: not decoded) */
+	bool stack;               /* push/pop/call/ret's implicit one */
+	int seg;                  /* SEG_SS, SEG_DS, SEG_FS or SEG_GS */
+	uint64_t ea;              /* linear (FS/GS base added) */
+};
+bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m);
+void insn_stack_fault(struct vcpu *v, struct event *ev);
+
 /* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
 bool cr_opcode(const uint8_t *insn, uint32_t len);
 int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);

@@ -448,3 +448,23 @@ TEST(mmio_16_bytes)
 	vmm_close(&v);
 }
 END_TEST
+
+/* A non-canonical address through RBP or RSP is a stack fault, #SS(0);
+ * through another base register #GP(0) (SDM vol. 3, 6.15 "Interrupt 12" and
+ * "Interrupt 13"; KVM's emulator: emulate_ss / emulate_gp in
+ * __linearize). */
+TEST(noncanonical_stack_fault)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_canon");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 12, 0, 0x1015);
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1021);
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 12, 0, 0x1029);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
