@@ -30,6 +30,7 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 	}
 	c->mmio_addr = addr;
 	c->mmio_len = (uint32_t)size;
+	c->mmio_straddle = false;
 	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
 	/* A write into a KVM_MEM_READONLY slot: KVM treats it as MMIO
 	 * (x86.c emulator_read_write: the memslot is read-only). */
@@ -62,8 +63,29 @@ static bool more_parts(const struct cpu *c)
 	return (c->mmio_part + 1) * 8 < c->mmio_len;
 }
 
+/* A read straddling RAM and MMIO: QEMU reports the size-aligned access at
+ * the page boundary (its page-crossing split), KVM the bytes past the
+ * boundary only (emulator_read_write_onepage). The decoded operand tells
+ * how many (64-bit mode; elsewhere QEMU's view stays). */
+static void straddle(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	struct mem_operand m;
+	c->mmio_straddle = false;
+	uint32_t size = c->mmio_len;
+	if (c->mmio_write || (c->mmio_addr & 0xfff) || size < 2 || (size & (size - 1)) ||
+	    !insn_mem_operand(v, cpu_lip(c), &m) || m.stack)
+		return;
+	uint64_t off = m.ea & (size - 1);
+	if (off && !(((m.ea & ~(uint64_t)(size - 1)) + size) & 0xfff)) {
+		c->mmio_len = (uint32_t)off;
+		c->mmio_straddle = true;
+	}
+}
+
 void mmio_exit(struct vcpu *v)
 {
+	straddle(v);
 	part_exit(v, 0);
 	v->pending = P_MMIO;
 	v->pending_lip = cpu_lip(&v->cpu);
@@ -96,8 +118,19 @@ static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset, val = 0;
+	uint64_t end = c->mmio_addr + c->mmio_len;
+	if (c->mmio_straddle && !c->mmio_write && addr >= c->mmio_addr && addr < c->mmio_addr + 8) {
+		/* QEMU reads the whole aligned chunk at the page boundary and
+		 * keeps the access's bytes: those past it are never used. */
+		if (addr < end)
+			memcpy(&val, c->mmio_data + (addr - c->mmio_addr),
+			       addr + size <= end ? size : (size_t)(end - addr));
+		if (addr + size >= end)
+			c->mmio_done = true;
+		return val;
+	}
 	/* The access, or a part of it (QEMU splits 8-byte ones). */
-	if (!c->mmio_write && addr >= c->mmio_addr && addr + size <= c->mmio_addr + c->mmio_len) {
+	if (!c->mmio_write && addr >= c->mmio_addr && addr + size <= end) {
 		memcpy(&val, c->mmio_data + (addr - c->mmio_addr), size > 8 ? 8 : size);
 		if (addr + size < c->mmio_addr + c->mmio_len)
 			return val;           /* more parts to come */

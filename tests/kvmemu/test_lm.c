@@ -468,3 +468,30 @@ TEST(noncanonical_stack_fault)
 	vmm_close(&v);
 }
 END_TEST
+
+/* A read straddling the end of RAM and MMIO: KVM exits for the MMIO part
+ * only, with its own length (x86.c emulator_read_write splits the access at
+ * the page boundary, emulator_read_write_onepage reads the RAM part itself),
+ * and the value combines both. */
+TEST(straddling_read)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_straddle");
+	static const uint8_t ram[4] = { 0xdd, 0xcc, 0xbb, 0xaa };
+	memcpy(vmm_hva(&v, 0xffffc), ram, 4);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100000, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len (the MMIO part)", 4, v.run->mmio.len);
+	WANT_EQ(&v, "mmio.is_write", 0, v.run->mmio.is_write);
+	static const uint8_t mmio[4] = { 0x44, 0x33, 0x22, 0x11 };
+	memcpy(v.run->mmio.data, mmio, 4);
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 31:0 (RAM)", 0xaabbccdd, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 63:32 (MMIO)", 0x11223344, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
