@@ -237,6 +237,10 @@ static void long_mode(struct vm *v)
 	data.selector = 0x10, data.type = 0x3, data.l = 0, data.db = 1;
 	s.cs = code;
 	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	/* TR and LDTR explicit too: their reset types differ between VMX (TR
+	 * 0xb) and SVM (TR 3, init_vmcb), both upstream. */
+	s.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
+	s.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
 	s.cr3 = PML4_GPA;
 	s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
