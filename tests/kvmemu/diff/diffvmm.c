@@ -11,7 +11,8 @@
  *   slot 2  ROM        0x400000-0x410000  KVM_MEM_READONLY; a byte pattern
  *   MMIO   (no slot)   0x410000-0x600000 and 0xd0000000-0xd0200000
  * Long mode is set by KVM_SET_SREGS (no GDT in memory: the guest installs its
- * own GDT and IDT); identity-mapped 4 KiB pages below 4 MiB (PT0/PT1), 2 MiB
+ * own GDT, IDT and TSS; with machine.inc's RESET_SEGMENTS flag only CS.L is
+ * set on the reset segments); identity-mapped 4 KiB pages below 4 MiB (PT0/PT1), 2 MiB
  * pages above, up to 1 GiB, and 0xc0000000-0xffffffff.
  *
  * The trace (one line per item; compare.py reads it):
@@ -21,7 +22,7 @@
  *   state N reg=value ...             GET_REGS/GET_SREGS: at exit 0 every
  *                                     field, then only those that changed
  *   end REASON                        why the run stopped
- *   dirty SLOT page,page,...          KVM_GET_DIRTY_LOG (4 KiB page numbers)
+ *   dirty SLOT GPA,GPA,...            KVM_GET_DIRTY_LOG (each dirty page's address)
  *   mem SLOT 0xGPA HASH               each page whose bytes differ from the load
  * User space answers IN and MMIO reads with bytes derived from the address,
  * so both backends see the same data. The run stops at HLT, SHUTDOWN,
@@ -201,13 +202,16 @@ static void map_slots(struct vm *v)
 }
 
 /* A fixed CPUID (not the host's: both backends must show the guest the same
- * one): long mode, NX, SSE2, FXSR, SMEP, SMAP, 40-bit physical addresses. */
+ * one): long mode, NX, SSE2, FXSR, XSAVE (x87|SSE), SMEP, SMAP, 40-bit
+ * physical addresses. */
 static void cpuid(struct vm *v)
 {
 	static const struct { uint32_t fn, a, b, c, d; } leaf[] = {
 		{ 0x0, 0xd, 0x68747541, 0x444d4163, 0x69746e65 },	/* "AuthenticAMD" */
-		{ 0x1, 0x00000f61, 0x00000800, 0x00800001, 0x078bfbff },
+		{ 0x1, 0x00000f61, 0x00000800, 0x04800001, 0x078bfbff },	/* + XSAVE */
 		{ 0x7, 0, (1u << 7) | (1u << 20), 0, 0 },		/* SMEP, SMAP */
+		/* x87|SSE; EBX (size for XCR0) deliberately wrong: KVM rewrites it */
+		{ 0xd, 0x3, 0x1000, 0x240, 0 },
 		{ 0x80000000, 0x80000008, 0x68747541, 0x444d4163, 0x69746e65 },
 		{ 0x80000001, 0x00000f61, 0, 0x00000001, 0x2bd3fbff },
 		{ 0x80000008, 0x00003028, 0, 0, 0 },
@@ -218,16 +222,22 @@ static void cpuid(struct vm *v)
 	c.h.nent = N;
 	for (int i = 0; i < N; i++) {
 		c.e[i].function = leaf[i].fn;
+		c.e[i].flags = leaf[i].fn == 0xd || leaf[i].fn == 0x7 ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
 		c.e[i].eax = leaf[i].a, c.e[i].ebx = leaf[i].b;
 		c.e[i].ecx = leaf[i].c, c.e[i].edx = leaf[i].d;
 	}
 	traced(v->vcpu, KVM_SET_CPUID2, &c, "SET_CPUID2");
 }
 
+/* machine.inc's MACHINE_FLAGS, a dword at CODE_GPA + 2. */
+#define RESET_SEGMENTS 1	/* keep the reset segments, set only CS.L (a mem_lab VMM's shortcut) */
+
 static void long_mode(struct vm *v)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
+	uint32_t flags;
+	memcpy(&flags, v->slot[0].hva + CODE_GPA + 2, sizeof flags);
 	traced(v->vcpu, KVM_GET_SREGS, &s, "GET_SREGS");
 	struct kvm_segment code = {
 		.base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 0xb, .present = 1,
@@ -235,10 +245,14 @@ static void long_mode(struct vm *v)
 	};
 	struct kvm_segment data = code;
 	data.selector = 0x10, data.type = 0x3, data.l = 0, data.db = 1;
-	s.cs = code;
-	s.ds = s.es = s.fs = s.gs = s.ss = data;
-	/* TR and LDTR explicit too: their reset types differ between VMX (TR
-	 * 0xb) and SVM (TR 3, init_vmcb), both upstream. */
+	if (flags & RESET_SEGMENTS) {
+		s.cs.l = 1, s.cs.db = 0;
+	} else {
+		s.cs = code;
+		s.ds = s.es = s.fs = s.gs = s.ss = data;
+	}
+	/* TR and LDTR explicit: their reset types differ between VMX (TR 0xb)
+	 * and SVM (TR 3, init_vmcb), both upstream. */
 	s.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
 	s.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
 	s.cr3 = PML4_GPA;
@@ -468,7 +482,7 @@ static void memory(struct vm *v)
 			const char *sep = " ";
 			for (uint64_t p = 0; p < s->size / 4096; p++)
 				if (bitmap[p / 64] >> (p % 64) & 1)
-					printf("%s%#" PRIx64, sep, p), sep = ",";
+					printf("%s%#" PRIx64, sep, s->gpa + p * 4096), sep = ",";
 			putchar('\n');
 		}
 		for (uint64_t off = 0; off < s->size; off += 4096)
