@@ -18,6 +18,8 @@
 #include <linux/kvm.h>
 #include <unicorn/unicorn.h>
 
+#include "x86.h"
+
 #define KVMEMU_MMAP_SIZE  12288   /* kvm_run page + PIO data page + coalesced-MMIO page */
 #define KVMEMU_PIO_OFFSET 4096    /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE */
 #define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
@@ -74,8 +76,23 @@ enum stop {
 	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
+	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
 };
 
+/* An exception or interrupt to deliver (event.c). */
+enum event_kind {
+	EV_EXCEPTION,     /* a fault or trap the CPU raises (error code if the vector has one) */
+	EV_SOFT_INT,      /* INT n, INT3, INTO: gate DPL checked, no error code */
+	EV_EXT_INT,       /* an external interrupt (a PIC or APIC vector) */
+	EV_NMI,
+};
+struct event {
+	enum event_kind kind;
+	uint8_t vector;
+	bool has_err;             /* EV_EXCEPTION: push err (event_exception sets it) */
+	uint32_t err;
+	uint64_t cr2;             /* #PF: the faulting linear address */
+};
 #define MAX_CODE_HOOKS 256
 
 /* A set of page numbers, each with a pointer (pageset.c). */
@@ -111,9 +128,7 @@ struct cpu {
 	enum stop stop;
 	uint64_t stop_lip;        /* linear address of the instruction */
 	uint32_t stop_len;
-	int intno;
-	uint32_t exc_err;         /* the engine's exception: error code, int n or not */
-	bool exc_soft;
+	struct event event;       /* S_INTR: what the engine raised */
 
 	/* Instruction hooks only where a block holds an I/O opcode byte. */
 	uc_hook code_hooks[MAX_CODE_HOOKS];
@@ -158,7 +173,8 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
-	bool mode_warned;
+	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 };
 struct vcpu {
 	struct obj o;
@@ -180,7 +196,6 @@ struct vcpu {
 	struct kvm_cpuid_entry2 *cpuid;   /* KVM_SET_CPUID2's entries */
 	uint32_t ncpuid;
 	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
-	int in_run;
 };
 
 /* ---- libunicorn, loaded on the first open of /dev/kvm (ucapi.c) ---- */
@@ -236,6 +251,8 @@ void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
 void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
 int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);   /* 0 or -EINVAL */
 bool cpu_covered(struct cpu *c, uint64_t lin);  /* an instruction hook covers lin */
+bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4);   /* kvm_is_valid_cr4 */
+int cpu_gpr(int n);                         /* Unicorn's id of GPR n as encoded (0 RAX, 1 RCX..) */
 int cpu_run(struct vcpu *v);                /* KVM_RUN: 0 or -errno */
 uint64_t reg_get(struct cpu *c, int reg);
 void reg_set(struct cpu *c, int reg, uint64_t val);
@@ -249,6 +266,7 @@ int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
 void env_load(struct cpu *c);               /* engine -> c->env */
 void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
+void env_set_cr2(struct cpu *c, uint64_t cr2);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
@@ -263,6 +281,12 @@ uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of R
 bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
 void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bit writes */
+/* An access the CPU itself makes (event delivery), with its checks: XLAT_PF
+ * with the page-fault error code in *pferr, XLAT_NOMEM when a table or the
+ * page isn't RAM. */
+enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
+enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
+		     uint32_t *pferr);
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
 bool msr_known(uint32_t index);
@@ -281,6 +305,10 @@ int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
 int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
 
+/* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
+bool cr_opcode(const uint8_t *insn, uint32_t len);
+int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);
+
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
 void pio_complete(struct vcpu *v);
@@ -294,8 +322,16 @@ void mmio_unmap_page(struct vcpu *v);
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque);
 
-/* ---- interrupts and exceptions (intr.c): 1 = exit, 0 = keep running ---- */
-int intr_deliver(struct vcpu *v, int vector, bool soft);
+/* ---- events: exceptions and interrupts (event.c) ---- */
+/* An exception with the error code the vector has (0 unless given). */
+struct event event_exception(int vector, uint32_t err);
+/* Delivers ev as the CPU would at the current state: RIP is the address to
+ * push (the faulting instruction for a fault, the next one for a trap or an
+ * interrupt). A fault while delivering it is combined as SDM table 6-5 says
+ * (#DF; a fault while delivering #DF: triple fault, KVM_EXIT_SHUTDOWN).
+ * 1 = an exit is set in run (shutdown, internal error), 0 = delivered: the
+ * guest runs the handler next. */
+int event_inject(struct vcpu *v, struct event ev);
 /* Segment register indexes in struct env / kvm order. */
 enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 

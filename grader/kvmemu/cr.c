@@ -1,0 +1,89 @@
+/*
+ * cr.c - MOV to CR4, MOV to and from CR8, carried out as KVM does.
+ *
+ * QEMU accepts any CR4 value its CPU model knows and keeps no CR8 without
+ * an APIC (reads give 0). KVM checks CR4 against the guest's CPUID and its
+ * own reserved bits (arch/x86/kvm/x86.c kvm_set_cr4 -> kvm_is_valid_cr4:
+ * #GP(0)), and without an in-kernel APIC keeps CR8 in vcpu->arch.cr8
+ * (kvm_set_cr8: bits 63:4 reserved, #GP(0); kvm_get_cr8), the value
+ * KVM_GET/SET_SREGS show. So these instructions are stopped before they run
+ * (cpu.c, like I/O and MSR instructions) and done here. MOV from CR4 and
+ * the other control registers are the engine's (CPL checked there).
+ */
+#include "kvmemu.h"
+
+enum { CR_NONE, CR_TO_CR4, CR_TO_CR8, CR_FROM_CR8 };
+
+struct cr_insn {
+	int what;
+	int gpr;                  /* 0..15: RAX .. R15 */
+};
+
+/* Decodes MOV to/from CRn (0f 22 / 0f 20, modrm: reg = CRn, rm = GPR, REX.R
+ * and REX.B extend them) from the len bytes at p. */
+static struct cr_insn decode(const uint8_t *p, uint32_t len)
+{
+	struct cr_insn d = { CR_NONE, 0 };
+	uint32_t i = 0;
+	uint8_t rex = 0;
+	while (i < len && (p[i] == 0x66 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
+			   p[i] == 0x36 || p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x64 ||
+			   p[i] == 0x65 || (p[i] & 0xf0) == 0x40)) {
+		rex = (p[i] & 0xf0) == 0x40 ? p[i] : 0;  /* REX counts only last */
+		i++;
+	}
+	if (i + 3 != len || p[i] != 0x0f || (p[i + 1] != 0x20 && p[i + 1] != 0x22))
+		return d;
+	uint8_t modrm = p[i + 2];
+	int cr = (modrm >> 3 & 7) | (rex & 4 ? 8 : 0);
+	d.gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
+	if (p[i + 1] == 0x22 && cr == 4)
+		d.what = CR_TO_CR4;
+	else if (cr == 8)
+		d.what = p[i + 1] == 0x22 ? CR_TO_CR8 : CR_FROM_CR8;
+	return d;
+}
+
+bool cr_opcode(const uint8_t *insn, uint32_t len)
+{
+	return decode(insn, len).what != CR_NONE;
+}
+
+/* The instruction at linear lip, len bytes, stopped before it ran.
+ * 1 = exit to user space, 0 = keep running. */
+int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t insn[16];
+	if (len > sizeof insn || !lin_read(v, lip, insn, len))
+		return 0;
+	struct cr_insn d = decode(insn, len);
+
+	if (cpu_env(c)->hflags & HF_CPL_MASK)
+		return event_inject(v, event_exception(X86_GP, 0));
+	int reg = cpu_gpr(d.gpr);
+	uint64_t val = reg_get(c, reg);
+	if (cpu_code_size(c) != 8)
+		val = (uint32_t)val;
+	switch (d.what) {
+	case CR_TO_CR4:
+		/* kvm_is_valid_cr4, and kvm_set_cr4: PAE can't go in long mode. */
+		if (!cpu_cr4_valid(v, val) ||
+		    ((cpu_env(c)->efer & EFER_LMA) && !(val & CR4_PAE)))
+			return event_inject(v, event_exception(X86_GP, 0));
+		reg_set(c, UC_X86_REG_CR4, val);
+		break;
+	case CR_TO_CR8:
+		if (val & ~0xfull)
+			return event_inject(v, event_exception(X86_GP, 0));
+		c->cr8 = val;
+		break;
+	case CR_FROM_CR8:
+		reg_set(c, reg, c->cr8);
+		break;
+	default:
+		return 0;
+	}
+	cpu_set_lip(c, lip + len);
+	return 0;
+}
