@@ -315,9 +315,12 @@ def main():
         print("%s: note: known.txt entry %s %s matched no first difference (fixed, or behind another)" % (
             a.label, k[0], k[1]))
     kinds = ", ".join("%s %d" % (k[0], k[3]) for k in knowns if k[3])
-    print("%s: %d guests, oracle %s: %d identical, %d known differences%s, %d failed" % (
-        a.label, len(a.guests), which if oracle is not None else "none (kvm-emu sanity only)", same,
-        known_n, " (%s)" % kinds if kinds else "", failed))
+    if oracle is None:
+        print("%s: %d guests under kvm-emu alone (no differential): %d ended cleanly, %d failed" % (
+            a.label, len(a.guests), same, failed))
+    else:
+        print("%s: %d guests, oracle %s: %d identical, %d known differences%s, %d failed" % (
+            a.label, len(a.guests), which, same, known_n, " (%s)" % kinds if kinds else "", failed))
     sys.exit(1 if failed else 0)
 
 
