@@ -235,6 +235,10 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	reg_set(c, UC_X86_REG_CR3, s->cr3);
 	env_set_cr2(c, s->cr2);
 	reg_set(c, UC_X86_REG_CR4, s->cr4);
+	if (reg_get(c, UC_X86_REG_CR4) != s->cr4)
+		/* QEMU drops CR4 bits its CPU model lacks (OSXSAVE). */
+		kvmemu_diag("KVM_SET_SREGS: CR4 bits 0x%llx are not emulated (the guest sees them clear)",
+			    (unsigned long long)(s->cr4 ^ reg_get(c, UC_X86_REG_CR4)));
 	c->env.valid = false;
 	cpu_env(c);
 	for (int i = 0; i < 8; i++) {
@@ -279,6 +283,7 @@ static void reset_state(struct cpu *c)
 	/* kvm_arch_vcpu_create: mcg_cap = KVM_MAX_MCE_BANKS; kvm_guest_time /
 	 * msr_kvm_poll_control: polling enabled (1). */
 	c->mcg_cap = 32;
+	c->xcr0 = XFEATURE_FP;                      /* kvm_vcpu_reset */
 	c->kvm_pv[5] = 1;
 }
 
@@ -442,8 +447,9 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30) and MOV to/from
 		 * CRn (0f 22 / 0f 20): the hook starts at the 0f, so the prefixes
 		 * before it are found as for I/O. */
-		bool msr = i + 1 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32 ||
-							     p[i + 1] == 0x20 || p[i + 1] == 0x22);
+		bool msr = i + 2 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32 ||
+							     p[i + 1] == 0x20 || p[i + 1] == 0x22 ||
+							     (p[i + 1] == 0x01 && (p[i + 2] & 0xfe) == 0xd0));
 		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at

@@ -3,11 +3,13 @@
  *
  * The library is preloaded (scripts/kvm-emu). It hands out real file
  * descriptors (memfds) for /dev/kvm, VMs and vCPUs, answers their ioctls the
- * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG). Real
- * and protected mode without paging are reproduced; everything else is
- * refused loudly (README.md).
+ * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG): real
+ * mode, protected mode, paging (32-bit, PAE, 4-level) and long mode. What it
+ * can't reproduce stops with a `kvmemu:` diagnostic and the error KVM would
+ * give (README.md lists both).
  *
  * One header for the whole library: the objects, and one section per file.
+ * The architecture's own names (CR0_PG, X86_GP, DESC_L...) are in x86.h.
  */
 #ifndef KVMEMU_H
 #define KVMEMU_H
@@ -105,6 +107,9 @@ void *ps_get(const struct pageset *ps, uint64_t page);
 int ps_put(struct pageset *ps, uint64_t page, void *val);   /* 0 or -1 (ENOMEM) */
 void ps_clear(struct pageset *ps, bool free_vals);
 
+/* Segment register indexes in struct env / kvm order. */
+enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
+
 /* QEMU's segment cache (env.c). */
 struct segcache {
 	uint32_t selector, limit, flags;
@@ -174,6 +179,7 @@ struct cpu {
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
 	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 };
 struct vcpu {
@@ -300,6 +306,7 @@ int syscall_insn(struct vcpu *v, uint64_t lip);
 void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
 bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
 bool cpuid_host_has(uint32_t f, int r, int bit);  /* in KVM_GET_SUPPORTED_CPUID's set */
+void cpuid_host_leaf(uint32_t f, uint32_t i, uint32_t out[4]);   /* that set's leaf, or zeros */
 int cpuid_hook(uc_engine *u, void *opaque);
 int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
@@ -332,7 +339,5 @@ struct event event_exception(int vector, uint32_t err);
  * 1 = an exit is set in run (shutdown, internal error), 0 = delivered: the
  * guest runs the handler next. */
 int event_inject(struct vcpu *v, struct event ev);
-/* Segment register indexes in struct env / kvm order. */
-enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 
 #endif
