@@ -31,6 +31,7 @@ $(DIFF_B)/corpus/%.bin: $(DIFF_SRC)/corpus/%.asm $(DIFF_SRC)/machine.inc
 	nasm -f bin -I $(DIFF_SRC)/ -o $@ $<
 
 test-kvmemu-diff: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(BUILD)/libkvmemu.so
+	$(PYTEST) $(DIFF_SRC)/test_compare.py
 	@rm -rf $(DIFF_B)/gen && /usr/bin/python3 $(DIFF_SRC)/gen.py --out $(DIFF_B)/gen --from 1 --count $(DIFF_SEEDS)
 	$(DIFF_RUN) $(DIFF_CORPUS) $(DIFF_B)/gen/*.bin
 
