@@ -8,7 +8,7 @@
 DIFF_B      := $(BUILD)/tests/kvmemu/diff
 DIFF_SRC    := tests/kvmemu/diff
 DIFF_CORPUS := $(patsubst $(DIFF_SRC)/corpus/%.asm,$(DIFF_B)/corpus/%.bin,$(wildcard $(DIFF_SRC)/corpus/*.asm))
-DIFF_SEEDS  ?= 300
+DIFF_SEEDS  ?= 100
 ORACLE      ?= auto
 DIFF_RUN     = /usr/bin/python3 $(DIFF_SRC)/run.py --bindir $(call shquote,$(abspath $(DIFF_B))) \
 	       --root $(call shquote,$(CURDIR)) --oracle $(call arg,ORACLE)
