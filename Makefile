@@ -64,6 +64,7 @@ endif
 include $(wildcard guests/guests.mk)
 include $(wildcard skeleton/skeleton.mk)
 include $(wildcard tests/kvmemu/tests.mk)
+include $(wildcard tests/kvmemu/diff/diff.mk)
 include $(wildcard tests/grader/tests.mk)
 include $(wildcard tests/integration/tests.mk)
 include $(wildcard tests/sandbox/tests.mk)
