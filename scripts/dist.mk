@@ -17,7 +17,7 @@ DIST_KIT_SRCS := Makefile $(shell find grader -name '*.[ch]' -o -name '*.mk') \
 	$(wildcard labs/scenario.asm.in labs/$(LAB)/scenario.asm.in)
 
 $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
-		$(LAB_SKELETON) skeleton/$(LAB)/Makefile $(LAB_MK) \
+		$(LAB_SKELETON) skeleton/$(LAB)/Makefile $(wildcard skeleton/$(LAB)/README.md) $(LAB_MK) \
 		handout/$(LAB)/en.md handout/$(LAB)/zh.md \
 		$(BUILD)/handout/$(LAB)-en.html $(BUILD)/handout/$(LAB)-zh.html \
 		$(BUILD)/grade $(BUILD)/libkvmemu.so
