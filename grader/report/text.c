@@ -51,7 +51,7 @@ static void stderr_excerpt(struct buf *b, const struct run_outcome *o, const cha
 		buf_addf(b, T("%sstderr: (empty)\n", "%sstderr：（空）\n"), indent);
 		return;
 	}
-	buf_addf(b, "%sstderr:\n", indent);
+	buf_addf(b, T("%sstderr:\n", "%sstderr：\n"), indent);
 	const char *p = o->err, *end = o->err + o->err_len;
 	int lines = 0;
 	while (p < end && lines < STDERR_LINES) {

@@ -1,4 +1,5 @@
 ; title: reading from the serial port (IN) is an error
+; title-zh: 从串口读（IN）是错误
 ; points: 2
 ; hint: KVM_EXIT_IO reports both "in" and "out" instructions; run->io.direction tells which. This device can only be written.
 ; hint-on: exit
