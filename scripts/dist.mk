@@ -12,12 +12,12 @@ GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
 # Everything either archive is made of; the expectations need the built grader and kvmemu.
 DIST_KIT_SRCS := Makefile $(shell find grader -name '*.[ch]' -o -name '*.mk') \
 	$(shell find grader/kvmemu -type f ! -name '*.o' ! -name '*.so' 2>/dev/null) \
-	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf $(LAB_SOLUTION) \
+	$(wildcard guests/$(LAB)/*.asm guests/$(LAB)/*.inc) labs/$(LAB)/lab.conf $(wildcard labs/$(LAB)/diagnoses) $(LAB_SOLUTION) \
 	$(wildcard scripts/kvm-emu scripts/install-deps scripts/fetch-unicorn scripts/unicorn.sha256) scripts/scenario-todos \
 	$(wildcard labs/scenario.asm.in labs/$(LAB)/scenario.asm.in)
 
 $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
-		$(LAB_SKELETON) skeleton/$(LAB)/Makefile $(LAB_MK) \
+		$(LAB_SKELETON) skeleton/$(LAB)/Makefile $(wildcard skeleton/$(LAB)/README.md) $(LAB_MK) \
 		handout/$(LAB)/en.md handout/$(LAB)/zh.md \
 		$(BUILD)/handout/$(LAB)-en.html $(BUILD)/handout/$(LAB)-zh.html \
 		$(BUILD)/grade $(BUILD)/libkvmemu.so

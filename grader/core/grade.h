@@ -21,7 +21,10 @@ struct sc_result {
 	struct expectation exp;
 	struct verdict v;
 	int score;
+	int diag;                 /* 1-based into g->diag: a diagnosis at the top covers it; 0: none */
 };
+
+struct diag_hit;              /* diagnose.h */
 
 struct grading {
 	const char *submission;   /* as given on the command line */
@@ -43,6 +46,9 @@ struct grading {
 	int penalty;              /* lab.conf's warning_penalty, taken (the build warned) */
 	int grader_errors;        /* scenarios that failed for a reason not the student's */
 	double elapsed_s;
+	int *order;               /* the lab's teaching order: indices of res (NULL: as res is) */
+	struct diag_hit *diag;    /* the lab's diagnoses that fired (diagnose.h), ndiag of them */
+	int ndiag;
 };
 
 #endif

@@ -11,12 +11,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* labs/<lab>/diagnoses, beside lab.conf. */
+static char *diag_path(const char *conf)
+{
+	const char *slash = strrchr(conf, '/');
+	size_t dir = slash ? (size_t)(slash - conf) + 1 : 0;
+	char *p = xmalloc(dir + sizeof "diagnoses");
+	memcpy(p, conf, dir);
+	strcpy(p + dir, "diagnoses");
+	return p;
+}
+
 int core_load(struct core *c, const struct kit *kit, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	c->kit = kit;
 	char *conf = kit_conf(kit);
 	int rc = lab_load(conf, &c->lab, err, errlen);
+	char *rules = diag_path(conf);
+	if (rc == 0 && diag_load(rules, &c->diag, err, errlen) < 0) {
+		lab_free(&c->lab);
+		rc = -1;
+	}
+	free(rules);
 	free(conf);
 	if (rc < 0)
 		return CORE_BAD_LAB;
@@ -51,6 +68,7 @@ void core_close(struct core *c)
 	scenarios_free(c->sc, c->nsc);
 	expect_src_free(&c->ex);
 	lab_free(&c->lab);
+	diag_rules_free(&c->diag);
 	remove_work_dirs(&c->workdir, &c->cachedir);
 	free(c->emu_lib);
 	free(c->solution);
@@ -82,6 +100,9 @@ uint64_t core_fingerprint(const struct core *c, const char *expect_dir)
 	hash_folder(&h, "scenarios", guests, ".asm");
 	hash_folder(&h, "includes", guests, ".inc");
 	hash_part(&h, "lab.conf", conf);
+	char *rules = diag_path(conf);
+	hash_part(&h, "diagnoses", rules);
+	free(rules);
 	hash_part(&h, "reference", c->solution);
 	if (expect_dir)
 		hash_folder(&h, "expect-dir", expect_dir, "");
@@ -365,6 +386,11 @@ void core_grading_free(struct grading *g)
 	free(g->res);
 	g->res = NULL;
 	g->n = 0;
+	free(g->order);
+	g->order = NULL;
+	free(g->diag);
+	g->diag = NULL;
+	g->ndiag = 0;
 	build_result_free(&g->build);
 }
 
@@ -391,4 +417,7 @@ void core_grade(struct core *c, struct grading *g)
 		g->penalty = c->lab.warning_penalty < g->score ? c->lab.warning_penalty : g->score;
 		g->score -= g->penalty;
 	}
+	/* The lab's teaching order, then one diagnosis per root cause (diagnose.h). */
+	g->order = diag_order(c->lab.order, g->res, g->n);
+	diag_apply(&c->diag, g);
 }

@@ -22,6 +22,7 @@
 #define VIRTLAB_GRADING_H
 
 #include "build.h"
+#include "diagnose.h"
 #include "expect.h"
 #include "grade.h"
 #include "kit.h"
@@ -32,6 +33,7 @@
 struct core {
 	const struct kit *kit;
 	struct lab lab;
+	struct diag_rules diag;   /* labs/<lab>/diagnoses (none when absent) */
 	struct scenario *sc;
 	int nsc;
 	char **images;            /* per scenario, after core_assemble */

@@ -55,10 +55,10 @@ static const char *const lab_err_text[] = {
 };
 
 enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_SPLICE_LABEL,
-	       K_WARNING_PENALTY, K_SPLICE, K_COUNT };
+	       K_WARNING_PENALTY, K_SPLICE, K_ORDER, K_COUNT };
 static const char *const lab_keys[K_COUNT] = {
 	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max", "splice_label",
-	"warning_penalty", "splice",
+	"warning_penalty", "splice", "order",
 };
 
 static void set_str(char **field, const char *val)
@@ -117,6 +117,7 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 			return LAB_BAD_SPLICE;
 		lab->splice = strcmp(val, "label") ? SPLICE_REGIONS : SPLICE_LABEL;
 		break;
+	case K_ORDER: set_str(&lab->order, val); break;
 	case K_COUNT: break;
 	}
 	return LAB_OK;
@@ -207,5 +208,6 @@ void lab_free(struct lab *lab)
 	free(lab->cflags);
 	free(lab->ldflags);
 	free(lab->splice_label);
+	free(lab->order);
 	memset(lab, 0, sizeof *lab);
 }

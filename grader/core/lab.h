@@ -17,6 +17,8 @@ struct lab {
 	char *splice_label; /* where a mutant's handler body goes (splice.h) */
 	int warning_penalty; /* points taken once from a grading whose build warned (default 0) */
 	enum splice_rule { SPLICE_LABEL, SPLICE_REGIONS } splice;   /* lab.conf `splice` (splice.h) */
+	char *order;      /* the teaching order: scenario names, blank-separated (NULL: by name);
+			     reports list failures in it, simplest first (diagnose.h) */
 };
 
 /* Defaults for keys lab.conf leaves out. */

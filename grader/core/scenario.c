@@ -23,10 +23,10 @@
 /* ---- header ---------------------------------------------------------- */
 
 enum key { K_TITLE, K_POINTS, K_VISIBILITY, K_BACKEND, K_EMU_ENV, K_RANDOM, K_HINT,
-	   K_EXPECT_EXIT, K_EXPECT_STDOUT, K_TIMEOUT, K_HINT_ZH, K_COUNT };
+	   K_EXPECT_EXIT, K_EXPECT_STDOUT, K_TIMEOUT, K_HINT_ZH, K_TITLE_ZH, K_HINT_ON, K_COUNT };
 static const char *const key_names[K_COUNT] = {
 	"title", "points", "visibility", "backend", "emu-env", "random", "hint",
-	"expect-exit", "expect-stdout", "timeout", "hint-zh",
+	"expect-exit", "expect-stdout", "timeout", "hint-zh", "title-zh", "hint-on",
 };
 
 /* Splits "; key: value" into key and value (in place). Returns 0 when line
@@ -206,6 +206,17 @@ static const char *set_key(struct scenario *sc, enum key k, const char *v)
 	case K_TITLE: sc->title = xstrdup(v); return NULL;
 	case K_HINT: sc->hint = xstrdup(v); return NULL;
 	case K_HINT_ZH: sc->hint_zh = xstrdup(v); return NULL;
+	case K_TITLE_ZH: sc->title_zh = xstrdup(v); return NULL;
+	case K_HINT_ON:
+		if (!strcmp(v, "any"))
+			sc->hint_on = HINT_ON_ANY;
+		else if (!strcmp(v, "exit"))
+			sc->hint_on = HINT_ON_EXIT;
+		else if (!strcmp(v, "output"))
+			sc->hint_on = HINT_ON_OUTPUT;
+		else
+			return "hint-on must be 'any', 'exit' or 'output'";
+		return NULL;
 	case K_POINTS:
 		return parse_points(v, &sc->points) < 0 ? "points must be an integer >= 0" : NULL;
 	case K_VISIBILITY:
@@ -289,6 +300,8 @@ static int parse_lines(const char *path, char *text, struct scenario *sc, char *
 		return fail(err, errlen, path, line_of[K_EMU_ENV], "emu-env requires 'backend: emu'", NULL);
 	if (line_of[K_HINT_ZH] && !line_of[K_HINT])   /* English is every report's default */
 		return fail(err, errlen, path, line_of[K_HINT_ZH], "hint-zh requires 'hint' (the English one)", NULL);
+	if (line_of[K_HINT_ON] && !line_of[K_HINT])
+		return fail(err, errlen, path, line_of[K_HINT_ON], "hint-on requires 'hint'", NULL);
 	return 0;
 }
 
@@ -314,6 +327,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->title);
 	free(sc->hint);
 	free(sc->hint_zh);
+	free(sc->title_zh);
 	free(sc->pin_out);
 	if (sc->emu_env)
 		for (char **e = sc->emu_env; *e; e++)

@@ -18,10 +18,15 @@ int exit_class_parse(const char *w, enum exit_class *c);
  * with a message on stderr". */
 const char *exit_class_phrase(enum exit_class c);
 
+/* Which failures a scenario's hint is about (`hint-on`): any; only a wrong
+ * ending (exit class, signal, time limit); only a wrong stdout. */
+enum hint_on { HINT_ON_ANY = 0, HINT_ON_EXIT, HINT_ON_OUTPUT };
+
 struct scenario {
 	char *name;          /* file name without .asm */
 	char *path;          /* as given to nasm and shown in messages */
 	char *title;
+	char *title_zh;      /* title-zh: the title in Chinese (lang.h), NULL if none */
 	int points;
 	int hidden;          /* visibility: hidden */
 	int emu_only;        /* backend: emu */
@@ -29,6 +34,7 @@ struct scenario {
 	int random;          /* random: yes → assembled with -DSEED=n */
 	char *hint;          /* NULL if none */
 	char *hint_zh;       /* hint-zh: the hint in Chinese (lang.h), NULL if none */
+	enum hint_on hint_on; /* hint-on: which failures the hint is shown for */
 	enum exit_class pin_exit;   /* expect-exit, or EXIT_UNSET */
 	char *pin_out;       /* expect-stdout, unescaped; NULL if not pinned */
 	size_t pin_out_len;

@@ -3,6 +3,7 @@
  * format its own file, none reaching into a mode (DESIGN.md, "Reports").
  *   text.c       the text report (stdout), the TA's and the student-safe one
  *   summary.c    what a report says once: compiler warnings, repeated causes
+ *   diagnosis.c  the lab's diagnoses that fired: one per root cause, at the top
  *   reproduce.c  the command that reruns a failed scenario in the student tarball
  *   results.c    results files: Gradescope, PrairieLearn, Autolab
  *   row.c        the batch row (what a child of grade --batch leaves its parent)
@@ -47,6 +48,17 @@ int report_repeated(struct buf *b, const struct grading *g);
 /* 1 when r failed for the same crash-like cause (a signal, a timeout, a
  * flood) as an earlier scenario of g: its details are kept short. */
 int report_is_repeat(const struct grading *g, const struct sc_result *r);
+
+/* diagnosis.c */
+/* Each diagnosis of g (g->diag) as "diagnosis: SYMPTOM, in N of M scenarios
+ * (first in `x`)", its likely cause and what to read; nothing when none. */
+void report_diagnoses(struct buf *b, const struct grading *g);
+/* A covered scenario's pointer to its diagnosis (r->diag != 0), one line. */
+void report_diagnosed(struct buf *b, const struct grading *g, const struct sc_result *r, const char *indent);
+/* 1 when r's hint is about what r got wrong (the scenario's hint-on). */
+int report_hint_applies(const struct sc_result *r);
+/* The scenario's title in the report's language (title-zh when asked and written). */
+const char *report_title(const struct scenario *sc);
 
 /* reproduce.c: one shell line, run from the student tarball's top folder:
  * builds program and the scenario's image (with seed when with_seed and the

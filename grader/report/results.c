@@ -66,7 +66,7 @@ static void gradescope(struct buf *b, const struct grading *g)
 	for (int i = 0; i < g->n; i++) {
 		const struct sc_result *r = &g->res[i];
 		struct buf name = {0}, out = {0};
-		buf_addf(&name, "%s: %s", r->sc->name, r->sc->title);
+		buf_addf(&name, "%s: %s", r->sc->name, report_title(r->sc));
 		test_output(&out, g, r);
 		buf_addf(b, "%s\n    {", i ? "," : "");
 		key_str(b, "name", name.p, name.len);

@@ -27,7 +27,13 @@ void report_warnings(struct buf *b, const struct grading *g, const char *indent)
 /* The failures a summary groups: a run that failed for the student's reason. */
 static int counted(const struct sc_result *r)
 {
-	return r->ran && !r->v.pass && !r->v.grader_error;
+	return r->ran && !r->v.pass && !r->v.grader_error && !r->diag;   /* a diagnosis said it */
+}
+
+/* The k-th result in the lab's teaching order. */
+static const struct sc_result *at(const struct grading *g, int k)
+{
+	return &g->res[g->order ? g->order[k] : k];
 }
 
 /* Same cause: the same code, and for a signal the same signal. */
@@ -70,13 +76,13 @@ static void repeated_line(struct buf *b, const struct sc_result *first, int n, i
 int report_repeated(struct buf *b, const struct grading *g)
 {
 	int lines = 0;
-	for (int i = 0; i < g->n; i++) {
-		const struct sc_result *r = &g->res[i];
+	for (int i = 0; i < g->n; i++) {   /* in the lab's teaching order: "first in" the simplest */
+		const struct sc_result *r = at(g, i);
 		if (!counted(r))
 			continue;
 		int n = 0, earlier = 0;
 		for (int k = 0; k < g->n; k++)
-			if (counted(&g->res[k]) && same_cause(&g->res[k], r)) {
+			if (counted(at(g, k)) && same_cause(at(g, k), r)) {
 				earlier |= k < i;
 				n++;
 			}
@@ -93,8 +99,8 @@ int report_is_repeat(const struct grading *g, const struct sc_result *r)
 	if (!counted(r) || (r->v.code != CAUSE_SIGNAL && r->v.code != CAUSE_TIMEOUT &&
 			    r->v.code != CAUSE_OUTPUT_FLOOD))
 		return 0;
-	for (const struct sc_result *k = g->res; k < r; k++)
-		if (counted(k) && same_cause(k, r))
+	for (int k = 0; k < g->n && at(g, k) != r; k++)   /* earlier in teaching order */
+		if (counted(at(g, k)) && same_cause(at(g, k), r))
 			return 1;
 	return 0;
 }

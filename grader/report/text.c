@@ -32,7 +32,7 @@ static void line(struct buf *b, const struct sc_result *r, enum audience who)
 {
 	const struct scenario *sc = r->sc;
 	buf_addf(b, "%s  %d/%d  %-16s %s%s", r->v.grader_error ? "ERR " : r->v.pass ? "PASS" : "FAIL",
-		 r->score, sc->points, sc->name, sc->title, sc->hidden ? T(" (hidden)", "（隐藏测例）") : "");
+		 r->score, sc->points, sc->name, report_title(sc), sc->hidden ? T(" (hidden)", "（隐藏测例）") : "");
 	if (who == FOR_STUDENT && r->ran)
 		buf_addf(b, "   [%.0f ms]", r->run.wall_s * 1000);
 	else if (who == FOR_STUDENT)
@@ -51,7 +51,7 @@ static void stderr_excerpt(struct buf *b, const struct run_outcome *o, const cha
 		buf_addf(b, T("%sstderr: (empty)\n", "%sstderr：（空）\n"), indent);
 		return;
 	}
-	buf_addf(b, "%sstderr:\n", indent);
+	buf_addf(b, T("%sstderr:\n", "%sstderr：\n"), indent);
 	const char *p = o->err, *end = o->err + o->err_len;
 	int lines = 0;
 	while (p < end && lines < STDERR_LINES) {
@@ -97,6 +97,11 @@ void report_detail(struct buf *b, const struct grading *g, const struct sc_resul
 		return;
 	}
 	buf_addf(b, "%s%s\n", indent, r->v.cause);
+	if (r->diag) {   /* the lab's diagnosis at the top says why, once */
+		report_diagnosed(b, g, r, indent);
+		reproduce(b, g, r, indent, who);
+		return;
+	}
 	if (report_is_repeat(g, r)) {   /* said once at the top */
 		reproduce(b, g, r, indent, who);
 		return;
@@ -112,7 +117,7 @@ void report_detail(struct buf *b, const struct grading *g, const struct sc_resul
 	}
 	/* The author's words: hint-zh for a Chinese report when the scenario has one. */
 	const char *hint = lang_get() == LANG_ZH && r->sc->hint_zh ? r->sc->hint_zh : r->sc->hint;
-	if (hint && r->ran)
+	if (hint && r->ran && report_hint_applies(r))
 		buf_addf(b, T("%shint: %s\n", "%s提示：%s\n"), indent, hint);
 	reproduce(b, g, r, indent, who);
 }
@@ -156,6 +161,7 @@ void report_preamble(struct buf *b, const struct grading *g, enum audience who)
 	else if (!g->build.ok)
 		report_build_failure(b, g, "", who);
 	report_warnings(b, g, "");
+	report_diagnoses(b, g);
 	report_repeated(b, g);
 }
 
@@ -167,8 +173,8 @@ void report_text(struct buf *b, const struct grading *g)
 void report_text_for(struct buf *b, const struct grading *g, enum audience who)
 {
 	report_preamble(b, g, who);
-	for (int i = 0; i < g->n; i++) {
-		const struct sc_result *r = &g->res[i];
+	for (int k = 0; k < g->n; k++) {   /* in the lab's teaching order */
+		const struct sc_result *r = &g->res[g->order ? g->order[k] : k];
 		line(b, r, who);
 		if (!(who == FOR_STUDENT && r->sc->hidden))
 			report_detail(b, g, r, "      ", who);

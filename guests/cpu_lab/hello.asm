@@ -1,4 +1,5 @@
 ; title: Hello, world! (the classic guest)
+; title-zh: Hello, world!（经典客户机）
 ; points: 3
 ; hint: Print each byte the guest writes to port 0x3f8, converted with tolower(), and let the loop enter the guest again.
 ; hint-zh: 把客户机写到端口 0x3f8 的每个字节用 tolower() 转换后打印出来，然后让循环再次进入客户机。

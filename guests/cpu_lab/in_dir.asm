@@ -1,6 +1,8 @@
 ; title: reading from the serial port (IN) is an error
+; title-zh: 从串口读（IN）是错误
 ; points: 2
 ; hint: KVM_EXIT_IO reports both "in" and "out" instructions; run->io.direction tells which. This device can only be written.
+; hint-on: exit
 ; hint-zh: KVM_EXIT_IO 既报告 "in" 也报告 "out" 指令，要看 run->io.direction 区分。这个设备只能写。
 ; expect-exit: error
 ; expect-stdout: "now reading a byte from port 0x3f8\n"

@@ -1,4 +1,5 @@
 ; title: a long text (5.6 KiB) printed by a loop with subroutines
+; title-zh: 用带子程序的循环打印的长文本（5.6 KiB）
 ; points: 2
 ; visibility: hidden
 ; hint: The handler must keep working for thousands of exits in a row: nothing may depend on how many bytes came before.

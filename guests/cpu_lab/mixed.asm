@@ -1,4 +1,5 @@
 ; title: every letter, digit and punctuation mark, tab and newline
+; title-zh: 所有字母、数字、标点符号、制表符和换行
 ; points: 3
 ; hint: tolower() changes A-Z and nothing else: the bytes next to the letters ('@', '[', '`', '{') and control characters pass unchanged.
 ; hint-zh: tolower() 只改变 A-Z：字母旁边的字节（'@'、'['、'`'、'{'）和控制字符要原样输出。

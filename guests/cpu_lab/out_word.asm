@@ -1,6 +1,8 @@
 ; title: a 2-byte OUT (out dx, ax) is an error
+; title-zh: 2 字节的 OUT（out dx, ax）是错误
 ; points: 2
 ; hint: The serial port's register is one byte wide: run->io.size must be 1, anything else is an error.
+; hint-on: exit
 ; hint-zh: 串口的寄存器只有一个字节宽：run->io.size 必须是 1，其他都是错误。
 ; expect-exit: error
 ; expect-stdout: "next: a 2-byte write to port 0x3f8\n"

@@ -1,4 +1,5 @@
 ; title: emulated: the I/O data at another offset (data_offset = 8192)
+; title-zh: 模拟：I/O 数据在另一个偏移处（data_offset = 8192）
 ; points: 2
 ; visibility: hidden
 ; backend: emu

@@ -1,4 +1,5 @@
 ; title: a text that is different on every grading run
+; title-zh: 每次评分都不同的文本
 ; points: 2
 ; random: yes
 ; hint: The text changes from run to run: print what the guest sends, as it sends it, rather than anything known in advance.

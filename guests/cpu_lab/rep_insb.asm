@@ -1,7 +1,9 @@
 ; title: "rep insb": a block read from the serial port is an error
+; title-zh: “rep insb”：从串口成块读取是错误
 ; points: 1
 ; visibility: hidden
 ; hint: Check every field of run->io before printing: the direction, the size and the count of elements.
+; hint-on: exit
 ; hint-zh: 打印之前检查 run->io 的每个字段：方向、大小和元素个数。
 ; expect-exit: error
 ; expect-stdout: "reading 16 bytes at once\n"

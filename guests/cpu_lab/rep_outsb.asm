@@ -1,4 +1,5 @@
 ; title: "rep outsb": the byte comes from memory, not from AL
+; title-zh: “rep outsb”：字节来自内存，而不是 AL
 ; points: 2
 ; hint: The byte to print is in the kvm_run mapping at data_offset, whatever instruction wrote it; registers (AL/RAX) may hold anything else.
 ; hint-zh: 要打印的字节在 kvm_run 映射中 data_offset 处，不管是哪条指令写的；寄存器（AL/RAX）里可能是别的值。

@@ -1,8 +1,10 @@
 ; title: emulated: a string OUT reported as one exit with count > 1
+; title-zh: 模拟：一次退出报告 count > 1 的字符串 OUT
 ; points: 2
 ; backend: emu
 ; emu-env: KVMEMU_STRING_BATCH=1
 ; hint: The KVM API allows one KVM_EXIT_IO to carry several elements (run->io.count). This device takes one byte per exit; treat anything else as an error.
+; hint-on: exit
 ; hint-zh: KVM API 允许一次 KVM_EXIT_IO 携带多个元素（run->io.count）。这个设备每次退出只接受一个字节，其他情况都按错误处理。
 ; expect-exit: error
 ; expect-stdout: "one byte at a time first,\n"

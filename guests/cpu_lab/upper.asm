@@ -1,4 +1,5 @@
 ; title: all-uppercase text comes out in lower case
+; title-zh: 全大写的文本以小写输出
 ; points: 2
 ; hint: Every letter the guest sends must reach stdout converted by tolower(); A and Z included.
 ; hint-zh: 客户机发来的每个字母都要经 tolower() 转换后输出到 stdout，A 和 Z 也不例外。

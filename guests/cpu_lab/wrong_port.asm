@@ -1,6 +1,8 @@
 ; title: a byte for another port (COM2, 0x2f8) is an error
+; title-zh: 写往另一个端口（COM2，0x2f8）的字节是错误
 ; points: 2
 ; hint: Only port 0x3f8 exists. An access to any other port must end the VMM: a message on stderr and a non-zero exit status.
+; hint-on: exit
 ; hint-zh: 只有端口 0x3f8 存在。访问任何其他端口都必须结束 VMM：在 stderr 上输出信息，并以非零状态退出。
 ; expect-exit: error
 ; expect-stdout: "printing to com1, then writing to com2...\n"

@@ -1,6 +1,8 @@
 ; title: the higher-half alias: code, data and the console at 0xffffffff80000000 + x
+; title-zh: 高半部分别名：位于 0xffffffff80000000 + x 的代码、数据和控制台
 ; points: 3
 ; hint: Guest-virtual 0xffffffff80000000 + x must reach guest-physical x. Which PML4 entry and which PDPT entry does that address use? Take bits 47-39 and 38-30 of it.
+; hint-zh: 客户机虚拟地址 0xffffffff80000000 + x 必须到达客户机物理地址 x。这个地址用的是哪个 PML4 表项、哪个 PDPT 表项？取它的第 47–39 位和第 38–30 位。
 ; expect-exit: success
 ; expect-stdout: "running at the identity address\nrunning in the higher half: RIP >> 32 = ffffffff\n***\nwritten through the alias, read through the identity map: Q\nROM: mem_lab firmware, version 1\ndirty pages: 1\nKVM_EXIT_HLT\n"
 ;

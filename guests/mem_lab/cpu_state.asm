@@ -1,6 +1,8 @@
 ; title: the guest checks it is in long mode (CR0, CR3, CR4, EFER)
+; title-zh: 客户机检查自己处于长模式（CR0、CR3、CR4、EFER）
 ; points: 2
 ; hint: Long mode needs CR0.PE and CR0.PG, CR4.PAE, EFER.LME and EFER.LMA, CR3 = the PML4's guest-physical address, and a code segment with L = 1.
+; hint-zh: 长模式需要 CR0.PE 与 CR0.PG、CR4.PAE、EFER.LME 与 EFER.LMA、CR3 = PML4 的客户机物理地址，以及 L = 1 的代码段。
 ; expect-exit: success
 ; expect-stdout: "CR0.PE=1 CR0.PG=1 CR4.PAE=1 EFER.LME=1 EFER.LMA=1\nCR3=00001000\n64-bit registers: 1\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;

@@ -1,6 +1,9 @@
 ; title: a read of the console's DATA register is an error
+; title-zh: 读控制台的 DATA 寄存器是错误
 ; points: 1
 ; hint: DATA is write-only: check run->mmio.is_write.
+; hint-on: exit
+; hint-zh: DATA 只能写：检查 run->mmio.is_write。
 ; expect-exit: error
 ; expect-stdout: "reading the DATA register...\n"
 ;

@@ -1,7 +1,9 @@
 ; title: dirty logging: the last page of RAM, a write across two pages, the stack
+; title-zh: 脏页日志：RAM 的最后一页、跨两页的写、栈
 ; points: 2
 ; visibility: hidden
 ; hint: Count all 1024 pages of RAM, the last one (0x3ff000) included; a write that crosses a page boundary dirties both pages; a push writes the stack.
+; hint-zh: 要数满 RAM 的全部 1024 页，包括最后一页（0x3ff000）；跨越页边界的写会弄脏两页；push 会写栈。
 ; expect-exit: success
 ; expect-stdout: "wrote the last byte of RAM, 8 bytes at 0x200ffc, and pushed\ndirty pages: 4\nKVM_EXIT_HLT\n"
 ;

@@ -1,7 +1,9 @@
 ; title: dirty logging: reading memory dirties nothing
+; title-zh: 脏页日志：读内存不会弄脏任何页
 ; points: 1
 ; visibility: hidden
 ; hint: Only writes set bits in the dirty log; a guest that only reads RAM and the ROM has written 0 pages.
+; hint-zh: 只有写才会在脏页日志中置位；只读 RAM 和 ROM 的客户机写过 0 页。
 ; expect-exit: success
 ; expect-stdout: "read every page of RAM above 0x20000 and the ROM; checksum 9f7333e1\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;

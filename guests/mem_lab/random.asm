@@ -1,7 +1,9 @@
 ; title: a text, a set of pages and ROM entries that change on every grading run
+; title-zh: 每次评分都会变的文本、页集合和 ROM 表项
 ; points: 2
 ; random: yes
 ; hint: Everything changes from run to run: print what the guest writes, read the ROM the guest reads, count the pages the log says.
+; hint-zh: 每次运行都会变：客户机写什么就打印什么，客户机读 ROM 就从 ROM 读，日志说几页就数几页。
 ;
 ; Assembled with -DSEED=n. nasm's preprocessor runs a linear congruential
 ; generator seeded with SEED: a line of 40 characters, then 12 writes to

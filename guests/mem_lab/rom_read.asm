@@ -1,6 +1,8 @@
 ; title: the ROM: its text and its table, read by the guest
+; title-zh: ROM：客户机读出它的文本和表
 ; points: 2
 ; hint: The ROM is a second memory slot at guest-physical 0x20000000, filled by fill_rom(): reads are served from it with no exit.
+; hint-zh: ROM 是位于客户机物理地址 0x20000000 的第二个内存槽，由 fill_rom() 填充：读它直接由内存提供，不产生退出。
 ; expect-exit: success
 ; expect-stdout: "ROM: mem_lab firmware, version 1\ntable[3..0] = 18110a03\ntable: all 256 entries as expected\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;

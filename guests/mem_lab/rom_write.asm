@@ -1,6 +1,9 @@
 ; title: a write to the ROM is an error
+; title-zh: 写 ROM 是错误
 ; points: 2
 ; hint: The ROM's slot is read-only (KVM_MEM_READONLY): the guest's write comes back as a KVM_EXIT_MMIO write at the ROM's address, and the VMM must stop with an error naming it.
+; hint-on: exit
+; hint-zh: ROM 的槽是只读的（KVM_MEM_READONLY）：客户机的写会以 ROM 地址上的 KVM_EXIT_MMIO 写操作返回，VMM 必须以一条指明该地址的错误停下。
 ; expect-exit: error
 ; expect-stdout: "ROM: mem_lab firmware, version 1\nwriting to the ROM...\n"
 ;

@@ -1,6 +1,8 @@
 ; title: the console's STATUS and ID registers (4-byte MMIO reads)
+; title-zh: 控制台的 STATUS 与 ID 寄存器（4 字节的 MMIO 读）
 ; points: 2
 ; hint: For an MMIO read, KVM_RUN delivers to the guest the bytes the VMM put in run->mmio.data (len of them, little-endian). STATUS reads 1, ID reads 0x4e4f4356.
+; hint-zh: 对于 MMIO 读，KVM_RUN 把 VMM 放在 run->mmio.data 中的字节（共 len 个，小端序）交给客户机。STATUS 读出 1，ID 读出 0x4e4f4356。
 ; expect-exit: success
 ; expect-stdout: "console status: 00000001 (ready)\nconsole id: 4e4f4356 \"VCON\"\ndirty pages: 0\nKVM_EXIT_HLT\n"
 ;

@@ -25,7 +25,7 @@
  *
  * A guest image is a flat binary (nasm -f bin, "bits 64", "org 0x10000")
  * of at most 64 KiB, loaded at guest-physical 0x10000, where it starts.
- * guests/mem_lab/README.md is the whole contract.
+ * kit/guests/mem_lab/README.md in the tarball is the whole contract.
  *
  * The structure follows the classic example from "Using the KVM API"
  * (LWN.net, 2015): one function, one KVM_RUN loop, one switch over the
@@ -50,7 +50,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- The guest-physical map (guests/mem_lab/README.md) ---- */
+/* ---- The guest-physical map (kit/guests/mem_lab/README.md) ---- */
 #define GUEST_PAGE      4096ull
 #define RAM_SLOT        0
 #define RAM_GPA         0x0ull                  /* RAM: 4 MiB at 0 */
@@ -105,7 +105,7 @@
 
 /*
  * The built-in guest, used when no image is given: 64-bit code loaded at
- * 0x10000 (the same bytes as guests/mem_lab/hello.asm):
+ * 0x10000 (the same bytes as kit/guests/mem_lab/hello.asm):
  *
  *   0x10000  48 8d 35 0f 00 00 00  lea  rsi, [rel msg]    ; rsi = 0x10016
  *   0x10007  ac                    .next: lodsb

@@ -41,7 +41,7 @@
 
 /*
  * The built-in guest, used when no image is given. 16-bit code, loaded at
- * 0x1000 (the same bytes as guests/cpu_lab/hello.asm):
+ * 0x1000 (the same bytes as kit/guests/cpu_lab/hello.asm):
  *
  *   0x1000  ba f8 03   mov  dx, 0x3f8     ; the serial port's data register
  *   0x1003  be 0f 10   mov  si, msg       ; DS = 0, so DS:SI = 0x100f

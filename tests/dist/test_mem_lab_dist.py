@@ -4,7 +4,7 @@ must not, and its `make check` on the skeleton (0) and on the reference (full ma
 on kvmemu full marks once kvmemu runs long mode, until then a grader error, never a 0).
 
 test_dist.py checks the tarball of $(LAB) (cpu_lab under make test) in depth; this file checks
-what is particular to a lab with several TODO regions, inline figures and a long-mode guest."""
+what is particular to a lab with several TODO regions and a long-mode guest."""
 
 import os
 import re
@@ -99,6 +99,10 @@ def test_ships_the_lab(unpacked):
     for lang in ("en", "zh"):
         html = read(os.path.join(unpacked, "handout", f"{lang}.html"))
         assert html.count("<svg") >= 3, f"{lang}.html: the inline figures are missing"
+    figs = sorted(os.listdir(os.path.join(unpacked, "handout", "fig")))
+    want = sorted(f"{n[:-4]}.{lang}.svg" for n in os.listdir(os.path.join(ROOT, "handout", LAB, "fig"))
+                  for lang in ("en", "zh"))
+    assert figs == want and len(figs) >= 6, f"handout/fig/: {figs}, want {want}"
     guests = sorted(os.listdir(os.path.join(unpacked, "kit", "guests", LAB)))
     assert guests == sorted([n + ".asm" for n in PUBLIC] + ["README.md", "console.inc"])
     for f in guests:

@@ -44,7 +44,12 @@
     const fig = svg.closest('figure');
     const vb = svg.viewBox.baseVal;
     const outside = [];
+    // The smallest label as drawn: its font size times the figure's scale (rendered / viewBox width).
+    const scale = vb.width ? r.width / vb.width : 1;
+    let minLabel = Infinity, minText = '';
     for (const t of svg.querySelectorAll('text')) {
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (px < minLabel) { minLabel = px; minText = t.textContent.slice(0, 40); }
       const b = t.getBBox();
       if (b.width === 0 || b.x < vb.x - 1 || b.y < vb.y - 1 || b.x + b.width > vb.x + vb.width + 1 ||
           b.y + b.height > vb.y + vb.height + 1) {
@@ -52,7 +57,7 @@
       }
     }
     figures.push({kind: 'svg', id: fig ? fig.id : '', width: r.width, height: r.height,
-                  texts: svg.querySelectorAll('text').length, outside,
+                  texts: svg.querySelectorAll('text').length, outside, minLabel, minText,
                   caption: fig && fig.querySelector('figcaption') ? fig.querySelector('figcaption').textContent.trim() : ''});
   }
 

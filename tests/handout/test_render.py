@@ -35,6 +35,10 @@ if not BUILD.is_absolute():
 CHECKS = (Path(__file__).parent / "render_checks.js").read_text(encoding="utf-8")
 LANGS = ("en", "zh")
 WIDTHS = (1024, 390)
+# The smallest a figure's label may be drawn (its font size times the figure's scale), at every
+# width: a figure drawn for 760 px with 11 px labels shrinks them to ~5 px on a 390 px phone
+# (cpu_lab's smallest, the loop figure's notes, are drawn at 7.4 px there; mem_lab's at ~9).
+MIN_LABEL_PX = 7
 SHOTS = os.environ.get("HANDOUT_SCREENSHOTS")
 FIGURE_REF = re.compile(r"!\[[^\]]*\]\(fig/([a-z0-9-]+)\.(en|zh)\.svg\)", re.S)
 
@@ -114,6 +118,9 @@ def test_figures(rendered, lang):
             assert f["width"] > 100 and f["height"] > 50, f"{lang} at {width} px: {f['id']} is {f['width']}x{f['height']}"
             assert f["texts"] >= 3, f"{lang}: {f['id']} has {f['texts']} labels"
             assert not f["outside"], f"{lang}: {f['id']}: labels outside the figure: {f['outside']}"
+            assert f["minLabel"] >= MIN_LABEL_PX, \
+                f"{lang} at {width} px: {f['id']}: a label drawn at {f['minLabel']:.1f} px " \
+                f"(\"{f['minText']}\"), under {MIN_LABEL_PX} px: unreadable on a phone"
             assert f["caption"], f"{lang}: {f['id']} has no caption"
 
 

@@ -21,7 +21,7 @@ LIBKVMEMU = os.path.join(BUILD, "libkvmemu.so")
 KVM_EMU = os.path.join(ROOT, "scripts", "kvm-emu")
 
 HEADER_KEYS = {"title", "points", "visibility", "backend", "emu-env", "random",
-               "hint", "hint-zh", "expect-exit", "expect-stdout", "timeout"}
+               "hint", "hint-zh", "hint-on", "title-zh", "expect-exit", "expect-stdout", "timeout"}
 
 
 # ---------------------------------------------------------------- lab.conf
