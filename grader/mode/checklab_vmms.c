@@ -388,8 +388,7 @@ static void report_build(struct cl *c, int k)
 	if (s->ok)
 		return;
 	if (!s->done || s->sandbox_failed) {
-		c->grader_errors++;
-		cl_error(c, 0, "%s: sandbox failure while compiling it: %s", v->file,
+		cl_env_error(c, 0, "%s: sandbox failure while compiling it: %s", v->file,
 			 s->done ? s->why : "the worker died");
 		return;
 	}

@@ -273,6 +273,64 @@ def test_changed_exit_pin_fails_the_reference(kit):
                        "reference ends with error"), r
 
 
+def pinned_scenarios(kit):
+    d = os.path.join(kit, "guests", LAB)
+    return [f[:-4] for f in sorted(os.listdir(d))
+            if f.endswith(".asm") and "; expect-" in open(os.path.join(d, f)).read()]
+
+
+def test_wrong_reference_is_the_lab_not_the_backend(kit):
+    """The reference no longer meets any pin (toupper): a failure of the
+    lab's, at file:line, exit 1; never a backend "left out" nor an OK."""
+    ref = os.path.join(kit, "solution", LAB, "sample-qemu.c")
+    edit(ref, "tolower(", "toupper(")
+    keep_mutants(kit, "toupper")
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 1 and "FAILED" in r.summary, r
+    assert r.has_error("the reference meets none of the pins"), r
+    line = line_of(guest(kit, "hello"), "; expect-stdout:")
+    assert r.has_error(f"guests/{LAB}/hello.asm:{line}: expect-stdout differs"), r
+    assert not any("can't run this lab" in e for e in r.errors + r.warnings), r
+
+
+def test_every_pin_wrong_is_never_environment(kit):
+    """Every pinned scenario pins output the reference doesn't give."""
+    for s in pinned_scenarios(kit):
+        path = guest(kit, s)
+        text = open(path).read()
+        new = re.sub(r'(; expect-stdout: ")', r'\1#', text, count=1)
+        assert new != text or "; expect-stdout:" not in text
+        open(path, "w").write(new)
+    keep_mutants(kit, "toupper")
+    r = check_lab(kit)
+    assert r.rc == 1 and "FAILED" in r.summary, r
+    assert not any("environment" in e or "can't run" in e for e in r.errors), r
+
+
+def test_exit_only_pin_is_compared_on_exit_only(kit):
+    """A scenario pinning only its exit class: its stdout comes from the
+    reference, the pin decides nothing about it; the suite holds."""
+    for s in pinned_scenarios(kit):
+        path = guest(kit, s)
+        lines = [l for l in open(path).read().split("\n") if not l.startswith("; expect-stdout:")]
+        open(path, "w").write("\n".join(lines))
+    keep_mutants(kit, "toupper")
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 0 and "OK" in r.summary and not r.errors, r
+    assert "(0 pinned" not in r.summary, r
+
+
+def test_nothing_checked_is_a_failure(kit):
+    """No scenario at all: nothing checked, never OK."""
+    d = os.path.join(kit, "guests", LAB)
+    for f in os.listdir(d):
+        if f.endswith(".asm"):
+            os.remove(os.path.join(d, f))
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 1 and "FAILED" in r.summary, r
+    assert r.has_error("no scenarios"), r
+
+
 HELLO = "guests/cpu_lab/hello.asm"
 
 
