@@ -1,4 +1,4 @@
-# The lab as a whole (grader/checklab.c, guests/README.md):
+# The lab as a whole (grader/mode/checklab.c, guests/README.md):
 #   make check-lab                 prove the scenario suite: every scenario file is
 #                                  valid, the reference passes all and meets the pins,
 #                                  the skeleton scores 0, every mutant is killed;
@@ -9,12 +9,15 @@
 #                                  TODO (scripts/scenario-todos; make dist refuses it).
 #   make new-scenario NAME=foo     guests/$(LAB)/foo.asm from labs/$(LAB)/scenario.asm.in
 #                                  when the lab has one, else labs/scenario.asm.in
+#   make new-lab NAME=x [FROM=lab] a lab x made from lab FROM (default cpu_lab) that grades,
+#                                  passes check-lab and dists as made (scripts/new-lab;
+#                                  HACKING.md, "Adding a lab")
 
 # `make check-lab BACKEND=emu` narrows the check; the top-level default
 # (auto, right for grading) would check one backend where two are usable.
 CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(call arg,BACKEND),all)
 
-.PHONY: check-lab new-scenario
+.PHONY: check-lab new-scenario new-lab
 check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
 	@scripts/scenario-todos --warn $(call arg,LAB)
 	$(BUILD)/grade --check-lab $(KIT_OPTS) --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
@@ -35,3 +38,9 @@ new-scenario:
 	if [ -e "$$f" ]; then echo "make new-scenario: $$f exists; not overwriting it" >&2; exit 2; fi; \
 	sed -e "s/@NAME@/$$NAME/g" -e "s/@LAB@/$(LAB)/g" $(NEW_SCENARIO_TEMPLATE) > "$$f.tmp" && mv "$$f.tmp" "$$f"; \
 	echo "created $$f: edit its header and guest, then run make check-lab"
+
+# NAME and FROM reach the script through the environment (command-line variables are
+# exported), never pasted into the recipe; scripts/new-lab refuses anything not [a-z0-9_]+.
+new-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
+	@$(if $(or $(findstring $$,$(value NAME)),$(findstring $$,$(value FROM))),echo "make new-lab: NAME and FROM must match [a-z0-9_]+" >&2; exit 2;)
+	@scripts/new-lab "$$NAME" "$${FROM:-cpu_lab}" $(call arg,BUILD)

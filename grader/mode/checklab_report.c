@@ -247,9 +247,9 @@ int cl_summary(struct cl *c, double t0)
 		printf("check-lab %s: FAILED: %d error%s, %d warning%s (%.1f s)\n", lab, ne, ne == 1 ? "" : "s",
 		       nw, nw == 1 ? "" : "s", now_s() - t0);
 	else
-		printf("check-lab %s: OK: the reference passes all %d scenarios (%d pinned; %d runs checked), the "
-		       "skeleton scores 0/%d, all %d mutants are killed; %d warning%s (%.1f s)\n", lab, c->core.nsc,
-		       pins, checked_columns(c), max, c->nv - 2, nw, nw == 1 ? "" : "s", now_s() - t0);
+		printf("check-lab %s: OK: the reference passes all %d scenarios (%d pinned), the skeleton "
+		       "scores 0/%d, all %d mutants are killed (%d runs checked); %d warning%s (%.1f s)\n", lab,
+		       c->core.nsc, pins, max, c->nv - 2, checked_columns(c), nw, nw == 1 ? "" : "s", now_s() - t0);
 	fflush(stdout);
 	/* A lab's error wins over the environment's: a wrong pin is never "environment". */
 	return !ne ? 0 : lab_errors ? CL_EXIT_BAD_LAB : EXIT_SETUP;
