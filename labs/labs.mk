@@ -9,6 +9,12 @@
 #                                  TODO (scripts/scenario-todos; make dist refuses it).
 #   make new-scenario NAME=foo     guests/$(LAB)/foo.asm from labs/$(LAB)/scenario.asm.in
 #                                  when the lab has one, else labs/scenario.asm.in
+#   make mutate                    mutants generated from the reference's student code
+#                                  (grader/mode/checklab_mutate.c: delete a statement,
+#                                  negate/drop a condition, off by one, swapped operators,
+#                                  a flag dropped from a mask), run on the scenarios; lists
+#                                  each survivor with its diff and fails on any not in
+#                                  labs/$(LAB)/equivalent-mutants. Not part of make test.
 #   make new-lab NAME=x [FROM=lab] a lab x made from lab FROM (default cpu_lab) that grades,
 #                                  passes check-lab and dists as made (scripts/new-lab;
 #                                  HACKING.md, "Adding a lab")
@@ -17,11 +23,14 @@
 # (auto, right for grading) would check one backend where two are usable.
 CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(call arg,BACKEND),all)
 
-.PHONY: check-lab new-scenario new-lab
+.PHONY: check-lab mutate new-scenario new-lab
 check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
 	@scripts/scenario-todos --warn $(call arg,LAB)
 	$(BUILD)/grade --check-lab $(KIT_OPTS) --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
 TEST_TARGETS += check-lab
+
+mutate: $(BUILD)/grade $(BUILD)/libkvmemu.so
+	$(BUILD)/grade --check-lab --mutate $(KIT_OPTS) --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
 
 # NAME reaches the shell through the environment (make exports command-line
 # variables), never pasted into the recipe, so no name can run a command.

@@ -11,6 +11,8 @@
  *   checklab_runs.c    every (program, column) run and judged by the core; the
  *                      reference's runs make the expectations (pins: expect.h)
  *   checklab_report.c  notes, the kill matrix, the one-line summary
+ *   checklab_mutate.c  --mutate: generated mutants of the reference's student
+ *                      code instead of labs/<lab>/mutants/, survivors listed
  *
  * Fails, one `error:` line per problem, unless: every scenario file is
  * valid and assembles; the reference passes every scenario and meets every
@@ -49,6 +51,10 @@ struct vmm {
 	char *src;         /* what is compiled */
 	struct splice_map map[SPLICE_MAX_REGIONS];   /* mutants: src's lines from the mutant file */
 	int nmap;
+	/* --mutate (checklab_mutate.c): made by an operator, the reference's line
+	 * `line` (mut_orig) replaced by mut_text */
+	int generated, line;
+	char *mut_orig, *mut_text;
 };
 
 /* A column of the matrix: a scenario on a backend. */
@@ -98,6 +104,7 @@ struct cl {
 	struct expectation *exp;  /* per column: what grading would expect */
 	struct note *note;
 	int nnote;
+	int equivalent;           /* --mutate: generated mutants recorded as equivalent */
 };
 
 #define CELL(c, v, k) (&(c)->cell[(size_t)(v) * (size_t)(c)->ncol + (size_t)(k)])
@@ -135,5 +142,10 @@ void cl_run_others(struct cl *c);
 int cl_killed(const struct cell *cell);
 int cl_scenario_kills(const struct cl *c, int s);
 void cl_check_kills(struct cl *c);
+
+/* checklab_mutate.c */
+void cl_generate_mutants(struct cl *c, const char *ref, const char *solpath);
+void cl_run_generated(struct cl *c);
+char *cl_equivalents_path(const struct cl *c);
 
 #endif
