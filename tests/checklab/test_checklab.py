@@ -585,3 +585,50 @@ def test_lab_files_read_through_intake(kit):
     os.symlink(ref + ".real", ref)
     r = check_lab(kit, "--backend", "emu")
     assert r.rc == 1 and r.has_error("sample-qemu.c: symlink"), r.errors
+
+
+# ------------------------------------------------------------------ generated mutants
+
+
+def mutate(kit, *args):
+    env = dict(os.environ, KVMEMU_LIB=EMU_LIB)
+    p = subprocess.run([GRADE, "--check-lab", "--mutate", "--root", kit, "--lab", LAB, "--backend", "emu",
+                        *args], capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode in (0, 1), p.stdout + p.stderr
+    return p
+
+
+def test_mutate_shipped_lab_has_no_unrecorded_survivor(kit):
+    p = mutate(kit)
+    assert p.returncode == 0, p.stdout
+    m = re.search(r"mutate \w+: (\d+) generated mutants: (\d+) killed, 0 survive, (\d+) did not compile, "
+                  r"(\d+) recorded as equivalent", p.stdout)
+    assert m and int(m.group(2)) > 10, p.stdout
+
+
+def test_mutate_lists_survivors_with_their_diff(kit):
+    """Without the equivalents file, every recorded mutant is a survivor, with its diff."""
+    eq = os.path.join(kit, "labs", LAB, "equivalent-mutants")
+    recorded = [l for l in open(eq).read().split("\n") if l and not l.startswith("#")]
+    os.remove(eq)
+    p = mutate(kit)
+    assert p.returncode == 1 and "FAILED" in p.stdout, p.stdout
+    survivors = re.findall(r"^survivor \S+ \(solution/\w+/sample-qemu\.c:\d+, .*\):\n  - (.*)\n  \+ (.*)$",
+                           p.stdout, re.M)
+    assert sorted(f"{a}  =>  {b}" for a, b in survivors) == sorted(recorded), p.stdout
+
+
+def test_mutate_finds_what_a_missing_scenario_lets_through(kit):
+    """With hello alone, the handler's checks are shown by nothing: the mutant that
+    accepts any access to port 0x3f8 (`&&` turned `||` before the port test) survives,
+    named with its line and diff."""
+    d = os.path.join(kit, "guests", LAB)
+    for f in os.listdir(d):
+        if f.endswith(".asm") and f != "hello.asm":
+            os.remove(os.path.join(d, f))
+    p = mutate(kit)
+    assert p.returncode == 1, p.stdout
+    assert re.search(r"^  \+ run->io\.count == 1 \|\| run->io\.port == 0x3f8\) \{$", p.stdout, re.M), p.stdout
+    line = line_of(os.path.join(kit, "solution", LAB, "sample-qemu.c"), "\t\t\t    run->io.count == 1")
+    assert any(f"sample-qemu.c:{line}: mutant " in e and "survives every scenario" in e
+               for e in Report(subprocess.CompletedProcess([], p.returncode, p.stdout, "")).errors), p.stdout
