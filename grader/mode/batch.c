@@ -499,6 +499,7 @@ int batch_main(const struct cli *opt)
 			rc = BATCH_EXIT_INTERRUPTED;
 		} else if (batch_write_absent(&b), (rc = write_csv(&b)) == 0) {
 			batch_forced_finish(&b);
+			batch_dashboard(&b);
 			batch_summary(&b);
 			rc = all_graded(&b) ? 0 : EXIT_SETUP;
 		}

@@ -146,6 +146,9 @@ void student_reset_causes(struct batch *b, struct student *s);
 /* batch_stats.c: the summary (counts, scores, the scenarios failed most,
  * and why: the causes of each). */
 void batch_summary(const struct batch *b);
+/* batch_dashboard.c: the class page beside the gradebook (<csv>.html). 0 or -1. */
+char *batch_dashboard_path(const struct batch *b);
+int batch_dashboard(const struct batch *b);
 /* The total of the scenarios' points. */
 int batch_max(const struct batch *b);
 

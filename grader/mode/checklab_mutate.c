@@ -266,7 +266,8 @@ static char *replace_line(const char *ref, int ln, const char *text)
 static int recorded(const char *list, const char *orig, const char *text)
 {
 	char *a = trim_dup(orig), *b = trim_dup(text);
-	char *want = xasprintf("%s  =>  %s", a, b);
+	char *w = xasprintf("%s  =>  %s", a, b), *want = trim_dup(w);   /* a deletion ends in "=>" */
+	free(w);
 	int hit = 0;
 	for (const char *l = list; l && *l && !hit;) {
 		const char *nl = strchr(l, '\n');
