@@ -102,6 +102,7 @@ int locate_submission(int dirfd, const char *source, char **rel, char *why, size
 		return 0;
 	}
 	struct found f = { .source = source };
+	int none = 0;
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || walk(fd, "", 1, &f) < 0) {
 		snprintf(why, whylen, "a folder that could not be read (%s)", strerror(errno));
@@ -122,10 +123,11 @@ int locate_submission(int dirfd, const char *source, char **rel, char *why, size
 		free(tail);
 	} else {
 		snprintf(why, whylen, "a folder without %s or any other .c file", source);
+		none = 1;
 	}
 	free_list(f.named, f.nnamed);
 	free_list(f.c, f.nc);
-	return *rel ? 0 : -1;
+	return *rel ? LOCATE_FOUND : none ? LOCATE_NONE : LOCATE_REFUSED;
 }
 
 int locate_open(int dirfd, const char *rel, struct intake *in)

@@ -26,9 +26,12 @@
 #define LOCATE_MAX_ENTRIES 10000
 
 /* Finds the submission in the folder dirfd (not closed) for a lab whose
- * source is `source`. 0 with *rel (malloc'd, relative to the folder), or -1
- * with why: the refusal as the end of "it is a folder ..." (student-visible:
- * names are escaped), or an error reading the folder. */
+ * source is `source`: LOCATE_FOUND with *rel (malloc'd, relative to the
+ * folder), else why says it as the end of "it is a folder ..." (student-
+ * visible: names are escaped): LOCATE_NONE, no .c file at all (a student
+ * without a submission); LOCATE_REFUSED, several candidates or a folder too
+ * big to search, or one that could not be read. */
+enum { LOCATE_FOUND = 0, LOCATE_NONE = -1, LOCATE_REFUSED = -2 };
 int locate_submission(int dirfd, const char *source, char **rel, char *why, size_t whylen);
 
 /* Opens rel (from locate_submission) below dirfd as intake_open does, each

@@ -124,9 +124,11 @@ static void add_folder(struct batch *b, const char *name, const char *path)
 	struct intake in;
 	char why[512], *rel = NULL;
 	int dfd = intake_open_dir(b->class_fd, name, &in);
-	if (dfd >= 0 && locate_submission(dfd, b->core.lab.source, &rel, why, sizeof why) < 0) {
+	int found = dfd >= 0 ? locate_submission(dfd, b->core.lab.source, &rel, why, sizeof why) : LOCATE_FOUND;
+	if (found != LOCATE_FOUND) {
+		/* nothing at all keeps the gradebook's "no <source> in the folder" */
 		struct student *s = add_student(b, name, name, 1, NULL, ROW_NO_SOURCE);
-		s->detail = xstrdup(why);
+		s->detail = found == LOCATE_REFUSED ? xstrdup(why) : NULL;
 	} else {
 		struct student *s = add_student(b, name, name, 1, path_join(path, rel ? rel : b->core.lab.source),
 						ROW_UNKNOWN);
@@ -286,7 +288,7 @@ char *batch_status_text(const struct batch *b, const struct student *s)
 	if (s->status == ROW_UNKNOWN)
 		return xstrdup("not graded");
 	if (s->status == ROW_NO_SOURCE && s->detail)
-		return xasprintf("no submission: %s", s->detail);
+		return xasprintf("no gradable submission: %s", s->detail);
 	return row_status_text(s->status, s->detail, b->core.lab.source);
 }
 

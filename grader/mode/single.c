@@ -83,7 +83,7 @@ static int intake_submission(struct single *s)
 static void locate_in_folder(struct single *s)
 {
 	char *rel;
-	if (locate_submission(s->folder_fd, s->core.lab.source, &rel, s->refusal, sizeof s->refusal) < 0) {
+	if (locate_submission(s->folder_fd, s->core.lab.source, &rel, s->refusal, sizeof s->refusal) != LOCATE_FOUND) {
 		s->g.rejected = s->refusal;
 		return;
 	}
