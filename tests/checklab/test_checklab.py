@@ -566,7 +566,7 @@ def test_new_scenario_scaffold(tmp_path, cache):
 
 def test_lab_files_read_through_intake(kit):
     """check-lab reads the reference, the skeleton and the mutants as a submission is
-    read (grader/intake.c): a mutant that is a link, or not a regular file, is an error
+    read (grader/core/intake.c): a mutant that is a link, or not a regular file, is an error
     naming it, and nothing of its target is compiled or shown."""
     keep_mutants(kit, "toupper")
     secret = os.path.join(os.path.dirname(kit), "secret.c")

@@ -1,4 +1,4 @@
-"""Intake (grader/intake.c, DESIGN.md "Intake"): a hostile class folder graded end to
+"""Intake (grader/core/intake.c, DESIGN.md "Intake"): a hostile class folder graded end to
 end with `grade` (one submission) and `grade --batch` (the folder), and make variables
 that try to run commands.
 
