@@ -1,10 +1,14 @@
 # scripts/dist.mk — packaging (DESIGN.md, "Users and their commands"):
 #   make dist        $(BUILD)/dist/$(LAB)-student.tar.gz: the student kit, unpacks to $(LAB)/
 #                    (skeleton, handout, `make check` on the public scenarios; scripts/mkdist)
-#   make gradescope  $(BUILD)/gradescope/autograder.zip (scripts/mkgradescope)
-#   Both refuse a lab whose scenarios still hold the `make new-scenario` template's TODO
+#   make gradescope    $(BUILD)/gradescope/$(LAB)-autograder.zip     (scripts/mkbundle: one per
+#   make prairielearn  $(BUILD)/prairielearn/$(LAB)/ (a question)     lab and platform, each the
+#   make autolab       $(BUILD)/autolab/$(LAB)/{autograde-Makefile,   kit, the lab, its entry)
+#                      autograde.tar}
+#   All refuse a lab whose scenarios still hold the `make new-scenario` template's TODO
 #   (scripts/scenario-todos names each file:line).
-#   make test-dist   tests/dist and tests/gradescope (both archives, unpacked and used)
+#   make test-dist   tests/dist and tests/gradescope (every archive, unpacked and used in a
+#                    simulated platform layout)
 
 DIST_TARBALL   := $(BUILD)/dist/$(LAB)-student.tar.gz
 GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
@@ -23,24 +27,31 @@ $(DIST_TARBALL): scripts/mkdist $(wildcard scripts/dist/*) $(DIST_KIT_SRCS) \
 		$(BUILD)/grade $(BUILD)/libkvmemu.so
 	scripts/mkdist $(call arg,LAB) $(BUILD) $@
 
-# One zip, for the lab packaged last: remade when LAB differs from that one's (the stamp
-# holds its name and changes only then).
-GRADESCOPE_LAB := $(BUILD)/gradescope/lab
-$(GRADESCOPE_LAB): dist-lab-changed
+# One bundle per platform and lab, named by the lab: packaging a second lab leaves the first.
+BUNDLE_SRCS := scripts/mkbundle $(DIST_KIT_SRCS) $(LAB_MK)
+GRADESCOPE_ZIP    := $(BUILD)/gradescope/$(LAB)-autograder.zip
+PRAIRIELEARN_DIR  := $(BUILD)/prairielearn/$(LAB)
+AUTOLAB_DIR       := $(BUILD)/autolab/$(LAB)
+
+$(GRADESCOPE_ZIP): $(BUNDLE_SRCS) $(wildcard scripts/gradescope/*)
 	@mkdir -p $(@D)
-	@[ "$$(cat $@ 2>/dev/null)" = $(call arg,LAB) ] || echo $(call arg,LAB) > $@
-.PHONY: dist-lab-changed
-dist-lab-changed:
+	scripts/mkbundle gradescope $(call arg,LAB) $@ $(LAB_MK)
+$(PRAIRIELEARN_DIR)/info.json: $(BUNDLE_SRCS) $(wildcard scripts/prairielearn/*)
+	@mkdir -p $(dir $(@D))
+	scripts/mkbundle prairielearn $(call arg,LAB) $(@D) $(LAB_MK)
+$(AUTOLAB_DIR)/autograde.tar: $(BUNDLE_SRCS) $(wildcard scripts/autolab/*)
+	@mkdir -p $(dir $(@D))
+	scripts/mkbundle autolab $(call arg,LAB) $(@D) $(LAB_MK)
 
-$(GRADESCOPE_ZIP): scripts/mkgradescope $(wildcard scripts/gradescope/*) $(DIST_KIT_SRCS) $(LAB_MK) $(GRADESCOPE_LAB)
-	scripts/mkgradescope $(call arg,LAB) $@ $(LAB_MK)
-
-.PHONY: dist gradescope test-dist
+.PHONY: dist gradescope prairielearn autolab bundles test-dist
 dist: $(DIST_TARBALL)
 gradescope: $(GRADESCOPE_ZIP)
+prairielearn: $(PRAIRIELEARN_DIR)/info.json
+autolab: $(AUTOLAB_DIR)/autograde.tar
+bundles: gradescope prairielearn autolab
 
 # Each unpacked kit fetches Unicorn 2.1 where the system's is older: from this kit's verified
 # download (scripts/fetch-unicorn checks the pinned sums either way), not the network each time.
-test-dist: $(DIST_TARBALL) $(GRADESCOPE_ZIP)
+test-dist: $(DIST_TARBALL) $(GRADESCOPE_ZIP) $(PRAIRIELEARN_DIR)/info.json $(AUTOLAB_DIR)/autograde.tar
 	VIRTLAB_UNICORN_DEBS=$(abspath $(BUILD)/unicorn/apt/debs) $(PYTEST) tests/dist tests/gradescope
 TEST_TARGETS += test-dist

@@ -20,6 +20,7 @@
 #include "batch.h"
 #include "csv.h"
 #include "intake.h"
+#include "locate.h"
 #include "modes.h"
 
 #include <dirent.h>
@@ -100,8 +101,8 @@ static int cmp_student(const void *a, const void *b)
 	return strcmp(((const struct student *)a)->name, ((const struct student *)b)->name);
 }
 
-static void add_student(struct batch *b, const char *name, const char *entry, int in_folder,
-			char *src, enum row_status status)
+static struct student *add_student(struct batch *b, const char *name, const char *entry, int in_folder,
+				   char *src, enum row_status status)
 {
 	b->st = xrealloc(b->st, (size_t)(b->n + 1) * sizeof *b->st);
 	struct student *s = &b->st[b->n++];
@@ -112,6 +113,31 @@ static void add_student(struct batch *b, const char *name, const char *entry, in
 	s->src = src;
 	s->status = status;
 	s->final = status != ROW_UNKNOWN;   /* a missing submission is as graded as it gets */
+	return s;
+}
+
+/* A student's folder: its submission found by the rule every platform
+ * uses (locate.h); none, and the student has no submission, the reason in
+ * detail. A folder that can't be opened (a symlink) is left to intake. */
+static void add_folder(struct batch *b, const char *name, const char *path)
+{
+	struct intake in;
+	char why[512], *rel = NULL;
+	int dfd = intake_open_dir(b->class_fd, name, &in);
+	int found = dfd >= 0 ? locate_submission(dfd, b->core.lab.source, &rel, why, sizeof why) : LOCATE_FOUND;
+	if (found != LOCATE_FOUND) {
+		/* nothing at all keeps the gradebook's "no <source> in the folder" */
+		struct student *s = add_student(b, name, name, 1, NULL, ROW_NO_SOURCE);
+		s->detail = found == LOCATE_REFUSED ? xstrdup(why) : NULL;
+	} else {
+		struct student *s = add_student(b, name, name, 1, path_join(path, rel ? rel : b->core.lab.source),
+						ROW_UNKNOWN);
+		s->inner = rel ? rel : xstrdup(b->core.lab.source);
+		rel = NULL;
+	}
+	free(rel);
+	if (dfd >= 0)
+		close(dfd);
 }
 
 /* One entry of DIR: a folder holding the lab's source, or STUDENT.c.
@@ -130,18 +156,10 @@ static void consider_entry(struct batch *b, const char *name, const struct stat 
 		free(p);
 	} else if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && !is_c &&
 		   fstatat(b->class_fd, name, &tgt, 0) == 0 && S_ISDIR(tgt.st_mode))) {
-		char *src = path_join(path, b->core.lab.source);
-		struct stat ss;
-		char *inside = path_join(name, b->core.lab.source);
 		if (outst && st.st_dev == outst->st_dev && st.st_ino == outst->st_ino)
-			free(src);   /* our own results folder, inside the class folder */
-		else if (S_ISDIR(st.st_mode) && fstatat(b->class_fd, inside, &ss, AT_SYMLINK_NOFOLLOW) < 0 &&
-			 errno == ENOENT) {
-			add_student(b, name, name, 1, NULL, ROW_NO_SOURCE);
-			free(src);
-		} else
-			add_student(b, name, name, 1, src, ROW_UNKNOWN);
-		free(inside);
+			;   /* our own results folder, inside the class folder */
+		else
+			add_folder(b, name, path);
 	} else if (is_c) {
 		char *student = xstrdup(name);
 		student[strlen(student) - 2] = '\0';
@@ -269,6 +287,8 @@ char *batch_status_text(const struct batch *b, const struct student *s)
 {
 	if (s->status == ROW_UNKNOWN)
 		return xstrdup("not graded");
+	if (s->status == ROW_NO_SOURCE && s->detail)
+		return xasprintf("no gradable submission: %s", s->detail);
 	return row_status_text(s->status, s->detail, b->core.lab.source);
 }
 
@@ -395,7 +415,12 @@ static void announce(const struct batch *b)
 	}
 	fprintf(stderr, "grade: %d students in %s, %d job(s), seed %lu", b->n, b->dir, b->jobs, b->seed);
 	if (b->opt->nstudents)
-		fprintf(stderr, "; regrading %d named by --student", b->todo);
+		fprintf(stderr, "; regrading %d named by --student", b->named);
+	if (b->opt->nstudents && b->todo > b->named)
+		fprintf(stderr, "; recording %d other refused submission(s) without results", b->todo - b->named);
+	else if (b->opt->force && b->forced_resumed)
+		fprintf(stderr, "; --force, resumed: %d already regraded by the interrupted run, %d to go",
+			b->forced_resumed, b->todo);
 	else if (b->opt->force)
 		fprintf(stderr, "; --force: regrading everyone");
 	if (reused)
@@ -422,6 +447,7 @@ static void cleanup(struct batch *b)
 	for (int i = 0; i < b->n; i++) {
 		free(b->st[i].name);
 		free(b->st[i].entry);
+		free(b->st[i].inner);
 		free(b->st[i].src);
 		free(b->st[i].detail);
 		free(b->st[i].pts);
@@ -473,7 +499,9 @@ int batch_main(const struct cli *opt)
 			fprintf(stderr, "grade: interrupted: %d of %d students done; run the same command again "
 				"to resume (results in %s)\n", b.done, b.n, b.out);
 			rc = BATCH_EXIT_INTERRUPTED;
-		} else if ((rc = write_csv(&b)) == 0) {
+		} else if (batch_write_absent(&b), (rc = write_csv(&b)) == 0) {
+			batch_forced_finish(&b);
+			batch_dashboard(&b);
 			batch_summary(&b);
 			rc = all_graded(&b) ? 0 : EXIT_SETUP;
 		}

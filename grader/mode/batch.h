@@ -31,7 +31,8 @@
 struct student {
 	char *name;
 	char *entry;              /* its entry in the class folder (a folder or STUDENT.c) */
-	int in_folder;            /* entry is a folder holding the lab's source */
+	int in_folder;            /* entry is a folder holding the submission */
+	char *inner;              /* in_folder: the submission's path in it (locate.h) */
 	char *src;                /* path of the submission (its name in reports), NULL when missing */
 	enum row_status status;   /* ROW_UNKNOWN until known */
 	char *detail;             /* the status's detail ("symlink", a grader error's why) */
@@ -69,6 +70,8 @@ struct batch {
 	int done, running, interrupted;
 	int todo, finished;       /* students this run grades, and how many of them are done */
 	int kept_other, unrowed;  /* --student: others kept though stale; others without results */
+	int named;                /* --student: how many students it names */
+	int forced_resumed;       /* --force after an interrupted --force: rows of that run kept */
 	int tty;
 	double t0, t_grading;     /* start; start of grading (progress rate and ETA) */
 };
@@ -115,6 +118,18 @@ int student_find(const struct student *st, int n, const char *name);
 /* batch_sched.c: runs every student not final; returns when all are done
  * or a signal interrupted (b->interrupted). */
 void batch_run_all(struct batch *b);
+/* --force's journal, <out>/FORCED: the students a forced run has graded
+ * so far, one name a line. Rerunning the forced run after an interrupt
+ * keeps their rows instead of regrading everyone again; a forced run
+ * that completes removes it. */
+#define BATCH_FORCED "FORCED"
+void batch_forced_done(struct batch *b, const struct student *s);
+void batch_forced_finish(struct batch *b);
+
+/* Students without a submission: their student-safe report, saying so. */
+void batch_write_absent(struct batch *b);
+/* <out>/student-reports/: the copies a TA forwards (single.c writes the children's). */
+#define BATCH_STUDENT_REPORTS "student-reports"
 /* The signals the batch takes synchronously: SIGCHLD, SIGINT, SIGTERM, SIGHUP. */
 void batch_signals(sigset_t *set);
 /* "1m05s", "12s", "2h03m": an ETA or elapsed time, into out. */
@@ -131,6 +146,9 @@ void student_reset_causes(struct batch *b, struct student *s);
 /* batch_stats.c: the summary (counts, scores, the scenarios failed most,
  * and why: the causes of each). */
 void batch_summary(const struct batch *b);
+/* batch_dashboard.c: the class page beside the gradebook (<csv>.html). 0 or -1. */
+char *batch_dashboard_path(const struct batch *b);
+int batch_dashboard(const struct batch *b);
 /* The total of the scenarios' points. */
 int batch_max(const struct batch *b);
 

@@ -6,6 +6,7 @@
  */
 #include "batch.h"
 #include "intake.h"
+#include "locate.h"
 #include "modes.h"
 
 #include <fcntl.h>
@@ -87,7 +88,7 @@ int batch_open_submission(const struct batch *b, const struct student *s, struct
 	int dfd = intake_open_dir(b->class_fd, s->entry, in);
 	if (dfd < 0)
 		return -1;
-	int fd = intake_open(dfd, b->core.lab.source, in);
+	int fd = locate_open(dfd, s->inner, in);
 	close(dfd);
 	return fd;
 }
@@ -142,6 +143,43 @@ static int select_students(struct batch *b, int *selected)
 	return 0;
 }
 
+void batch_forced_done(struct batch *b, const struct student *s)
+{
+	if (!b->opt->force || strchr(s->name, '\n'))
+		return;   /* such a name can't be a line: regraded next time */
+	char *p = path_join(b->out, BATCH_FORCED);
+	int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	free(p);
+	if (fd < 0)
+		return;   /* only a resume that regrades more */
+	char *line = xasprintf("%s\n", s->name);
+	ssize_t n = write(fd, line, strlen(line));
+	(void)n;
+	free(line);
+	close(fd);
+}
+
+void batch_forced_finish(struct batch *b)
+{
+	char *p = path_join(b->out, BATCH_FORCED);
+	unlink(p);
+	free(p);
+}
+
+/* An interrupted --force run's journal: is s in it? */
+static int forced_already(const char *journal, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *l = journal; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (len == n && !strncmp(l, name, n))
+			return 1;
+		l = nl ? nl + 1 : l + len;
+	}
+	return 0;
+}
+
 /* Who this run grades: with --student exactly those, with --force
  * everyone, else everyone whose row can't be reused. A student without a
  * source is decided already; one without a row whose file intake refuses
@@ -151,6 +189,9 @@ int batch_plan(struct batch *b)
 	int *selected = xmalloc((size_t)b->n * sizeof *selected);
 	memset(selected, 0, (size_t)b->n * sizeof *selected);
 	int rc = select_students(b, selected), kept_other = 0, unrowed = 0;
+	char *jp = path_join(b->out, BATCH_FORCED);
+	char *journal = b->opt->force ? read_file(jp, NULL, 1 << 24) : NULL;
+	free(jp);
 	for (int i = 0; i < b->n && !rc; i++) {
 		struct student *s = &b->st[i];
 		uint64_t h;
@@ -162,14 +203,20 @@ int batch_plan(struct batch *b)
 			grade = s->status == ROW_UNKNOWN && submission_content(b, s, &h) < 0;
 			unrowed += s->status == ROW_UNKNOWN && !grade;
 			s->keep = !grade;
-		} else
+		} else if (b->opt->force && journal && forced_already(journal, s->name)) {
+			grade = !try_reuse(b, s);   /* graded by the interrupted forced run */
+			b->forced_resumed += !grade;
+		} else {
 			grade = b->opt->force || b->opt->nstudents || !try_reuse(b, s);
+			b->named += b->opt->nstudents && selected[i];
+		}
 		if (grade)
 			b->todo++;
 		else
 			b->done++;
 	}
 	free(selected);
+	free(journal);
 	b->kept_other = kept_other;
 	b->unrowed = unrowed;
 	return rc;

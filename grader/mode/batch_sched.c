@@ -91,6 +91,22 @@ static int open_part(const struct batch *b, const struct student *s, const char 
 
 static void finish_student(struct batch *b, struct student *s, int wstatus);
 
+/* The student-safe report of a student the batch graded without a child
+ * (a refusal, no submission): <out>/student-reports/<student>.txt, as a
+ * child writes it (single.c), so that every student has one to forward. */
+static void write_student_copy(struct batch *b, const struct student *s, const struct grading *g)
+{
+	struct buf r = {0};
+	report_text_for(&r, g, FOR_STUDENT);
+	char *dir = path_join(b->out, BATCH_STUDENT_REPORTS);
+	char *path = xasprintf("%s/%s.txt", dir, s->name);
+	if (mkdir_p(dir, 0755) < 0 || write_atomic(path, r.p, r.len, 0644) < 0)
+		fprintf(stderr, "grade: cannot write %s: %s\n", path, strerror(errno));
+	free(dir);
+	free(path);
+	buf_free(&r);
+}
+
 /* The report and results file of a refused submission, rendered as a
  * child's would be (report.c, json.c): every scenario "not graded". The
  * report goes where the child's part would, so finish_student() moves it. */
@@ -106,11 +122,29 @@ static void write_refusal(struct batch *b, const struct student *s, const char *
 	if (write_atomic(part, r.p, r.len, 0644) < 0 ||
 	    (results_render(&j, b->opt->format, &g) == 0 && write_atomic(json, j.p, j.len, 0644) < 0))
 		fprintf(stderr, "grade: cannot write into %s: %s\n", b->out, strerror(errno));
+	write_student_copy(b, s, &g);
 	free(part);
 	free(json);
 	buf_free(&r);
 	buf_free(&j);
 	core_grading_free(&g);
+}
+
+void batch_write_absent(struct batch *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct student *s = &b->st[i];
+		if (s->status != ROW_NO_SOURCE)
+			continue;
+		char *why = s->detail ? xstrdup(s->detail)
+			: xasprintf("a folder without %s", b->core.lab.source);
+		struct grading g = { .submission = s->entry, .layer = "none (not run)", .rejected = why };
+		snprintf(b->core.backend_desc, sizeof b->core.backend_desc, "%s", b->opt->backend_word);
+		core_grade(&b->core, &g);
+		write_student_copy(b, s, &g);
+		core_grading_free(&g);
+		free(why);
+	}
 }
 
 /* Intake refused the submission: a row of the student's own, decided
@@ -372,6 +406,8 @@ static void finish_student(struct batch *b, struct student *s, int w)
 	s->pid = 0;
 	b->done++;
 	b->finished++;
+	if (s->final)
+		batch_forced_done(b, s);
 	if (!s->final && b->tty) {   /* kept above the progress line (piped: the line says it) */
 		char *text = batch_status_text(b, s);
 		say(s->name, text);

@@ -176,8 +176,10 @@ void batch_summary(const struct batch *b)
 	summary_counts(&o, b);
 	summary_scores(&o, b);
 	summary_failed(&o, b);
-	buf_addf(&o, "gradebook: %s\nper-student results: %s/<student>.json (reports: .txt; to forward to "
-		 "students: student-reports/<student>.txt)\n", b->csv, b->out);
+	char *page = batch_dashboard_path(b);
+	buf_addf(&o, "gradebook: %s\nclass page: %s\nper-student results: %s/<student>.json (reports: .txt; to "
+		 "forward to students: student-reports/<student>.txt)\n", b->csv, page, b->out);
+	free(page);
 	fputs(buf_str(&o), stdout);
 	fflush(stdout);
 	buf_free(&o);

@@ -249,6 +249,10 @@ static int check(struct cl *c, double t0)
 	cl_print_header(c);
 	c->cell = cl_shared_zalloc((size_t)c->nv * (size_t)c->ncol * sizeof *c->cell);
 	cl_run_reference(c);
+	if (c->opt->mutate) {
+		cl_run_generated(c);
+		return cl_summary(c, t0);
+	}
 	cl_run_others(c);
 	cl_check_kills(c);
 	cl_print_matrix(c);
@@ -268,6 +272,8 @@ static void cleanup(struct cl *c)
 		free(c->v[v].file);
 		free(c->v[v].desc);
 		free(c->v[v].src);
+		free(c->v[v].mut_orig);
+		free(c->v[v].mut_text);
 	}
 	free(c->v);
 	for (int i = 0; i < c->nnote; i++)

@@ -11,14 +11,20 @@
  *   checklab_runs.c    every (program, column) run and judged by the core; the
  *                      reference's runs make the expectations (pins: expect.h)
  *   checklab_report.c  notes, the kill matrix, the one-line summary
+ *   checklab_mutate.c  --mutate: generated mutants of the reference's student
+ *                      code instead of labs/<lab>/mutants/, survivors listed
  *
  * Fails, one `error:` line per problem, unless: every scenario file is
  * valid and assembles; the reference passes every scenario and meets every
  * pin (expect-stdout, expect-exit); the untouched skeleton scores 0; every
  * mutant fails at least one scenario.
  *
- * Exit status: 0 the suite holds (warnings allowed), 1 it does not,
- * 2 usage or setup error (or a sandbox failure: nothing could be concluded).
+ * Something must have been checked: a run where every scenario was compared
+ * with nothing is a failure, never OK.
+ *
+ * Exit status: 0 the suite holds (warnings allowed), 1 it does not (a pin
+ * the reference doesn't meet is always the lab's), 2 usage or setup error,
+ * or only environment errors (a sandbox failure: nothing could be concluded).
  */
 #ifndef VIRTLAB_CHECKLAB_H
 #define VIRTLAB_CHECKLAB_H
@@ -45,6 +51,10 @@ struct vmm {
 	char *src;         /* what is compiled */
 	struct splice_map map[SPLICE_MAX_REGIONS];   /* mutants: src's lines from the mutant file */
 	int nmap;
+	/* --mutate (checklab_mutate.c): made by an operator, the reference's line
+	 * `line` (mut_orig) replaced by mut_text */
+	int generated, line;
+	char *mut_orig, *mut_text;
 };
 
 /* A column of the matrix: a scenario on a backend. */
@@ -71,6 +81,7 @@ enum severity { SEV_WARN, SEV_ERROR };
 /* A problem or a warning, one line; backends it was seen on (bitmask). */
 struct note {
 	enum severity sev;
+	int env;          /* the grader's environment, not the lab (exit 2) */
 	unsigned mask;
 	char *text;
 };
@@ -93,7 +104,7 @@ struct cl {
 	struct expectation *exp;  /* per column: what grading would expect */
 	struct note *note;
 	int nnote;
-	int grader_errors;
+	int equivalent;           /* --mutate: generated mutants recorded as equivalent */
 };
 
 #define CELL(c, v, k) (&(c)->cell[(size_t)(v) * (size_t)(c)->ncol + (size_t)(k)])
@@ -103,11 +114,15 @@ struct cl {
 unsigned cl_be_bit(enum backend b);
 void cl_error(struct cl *c, unsigned mask, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cl_warn(struct cl *c, unsigned mask, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error that is the grader's environment's (a sandbox failure, a dead
+ * worker, a backend that can't run what the other runs), not the lab's: it
+ * alone makes the exit status 2; any error of the lab's makes it 1. */
+void cl_env_error(struct cl *c, unsigned mask, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cl_count_notes(const struct cl *c, enum severity sev);
 void cl_print_header(const struct cl *c);
 void cl_print_matrix(const struct cl *c);
 /* warnings, errors, the last line; returns the exit status. */
-int cl_summary(const struct cl *c, double t0);
+int cl_summary(struct cl *c, double t0);
 
 /* checklab_vmms.c */
 void *cl_zalloc(size_t n);
@@ -127,5 +142,10 @@ void cl_run_others(struct cl *c);
 int cl_killed(const struct cell *cell);
 int cl_scenario_kills(const struct cl *c, int s);
 void cl_check_kills(struct cl *c);
+
+/* checklab_mutate.c */
+void cl_generate_mutants(struct cl *c, const char *ref, const char *solpath);
+void cl_run_generated(struct cl *c);
+char *cl_equivalents_path(const struct cl *c);
 
 #endif

@@ -27,7 +27,7 @@ unsigned cl_be_bit(enum backend b)
 
 /* Records one line; the same text seen on another backend only widens its
  * mask, so a problem shows once however many backends it happens on. */
-static void vnote(struct cl *c, enum severity sev, unsigned mask, const char *fmt, va_list ap)
+static void vnote(struct cl *c, enum severity sev, int env, unsigned mask, const char *fmt, va_list ap)
 {
 	char line[1200];
 	vsnprintf(line, sizeof line, fmt, ap);
@@ -40,10 +40,11 @@ static void vnote(struct cl *c, enum severity sev, unsigned mask, const char *fm
 	for (int i = 0; i < c->nnote; i++)
 		if (c->note[i].sev == sev && !strcmp(c->note[i].text, line)) {
 			c->note[i].mask |= mask;
+			c->note[i].env &= env;
 			return;
 		}
 	c->note = xrealloc(c->note, (size_t)(c->nnote + 1) * sizeof *c->note);
-	c->note[c->nnote++] = (struct note){ sev, mask, xstrdup(line) };
+	c->note[c->nnote++] = (struct note){ sev, env, mask, xstrdup(line) };
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -51,7 +52,16 @@ void cl_error(struct cl *c, unsigned mask, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vnote(c, SEV_ERROR, mask, fmt, ap);
+	vnote(c, SEV_ERROR, 0, mask, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4)))
+void cl_env_error(struct cl *c, unsigned mask, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(c, SEV_ERROR, 1, mask, fmt, ap);
 	va_end(ap);
 }
 
@@ -60,7 +70,7 @@ void cl_warn(struct cl *c, unsigned mask, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vnote(c, SEV_WARN, mask, fmt, ap);
+	vnote(c, SEV_WARN, 0, mask, fmt, ap);
 	va_end(ap);
 }
 
@@ -192,9 +202,40 @@ void cl_print_matrix(const struct cl *c)
 	putchar('\n');
 }
 
-int cl_summary(const struct cl *c, double t0)
+/* How many columns the reference made an expectation on: what was checked. */
+static int checked_columns(const struct cl *c)
 {
-	int ne = cl_count_notes(c, SEV_ERROR), nw = cl_count_notes(c, SEV_WARN), pins = 0, max = 0;
+	int n = 0;
+	for (int k = 0; c->exp && k < c->ncol; k++)
+		n += c->exp[k].ok;
+	return n;
+}
+
+/* A run that compared nothing proves nothing: it fails, never says OK. */
+static void check_something_checked(struct cl *c)
+{
+	if (cl_count_notes(c, SEV_ERROR))
+		return;
+	if (!c->core.nsc || !checked_columns(c)) {
+		cl_error(c, 0, "nothing was checked: no scenario ran with an expectation on any backend");
+		return;
+	}
+	for (int s = 0; s < c->core.nsc; s++) {
+		int ok = 0;
+		for (int k = 0; k < c->ncol; k++)
+			ok |= c->col[k].sc == s && c->exp[k].ok;
+		if (!ok)
+			cl_error(c, 0, "%s: scenario %s was checked on no backend", c->core.sc[s].path,
+				 c->core.sc[s].name);
+	}
+}
+
+int cl_summary(struct cl *c, double t0)
+{
+	check_something_checked(c);
+	int ne = cl_count_notes(c, SEV_ERROR), nw = cl_count_notes(c, SEV_WARN), pins = 0, max = 0, lab_errors = 0;
+	for (int i = 0; i < c->nnote; i++)
+		lab_errors += c->note[i].sev == SEV_ERROR && !c->note[i].env;
 	for (int s = 0; s < c->core.nsc; s++) {
 		pins += c->core.sc[s].pin_out || c->core.sc[s].pin_exit != EXIT_UNSET;
 		max += c->core.sc[s].points;
@@ -207,9 +248,9 @@ int cl_summary(const struct cl *c, double t0)
 		       nw, nw == 1 ? "" : "s", now_s() - t0);
 	else
 		printf("check-lab %s: OK: the reference passes all %d scenarios (%d pinned), the skeleton "
-		       "scores 0/%d, all %d mutants are killed; %d warning%s (%.1f s)\n", lab, c->core.nsc, pins, max,
-		       c->nv - 2, nw, nw == 1 ? "" : "s", now_s() - t0);
+		       "scores 0/%d, all %d mutants are killed (%d runs checked); %d warning%s (%.1f s)\n", lab,
+		       c->core.nsc, pins, max, c->nv - 2, checked_columns(c), nw, nw == 1 ? "" : "s", now_s() - t0);
 	fflush(stdout);
-	return !ne ? 0 : c->grader_errors ? EXIT_SETUP : CL_EXIT_BAD_LAB;
+	/* A lab's error wins over the environment's: a wrong pin is never "environment". */
+	return !ne ? 0 : lab_errors ? CL_EXIT_BAD_LAB : EXIT_SETUP;
 }
-

@@ -249,8 +249,12 @@ void cl_load_vmms(struct cl *c)
 	add_vmm(c, V_REF, "(reference)", sol, "the reference: must pass every scenario", private_copy(c, "ref", so));
 	add_vmm(c, V_SKEL, "(skeleton)", skel, "the untouched skeleton: must fail every scenario",
 		private_copy(c, "skel", sk));
-	if (so && sk && check_shapes(c, skel, sk, sol, so) == 0)
-		load_mutants(c, sk, so);
+	if (so && sk && check_shapes(c, skel, sk, sol, so) == 0) {
+		if (c->opt->mutate)
+			cl_generate_mutants(c, so, sol);
+		else
+			load_mutants(c, sk, so);
+	}
 	free(so);
 	free(sk);
 	free(sol);
@@ -385,11 +389,10 @@ static void report_build(struct cl *c, int k)
 {
 	const struct vmm *v = &c->v[k];
 	const struct build_slot *s = &c->build[k];
-	if (s->ok)
-		return;
+	if (s->ok || (v->generated && s->done && !s->sandbox_failed))
+		return;   /* a generated mutant that doesn't compile is no mutant */
 	if (!s->done || s->sandbox_failed) {
-		c->grader_errors++;
-		cl_error(c, 0, "%s: sandbox failure while compiling it: %s", v->file,
+		cl_env_error(c, 0, "%s: sandbox failure while compiling it: %s", v->file,
 			 s->done ? s->why : "the worker died");
 		return;
 	}

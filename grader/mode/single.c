@@ -17,6 +17,7 @@
 #include "grading.h"
 #include "intake.h"
 #include "lang.h"
+#include "locate.h"
 #include "report.h"
 #include "row.h"
 #include "sandbox.h"
@@ -38,6 +39,9 @@ struct single {
 	struct kit kit;
 	struct core core;
 	struct intake sub;      /* the submission's bytes, as intake read them */
+	int folder_fd;          /* SUBMISSION is a folder (locate.h): its fd, else -1 */
+	char *located;          /* the file found in it, as SUBMISSION/rel */
+	char refusal[512];      /* why nothing in the folder is gradable */
 	struct grading g;
 };
 
@@ -48,6 +52,14 @@ struct single {
 static int intake_submission(struct single *s)
 {
 	int fd = s->opt->submission_fd;
+	struct stat st;
+	if (fd < 0 && lstat(s->opt->submission, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* A folder (a platform's upload): its file is found once the lab,
+		 * which names the source, is known (locate_in_folder). */
+		s->folder_fd = intake_open_dir(AT_FDCWD, s->opt->submission, &s->sub);
+		if (s->folder_fd >= 0)
+			return 0;
+	}
 	if (fd < 0)
 		fd = intake_open(AT_FDCWD, s->opt->submission, &s->sub);
 	if (fd >= 0) {
@@ -64,6 +76,28 @@ static int intake_submission(struct single *s)
 	}
 	return setup_error("cannot read submission %s: %s", s->opt->submission,
 			   s->sub.status == INTAKE_MISSING ? strerror(s->sub.err) : intake_cause(&s->sub));
+}
+
+/* SUBMISSION is a folder: the file locate.h's rule picks, read through
+ * intake; none is the submission's own refusal, like an empty file. */
+static void locate_in_folder(struct single *s)
+{
+	char *rel;
+	if (locate_submission(s->folder_fd, s->core.lab.source, &rel, s->refusal, sizeof s->refusal) != LOCATE_FOUND) {
+		s->g.rejected = s->refusal;
+		return;
+	}
+	s->located = path_join(s->opt->submission, rel);
+	int fd = locate_open(s->folder_fd, rel, &s->sub);
+	free(rel);
+	if (fd >= 0) {
+		intake_read(fd, INTAKE_MAX_BYTES, &s->sub);
+		close(fd);
+	}
+	if (s->sub.status != INTAKE_OK) {
+		snprintf(s->refusal, sizeof s->refusal, "%s", intake_cause(&s->sub));
+		s->g.rejected = s->refusal;
+	}
 }
 
 /* The seed: --seed, else the expect-dir's SEED (its outputs were made with
@@ -105,6 +139,8 @@ static int setup(struct single *s)
 	    (s->opt->scenarios && core_select(&s->core, s->opt->scenarios, err, sizeof err) < 0) ||
 	    core_backend(&s->core, s->opt->backend, err, sizeof err) < 0)
 		return setup_error("%s", err);
+	if (s->folder_fd >= 0)
+		locate_in_folder(s);
 	s->core.seed = pick_seed(s);
 	if (core_assemble(&s->core, err, sizeof err) < 0)
 		return setup_error("%s", err);   /* an assembler error: the kit is broken */
@@ -206,6 +242,9 @@ static void cleanup(struct single *s)
 {
 	core_grading_free(&s->g);
 	intake_free(&s->sub);
+	if (s->folder_fd >= 0)
+		close(s->folder_fd);
+	free(s->located);
 	core_close(&s->core);
 	kit_free(&s->kit);
 }
@@ -215,12 +254,13 @@ int single_main(const struct cli *opt)
 	struct single s;
 	memset(&s, 0, sizeof s);
 	s.opt = opt;
+	s.folder_fd = -1;
 	/* Students read the report: their language (lang.h), English by default. */
 	lang_set(lang_select(opt->lang, getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG")));
 	double t0 = now_s();
 	int rc = setup(&s);
 	if (rc == 0) {
-		s.g.submission = opt->submission;
+		s.g.submission = s.located ? s.located : opt->submission;
 		s.g.layer = box_layer();   /* a weaker layer warns itself, once */
 		s.g.public_only = opt->public_only;
 		if (!s.g.rejected)

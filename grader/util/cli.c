@@ -39,10 +39,12 @@ static const char *const usage_text[] = {
 	"the others' results; --force: regrade everyone.\n",
 	[MODE_CHECKLAB] =
 	"usage: grade --check-lab [--root DIR] [--build DIR] [--lab NAME] [--backend all|auto|kvm|emu]\n"
-	"                         [--seed N] [--jobs N] [--write-mutants DIR]\n"
+	"                         [--seed N] [--jobs N] [--write-mutants DIR] [--mutate]\n"
 	"Builds the reference, the skeleton and every mutant of labs/NAME/mutants/, runs\n"
 	"every scenario on each and prints the kill matrix. --backend all (default): every\n"
 	"usable backend. --write-mutants: each mutant as compiled, DIR/<mutant>.c.\n"
+	"--mutate: mutants generated from the reference's student code instead, survivors\n"
+	"listed (labs/NAME/equivalent-mutants records those that can't be told apart).\n"
 	"Exit status: 0 the suite holds, 1 it does not (one `error:` line\n"
 	"per problem), 2 usage or setup error.\n",
 	[MODE_LAB_INFO] =
@@ -74,7 +76,7 @@ enum { O_ROOT = 'r', O_BUILD = 'U', O_LAB = 'l', O_BACKEND = 'b', O_SEED = 's', 
        O_SCENARIO = 'S', O_STUDENT = 'T', O_FORCE = 'X' };
 
 /* Long-only options, numbered apart from the letters above. */
-enum { O_LANG = 1001, O_STUDENT_REPORT };
+enum { O_LANG = 1001, O_STUDENT_REPORT, O_MUTATE };
 
 #define KIT_OPTIONS \
 	{ "root", required_argument, 0, O_ROOT }, { "build", required_argument, 0, O_BUILD }, \
@@ -111,7 +113,8 @@ static const struct option batch_opts[] = {
 static const struct option checklab_opts[] = {
 	KIT_OPTIONS, RUN_OPTIONS,
 	{ "check-lab", no_argument, 0, O_CHECKLAB }, { "jobs", required_argument, 0, O_JOBS },
-	{ "write-mutants", required_argument, 0, O_MUTANTS }, { 0, 0, 0, 0 },
+	{ "write-mutants", required_argument, 0, O_MUTANTS }, { "mutate", no_argument, 0, O_MUTATE },
+	{ 0, 0, 0, 0 },
 };
 static const struct option labinfo_opts[] = {
 	KIT_OPTIONS, { "lab-info", no_argument, 0, O_LAB_INFO }, { 0, 0, 0, 0 },
@@ -171,6 +174,7 @@ static int take(struct cli *o, int c, const char *arg)
 	case O_CSV: o->csv = arg; return 0;
 	case O_OUT: o->out = arg; return 0;
 	case O_MUTANTS: o->write_mutants = arg; return 0;
+	case O_MUTATE: o->mutate = 1; return 0;
 	case O_ROW: o->row = arg; return 0;
 	case O_ROW_KEY: o->row_key = arg; return 0;
 	case O_CHECKLAB: case O_LAB_INFO: return 0;

@@ -45,6 +45,7 @@ struct cli {
 	int force;                   /* --force: regrade every student, reuse nothing */
 	/* check-lab */
 	const char *write_mutants;
+	int mutate;                  /* --mutate: generated mutants (checklab_mutate.c) */
 };
 
 /* Limits of --jobs per mode. */

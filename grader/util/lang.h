@@ -1,5 +1,5 @@
 /*
- * lang.h — the language of student-facing messages (issue 16): English by
+ * lang.h — the language of student-facing messages: English by
  * default, Chinese when asked. One process-wide choice, made once by the
  * mode that renders for students (single grading, and so each batch child);
  * every other mode keeps English (check-lab's messages are the authors').

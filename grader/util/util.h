@@ -25,7 +25,7 @@ void buf_free(struct buf *b);
 /* Returns a NUL-terminated string (never NULL); the buffer keeps ownership. */
 const char *buf_str(struct buf *b);
 
-/* Student text shown to people (issue 15): valid UTF-8 as it is (Chinese
+/* Student text shown to people: valid UTF-8 as it is (Chinese
  * stays Chinese, quotes stay quotes); escaped, so that nothing reaches a
  * terminal raw: newline \n, tab \t, CR \r, NUL \0, other C0 controls, ESC, DEL,
  * C1 controls (U+0080–U+009F, each byte \xHH) and bytes that aren't valid

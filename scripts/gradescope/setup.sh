@@ -1,6 +1,6 @@
 #!/bin/sh
 # setup.sh — Gradescope runs it once, as root, when it builds the autograder image: installs
-# the Debian packages the kit needs (scripts/install-deps, with apt-get), builds the grader and
+# the Debian packages grading needs (scripts/install-deps --grading, with apt-get), builds the grader and
 # kvmemu, and proves the image by grading the reference solution (full marks or no image).
 # AUTOGRADER_ROOT (default /autograder) is where Gradescope's source/ is.
 set -eu
@@ -13,13 +13,13 @@ src=$root/source
 cd "$src"
 lab=@LAB@
 
-scripts/install-deps || die "installing the Debian packages failed"
+scripts/install-deps --grading || die "installing the Debian packages failed"
 # Unicorn >= 2.1 for kvmemu, fetched now (image build): grading runs with no network.
 scripts/fetch-unicorn || die "fetching Unicorn 2.1 (scripts/fetch-unicorn) failed"
 make --no-print-directory build/grade build/libkvmemu.so || die "building the grader and kvmemu failed"
 
 # Warms the cache (the reference binary, the guests) and checks the whole chain.
-report=$(build/grade --root "$src" --lab "$lab" "solution/$lab/sample-qemu.c") || {
+report=$(build/grade --root "$src" --lab "$lab" "solution/$lab/@SOURCE@") || {
 	printf '%s\n' "$report"
 	die "grading the reference solution failed"
 }

@@ -455,3 +455,84 @@ def test_changing_the_reference_or_lab_conf_regrades(kit_class):
         path.write_text(path.read_text() + "\n")
         p = kit_batch(kit, d, out)
         assert p.returncode == 0 and "regrading 2 graded" in p.stderr, (path, p.stderr)
+
+
+# ---- what a submission is, who gets a report, --student and --force resumes
+
+SOLUTION_SRC = (KIT / "solution/cpu_lab/sample-qemu.c").read_text()
+
+
+def small_class(d):
+    """alice: the file in a subfolder; bob: nothing gradable; carol: two .c files;
+    dave: an empty file (refused); erin: at the top."""
+    for rel, text in {"alice/lab1/src/sample-qemu.c": SOLUTION_SRC, "bob/notes.txt": "hi\n",
+                      "carol/a.c": "int a;\n", "carol/b.c": "int b;\n", "dave.c": "",
+                      "erin/sample-qemu.c": SOLUTION_SRC}.items():
+        p = d / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def test_the_batch_agrees_with_grade_folder(tmp_path):
+    """A student's folder is graded by the rule `grade FOLDER` (and so every platform
+    bundle) uses: the same score, the same refusal."""
+    d = tmp_path / "class"
+    small_class(d)
+    p = batch(d, tmp_path)
+    assert p.returncode == 0, p.stderr
+    _, rows = read_csv(tmp_path / "grades.csv")
+    for name in ("alice", "bob", "carol", "erin"):
+        solo = subprocess.run([str(GRADE), *COMMON, "--seed", str(SEED), str(d / name)],
+                              capture_output=True, text=True, timeout=300)
+        assert solo.returncode == 0, solo.stderr
+        score = solo.stdout.rstrip().split("\n")[-1]
+        assert score == f"Score: {rows[name][1]}/{rows[name][2]}", (name, score, rows[name])
+    assert rows["alice"][1] == rows["alice"][2] != "0"
+    assert rows["bob"][-1] == "no sample-qemu.c in the folder"
+    assert "2 .c files (a.c, b.c)" in rows["carol"][-1]
+
+
+def test_every_student_gets_a_student_report(tmp_path):
+    d = tmp_path / "class"
+    small_class(d)
+    p = batch(d, tmp_path)
+    assert p.returncode == 0, p.stderr
+    reports = tmp_path / "grades-results" / "student-reports"
+    assert sorted(f.stem for f in reports.glob("*.txt")) == ["alice", "bob", "carol", "dave", "erin"]
+    assert "not graded: it is a folder without sample-qemu.c" in (reports / "bob.txt").read_text()
+    assert "not graded: it is empty" in (reports / "dave.txt").read_text()
+
+
+def test_student_names_only_the_named(tmp_path):
+    """--student erin: one named; dave's refused file, without results yet, is recorded
+    but never called "named"."""
+    d = tmp_path / "class"
+    small_class(d)
+    p = batch(d, tmp_path, "--student", "erin")
+    assert p.returncode == 2, p.stderr   # alice was never graded: not all final
+    assert "regrading 1 named by --student" in p.stderr, p.stderr
+    assert "recording 1 other refused submission(s) without results" in p.stderr, p.stderr
+
+
+def test_force_resumes_after_an_interrupt(tmp_path):
+    """An interrupted --force run, rerun: the students it regraded keep their rows."""
+    d = tmp_path / "class"
+    make_class.write_class(d, count=6, broken=0)
+    out = tmp_path / "out"
+    res = out / "grades-results"
+    assert batch(d, out, deadline=120).returncode == 0
+    p = start(d, out, "--force", jobs=1, deadline=120)
+    wait_for(lambda: (res / "FORCED").exists() and len((res / "FORCED").read_text().split()) >= 2,
+             120, "two students regraded")
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    done = (res / "FORCED").read_text().split()
+    stamps = {n: (res / f"{n}.row").stat().st_mtime_ns for n in done}
+    p2 = batch(d, out, "--force", deadline=120)
+    assert p2.returncode == 0, p2.stderr
+    assert f"--force, resumed: {len(done)} already regraded by the interrupted run" in p2.stderr, p2.stderr
+    assert {n: (res / f"{n}.row").stat().st_mtime_ns for n in done} == stamps
+    assert not (res / "FORCED").exists()
+    p3 = batch(d, out, "--force", deadline=120)
+    assert "--force: regrading everyone" in p3.stderr, p3.stderr

@@ -1,4 +1,4 @@
-"""`grade --batch` and what it tells TAs and students (issue 15): the gradebook's warnings and
+"""`grade --batch` and what it tells TAs and students: the gradebook's warnings and
 causes columns, the summary's causes per scenario, and each student's student-safe report
 (student-reports/<student>.txt) beside the TA's. A small class on kvmemu (--backend emu)."""
 import csv

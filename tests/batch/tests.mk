@@ -1,4 +1,4 @@
-# tests/batch — `grade --batch` (grader/batch.c) and the results formats, with
+# tests/batch — `grade --batch` (grader/mode/batch.c) and the results formats, with
 # python3 -m pytest: a class of ~30 generated submissions (correct, faulty
 # mutants, not compiling, hostile) graded with two jobs on kvmemu; rows equal
 # single gradings; killed and resumed runs; PrairieLearn and Autolab outputs.

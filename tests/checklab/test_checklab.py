@@ -273,6 +273,64 @@ def test_changed_exit_pin_fails_the_reference(kit):
                        "reference ends with error"), r
 
 
+def pinned_scenarios(kit):
+    d = os.path.join(kit, "guests", LAB)
+    return [f[:-4] for f in sorted(os.listdir(d))
+            if f.endswith(".asm") and "; expect-" in open(os.path.join(d, f)).read()]
+
+
+def test_wrong_reference_is_the_lab_not_the_backend(kit):
+    """The reference no longer meets any pin (toupper): a failure of the
+    lab's, at file:line, exit 1; never a backend "left out" nor an OK."""
+    ref = os.path.join(kit, "solution", LAB, "sample-qemu.c")
+    edit(ref, "tolower(", "toupper(")
+    keep_mutants(kit, "toupper")
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 1 and "FAILED" in r.summary, r
+    assert r.has_error("the reference meets none of the pins"), r
+    line = line_of(guest(kit, "hello"), "; expect-stdout:")
+    assert r.has_error(f"guests/{LAB}/hello.asm:{line}: expect-stdout differs"), r
+    assert not any("can't run this lab" in e for e in r.errors + r.warnings), r
+
+
+def test_every_pin_wrong_is_never_environment(kit):
+    """Every pinned scenario pins output the reference doesn't give."""
+    for s in pinned_scenarios(kit):
+        path = guest(kit, s)
+        text = open(path).read()
+        new = re.sub(r'(; expect-stdout: ")', r'\1#', text, count=1)
+        assert new != text or "; expect-stdout:" not in text
+        open(path, "w").write(new)
+    keep_mutants(kit, "toupper")
+    r = check_lab(kit)
+    assert r.rc == 1 and "FAILED" in r.summary, r
+    assert not any("environment" in e or "can't run" in e for e in r.errors), r
+
+
+def test_exit_only_pin_is_compared_on_exit_only(kit):
+    """A scenario pinning only its exit class: its stdout comes from the
+    reference, the pin decides nothing about it; the suite holds."""
+    for s in pinned_scenarios(kit):
+        path = guest(kit, s)
+        lines = [l for l in open(path).read().split("\n") if not l.startswith("; expect-stdout:")]
+        open(path, "w").write("\n".join(lines))
+    keep_mutants(kit, "toupper")
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 0 and "OK" in r.summary and not r.errors, r
+    assert "(0 pinned" not in r.summary, r
+
+
+def test_nothing_checked_is_a_failure(kit):
+    """No scenario at all: nothing checked, never OK."""
+    d = os.path.join(kit, "guests", LAB)
+    for f in os.listdir(d):
+        if f.endswith(".asm"):
+            os.remove(os.path.join(d, f))
+    r = check_lab(kit, "--backend", "emu")
+    assert r.rc == 1 and "FAILED" in r.summary, r
+    assert r.has_error("no scenarios"), r
+
+
 HELLO = "guests/cpu_lab/hello.asm"
 
 
@@ -508,7 +566,7 @@ def test_new_scenario_scaffold(tmp_path, cache):
 
 def test_lab_files_read_through_intake(kit):
     """check-lab reads the reference, the skeleton and the mutants as a submission is
-    read (grader/intake.c): a mutant that is a link, or not a regular file, is an error
+    read (grader/core/intake.c): a mutant that is a link, or not a regular file, is an error
     naming it, and nothing of its target is compiled or shown."""
     keep_mutants(kit, "toupper")
     secret = os.path.join(os.path.dirname(kit), "secret.c")
@@ -527,3 +585,50 @@ def test_lab_files_read_through_intake(kit):
     os.symlink(ref + ".real", ref)
     r = check_lab(kit, "--backend", "emu")
     assert r.rc == 1 and r.has_error("sample-qemu.c: symlink"), r.errors
+
+
+# ------------------------------------------------------------------ generated mutants
+
+
+def mutate(kit, *args):
+    env = dict(os.environ, KVMEMU_LIB=EMU_LIB)
+    p = subprocess.run([GRADE, "--check-lab", "--mutate", "--root", kit, "--lab", LAB, "--backend", "emu",
+                        *args], capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode in (0, 1), p.stdout + p.stderr
+    return p
+
+
+def test_mutate_shipped_lab_has_no_unrecorded_survivor(kit):
+    p = mutate(kit)
+    assert p.returncode == 0, p.stdout
+    m = re.search(r"mutate \w+: (\d+) generated mutants: (\d+) killed, 0 survive, (\d+) did not compile, "
+                  r"(\d+) recorded as equivalent", p.stdout)
+    assert m and int(m.group(2)) > 10, p.stdout
+
+
+def test_mutate_lists_survivors_with_their_diff(kit):
+    """Without the equivalents file, every recorded mutant is a survivor, with its diff."""
+    eq = os.path.join(kit, "labs", LAB, "equivalent-mutants")
+    recorded = [l for l in open(eq).read().split("\n") if l and not l.startswith("#")]
+    os.remove(eq)
+    p = mutate(kit)
+    assert p.returncode == 1 and "FAILED" in p.stdout, p.stdout
+    survivors = re.findall(r"^survivor \S+ \(solution/\w+/sample-qemu\.c:\d+, .*\):\n  - (.*)\n  \+ (.*)$",
+                           p.stdout, re.M)
+    assert sorted(f"{a}  =>  {b}" for a, b in survivors) == sorted(recorded), p.stdout
+
+
+def test_mutate_finds_what_a_missing_scenario_lets_through(kit):
+    """With hello alone, the handler's checks are shown by nothing: the mutant that
+    accepts any access to port 0x3f8 (`&&` turned `||` before the port test) survives,
+    named with its line and diff."""
+    d = os.path.join(kit, "guests", LAB)
+    for f in os.listdir(d):
+        if f.endswith(".asm") and f != "hello.asm":
+            os.remove(os.path.join(d, f))
+    p = mutate(kit)
+    assert p.returncode == 1, p.stdout
+    assert re.search(r"^  \+ run->io\.count == 1 \|\| run->io\.port == 0x3f8\) \{$", p.stdout, re.M), p.stdout
+    line = line_of(os.path.join(kit, "solution", LAB, "sample-qemu.c"), "\t\t\t    run->io.count == 1")
+    assert any(f"sample-qemu.c:{line}: mutant " in e and "survives every scenario" in e
+               for e in Report(subprocess.CompletedProcess([], p.returncode, p.stdout, "")).errors), p.stdout

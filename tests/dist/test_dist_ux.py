@@ -108,7 +108,10 @@ def test_dist_and_gradescope_refuse_template_todo(kit_copy):
     text = scen.read_text().split("\n")
     todo_lines = [i + 1 for i, l in enumerate(text) if "TODO" in l]
     assert todo_lines and todo_lines[0] == 1, text[:10]      # the title: line 1
-    for target, product in (("dist", f"build/dist/{LAB}-student.tar.gz"), ("gradescope", "build/gradescope/autograder.zip")):
+    for target, product in (("dist", f"build/dist/{LAB}-student.tar.gz"),
+                            ("gradescope", f"build/gradescope/{LAB}-autograder.zip"),
+                            ("prairielearn", f"build/prairielearn/{LAB}/info.json"),
+                            ("autolab", f"build/autolab/{LAB}/autograde.tar")):
         p = make(kit_copy, target, f"LAB={LAB}")
         assert p.returncode != 0, f"make {target} packaged a TODO scenario:\n{p.stdout}"
         for n in todo_lines:
@@ -127,7 +130,7 @@ def test_dist_and_gradescope_refuse_template_todo(kit_copy):
     s = subprocess.run(["scripts/scenario-todos", LAB], cwd=kit_copy, capture_output=True, text=True)
     assert s.returncode == 0 and s.stderr == "", s.stderr
     p = make(kit_copy, "gradescope", f"LAB={LAB}")
-    assert p.returncode == 0 and (kit_copy / "build/gradescope/autograder.zip").exists(), p.stdout + p.stderr
+    assert p.returncode == 0 and (kit_copy / f"build/gradescope/{LAB}-autograder.zip").exists(), p.stdout + p.stderr
 
 
 def test_a_labs_own_template_counts(kit_copy, tmp_path):

@@ -1,4 +1,4 @@
-"""The report's reproduce commands (issue 15, item 6) work in the student tarball: a handler
+"""The report's reproduce commands work in the student tarball: a handler
 that crashes is checked with `make check BACKEND=emu` in an unpacked tarball, and each failing
 scenario's `reproduce (in the student tarball): ...` line, run there by a shell, crashes the same
 way, including an emulated-only scenario that crashes only with its KVMEMU_* knob set."""

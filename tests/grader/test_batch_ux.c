@@ -1,4 +1,4 @@
-/* test_batch_ux.c — the pure parts of issue 15's batch and make side: the
+/* test_batch_ux.c — the pure parts of the batch's and make's feedback to TAs: the
  * resume key (mode/batch.c), --student matching, the progress line and its
  * ETA (mode/batch_sched.c), the --scenario filter (core/grading.c) and the
  * new options (util/cli.c). */

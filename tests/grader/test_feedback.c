@@ -1,4 +1,4 @@
-/* test_feedback.c — what a report tells a student (issues 15 and 16): cause
+/* test_feedback.c — what a report tells a student: cause
  * codes, a cause said once, the reproduce command, the warnings section and
  * its penalty, the language, the VMM's name in the box. */
 #include <check.h>

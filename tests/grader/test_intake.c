@@ -1,4 +1,4 @@
-/* test_intake.c — intake (grader/intake.c): what a submission may be, and
+/* test_intake.c — intake (grader/core/intake.c): what a submission may be, and
  * the caps on excerpts (util.c's utf8_cut/buf_add_capped, build_excerpt). */
 #include <check.h>
 #include <fcntl.h>

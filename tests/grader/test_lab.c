@@ -57,7 +57,7 @@ TEST(errors_name_file_and_line)
 }
 END_TEST
 
-/* Keys a second lab needs (issue 12): cpu_lab's values by default. */
+/* Keys a second lab needs: cpu_lab's values by default. */
 TEST(image_max_and_splice_label)
 {
 	struct lab lab;

@@ -26,7 +26,7 @@ END_TEST
 
 TEST(utf8_shown_as_written)
 {
-	/* issue 15: errx(1, "KVM_EXIT_IO：尚未实现") reads as written. */
+	/* Chinese stderr: errx(1, "KVM_EXIT_IO：尚未实现") reads as written. */
 	const char *zh = "vmm: KVM_EXIT_IO\xef\xbc\x9a\xe5\xb0\x9a\xe6\x9c\xaa\xe5\xae\x9e\xe7\x8e\xb0";
 	struct buf b = {0};
 	esc_text(&b, zh, strlen(zh));

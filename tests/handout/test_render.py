@@ -87,7 +87,7 @@ def test_nothing_overflows(rendered, lang, width):
 
 # A figure inline in the Markdown (mem_lab: <figure id="fig-NAME"><svg ...>), not a file.
 INLINE_FIGURE = re.compile(r'<figure id="fig-([a-z0-9-]+)">')
-# The fewest figures a lab's handout has (cpu_lab: 4; mem_lab, issue 17: 3).
+# The fewest figures a lab's handout has (cpu_lab: 4; mem_lab: 3).
 MIN_FIGURES = {"cpu_lab": 4}.get(LAB, 3)
 
 

@@ -1,4 +1,4 @@
-"""What a report tells a student (issues 15 and 16): compiler warnings said once before the
+"""What a report tells a student compiler warnings said once before the
 scenarios, cause codes in every results format, a crash said once, the program's own name on
 its stderr, Chinese phrases under a Chinese locale, and a student-safe report without a hidden
 scenario's details. Everything runs on kvmemu (--backend emu), so it doesn't depend on the machine."""

@@ -1,4 +1,4 @@
-"""Intake (grader/intake.c, DESIGN.md "Intake"): a hostile class folder graded end to
+"""Intake (grader/core/intake.c, DESIGN.md "Intake"): a hostile class folder graded end to
 end with `grade` (one submission) and `grade --batch` (the folder), and make variables
 that try to run commands.
 
@@ -252,7 +252,7 @@ def test_make_grade_all_variables_are_one_argument(tmp_path, name):
 
 @pytest.mark.parametrize("fmt", ["gradescope", "prairielearn", "autolab"])
 def test_long_source_line_report_bounded(tmp_path, fmt):
-    """A 240 KB source line quoted by the compiler (issue 11: a 1 MB report, a 2.9 MB
+    """A 240 KB source line quoted by the compiler (once: a 1 MB report, a 2.9 MB
     PrairieLearn JSON) gives a report and results file of a few KiB, the error still shown."""
     line = 'static const char big[] = "' + "A" * 240000 + '" oops; int also = "' + "B" * 1000 + '" 1;\n'
     sub = tmp_path / "sample-qemu.c"

@@ -3,7 +3,7 @@
 tests/hostile/test_hostile.py grades every attack on the layer `grade` picks; this
 file forces each layer (VIRTLAB_SANDBOX=bwrap|fallback), also plays a kernel whose
 Landlock can't scope signals or abstract sockets (VIRTLAB_LANDLOCK_ABI=4: Ubuntu
-24.04's 6.8), runs the attacks of issue 11 that need a listener or a private
+24.04's 6.8), runs the hostile submissions that need a listener or a private
 TMPDIR to be observed, and grades a class where one student holds 60 threads
 while the TA's desktop holds 100 more (the reference must keep full marks).
 Tests that need root (to become nobody) or kvmemu (nobody can't open a root-only

@@ -1,7 +1,7 @@
 """Helpers shared by the lab's tests: the scenario header format and the
 splice rule of HACKING.md, assembling guests and running VMMs on a backend.
 (The mutants are check-lab's: tests/checklab uses splice() here to check
-that grader/splice.c follows the same rule.)"""
+that grader/core/splice.c follows the same rule.)"""
 
 import os
 import re

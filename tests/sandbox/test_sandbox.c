@@ -644,7 +644,7 @@ static void compile_hello(struct box_result *r, int nproc, int trusted)
 	ck_assert_int_eq(box_run(&req, r), 0);
 }
 
-/* A neighbour box holding 60 threads while a reference compiles: issue 11's "did not compile". */
+/* A neighbour box holding 60 threads while a reference compiles: a neighbour's load must not make the build "did not compile". */
 TEST(threaded_neighbour_does_not_fail_compile)
 {
 	pid_t hog = fork();

@@ -1,4 +1,4 @@
-"""A lab is data (issue 12): a second lab added to a copy of the kit purely as
+"""A lab is data: a second lab added to a copy of the kit purely as
 files, with no code or Makefile edit, is graded, checked and packaged by the
 kit's own targets; and BUILD= puts the whole build somewhere else.
 
