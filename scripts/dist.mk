@@ -11,7 +11,6 @@
 #                    simulated platform layout)
 
 DIST_TARBALL   := $(BUILD)/dist/$(LAB)-student.tar.gz
-GRADESCOPE_ZIP := $(BUILD)/gradescope/autograder.zip
 
 # Everything either archive is made of; the expectations need the built grader and kvmemu.
 DIST_KIT_SRCS := Makefile $(shell find grader -name '*.[ch]' -o -name '*.mk') \
