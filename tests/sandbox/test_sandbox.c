@@ -19,7 +19,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -583,6 +587,61 @@ END_TEST
 TEST(no_kernel_surface)
 {
 	attack_all_denied("\"$BOX\"/attack kernel", "mount/keyctl/bpf/perf/io_uring/modules");
+}
+END_TEST
+
+/*
+ * The replay attack (issue 22): a correct VMM stores each scenario's output
+ * in SysV/POSIX IPC keyed by its image, a second box with no VMM reads it
+ * back.  Seccomp denies every IPC call on both layers; nothing is left on
+ * the host either.
+ */
+TEST(no_ipc_replay)
+{
+	int key = 0x5600000 + (int)getpid();
+	char store[128], load[128], shmfile[64];
+	snprintf(store, sizeof store, "\"$BOX\"/attack ipc-store %d", key);
+	snprintf(load, sizeof load, "\"$BOX\"/attack ipc-load %d", key);
+	for (int abi4 = 0; abi4 <= !is_bwrap(); abi4++) {
+		if (abi4)
+			setenv("VIRTLAB_LANDLOCK_ABI", "4", 1);
+		struct box_result a = attack(store, NULL, NULL), b = attack(load, NULL, NULL);
+		unsetenv("VIRTLAB_LANDLOCK_ABI");
+		/* bwrap's /dev/shm is a tmpfs of the box's own: storing there is harmless */
+		char *devshm = strstr(a.out, "devshm: ok");
+		if (devshm && is_bwrap())
+			*devshm = 0;
+		assert_all_denied(&a, "storing in IPC");
+		assert_all_denied(&b, "reading another box's IPC");
+		ck_assert_msg(!strstr(b.out, "replayed"), "replayed on %s:\n%s", box_layer(), b.out);
+		box_result_free(&a);
+		box_result_free(&b);
+	}
+	ck_assert_msg(shmget(key, 0, 0) < 0 && msgget(key, 0) < 0 && semget(key, 0, 0) < 0,
+		      "an IPC object keyed %d outlived the box", key);
+	snprintf(shmfile, sizeof shmfile, "/dev/shm/vl%d", key);
+	ck_assert_msg(access(shmfile, F_OK) != 0, "%s outlived the box", shmfile);
+}
+END_TEST
+
+/* The IPC namespace is its own wall (without the filter's): the box's is not ours. */
+TEST(ipc_namespace_of_its_own)
+{
+	char ours[64] = "";
+	ck_assert_int_gt(readlink("/proc/self/ns/ipc", ours, sizeof ours - 1), 0);
+	struct box_result r = sh_ok("readlink /proc/self/ns/ipc");
+	ck_assert_msg(r.cause == BOX_EXITED && r.code == 0 && strncmp(r.out, "ipc:[", 5) == 0,
+		      "readlink in the box: out=[%s] err=[%s]", r.out, r.err);
+	ck_assert_msg(strncmp(r.out, ours, strlen(ours)) != 0, "the box on %s shares our IPC namespace %s",
+		      box_layer(), ours);
+	box_result_free(&r);
+}
+END_TEST
+
+/* No session or process group of its own: the scheduler gives each session a share. */
+TEST(no_new_sessions)
+{
+	attack_all_denied("\"$BOX\"/attack session", "setsid/setpgid");
 }
 END_TEST
 
