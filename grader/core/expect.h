@@ -22,7 +22,7 @@ struct expect_src {
 	char *ref_bin;
 	char ref_why[600];
 	int ref_grader_error;     /* the build failed for the sandbox's sake */
-	uint64_t ref_key;
+	struct digest ref_key;
 };
 
 /* Fills e for sc: spec describes the run (image, backend, knobs, limits;
