@@ -252,7 +252,7 @@ void build_cached(const struct lab *lab, const char *src, const char *cachedir, 
 	chmod(outdir, 0777);   /* the box may write as an unprivileged uid */
 	build_submission(lab, src, outdir, res);
 	/* A failed copy only costs a rebuild next time: the built one is used. */
-	if (res->ok && cached && copy_atomic(res->binary, cached, 0755) == 0) {
+	if (res->ok && cached && copy_atomic(res->binary, cached, 0700) == 0) {
 		free(res->binary);
 		res->binary = cached;
 		cached = NULL;

@@ -59,14 +59,14 @@ static int read_pair(const char *dir, const char *name, struct expectation *e, c
 	return rc;
 }
 
-int expect_write(const char *dir, const char *name, const struct expectation *e)
+int expect_write(const char *dir, const char *name, const struct expectation *e, int mode)
 {
 	char *out = xasprintf("%s/%s.out", dir, name), *ex = xasprintf("%s/%s.exit", dir, name);
 	char word[16];
 	int n = snprintf(word, sizeof word, "%s\n", exit_class_word(e->cls));
-	int rc = write_atomic(out, e->out, e->out_len, 0644);
+	int rc = write_atomic(out, e->out, e->out_len, mode);
 	if (rc == 0)
-		rc = write_atomic(ex, word, (size_t)n, 0644);
+		rc = write_atomic(ex, word, (size_t)n, mode);
 	free(out);
 	free(ex);
 	return rc;
@@ -143,7 +143,7 @@ static void ref_run(struct expect_src *src, const struct scenario *sc, const str
 	e->out = o.out;
 	e->out_len = o.out_len;
 	o.out = NULL;
-	expect_write(src->cachedir, stem, e);   /* best effort: a cache miss is only slower */
+	expect_write(src->cachedir, stem, e, 0600);   /* best effort; the grader's alone, as the cache */
 	run_outcome_free(&o);
 	free(stem);
 }

@@ -127,7 +127,7 @@ static int write_expectations(struct single *s)
 			missing++;
 			continue;
 		}
-		if (expect_write(dir, g->res[i].sc->name, &g->res[i].exp) < 0)
+		if (expect_write(dir, g->res[i].sc->name, &g->res[i].exp, 0644) < 0)
 			return setup_error("cannot write into %s: %s", dir, strerror(errno));
 	}
 	char seed[32];

@@ -227,7 +227,7 @@ static void confine_fallback(const struct child_plan *p)
 		child_fail(BOX_FD_REPORT, "seccomp");
 }
 
-static char g_desc[600];
+static char g_desc[1024];
 
 static void fallback_desc(const char *why)
 {
@@ -235,7 +235,12 @@ static void fallback_desc(const char *why)
 	const char *ll = abi >= 6 ? "landlock on (reads /usr, writes the scratch dir only, no TCP, "
 				    "no signals out)"
 		       : abi >= 1 ? "landlock on (reads /usr, writes the scratch dir only)"
-				  : "no landlock: files readable/writable by the box uid are exposed";
+		       : geteuid() == 0 ? "no landlock: the box (an unprivileged uid) can read every file any "
+					  "user can (the cache is 0700; tighten solution/ and guests/ with "
+					  "chmod -R go-rwx, as Gradescope's setup does)"
+				  : "NO LANDLOCK AND NOT ROOT: the box runs as your uid and can read everything you "
+				    "can, the reference solution, the hidden guests and the cache included: a grade "
+				    "made here can't be trusted (install bubblewrap, or grade as root)";
 	snprintf(g_desc, sizeof g_desc,
 		 "fallback: %s; no pid/net/mount namespaces (an IPC one of its own): the box sees the "
 		 "host's pids%s and network%s; %s; seccomp (no sockets, no IPC, no new sessions, "

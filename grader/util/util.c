@@ -422,6 +422,24 @@ char *caller_path(const char *p)
 	return getcwd(cwd, sizeof cwd) ? path_join(cwd, p) : xstrdup(p);
 }
 
+/* dir to 0700 when it is ours, and its parent when that is <build>/cache:
+ * a cache made before this rule was 0755. */
+static void private_dir(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0 && st.st_uid == geteuid())
+		chmod(dir, 0700);
+	char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = 0;
+		const char *base = strrchr(parent, '/');
+		if (!strcmp(base ? base + 1 : parent, "cache") && stat(parent, &st) == 0 &&
+		    st.st_uid == geteuid())
+			chmod(parent, 0700);
+	}
+	free(parent);
+}
+
 int make_work_dirs(const char *prefix, const char *cache, char **workdir, char **cachedir)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -432,12 +450,15 @@ int make_work_dirs(const char *prefix, const char *cache, char **workdir, char *
 		errno = e;
 		return -1;
 	}
+	/* The grader's alone (0700): the reference's build and outputs are there,
+	 * and a box of another uid (grading as root) must not reach them. */
 	char *c = xstrdup(cache);
-	if (mkdir_p(c, 0755) < 0 || access(c, W_OK) < 0) {
+	if (mkdir_p(c, 0700) < 0 || access(c, W_OK) < 0) {
 		free(c);
 		c = path_join(w, "cache");
-		mkdir_p(c, 0755);
+		mkdir_p(c, 0700);
 	}
+	private_dir(c);
 	*workdir = w;
 	*cachedir = c;
 	return 0;
