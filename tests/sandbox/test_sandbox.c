@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,11 +148,81 @@ TEST(cpu_limit)
 {
 	struct box_limits lim = box_default_limits();
 	lim.cpu_s = 1;
-	lim.wall_s = 5;
+	lim.wall_s = 60;   /* a safety net only: a loaded machine stretches 1 s of CPU */
 	struct box_result r;
 	ck_assert_int_eq(run_sh("while :; do :; done", &lim, NULL, 0, 0, NULL, &r), 0);
 	ck_assert_int_eq(r.cause, BOX_SIGNALED);
 	ck_assert(r.code == SIGXCPU || r.code == SIGKILL);
+	box_result_free(&r);
+}
+END_TEST
+
+/* The budget is the whole box's CPU: four spinners use it four times as fast as one. */
+TEST(cpu_budget_counts_every_task)
+{
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 0.5;
+	lim.cpu_s = 30;
+	lim.wall_s = 60;
+	struct box_result r;
+	ck_assert_int_eq(run_sh("for i in 1 2 3; do (while :; do :; done) & done; while :; do :; done",
+				&lim, NULL, 0, 0, NULL, &r), 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(r.over_budget && !r.starved, "over_budget %d starved %d", r.over_budget, r.starved);
+	ck_assert_msg(r.cpu_s >= 0.5, "cpu_s %.3f: the box's CPU must cover the budget it was killed for", r.cpu_s);
+	ck_assert_msg(r.wall_s < 60, "killed by the safety net (%.1f s), not the budget", r.wall_s);
+	ck_assert_int_eq(strays(), 0);
+	box_result_free(&r);
+}
+END_TEST
+
+/* Asleep at the wall-clock safety net: the program's timeout, not starvation. */
+TEST(asleep_is_not_starved)
+{
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 5;
+	lim.wall_s = 0.5;
+	struct box_result r;
+	ck_assert_int_eq(run_sh("sleep 1000", &lim, NULL, 0, 0, NULL, &r), 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(!r.over_budget && !r.starved, "over_budget %d starved %d", r.over_budget, r.starved);
+	ck_assert_msg(r.cpu_s < 0.5, "cpu_s %.3f", r.cpu_s);
+	box_result_free(&r);
+}
+END_TEST
+
+/*
+ * Starved: the box and three CPU hogs of ours share one CPU (affinity is
+ * inherited), so the box's spinner waits, runnable, most of the wall time and
+ * hits the safety net far from its budget: starved, the machine's fault.
+ */
+TEST(starved_by_neighbours)
+{
+	cpu_set_t one, old;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof old, &old), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	pid_t hogs[3];
+	for (int i = 0; i < 3; i++)
+		if ((hogs[i] = fork()) == 0)
+			for (;;)
+				;
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 30;
+	lim.cpu_s = 60;
+	lim.wall_s = 1.5;
+	struct box_result r;
+	int rc = run_sh("while :; do :; done", &lim, NULL, 0, 0, NULL, &r);
+	for (int i = 0; i < 3; i++) {
+		kill(hogs[i], SIGKILL);
+		waitpid(hogs[i], NULL, 0);
+	}
+	sched_setaffinity(0, sizeof old, &old);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(r.starved && !r.over_budget, "starved %d over_budget %d (cpu %.2f s in %.2f s)",
+		      r.starved, r.over_budget, r.cpu_s, r.wall_s);
 	box_result_free(&r);
 }
 END_TEST
