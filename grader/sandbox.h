@@ -17,7 +17,8 @@ struct box_limits {
 	int cpu_s;              /* RLIMIT_CPU (per process: a backstop of cpu_budget_s) */
 	double cpu_budget_s;    /* CPU time of the whole box (every task), checked every
 	                         * BOX_SCRATCH_POLL_S: past it the box is killed (BOX_TIMEOUT,
-	                         * over_budget); 0: none */
+	                         * over_budget); asleep (neither running nor runnable) for
+	                         * this long in wall time, too (BOX_TIMEOUT); 0: none */
 	size_t as_bytes;        /* RLIMIT_AS (kvmemu's Unicorn reserves 1 GiB: keep >= 2 GiB) */
 	size_t fsize_bytes;     /* RLIMIT_FSIZE */
 	int nofile;             /* RLIMIT_NOFILE */

@@ -70,7 +70,8 @@ struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, c
  * Budgets, not wall clocks: a run's budget is the CPU time of its whole box
  * (spec->timeout_s: on kvmemu the VMM's and the engine's, on /dev/kvm the
  * vCPU threads' guest time too); the wall clock, RUN_WALL_FACTOR times it
- * plus RUN_WALL_SLACK_S, is only a safety net for a program asleep.  A run
+ * plus RUN_WALL_SLACK_S, is only a safety net (a box asleep, neither running
+ * nor runnable, is stopped after its budget in wall time: the sandbox).  A run
  * that hits the net having used less than its budget while it waited for a
  * CPU was starved by the machine: it is run again, up to RUN_STARVED_TRIES
  * runs, then is a grader error (END_SANDBOX), never the program's timeout.

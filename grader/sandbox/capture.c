@@ -176,10 +176,27 @@ static struct box_cpu sample(const struct capture_ctx *c, struct box_result *res
 	return u;
 }
 
-/* Has the whole box used its CPU budget? */
-static int over_budget(const struct capture_ctx *c, struct box_result *res)
+/*
+ * The budget's check, every BOX_SCRATCH_POLL_S: 1 when the whole box used its
+ * CPU budget; -1 when it has been asleep (neither running nor waiting to run:
+ * its CPU and run_delay stood still) for as long as its budget, in wall time:
+ * a sleeping or blocked program costs what a spinning one does, not the
+ * safety net; 0 otherwise.  *idle_since: when it last moved.
+ */
+static int budget_check(const struct capture_ctx *c, struct box_result *res, double t, double *moved,
+			double *idle_since)
 {
-	return c->lim->cpu_budget_s > 0 && sample(c, res).cpu_s > c->lim->cpu_budget_s;
+	if (c->lim->cpu_budget_s <= 0)
+		return 0;
+	struct box_cpu u = sample(c, res);
+	if (u.cpu_s > c->lim->cpu_budget_s)
+		return 1;
+	double m = u.cpu_s + u.run_delay_s;
+	if (m > *moved + 0.002) {   /* 2 ms: a sleeper's wake-ups don't count as work */
+		*moved = m;
+		*idle_since = t;
+	}
+	return t - *idle_since >= c->lim->cpu_budget_s ? -1 : 0;
 }
 
 /*
@@ -208,6 +225,7 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 	struct stream *out = c->out, *err = c->err;
 	const struct pidset *before = c->before;
 	double deadline = c->deadline, next_check = now_s() + BOX_SCRATCH_POLL_S;
+	double moved = 0, idle_since = c->t0;
 	int out_open = 1, err_open = 1, killed = 0;
 	while (out_open || err_open || !w->exited) {
 		double t = now_s(), left = deadline - t;
@@ -220,9 +238,11 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 		}
 		if (!killed && t >= next_check) {
 			next_check = t + BOX_SCRATCH_POLL_S;
-			if (over_budget(c, res)) {
+			int spent = budget_check(c, res, t, &moved, &idle_since);
+			if (spent) {
 				res->cause = BOX_TIMEOUT;
-				res->over_budget = killed = 1;
+				res->over_budget = spent > 0;
+				killed = 1;
 				kill_group(w->pid);
 				reap_all(before, w);
 			} else if (scratch_over(c->scratch, c->lim)) {

@@ -191,6 +191,22 @@ TEST(asleep_is_not_starved)
 }
 END_TEST
 
+/* Asleep for its whole budget in wall time: stopped then, not at the safety net. */
+TEST(asleep_costs_its_budget)
+{
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 0.5;
+	lim.wall_s = 60;
+	struct box_result r;
+	ck_assert_int_eq(run_sh("sleep 1000", &lim, NULL, 0, 0, NULL, &r), 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(!r.over_budget && !r.starved, "over_budget %d starved %d", r.over_budget, r.starved);
+	ck_assert_msg(r.wall_s < 60, "stopped by the safety net (%.1f s), not as asleep", r.wall_s);
+	ck_assert_int_eq(strays(), 0);
+	box_result_free(&r);
+}
+END_TEST
+
 /*
  * Starved: the box and three CPU hogs of ours share one CPU (affinity is
  * inherited), so the box's spinner waits, runnable, most of the wall time and
