@@ -11,12 +11,14 @@ GRADER_SRCS := $(shell find grader -name '*.c' -not -path 'grader/kvmemu/*' | LC
 GRADER_HDRS := $(shell find grader -name '*.h' -not -path 'grader/kvmemu/*')
 GRADER_INC  := $(addprefix -I,$(GRADER_DIRS))
 GRADER_OBJS := $(patsubst grader/%.c,$(BUILD)/grader/%.o,$(GRADER_SRCS))
+# nettle: SHA-256 for the keys that decide whether work is redone (util.h)
+GRADER_LIBS := -lnettle
 
 $(BUILD)/grader/%.o: grader/%.c $(GRADER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) $(GRADER_INC) -c -o $@ $<
 
 $(BUILD)/grade: $(GRADER_OBJS)
-	$(CC) $(KIT_CFLAGS) -o $@ $^
+	$(CC) $(KIT_CFLAGS) -o $@ $^ $(GRADER_LIBS)
 
 ALL_TARGETS += $(BUILD)/grade

@@ -13,8 +13,12 @@
 #include <stddef.h>
 
 struct box_limits {
-	double wall_s;          /* wall-clock deadline; the whole box is killed after it */
-	int cpu_s;              /* RLIMIT_CPU */
+	double wall_s;          /* wall-clock deadline: a safety net; the whole box is killed after it */
+	int cpu_s;              /* RLIMIT_CPU (per process: a backstop of cpu_budget_s) */
+	double cpu_budget_s;    /* CPU time of the whole box (every task), checked every
+	                         * BOX_SCRATCH_POLL_S: past it the box is killed (BOX_TIMEOUT,
+	                         * over_budget); asleep (neither running nor runnable) for
+	                         * this long in wall time, too (BOX_TIMEOUT); 0: none */
 	size_t as_bytes;        /* RLIMIT_AS (kvmemu's Unicorn reserves 1 GiB: keep >= 2 GiB) */
 	size_t fsize_bytes;     /* RLIMIT_FSIZE */
 	int nofile;             /* RLIMIT_NOFILE */
@@ -58,7 +62,7 @@ struct box_req {
 enum box_cause {
 	BOX_EXITED,     /* code = exit status */
 	BOX_SIGNALED,   /* code = signal number */
-	BOX_TIMEOUT,    /* wall-clock deadline hit */
+	BOX_TIMEOUT,    /* the CPU budget used (over_budget) or the wall-clock safety net hit */
 	BOX_OUT_CAP,    /* stdout exceeded lim.out_cap */
 	BOX_SETUP_FAIL, /* the sandbox itself failed: diag says why; never the student's fault */
 };
@@ -72,8 +76,12 @@ struct box_result {
 	size_t err_len;
 	int err_truncated;
 	double wall_s;
+	double cpu_s;           /* CPU time of the whole box, every task (user + system) */
+	int over_budget;        /* BOX_TIMEOUT: it used lim.cpu_budget_s (the program's doing) */
 	int starved;            /* the box could not start, or (trusted_tree) a tool in it could
-	                         * not fork, for lack of resources: a grader error */
+	                         * not fork, for lack of resources, or it hit the wall clock
+	                         * having used less than its CPU budget while its tasks waited,
+	                         * runnable, for a CPU: a grader error, never the program's */
 	char diag[256];         /* one line for BOX_SETUP_FAIL (and starved) */
 };
 

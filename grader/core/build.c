@@ -221,21 +221,24 @@ void build_result_free(struct build_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-int build_key(const struct lab *lab, const char *src, uint64_t *key)
+int build_key(const struct lab *lab, const char *src, struct digest *key)
 {
-	uint64_t h = FNV_INIT;
+	struct hash h;
+	hash_init(&h, "virtlab build: source, cflags, ldflags, name");
 	if (hash_file(src, &h) < 0)
 		return -1;
-	*key = fnv1a_str(fnv1a_str(fnv1a_str(h, lab->cflags), lab->ldflags), lab->source);
+	hash_str(&h, lab->cflags);
+	hash_str(&h, lab->ldflags);
+	hash_str(&h, lab->source);
+	*key = hash_digest(&h);
 	return 0;
 }
 
 void build_cached(const struct lab *lab, const char *src, const char *cachedir, const char *outdir,
 		  struct build_result *res)
 {
-	uint64_t key;
-	char *cached = build_key(lab, src, &key) == 0
-		? xasprintf("%s/vmm-%016llx", cachedir, (unsigned long long)key) : NULL;
+	struct digest key;
+	char *cached = build_key(lab, src, &key) == 0 ? xasprintf("%s/vmm-%s", cachedir, key.hex) : NULL;
 	struct stat st;
 	if (cached && stat(cached, &st) == 0 && S_ISREG(st.st_mode)) {
 		memset(res, 0, sizeof *res);
@@ -249,7 +252,7 @@ void build_cached(const struct lab *lab, const char *src, const char *cachedir, 
 	chmod(outdir, 0777);   /* the box may write as an unprivileged uid */
 	build_submission(lab, src, outdir, res);
 	/* A failed copy only costs a rebuild next time: the built one is used. */
-	if (res->ok && cached && copy_atomic(res->binary, cached, 0755) == 0) {
+	if (res->ok && cached && copy_atomic(res->binary, cached, 0700) == 0) {
 		free(res->binary);
 		res->binary = cached;
 		cached = NULL;

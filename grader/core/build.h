@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lab.h"
+#include "util.h"
 
 struct build_result {
 	int ok;              /* 1: the binary exists */
@@ -33,7 +34,7 @@ void build_result_free(struct build_result *res);
 
 /* The build cache's key of src: its bytes, the lab's flags and source
  * name. 0, or -1 when src can't be read. */
-int build_key(const struct lab *lab, const char *src, uint64_t *key);
+int build_key(const struct lab *lab, const char *src, struct digest *key);
 /* build_submission() through the cache, <cachedir>/vmm-<build_key>: the
  * one cache of built programs (the reference for expectations, check-lab's
  * programs). A hit has no diagnostics. A student's submission is not

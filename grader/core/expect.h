@@ -22,7 +22,7 @@ struct expect_src {
 	char *ref_bin;
 	char ref_why[600];
 	int ref_grader_error;     /* the build failed for the sandbox's sake */
-	uint64_t ref_key;
+	struct digest ref_key;
 };
 
 /* Fills e for sc: spec describes the run (image, backend, knobs, limits;
@@ -42,8 +42,8 @@ void expect_apply_pins(const struct scenario *sc, struct expectation *e);
 /* "success"/"error" text of a .exit file (also "0" / a status 1–125). */
 int parse_exit_word(const char *text, enum exit_class *cls);
 
-/* Writes <dir>/<name>.out and .exit. 0 or -1. */
-int expect_write(const char *dir, const char *name, const struct expectation *e);
+/* Writes <dir>/<name>.out and .exit with mode (0600 in the cache). 0 or -1. */
+int expect_write(const char *dir, const char *name, const struct expectation *e, int mode);
 
 void expect_src_free(struct expect_src *src);
 

@@ -78,24 +78,25 @@ void core_close(struct core *c)
 
 /* One file of the lab into h; a missing or unreadable one hashes as such,
  * so that one appearing or going away changes the fingerprint too. */
-static void hash_part(uint64_t *h, const char *what, const char *path)
+static void hash_part(struct hash *h, const char *what, const char *path)
 {
-	*h = fnv1a_str(*h, what);
+	hash_str(h, what);
 	if (!path || hash_file(path, h) < 0)
-		*h = fnv1a_str(*h, "(absent)");
+		hash_str(h, "(absent)");
 }
 
-static void hash_folder(uint64_t *h, const char *what, const char *dir, const char *suffix)
+static void hash_folder(struct hash *h, const char *what, const char *dir, const char *suffix)
 {
 	char err[64];
-	*h = fnv1a_str(*h, what);
+	hash_str(h, what);
 	if (hash_files(dir, suffix, h, err, sizeof err) < 0)
-		*h = fnv1a_str(*h, "(unreadable)");
+		hash_str(h, "(unreadable)");
 }
 
-uint64_t core_fingerprint(const struct core *c, const char *expect_dir)
+struct digest core_fingerprint(const struct core *c, const char *expect_dir)
 {
-	uint64_t h = fnv1a_str(FNV_INIT, "virtlab lab fingerprint 1");
+	struct hash h;
+	hash_init(&h, "virtlab lab fingerprint 2 (sha256)");
 	char *guests = kit_guests(c->kit), *conf = kit_conf(c->kit);
 	hash_folder(&h, "scenarios", guests, ".asm");
 	hash_folder(&h, "includes", guests, ".inc");
@@ -109,7 +110,7 @@ uint64_t core_fingerprint(const struct core *c, const char *expect_dir)
 	hash_part(&h, "kvmemu", c->emu_lib);
 	free(guests);
 	free(conf);
-	return h;
+	return hash_digest(&h);
 }
 
 int core_scenarios(struct core *c, int public_only, char *err, size_t errlen)

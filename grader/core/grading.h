@@ -67,9 +67,9 @@ void core_close(struct core *c);
 /* What a grade depends on besides the submission and the options: the
  * scenarios and their includes, lab.conf, the reference, the expect-dir
  * and kvmemu (the files the image and expectation caches key on), as one
- * 64-bit FNV-1a hash. A grade batch stores it in every row's key, so that a
+ * SHA-256 digest. A grade batch stores it in every row's key, so that a
  * row made before any of them changed is regraded, not reused. */
-uint64_t core_fingerprint(const struct core *c, const char *expect_dir);
+struct digest core_fingerprint(const struct core *c, const char *expect_dir);
 
 /* The lab's scenarios (hidden ones dropped when public_only); at least one.
  * 0, or -1 with err. */

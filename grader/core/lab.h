@@ -11,7 +11,8 @@ struct lab {
 	char *source;     /* file students submit, "sample-qemu.c" */
 	char *cflags;     /* students' compile flags, split on blanks (no shell) */
 	char *ldflags;
-	double timeout;   /* seconds of wall clock per run */
+	double timeout;   /* a run's budget: CPU seconds of the whole box (run.c: the wall
+			   * clock is only a safety net); the key keeps its old name */
 	size_t out_cap;   /* bytes of stdout kept per run */
 	size_t image_max; /* bytes a guest image may have (the guest image contract) */
 	char *splice_label; /* where a mutant's handler body goes (splice.h) */

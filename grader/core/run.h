@@ -28,7 +28,10 @@ struct run_outcome {
 	size_t err_len;
 	int err_truncated;
 	double wall_s;
-	double timeout_s;    /* the limit this run had, for "timed out after N s" */
+	double cpu_s;        /* CPU time of the whole box (every task) */
+	int over_budget;     /* END_TIMEOUT: it used its CPU budget (else: asleep at the safety net) */
+	int attempts;        /* runs made: a starved run is run again (RUN_STARVED_TRIES) */
+	double timeout_s;    /* its CPU budget, for "ran past its CPU budget of N s" */
 	size_t out_cap;      /* the cap this run had, for "output flood (> N bytes)" */
 	char diag[256];      /* sandbox failure: why */
 };
@@ -39,7 +42,7 @@ struct run_spec {
 	enum backend backend;     /* KVM or EMU (resolved) */
 	const char *emu_lib;      /* host path of libkvmemu.so (EMU) */
 	char *const *emu_env;     /* scenario knobs, or NULL */
-	double timeout_s;
+	double timeout_s;         /* the CPU budget of the whole box, seconds */
 	size_t out_cap;
 	char program[64];         /* its name in the box, so argv[0] (run_program_name) */
 };
@@ -62,6 +65,20 @@ struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, c
 			     enum backend be, const char *emu_lib);
 
 #define RUN_ERR_CAP 16384
+
+/*
+ * Budgets, not wall clocks: a run's budget is the CPU time of its whole box
+ * (spec->timeout_s: on kvmemu the VMM's and the engine's, on /dev/kvm the
+ * vCPU threads' guest time too); the wall clock, RUN_WALL_FACTOR times it
+ * plus RUN_WALL_SLACK_S, is only a safety net (a box asleep, neither running
+ * nor runnable, is stopped after its budget in wall time: the sandbox).  A run
+ * that hits the net having used less than its budget while it waited for a
+ * CPU was starved by the machine: it is run again, up to RUN_STARVED_TRIES
+ * runs, then is a grader error (END_SANDBOX), never the program's timeout.
+ */
+#define RUN_WALL_FACTOR 4
+#define RUN_WALL_SLACK_S 2.0
+#define RUN_STARVED_TRIES 3
 
 /* Runs spec through box_run(); always fills out (never fails: a box that
  * can't start is END_SANDBOX). */

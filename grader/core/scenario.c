@@ -490,17 +490,19 @@ static void first_lines(const char *s, int max, char *out, size_t outlen)
  * files a scenario may %include, e.g. guests/<lab>/serial.inc; an edited,
  * added or removed include is a new key, never a stale image), and the seed
  * argument. Returns 0, or -1 with "path: why" in err. */
-static int image_key(const char *src, const char *dir, const char *seedarg, uint64_t *key,
+static int image_key(const char *src, const char *dir, const char *seedarg, struct digest *key,
 		     char *err, size_t errlen)
 {
-	/* The recipe's name first: keys made before includes were hashed never match. */
-	uint64_t h = fnv1a_str(FNV_INIT, "virtlab image: source, *.inc, seed");
+	/* The recipe's name first: keys of another recipe never match. */
+	struct hash h;
+	hash_init(&h, "virtlab image 2: source, *.inc, seed (sha256)");
 	if (hash_file(src, &h) < 0) {
 		snprintf(err, errlen, "%s: %s", src, strerror(errno));
 		return -1;
 	}
 	int rc = hash_files(dir, ".inc", &h, err, errlen);
-	*key = fnv1a_str(h, seedarg);
+	hash_str(&h, seedarg);
+	*key = hash_digest(&h);
 	return rc;
 }
 
@@ -514,12 +516,12 @@ char *scenario_assemble(const struct scenario *sc, unsigned long seed, const cha
 	char seedarg[48] = "";
 	if (sc->random)
 		snprintf(seedarg, sizeof seedarg, "-DSEED=%lu", seed);
-	uint64_t h;
+	struct digest h;
 	if (image_key(sc->path, dir, seedarg, &h, err, errlen) < 0) {
 		free(dir);
 		return NULL;
 	}
-	char *img = xasprintf("%s/%s-%016llx.bin", cachedir, sc->name, (unsigned long long)h);
+	char *img = xasprintf("%s/%s-%s.bin", cachedir, sc->name, h.hex);
 	struct stat st;
 	if (stat(img, &st) == 0 && S_ISREG(st.st_mode)) {
 		free(dir);

@@ -38,7 +38,7 @@ struct scenario {
 	enum exit_class pin_exit;   /* expect-exit, or EXIT_UNSET */
 	char *pin_out;       /* expect-stdout, unescaped; NULL if not pinned */
 	size_t pin_out_len;
-	double timeout;      /* 0: lab.conf's */
+	double timeout;      /* the run's CPU budget, seconds (lab.h); 0: lab.conf's */
 	int *key_lines;      /* line of each header key, by scenario_key_line() */
 };
 

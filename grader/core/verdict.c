@@ -85,7 +85,14 @@ void describe_end(const struct run_outcome *o, char *buf, size_t len)
 			 o->code == SIGXCPU ? T(" (CPU time limit)", "（超出 CPU 时间限制）") : "");
 		break;
 	case END_TIMEOUT:
-		snprintf(buf, len, T("timed out after %g s", "超时（%g 秒）"), o->timeout_s);
+		if (o->over_budget)
+			snprintf(buf, len, T("timed out: used its CPU budget of %g s", "超时：用完了 CPU 时间预算（%g 秒）"),
+				 o->timeout_s);
+		else   /* asleep or blocked: the budget was not the limit */
+			snprintf(buf, len, T("timed out: still running after %.0f s of wall clock, %.2f s of "
+					     "CPU used (asleep or blocked?)",
+					     "超时：墙钟 %.0f 秒后仍未结束，只用了 %.2f 秒 CPU（在睡眠或阻塞？）"),
+				 o->wall_s, o->cpu_s);
 		break;
 	case END_FLOOD:
 		snprintf(buf, len, T("output flood (> %zu bytes)", "输出过多（超过 %zu 字节）"), o->out_cap);

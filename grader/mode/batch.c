@@ -394,9 +394,9 @@ static int setup(struct batch *b)
 	b->jobs = b->opt->jobs ? b->opt->jobs : online_cpus();
 	if (b->jobs > b->n)
 		b->jobs = b->n;
-	unsigned long long fp = core_fingerprint(&b->core, b->expect_dir);
-	b->key = xasprintf("lab=%s fingerprint=%016llx format=%s backend=%s seed=%lu public-only=%d "
-			   "expect-dir=%s", b->kit.lab, fp, b->opt->format,
+	struct digest fp = core_fingerprint(&b->core, b->expect_dir);
+	b->key = xasprintf("lab=%s fingerprint=%s format=%s backend=%s seed=%lu public-only=%d "
+			   "expect-dir=%s", b->kit.lab, fp.hex, b->opt->format,
 			   b->opt->backend_word, b->seed, b->opt->public_only, b->expect_dir ? b->expect_dir : "-");
 	for (char *p = b->key; *p; p++)
 		if (*p == '\n')

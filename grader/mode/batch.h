@@ -100,8 +100,8 @@ int batch_plan(struct batch *b);
 /* The resume key (HACKING.md, "grade --batch"): a row is reused only when
  * its key is this, byte for byte: the batch's options and lab fingerprint
  * (base) and the hash of the submission's bytes as intake read them. */
-uint64_t submission_hash(const char *data, size_t len);
-char *student_key(const char *base, uint64_t content);   /* malloc'd */
+struct digest submission_hash(const char *data, size_t len);
+char *student_key(const char *base, const struct digest *content);   /* malloc'd */
 /* 1 when key was made with base's options and lab (whatever the content). */
 int key_same_lab(const char *key, const char *base);
 

@@ -17,14 +17,17 @@
 
 #define fail(...) setup_error_as("grade", __VA_ARGS__)
 
-uint64_t submission_hash(const char *data, size_t len)
+struct digest submission_hash(const char *data, size_t len)
 {
-	return fnv1a(fnv1a_str(FNV_INIT, "virtlab submission 1"), data, len);
+	struct hash h;
+	hash_init(&h, "virtlab submission 2 (sha256)");
+	hash_add(&h, data, len);
+	return hash_digest(&h);
 }
 
-char *student_key(const char *base, uint64_t content)
+char *student_key(const char *base, const struct digest *content)
 {
-	return xasprintf("%s content=%016llx", base, (unsigned long long)content);
+	return xasprintf("%s content=%s", base, content->hex);
 }
 
 int key_same_lab(const char *key, const char *base)
@@ -44,7 +47,7 @@ int student_find(const struct student *st, int n, const char *name)
 /* The hash of the student's submission as intake reads it now (the bytes
  * a child would grade). 0 with *h, -1 when intake refuses it (spawn then
  * refuses it again, with its cause). */
-static int submission_content(const struct batch *b, const struct student *s, uint64_t *h)
+static int submission_content(const struct batch *b, const struct student *s, struct digest *h)
 {
 	struct intake in;
 	int fd = batch_open_submission(b, s, &in);
@@ -67,10 +70,10 @@ static int try_reuse(struct batch *b, struct student *s)
 	int have_json = access(json, F_OK) == 0;
 	free(json);
 	char *key = NULL, *want = NULL;
-	uint64_t h;
+	struct digest h;
 	int valid = have_json && student_read_row(b, s, &key) == 0 && s->final;
 	int ok = valid && submission_content(b, s, &h) == 0 &&
-		 !strcmp(key, want = student_key(b->key, h));
+		 !strcmp(key, want = student_key(b->key, &h));
 	if (!ok)
 		student_reset(b, s);
 	s->reused = ok;
@@ -104,9 +107,9 @@ static int keep_row(struct batch *b, struct student *s)
 		student_reset(b, s);
 		return 0;
 	}
-	uint64_t h;
+	struct digest h;
 	char *want = NULL;
-	int same = submission_content(b, s, &h) == 0 && !strcmp(key, want = student_key(b->key, h));
+	int same = submission_content(b, s, &h) == 0 && !strcmp(key, want = student_key(b->key, &h));
 	free(key);
 	free(want);
 	return !same;
@@ -194,7 +197,7 @@ int batch_plan(struct batch *b)
 	free(jp);
 	for (int i = 0; i < b->n && !rc; i++) {
 		struct student *s = &b->st[i];
-		uint64_t h;
+		struct digest h;
 		int grade;
 		if (!s->src)
 			grade = 0;

@@ -206,7 +206,7 @@ static int bytes_fd(const struct intake *in)
  * it graded, whatever happens to the file meanwhile. An fd, or -1 with
  * in->status (a refusal) or *e (our own failure). */
 static int read_submission(const struct batch *b, const struct student *s, struct intake *in,
-			   uint64_t *hash, int *e)
+			   struct digest *hash, int *e)
 {
 	*e = 0;
 	int fd = batch_open_submission(b, s, in);
@@ -231,7 +231,7 @@ static void spawn(struct batch *b, struct student *s, int index)
 	free(row);
 	free(json);
 	struct intake in;
-	uint64_t hash = 0;
+	struct digest hash = {""};
 	int e;
 	int subfd = read_submission(b, s, &in, &hash, &e);
 	intake_free(&in);
@@ -245,7 +245,7 @@ static void spawn(struct batch *b, struct student *s, int index)
 	mkdir(s->tmpdir, 0711);
 	chmod(s->tmpdir, 0711);
 	int outfd = open_part(b, s, "txt"), errfd = open_part(b, s, "err");
-	char *key = student_key(b->key, hash);
+	char *key = student_key(b->key, &hash);
 	char **argv = child_argv(b, s, key);
 	free(key);
 	box_layer();   /* picked once, by the batch: every child gets the same layer */

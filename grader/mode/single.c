@@ -163,7 +163,7 @@ static int write_expectations(struct single *s)
 			missing++;
 			continue;
 		}
-		if (expect_write(dir, g->res[i].sc->name, &g->res[i].exp) < 0)
+		if (expect_write(dir, g->res[i].sc->name, &g->res[i].exp, 0644) < 0)
 			return setup_error("cannot write into %s: %s", dir, strerror(errno));
 	}
 	char seed[32];
@@ -212,18 +212,49 @@ static int write_student_report(const struct single *s)
 	return rc;
 }
 
+/* Where the TA's report goes when stdout is the student's (Autolab shows
+ * students all of stdout): beside the results file, else ./ta-report.txt.
+ * malloc'd. */
+static char *ta_report_path(const struct single *s)
+{
+	if (!s->json)
+		return caller_path("ta-report.txt");
+	size_t n = strlen(s->json);
+	if (ends_with(s->json, ".json"))
+		n -= 5;
+	return xasprintf("%.*s.ta.txt", (int)n, s->json);
+}
+
+/* Autolab's stdout is the student-safe report, the TA's goes to a file
+ * (never under grade --batch: its stdout is the TA's <student>.txt). */
+static int write_ta_report(const struct single *s)
+{
+	char *path = ta_report_path(s);
+	struct buf b = {0};
+	report_text(&b, &s->g);
+	int rc = write_atomic(path, b.p, b.len, 0600);
+	if (rc < 0)
+		rc = setup_error("cannot write the TA report %s: %s", path, strerror(errno));
+	buf_free(&b);
+	free(path);
+	return rc;
+}
+
 /* The reports: text on stdout, then the files asked for. */
 static int finish(struct single *s)
 {
 	const struct grading *g = &s->g;
+	int for_students = results_on_stdout(s->opt->format) && !s->opt->row;
 	struct buf b = {0};
-	report_text(&b, g);
+	report_text_for(&b, g, for_students ? FOR_STUDENT : FOR_TA);
 	results_trailer(&b, s->opt->format, g);   /* autolab: its JSON is stdout's last line */
 	fputs(buf_str(&b), stdout);
 	fflush(stdout);
 	buf_free(&b);
 	int rc = 0;
 	char err[512];
+	if (for_students && write_ta_report(s) != 0)
+		rc = EXIT_SETUP;
 	if (s->json && results_write(s->json, s->opt->format, g, err, sizeof err) < 0)
 		rc = setup_error("cannot write the results file: %s", err);
 	if (write_student_report(s) != 0)

@@ -22,6 +22,10 @@
 enum audience { FOR_TA, FOR_STUDENT };
 
 /* text.c: the text report */
+/* All a student sees of a hidden scenario's outcome: one line, passed, or
+ * failed and its cause code (never a diff, expected text, stderr, hint,
+ * run time, nor a cause's text: each could carry the hidden image). */
+void report_hidden(struct buf *b, const struct sc_result *r, const char *indent);
 /* The details of a failure (cause, first difference, ending, stderr, hint,
  * reproduce command), each line prefixed by indent. Nothing for a pass. */
 void report_detail(struct buf *b, const struct grading *g, const struct sc_result *r, const char *indent,
@@ -75,5 +79,8 @@ int results_write(const char *path, const char *format, const struct grading *g,
 /* What the format adds after the text report on stdout (Autolab: its JSON
  * as the last line); nothing for the others. */
 void results_trailer(struct buf *b, const char *format, const struct grading *g);
+/* 1 for a format whose platform shows the grader's stdout to students
+ * (Autolab): a single grading prints the student-safe report there. */
+int results_on_stdout(const char *format);
 
 #endif

@@ -23,8 +23,14 @@ static void key_str(struct buf *b, const char *key, const char *s, size_t n)
 	esc_json(b, s, n);
 }
 
+/* A hidden scenario's output is report_hidden()'s one line: Gradescope
+ * shows after_published tests to students once grades are published. */
 static void test_output(struct buf *out, const struct grading *g, const struct sc_result *r)
 {
+	if (r->sc->hidden) {
+		report_hidden(out, r, "");
+		return;
+	}
 	if (r->v.pass)
 		buf_adds(out, "passed\n");
 	report_detail(out, g, r, "", FOR_STUDENT);
@@ -121,10 +127,9 @@ static void pl_test(struct buf *b, const struct grading *g, const struct sc_resu
 	struct buf out = {0};
 	const char *msg = r->v.pass ? "passed" : r->v.grader_error
 		? "not graded: a grader error (not your fault; the TAs will regrade it)" : r->v.cause;
-	if (r->sc->hidden)
+	test_output(&out, g, r);
+	if (r->sc->hidden)   /* the cause's text may quote what the VMM did (an exit code) */
 		msg = r->v.pass ? "passed (hidden scenario)" : "failed (hidden scenario: no details)";
-	else
-		test_output(&out, g, r);
 	buf_adds(b, "{");
 	key_str(b, "name", r->sc->name, strlen(r->sc->name));
 	buf_adds(b, ", ");
@@ -176,12 +181,21 @@ static void autolab(struct buf *b, const struct grading *g)
 static const struct {
 	const char *name;
 	void (*render)(struct buf *, const struct grading *);
-	int on_stdout;   /* also the last line of the text report (Autolab reads stdout) */
+	int on_stdout;   /* also the last line of the text report (Autolab reads stdout, */
+			 /* and shows students all of it: the student-safe report goes there) */
 } formats[] = {
 	{ "gradescope", gradescope, 0 },
 	{ "prairielearn", prairielearn, 0 },
 	{ "autolab", autolab, 1 },
 };
+
+int results_on_stdout(const char *format)
+{
+	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+		if (!strcmp(format, formats[i].name))
+			return formats[i].on_stdout;
+	return 0;
+}
 
 int results_valid_format(const char *format)
 {

@@ -33,13 +33,13 @@ static void line(struct buf *b, const struct sc_result *r, enum audience who)
 	const struct scenario *sc = r->sc;
 	buf_addf(b, "%s  %d/%d  %-16s %s%s", r->v.grader_error ? "ERR " : r->v.pass ? "PASS" : "FAIL",
 		 r->score, sc->points, sc->name, report_title(sc), sc->hidden ? T(" (hidden)", "（隐藏测例）") : "");
-	if (who == FOR_STUDENT && r->ran)
-		buf_addf(b, "   [%.0f ms]", r->run.wall_s * 1000);
-	else if (who == FOR_STUDENT)
+	if (who == FOR_STUDENT && !r->ran)
 		buf_adds(b, T("   [not run]", "   [未运行]"));
-	else if (r->ran)
+	else if (who == FOR_STUDENT && !sc->hidden)   /* a hidden run's time is the VMM's to choose: */
+		buf_addf(b, "   [%.0f ms]", r->run.wall_s * 1000);   /* a channel out of its image */
+	else if (who == FOR_TA && r->ran)
 		buf_addf(b, "   [%s %.0f ms]", backend_name(r->backend), r->run.wall_s * 1000);
-	else
+	else if (who == FOR_TA)
 		buf_addf(b, "   [%s, not run]", backend_name(r->backend));
 	buf_addc(b, '\n');
 }
@@ -81,6 +81,18 @@ static void reproduce(struct buf *b, const struct grading *g, const struct sc_re
 	if (r->sc->random && who == FOR_STUDENT)
 		buf_addf(b, T("%s  (a randomized scenario: the tarball's image differs from the graded run's)\n",
 			      "%s  （随机测例：学生包中的镜像与评分时的不同）\n"), indent);
+}
+
+void report_hidden(struct buf *b, const struct sc_result *r, const char *indent)
+{
+	if (r->v.pass)
+		buf_addf(b, T("%spassed (hidden scenario)\n", "%s通过（隐藏测例）\n"), indent);
+	else if (r->v.grader_error)
+		buf_addf(b, T("%snot graded because of a grader error (not your fault); the TAs will regrade it\n",
+			      "%s评分程序出错，此测例未评分（不是你的问题）；助教会重新评分\n"), indent);
+	else
+		buf_addf(b, T("%sfailed (hidden scenario: no details; cause %s)\n",
+			      "%s未通过（隐藏测例，不显示细节；原因代码 %s）\n"), indent, cause_name(r->v.code));
 }
 
 void report_detail(struct buf *b, const struct grading *g, const struct sc_result *r, const char *indent,
@@ -176,7 +188,7 @@ void report_text_for(struct buf *b, const struct grading *g, enum audience who)
 	for (int k = 0; k < g->n; k++) {   /* in the lab's teaching order */
 		const struct sc_result *r = &g->res[g->order ? g->order[k] : k];
 		line(b, r, who);
-		if (!(who == FOR_STUDENT && r->sc->hidden))
+		if (!(who == FOR_STUDENT && r->sc->hidden))   /* its line says all a student sees */
 			report_detail(b, g, r, "      ", who);
 	}
 	if (g->grader_errors)

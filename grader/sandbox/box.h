@@ -166,6 +166,17 @@ _Noreturn void child_fail(int fd, const char *stage);
 void close_fd(int *fd);
 int resource_error(const char *text);
 
+/* cpu.c: the whole box's CPU time (every task), and how long its tasks
+ * waited, runnable, for a CPU (starved, not asleep). */
+struct box_cpu {
+	double cpu_s;
+	double run_delay_s;
+};
+double box_children_cpu(void);   /* our RUSAGE_CHILDREN, user + system, seconds */
+/* The box now: base is box_children_cpu() before it started; before: our
+ * children then (not the box's). */
+void box_cpu_sample(const struct pidset *before, double base, struct box_cpu *out);
+
 /* capture.c */
 void kill_group(pid_t pgid);
 void list_children(struct pidset *out);
@@ -180,6 +191,8 @@ struct capture_ctx {
 	const struct pidset *before;
 	const char *scratch;            /* root of the scratch tree */
 	const struct box_limits *lim;
+	double cpu_base;                /* box_children_cpu() before the box started */
+	double t0;                      /* when it started */
 };
 void capture(const struct capture_ctx *c, struct box_result *res);
 

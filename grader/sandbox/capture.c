@@ -165,6 +165,54 @@ int scratch_over(const char *root, const struct box_limits *lim)
 	return tree_measure(root, lim->scratch_bytes, lim->scratch_files, &u) == 1;
 }
 
+/* The box's CPU now, kept in res as the most seen (a box killed in its pid
+ * namespace may take its tasks' times with it: the last sample stands). */
+static struct box_cpu sample(const struct capture_ctx *c, struct box_result *res)
+{
+	struct box_cpu u;
+	box_cpu_sample(c->before, c->cpu_base, &u);
+	if (u.cpu_s > res->cpu_s)
+		res->cpu_s = u.cpu_s;
+	return u;
+}
+
+/*
+ * The budget's check, every BOX_SCRATCH_POLL_S: 1 when the whole box used its
+ * CPU budget; -1 when it has been asleep (neither running nor waiting to run:
+ * its CPU and run_delay stood still) for as long as its budget, in wall time:
+ * a sleeping or blocked program costs what a spinning one does, not the
+ * safety net; 0 otherwise.  *idle_since: when it last moved.
+ */
+static int budget_check(const struct capture_ctx *c, struct box_result *res, double t, double *moved,
+			double *idle_since)
+{
+	if (c->lim->cpu_budget_s <= 0)
+		return 0;
+	struct box_cpu u = sample(c, res);
+	if (u.cpu_s > c->lim->cpu_budget_s)
+		return 1;
+	double m = u.cpu_s + u.run_delay_s;
+	if (m > *moved + 0.002) {   /* 2 ms: a sleeper's wake-ups don't count as work */
+		*moved = m;
+		*idle_since = t;
+	}
+	return t - *idle_since >= c->lim->cpu_budget_s ? -1 : 0;
+}
+
+/*
+ * At the wall-clock safety net: starved (the machine's fault) when the box
+ * used less than its CPU budget while its tasks spent at least a quarter of
+ * the wall time runnable, waiting for a CPU; asleep (its own doing: a
+ * blocked or sleeping program) otherwise.  Without a budget: never starved.
+ */
+static int starved_at_deadline(const struct capture_ctx *c, double t, struct box_result *res)
+{
+	if (c->lim->cpu_budget_s <= 0)
+		return 0;
+	struct box_cpu u = sample(c, res);
+	return u.cpu_s < c->lim->cpu_budget_s && u.run_delay_s >= 0.25 * (t - c->t0);
+}
+
 /*
  * The capture loop: reads both streams until the main process has exited and
  * both pipes hit EOF, enforcing the deadline, the stdout cap and the scratch
@@ -177,18 +225,27 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 	struct stream *out = c->out, *err = c->err;
 	const struct pidset *before = c->before;
 	double deadline = c->deadline, next_check = now_s() + BOX_SCRATCH_POLL_S;
+	double moved = 0, idle_since = c->t0;
 	int out_open = 1, err_open = 1, killed = 0;
 	while (out_open || err_open || !w->exited) {
 		double t = now_s(), left = deadline - t;
 		if (left <= 0 && !killed) {
 			res->cause = BOX_TIMEOUT;
+			res->starved = starved_at_deadline(c, t, res);
 			killed = 1;
 			kill_group(w->pid);
 			reap_all(before, w);
 		}
 		if (!killed && t >= next_check) {
 			next_check = t + BOX_SCRATCH_POLL_S;
-			if (scratch_over(c->scratch, c->lim)) {
+			int spent = budget_check(c, res, t, &moved, &idle_since);
+			if (spent) {
+				res->cause = BOX_TIMEOUT;
+				res->over_budget = spent > 0;
+				killed = 1;
+				kill_group(w->pid);
+				reap_all(before, w);
+			} else if (scratch_over(c->scratch, c->lim)) {
 				w->over_scratch = killed = 1;
 				kill_group(w->pid);
 				reap_all(before, w);

@@ -375,6 +375,7 @@ int box_run_on(const struct box_layer *layer, const struct box_req *req, struct 
 	/* Orphans of the box re-parent to us, so we can kill and reap them all. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	list_children(&r.before);
+	double cpu0 = box_children_cpu();
 	int rc = -1;
 	if (prepare(&r, req, res) != 0)
 		goto out;
@@ -393,7 +394,7 @@ int box_run_on(const struct box_layer *layer, const struct box_req *req, struct 
 		reap_all(&r.before, &r.w);
 		goto out;
 	}
-	struct capture_ctx c = { &r.w, &r.out, &r.err, deadline, &r.before, r.s.root, &req->lim };
+	struct capture_ctx c = { &r.w, &r.out, &r.err, deadline, &r.before, r.s.root, &req->lim, cpu0, t0 };
 	capture(&c, res);
 	reap_all(&r.before, &r.w);
 	if (layer->ran && layer->ran(&r, res) != 0)
@@ -413,6 +414,9 @@ out:
 		}
 	}
 	res->wall_s = now_s() - t0;
+	double reaped = box_children_cpu() - cpu0;   /* every task reaped by us or theirs */
+	if (reaped > res->cpu_s)
+		res->cpu_s = reaped;
 	run_free(&r);
 	return rc;
 }

@@ -5,8 +5,8 @@
  * signal-target rule: no pid namespace here), Landlock where the kernel has
  * it (reads: /usr, a few /etc files, the box and the trusted inputs it links
  * to; writes: the scratch dir only; no TCP; no signals or abstract sockets
- * out of the box from ABI 6), and a user namespace of its own only so that
- * RLIMIT_NPROC counts the box's tasks.
+ * out of the box from ABI 6), and a user namespace of its own so that
+ * RLIMIT_NPROC counts the box's tasks, with an IPC namespace in it.
  * There is no mount namespace, so "/box/" and "/out" can't exist at those
  * paths: an argv or env string that starts with "/box/" or "/out" (or has it
  * right after its first '=', e.g. "K=/box/x") gets the scratch copy's path
@@ -186,10 +186,14 @@ static int kvm_mount(const struct child_plan *p)
 	return mount(k->src, "/dev/kvm", NULL, MS_BIND, NULL);
 }
 
+/* In the box's child only (after fork): did it get an IPC namespace yet? */
+static int g_own_ipc;
+
 static int fallback_privileged(const struct child_plan *p)
 {
 	if (kvm_mount(p) != 0)
 		child_fail(BOX_FD_REPORT, "private /dev/kvm");
+	g_own_ipc = unshare(CLONE_NEWIPC) == 0;   /* root: no user namespace needed */
 	return 0;
 }
 
@@ -202,7 +206,11 @@ static int fallback_privileged(const struct child_plan *p)
  */
 static long fallback_nproc(const struct child_plan *p)
 {
-	if (unshare(CLONE_NEWUSER) == 0 || p->id.drop)
+	/* The IPC namespace too, owned by the new user namespace: SysV segments,
+	 * queues and semaphores of the box's own, gone with it (seccomp denies
+	 * the calls as well). Without user namespaces: seccomp alone. */
+	int userns = !g_own_ipc && unshare(CLONE_NEWUSER | CLONE_NEWIPC) == 0;
+	if (userns || unshare(CLONE_NEWUSER) == 0 || p->id.drop)
 		return p->lim.nproc;   /* our own count, or a uid of our own */
 	return count_uid_tasks(getuid()) + p->lim.nproc;
 }
@@ -219,7 +227,7 @@ static void confine_fallback(const struct child_plan *p)
 		child_fail(BOX_FD_REPORT, "seccomp");
 }
 
-static char g_desc[600];
+static char g_desc[1024];
 
 static void fallback_desc(const char *why)
 {
@@ -227,10 +235,16 @@ static void fallback_desc(const char *why)
 	const char *ll = abi >= 6 ? "landlock on (reads /usr, writes the scratch dir only, no TCP, "
 				    "no signals out)"
 		       : abi >= 1 ? "landlock on (reads /usr, writes the scratch dir only)"
-				  : "no landlock: files readable/writable by the box uid are exposed";
+		       : geteuid() == 0 ? "no landlock: the box (an unprivileged uid) can read every file any "
+					  "user can (the cache is 0700; tighten solution/ and guests/ with "
+					  "chmod -R go-rwx, as Gradescope's setup does)"
+				  : "NO LANDLOCK AND NOT ROOT: the box runs as your uid and can read everything you "
+				    "can, the reference solution, the hidden guests and the cache included: a grade "
+				    "made here can't be trusted (install bubblewrap, or grade as root)";
 	snprintf(g_desc, sizeof g_desc,
-		 "fallback: %s; no namespaces: the box sees the host's pids%s and network%s; "
-		 "%s; seccomp (no sockets, no signals to older processes) + no_new_privs + "
+		 "fallback: %s; no pid/net/mount namespaces (an IPC one of its own): the box sees the "
+		 "host's pids%s and network%s; %s; seccomp (no sockets, no IPC, no new sessions, "
+		 "no signals to older processes) + no_new_privs + "
 		 "rlimits%s",
 		 why, abi >= 6 ? "" : " (and may signal younger ones)", abi >= 4 ? " (but no TCP)" : "",
 		 ll, geteuid() == 0 ? " + unprivileged uid" : "");

@@ -3,7 +3,7 @@
  *
  * Layout of the program (x86_64 only; elsewhere there is no filter):
  *   arch != x86_64 -> kill; x32 syscall numbers -> EPERM;
- *   each denied syscall -> EPERM (clone3 -> ENOSYS: libc falls back to clone,
+ *   each denied syscall (IPC, setsid/setpgid among them) -> EPERM (clone3 -> ENOSYS: libc falls back to clone,
  *   whose flags we can see); clone with a namespace flag -> EPERM;
  *   kill/tkill/tgkill to -1, to another group, or (fallback) to an older pid -> EPERM;
  *   everything else allowed.
@@ -43,6 +43,16 @@ static const long denied[] = {
 	SYS_kexec_load, SYS_kexec_file_load, SYS_open_by_handle_at, SYS_name_to_handle_at,
 	SYS_acct, SYS_swapon, SYS_swapoff, SYS_reboot, SYS_quotactl, SYS_fanotify_init,
 	SYS_socket,
+	/* SysV and POSIX IPC: a second wall behind the IPC namespace (a box could
+	 * leave its outputs in a segment for another to replay; a detached one
+	 * outlives the box and RLIMIT_AS never counts it) */
+	SYS_shmget, SYS_shmat, SYS_shmctl, SYS_shmdt, SYS_msgget, SYS_msgsnd, SYS_msgrcv, SYS_msgctl,
+	SYS_semget, SYS_semop, SYS_semctl, SYS_semtimedop, SYS_mq_open, SYS_mq_unlink,
+	SYS_mq_timedsend, SYS_mq_timedreceive, SYS_mq_notify, SYS_mq_getsetattr,
+	/* new sessions and process groups: each session is an autogroup of its own
+	 * to the scheduler, so sixty of them buy a box sixty shares of the CPU;
+	 * the box is one session (core.c's setsid, before the filter) */
+	SYS_setsid, SYS_setpgid,
 	/* newer than some libc headers: raw numbers of the x86_64 table */
 	424 /* pidfd_send_signal */, 425 /* io_uring_setup */, 426 /* io_uring_enter */,
 	427 /* io_uring_register */, 428 /* open_tree */, 429 /* move_mount */,

@@ -125,19 +125,31 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+void hash_init(struct hash *h, const char *recipe)
 {
-	const unsigned char *p = data;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	sha256_init(&h->ctx);
+	hash_str(h, recipe);
 }
 
-uint64_t fnv1a_str(uint64_t h, const char *s)
+void hash_add(struct hash *h, const void *data, size_t n)
 {
-	return fnv1a(h, s ? s : "", strlen(s ? s : "") + 1);
+	sha256_update(&h->ctx, n, data);
+}
+
+void hash_str(struct hash *h, const char *s)
+{
+	hash_add(h, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+struct digest hash_digest(const struct hash *h)
+{
+	struct sha256_ctx c = h->ctx;   /* sha256_digest resets the context it is given */
+	uint8_t d[SHA256_DIGEST_SIZE];
+	sha256_digest(&c, sizeof d, d);
+	struct digest out;
+	for (size_t i = 0; i < sizeof d; i++)
+		snprintf(out.hex + 2 * i, 3, "%02x", d[i]);
+	return out;
 }
 
 char *read_file(const char *path, size_t *len, size_t max)
@@ -184,18 +196,18 @@ char *read_file(const char *path, size_t *len, size_t max)
 	return b.p;
 }
 
-int hash_file(const char *path, uint64_t *h)
+int hash_file(const char *path, struct hash *h)
 {
 	size_t n;
 	char *data = read_file(path, &n, (size_t)1 << 30);
 	if (!data)
 		return -1;
-	*h = fnv1a(*h, data, n);
+	hash_add(h, data, n);
 	free(data);
 	return 0;
 }
 
-int hash_files(const char *dir, const char *suffix, uint64_t *h, char *err, size_t errlen)
+int hash_files(const char *dir, const char *suffix, struct hash *h, char *err, size_t errlen)
 {
 	char **names;
 	int n = list_suffix(dir, suffix, &names);
@@ -206,7 +218,7 @@ int hash_files(const char *dir, const char *suffix, uint64_t *h, char *err, size
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		char *path = path_join(dir, names[i]);
-		*h = fnv1a_str(*h, names[i]);
+		hash_str(h, names[i]);
 		if (rc == 0 && hash_file(path, h) < 0) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			rc = -1;
@@ -410,6 +422,24 @@ char *caller_path(const char *p)
 	return getcwd(cwd, sizeof cwd) ? path_join(cwd, p) : xstrdup(p);
 }
 
+/* dir to 0700 when it is ours, and its parent when that is <build>/cache:
+ * a cache made before this rule was 0755. */
+static void private_dir(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0 && st.st_uid == geteuid())
+		chmod(dir, 0700);
+	char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = 0;
+		const char *base = strrchr(parent, '/');
+		if (!strcmp(base ? base + 1 : parent, "cache") && stat(parent, &st) == 0 &&
+		    st.st_uid == geteuid())
+			chmod(parent, 0700);
+	}
+	free(parent);
+}
+
 int make_work_dirs(const char *prefix, const char *cache, char **workdir, char **cachedir)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -420,12 +450,15 @@ int make_work_dirs(const char *prefix, const char *cache, char **workdir, char *
 		errno = e;
 		return -1;
 	}
+	/* The grader's alone (0700): the reference's build and outputs are there,
+	 * and a box of another uid (grading as root) must not reach them. */
 	char *c = xstrdup(cache);
-	if (mkdir_p(c, 0755) < 0 || access(c, W_OK) < 0) {
+	if (mkdir_p(c, 0700) < 0 || access(c, W_OK) < 0) {
 		free(c);
 		c = path_join(w, "cache");
-		mkdir_p(c, 0755);
+		mkdir_p(c, 0700);
 	}
+	private_dir(c);
 	*workdir = w;
 	*cachedir = c;
 	return 0;

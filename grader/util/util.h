@@ -1,6 +1,6 @@
 /*
  * util.h — small helpers shared by the grader: a growable byte buffer,
- * escaping (C-style for reports, JSON for results files), FNV-1a hashing,
+ * escaping (C-style for reports, JSON for results files), SHA-256 keys,
  * whole-file reads and atomic writes, and what every mode of `grade` needs
  * alike: number and path arguments, work directories, setup errors. (The
  * kit's layout is kit.h's; the command line is cli.h's.)
@@ -59,21 +59,39 @@ void buf_add_capped(struct buf *b, const char *s, size_t n, size_t cap);
 /* Length of the valid UTF-8 sequence at s (1–4), or 0 if invalid there. */
 int utf8_seq_len(const unsigned char *s, size_t n);
 
-/* FNV-1a, 64-bit. Chain by passing the previous result as h. */
-#define FNV_INIT 0xcbf29ce484222325ULL
-uint64_t fnv1a(uint64_t h, const void *data, size_t n);
-uint64_t fnv1a_str(uint64_t h, const char *s); /* includes the NUL: "a","b" != "ab" */
+/*
+ * Keys that decide whether work is redone (the build and run caches, the
+ * image cache, the lab's fingerprint, a batch's resume key): SHA-256, from
+ * nettle (Debian's nettle-dev), so that no edit can be crafted to keep an
+ * old key. A key is 64 lowercase hex digits (struct digest).
+ */
+#include <nettle/sha2.h>
+
+struct hash {
+	struct sha256_ctx ctx;
+};
+
+struct digest {
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+};
+
+/* Starts h with a recipe name (hashed like hash_str): keys of another recipe never match. */
+void hash_init(struct hash *h, const char *recipe);
+void hash_add(struct hash *h, const void *data, size_t n);
+void hash_str(struct hash *h, const char *s);   /* includes the NUL: "a","b" != "ab"; NULL as "" */
+/* The digest of what h has seen so far (h itself unchanged). */
+struct digest hash_digest(const struct hash *h);
 
 /* Reads a whole file (NUL-terminated); NULL with errno on failure.
  * max: refuse files larger than this (errno = EFBIG). */
 char *read_file(const char *path, size_t *len, size_t max);
 /* Hashes a file's contents into h; returns 0, or -1 if it can't be read. */
-int hash_file(const char *path, uint64_t *h);
+int hash_file(const char *path, struct hash *h);
 
 /* Hashes into h the name and contents of each file of dir ending in suffix
  * (list_suffix(): sorted, hidden ones skipped), so that an edited, added or
  * removed file changes h. 0, or -1 with "path: why" in err. */
-int hash_files(const char *dir, const char *suffix, uint64_t *h, char *err, size_t errlen);
+int hash_files(const char *dir, const char *suffix, struct hash *h, char *err, size_t errlen);
 
 /* Writes data to path atomically (path.tmp.<pid> then rename). 0 or -1. */
 int write_atomic(const char *path, const void *data, size_t n, int mode);

@@ -17,6 +17,9 @@ scripts/install-deps --grading || die "installing the Debian packages failed"
 # Unicorn >= 2.1 for kvmemu, fetched now (image build): grading runs with no network.
 scripts/fetch-unicorn || die "fetching Unicorn 2.1 (scripts/fetch-unicorn) failed"
 make --no-print-directory build/grade build/libkvmemu.so || die "building the grader and kvmemu failed"
+# The reference and the hidden guests the grader's alone: the box runs under another uid, and
+# where neither bubblewrap nor Landlock works (Docker) only these modes keep it out.
+chmod -R go-rwx solution guests labs
 
 # Warms the cache (the reference binary, the guests) and checks the whole chain.
 report=$(build/grade --root "$src" --lab "$lab" "solution/$lab/@SOURCE@") || {

@@ -16,17 +16,17 @@ CHECK_SUITE("batch_ux", "batch_ux", NULL, NULL, 0);
 TEST(content_key_names_the_bytes)
 {
 	const char *base = "lab=cpu_lab fingerprint=00ff seed=3";
-	uint64_t a = submission_hash("int main;", 9), b = submission_hash("int main;", 9);
-	uint64_t c = submission_hash("int main; ", 10), d = submission_hash("int main:", 9);
-	ck_assert_uint_eq(a, b);                 /* the same bytes, the same key: reused */
-	ck_assert_uint_ne(a, c);                 /* one more byte: regraded */
-	ck_assert_uint_ne(a, d);                 /* one byte changed */
-	char *ka = student_key(base, a), *kc = student_key(base, c);
+	struct digest a = submission_hash("int main;", 9), b = submission_hash("int main;", 9);
+	struct digest c = submission_hash("int main; ", 10), d = submission_hash("int main:", 9);
+	ck_assert_str_eq(a.hex, b.hex);          /* the same bytes, the same key: reused */
+	ck_assert_str_ne(a.hex, c.hex);          /* one more byte: regraded */
+	ck_assert_str_ne(a.hex, d.hex);          /* one byte changed */
+	char *ka = student_key(base, &a), *kc = student_key(base, &c);
 	ck_assert_str_ne(ka, kc);
 	ck_assert(!strncmp(ka, base, strlen(base)));
 	ck_assert_msg(strstr(ka, " content=") != NULL, "no content field in '%s'", ka);
 	/* The content field is fixed-width hex: no key is a prefix of another. */
-	ck_assert_uint_eq(strlen(ka), strlen(base) + strlen(" content=") + 16);
+	ck_assert_uint_eq(strlen(ka), strlen(base) + strlen(" content=") + 64);   /* SHA-256 */
 	ck_assert(key_same_lab(ka, base) && key_same_lab(kc, base));
 	ck_assert(!key_same_lab(ka, "lab=cpu_lab fingerprint=00ff seed=4"));
 	ck_assert(!key_same_lab(ka, "lab=cpu_lab fingerprint=00ff"));   /* seed=3... is not " content=" */

@@ -33,7 +33,7 @@ TEST(expect_dir_round_trip_and_pins)
 	char dir[] = "/tmp/virtlab-test-exp.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	struct expectation w = { .ok = 1, .cls = EXIT_ERROR_CLASS, .out = "a\0b\n", .out_len = 4 };
-	ck_assert_int_eq(expect_write(dir, "s", &w), 0);
+	ck_assert_int_eq(expect_write(dir, "s", &w, 0644), 0);
 
 	struct lab lab = { .cflags = "", .ldflags = "" };
 	struct expect_src src = { .lab = &lab, .expect_dir = dir };

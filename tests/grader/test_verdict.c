@@ -65,7 +65,9 @@ TEST(causes)
 	check_verdict(er, outcome(END_EXITED, 0, "hi\nmore", ""), 0,
 		      "wrong output; exited 0, expected an error exit with a message on stderr");
 	check_verdict(ok, outcome(END_SIGNALED, SIGSEGV, "hi\n", ""), 0, "killed by SIGSEGV");
-	check_verdict(ok, outcome(END_TIMEOUT, 0, "hi\n", ""), 0, "timed out after 2 s");
+	struct run_outcome spun = outcome(END_TIMEOUT, 0, "hi\n", "");
+	spun.over_budget = 1;
+	check_verdict(ok, spun, 0, "timed out: used its CPU budget of 2 s");
 	check_verdict(ok, outcome(END_FLOOD, 0, "hi\n", ""), 0, "output flood (> 65536 bytes)");
 }
 END_TEST
@@ -164,8 +166,14 @@ TEST(end_descriptions)
 	ck_assert_str_eq(buf, "killed by signal 77");
 	o = outcome(END_TIMEOUT, 0, "", "");
 	o.timeout_s = 0.5;
+	o.over_budget = 1;
 	describe_end(&o, buf, sizeof buf);
-	ck_assert_str_eq(buf, "timed out after 0.5 s");
+	ck_assert_str_eq(buf, "timed out: used its CPU budget of 0.5 s");
+	o.over_budget = 0;   /* asleep at the wall-clock safety net: the report says what it used */
+	o.wall_s = 4;
+	o.cpu_s = 0.01;
+	describe_end(&o, buf, sizeof buf);
+	ck_assert_str_eq(buf, "timed out: still running after 4 s of wall clock, 0.01 s of CPU used (asleep or blocked?)");
 	o = outcome(END_EXITED, 3, "", "");
 	describe_end(&o, buf, sizeof buf);
 	ck_assert_str_eq(buf, "exited 3");

@@ -11,7 +11,7 @@ CHECK_LIBS       := $(shell pkg-config --libs check 2>/dev/null)
 $(BUILD)/tests/grader/check_grader: $(GRADER_TEST_SRCS) tests/check_decl.c tests/check_decl.h $(GRADER_LIB_OBJS) $(GRADER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) $(GRADER_INC) -Itests $(CHECK_CFLAGS) -o $@ $(GRADER_TEST_SRCS) tests/check_decl.c \
-		$(GRADER_LIB_OBJS) $(CHECK_LIBS)
+		$(GRADER_LIB_OBJS) $(GRADER_LIBS) $(CHECK_LIBS)
 
 .PHONY: test-grader
 test-grader: $(BUILD)/tests/grader/check_grader

@@ -75,7 +75,7 @@ def check_causes(sc, detail, got, want):
     if end == "segv":
         assert "killed by SIGSEGV" in detail, where
     elif end == "timeout":
-        assert "timed out after" in detail or "output flood" in detail, where
+        assert "timed out: " in detail or "output flood" in detail, where
     elif end == "silent":
         assert "with nothing on stderr" in detail, where
     else:

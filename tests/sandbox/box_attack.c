@@ -13,6 +13,12 @@
  *   attack threads N SECS       N sleeping threads; prints "threads K"
  *   attack fill DIR MIB         1 MiB files in DIR; prints "wrote K MiB"
  *   attack deep DIR N           mkdir+chdir N levels in DIR; prints "depth K"
+ *   attack ipc-store KEY        the replay attack's first half: leaves "answer" in a SysV
+ *                               segment, queue and semaphore keyed KEY, a POSIX queue and
+ *                               /dev/shm (each left behind, as a VMM storing outputs would)
+ *   attack ipc-load KEY         the second half: finds what ipc-store left; prints
+ *                               "<what>: ok" and "replayed: <text>" when it did
+ *   attack session              setsid, setpgid: a session of its own (an autogroup)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mqueue.h>
+#include <sys/ipc.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -135,6 +146,66 @@ static void kernel(void)
 	say("userfaultfd", syscall(SYS_userfaultfd, 0));
 }
 
+static void ipc_store(key_t key)
+{
+	int id = shmget(key, 4096, IPC_CREAT | 0666);
+	say("shmget", id);
+	char *p = id >= 0 ? shmat(id, NULL, 0) : (void *)-1;
+	say("shmat", p == (void *)-1 ? -1 : 0);
+	if (p != (void *)-1)
+		strcpy(p, "answer");   /* stays after the box: detached, never removed */
+	int q = msgget(key, IPC_CREAT | 0666);
+	say("msgget", q);
+	struct { long type; char text[8]; } m = { 1, "answer" };
+	if (q >= 0)
+		say("msgsnd", msgsnd(q, &m, sizeof m.text, IPC_NOWAIT));
+	say("semget", semget(key, 1, IPC_CREAT | 0666));
+	char name[64];
+	snprintf(name, sizeof name, "/vl%d", (int)key);
+	mqd_t mq = mq_open(name, O_CREAT | O_WRONLY, 0666, NULL);
+	say("mq_open", mq);
+	if (mq != (mqd_t)-1)
+		mq_send(mq, "answer", 6, 0);
+	snprintf(name, sizeof name, "/dev/shm/vl%d", (int)key);
+	int fd = open(name, O_CREAT | O_WRONLY, 0666);
+	say("devshm", fd);
+	if (fd >= 0 && write(fd, "answer", 6) != 6)
+		close(fd);
+}
+
+/* Prints "replayed: answer" for each place ipc_store's text was found. */
+static void ipc_load(key_t key)
+{
+	int id = shmget(key, 0, 0);
+	say("shmget-existing", id);
+	char *p = id >= 0 ? shmat(id, NULL, SHM_RDONLY) : (void *)-1;
+	if (p != (void *)-1)
+		printf("replayed: %.8s (shm)\n", p);
+	int q = msgget(key, 0);
+	say("msgget-existing", q);
+	struct { long type; char text[8]; } m = { 0, "" };
+	if (q >= 0 && msgrcv(q, &m, sizeof m.text, 0, IPC_NOWAIT) > 0)
+		printf("replayed: %.8s (msg)\n", m.text);
+	say("semget-existing", semget(key, 0, 0));
+	char name[64], text[16] = "";
+	snprintf(name, sizeof name, "/vl%d", (int)key);
+	mqd_t mq = mq_open(name, O_RDONLY | O_NONBLOCK);
+	say("mq_open-existing", mq);
+	if (mq != (mqd_t)-1 && mq_receive(mq, text, 8192, NULL) > 0)
+		printf("replayed: %.8s (mq)\n", text);
+	snprintf(name, sizeof name, "/dev/shm/vl%d", (int)key);
+	int fd = open(name, O_RDONLY);
+	say("devshm-existing", fd);
+	if (fd >= 0 && read(fd, text, 6) == 6)
+		printf("replayed: %.6s (/dev/shm)\n", text);
+}
+
+static void session(void)
+{
+	say("setpgid", setpgid(0, 0));
+	say("setsid", setsid());
+}
+
 static void procs(int n, int secs)
 {
 	int made = 0;
@@ -223,6 +294,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "threads")) threads((int)a, (int)b);
 	else if (!strcmp(cmd, "fill")) fill(argv[2], (int)b);
 	else if (!strcmp(cmd, "deep")) deep(argv[2], (int)b);
+	else if (!strcmp(cmd, "ipc-store")) ipc_store((key_t)a);
+	else if (!strcmp(cmd, "ipc-load")) ipc_load((key_t)a);
+	else if (!strcmp(cmd, "session")) session();
 	else {
 		fprintf(stderr, "attack: unknown command %s\n", cmd);
 		return 2;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -143,11 +148,97 @@ TEST(cpu_limit)
 {
 	struct box_limits lim = box_default_limits();
 	lim.cpu_s = 1;
-	lim.wall_s = 5;
+	lim.wall_s = 60;   /* a safety net only: a loaded machine stretches 1 s of CPU */
 	struct box_result r;
 	ck_assert_int_eq(run_sh("while :; do :; done", &lim, NULL, 0, 0, NULL, &r), 0);
 	ck_assert_int_eq(r.cause, BOX_SIGNALED);
 	ck_assert(r.code == SIGXCPU || r.code == SIGKILL);
+	box_result_free(&r);
+}
+END_TEST
+
+/* The budget is the whole box's CPU: four spinners use it four times as fast as one. */
+TEST(cpu_budget_counts_every_task)
+{
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 0.5;
+	lim.cpu_s = 30;
+	lim.wall_s = 60;
+	struct box_result r;
+	ck_assert_int_eq(run_sh("for i in 1 2 3; do (while :; do :; done) & done; while :; do :; done",
+				&lim, NULL, 0, 0, NULL, &r), 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(r.over_budget && !r.starved, "over_budget %d starved %d", r.over_budget, r.starved);
+	ck_assert_msg(r.cpu_s >= 0.5, "cpu_s %.3f: the box's CPU must cover the budget it was killed for", r.cpu_s);
+	ck_assert_msg(r.wall_s < 60, "killed by the safety net (%.1f s), not the budget", r.wall_s);
+	ck_assert_int_eq(strays(), 0);
+	box_result_free(&r);
+}
+END_TEST
+
+/* Asleep at the wall-clock safety net: the program's timeout, not starvation. */
+TEST(asleep_is_not_starved)
+{
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 5;
+	lim.wall_s = 0.5;
+	struct box_result r;
+	ck_assert_int_eq(run_sh("sleep 1000", &lim, NULL, 0, 0, NULL, &r), 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(!r.over_budget && !r.starved, "over_budget %d starved %d", r.over_budget, r.starved);
+	ck_assert_msg(r.cpu_s < 0.5, "cpu_s %.3f", r.cpu_s);
+	box_result_free(&r);
+}
+END_TEST
+
+/* Asleep for its whole budget in wall time: stopped then, not at the safety net. */
+TEST(asleep_costs_its_budget)
+{
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 0.5;
+	lim.wall_s = 60;
+	struct box_result r;
+	ck_assert_int_eq(run_sh("sleep 1000", &lim, NULL, 0, 0, NULL, &r), 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(!r.over_budget && !r.starved, "over_budget %d starved %d", r.over_budget, r.starved);
+	ck_assert_msg(r.wall_s < 60, "stopped by the safety net (%.1f s), not as asleep", r.wall_s);
+	ck_assert_int_eq(strays(), 0);
+	box_result_free(&r);
+}
+END_TEST
+
+/*
+ * Starved: the box and three CPU hogs of ours share one CPU (affinity is
+ * inherited), so the box's spinner waits, runnable, most of the wall time and
+ * hits the safety net far from its budget: starved, the machine's fault.
+ */
+TEST(starved_by_neighbours)
+{
+	cpu_set_t one, old;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof old, &old), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	pid_t hogs[3];
+	for (int i = 0; i < 3; i++)
+		if ((hogs[i] = fork()) == 0)
+			for (;;)
+				;
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 30;
+	lim.cpu_s = 60;
+	lim.wall_s = 1.5;
+	struct box_result r;
+	int rc = run_sh("while :; do :; done", &lim, NULL, 0, 0, NULL, &r);
+	for (int i = 0; i < 3; i++) {
+		kill(hogs[i], SIGKILL);
+		waitpid(hogs[i], NULL, 0);
+	}
+	sched_setaffinity(0, sizeof old, &old);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(r.starved && !r.over_budget, "starved %d over_budget %d (cpu %.2f s in %.2f s)",
+		      r.starved, r.over_budget, r.cpu_s, r.wall_s);
 	box_result_free(&r);
 }
 END_TEST
@@ -583,6 +674,61 @@ END_TEST
 TEST(no_kernel_surface)
 {
 	attack_all_denied("\"$BOX\"/attack kernel", "mount/keyctl/bpf/perf/io_uring/modules");
+}
+END_TEST
+
+/*
+ * The replay attack (issue 22): a correct VMM stores each scenario's output
+ * in SysV/POSIX IPC keyed by its image, a second box with no VMM reads it
+ * back.  Seccomp denies every IPC call on both layers; nothing is left on
+ * the host either.
+ */
+TEST(no_ipc_replay)
+{
+	int key = 0x5600000 + (int)getpid();
+	char store[128], load[128], shmfile[64];
+	snprintf(store, sizeof store, "\"$BOX\"/attack ipc-store %d", key);
+	snprintf(load, sizeof load, "\"$BOX\"/attack ipc-load %d", key);
+	for (int abi4 = 0; abi4 <= !is_bwrap(); abi4++) {
+		if (abi4)
+			setenv("VIRTLAB_LANDLOCK_ABI", "4", 1);
+		struct box_result a = attack(store, NULL, NULL), b = attack(load, NULL, NULL);
+		unsetenv("VIRTLAB_LANDLOCK_ABI");
+		/* bwrap's /dev/shm is a tmpfs of the box's own: storing there is harmless */
+		char *devshm = strstr(a.out, "devshm: ok");
+		if (devshm && is_bwrap())
+			*devshm = 0;
+		assert_all_denied(&a, "storing in IPC");
+		assert_all_denied(&b, "reading another box's IPC");
+		ck_assert_msg(!strstr(b.out, "replayed"), "replayed on %s:\n%s", box_layer(), b.out);
+		box_result_free(&a);
+		box_result_free(&b);
+	}
+	ck_assert_msg(shmget(key, 0, 0) < 0 && msgget(key, 0) < 0 && semget(key, 0, 0) < 0,
+		      "an IPC object keyed %d outlived the box", key);
+	snprintf(shmfile, sizeof shmfile, "/dev/shm/vl%d", key);
+	ck_assert_msg(access(shmfile, F_OK) != 0, "%s outlived the box", shmfile);
+}
+END_TEST
+
+/* The IPC namespace is its own wall (without the filter's): the box's is not ours. */
+TEST(ipc_namespace_of_its_own)
+{
+	char ours[64] = "";
+	ck_assert_int_gt(readlink("/proc/self/ns/ipc", ours, sizeof ours - 1), 0);
+	struct box_result r = sh_ok("readlink /proc/self/ns/ipc");
+	ck_assert_msg(r.cause == BOX_EXITED && r.code == 0 && strncmp(r.out, "ipc:[", 5) == 0,
+		      "readlink in the box: out=[%s] err=[%s]", r.out, r.err);
+	ck_assert_msg(strncmp(r.out, ours, strlen(ours)) != 0, "the box on %s shares our IPC namespace %s",
+		      box_layer(), ours);
+	box_result_free(&r);
+}
+END_TEST
+
+/* No session or process group of its own: the scheduler gives each session a share. */
+TEST(no_new_sessions)
+{
+	attack_all_denied("\"$BOX\"/attack session", "setsid/setpgid");
 }
 END_TEST
 

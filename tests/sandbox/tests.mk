@@ -20,7 +20,7 @@ $(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c tests/check_decl.c tests/check
 		     $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -Itests $(SANDBOX_CHECK_CFLAGS) -o $@ tests/sandbox/test_sandbox.c \
-		tests/check_decl.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) -lpthread
+		tests/check_decl.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) $(GRADER_LIBS) -lpthread
 
 # what a hostile program tries from inside the box (copied in as /box/attack)
 $(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
@@ -29,7 +29,7 @@ $(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
 
 $(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS)
+	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(GRADER_LIBS)
 
 .PHONY: test-sandbox bench-sandbox
 test-sandbox: $(SANDBOX_TEST_BIN)
