@@ -1,4 +1,5 @@
 ; title: dirty logging: page 0 (guest-physical 0x0) counts too
+; title-zh: 脏页日志：第 0 页（客户机物理地址 0x0）也要计数
 ; points: 1
 ; hint: Count every bit of the dirty bitmap, bit 0 of word 0 (the page at guest-physical 0x0) included: page i is bit i % 64 of word i / 64.
 ; hint-zh: 脏页位图的每一位都要数，包括第 0 个字的第 0 位（客户机物理地址 0x0 处的页）：第 i 页是第 i / 64 个字的第 i % 64 位。
