@@ -351,8 +351,10 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->ro_step && !c->mmio_done && addr == c->ro_lip) {
-		c->mmio_done = true;      /* the read-only write runs now */
+	if (c->ro_step && addr == c->ro_lip) {
+		/* The read-only write runs now. The engine may start it again
+		 * (a new block at it): it still has to run. */
+		c->mmio_done = true;
 		return;
 	}
 	if (c->mmio_done) {           /* the MMIO instruction completed */
@@ -414,8 +416,8 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->mmio_done) {           /* the MMIO instruction ended its block */
-		stop(c, S_STEPPED);
+	if (c->mmio_done && !(c->ro_step && addr == c->ro_lip)) {
+		stop(c, S_STEPPED);       /* the MMIO instruction ended its block */
 		return;
 	}
 	if (size == 0)

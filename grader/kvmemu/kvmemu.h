@@ -157,6 +157,7 @@ struct cpu {
 	bool mmio_unhandled;      /* an access the completion couldn't serve: internal error */
 	uint32_t mmio_more;       /* a read's length found while completing it (16-byte reads) */
 	bool mmio_straddle;       /* a read whose first bytes are RAM: mmio_len is the MMIO part */
+	uint16_t mmio_seen;       /* bytes of the read the completing instruction has taken */
 	/* A write to a read-only slot, completed like an MMIO write: the
 	 * instruction runs once with the slot writable, the bytes it wrote
 	 * are put back (KVM_MEM_READONLY: the write goes to user space). */
