@@ -235,10 +235,9 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	reg_set(c, UC_X86_REG_CR3, s->cr3);
 	env_set_cr2(c, s->cr2);
 	reg_set(c, UC_X86_REG_CR4, s->cr4);
-	if (reg_get(c, UC_X86_REG_CR4) != s->cr4)
-		/* QEMU drops CR4 bits its CPU model lacks (OSXSAVE). */
-		kvmemu_diag("KVM_SET_SREGS: CR4 bits 0x%llx are not emulated (the guest sees them clear)",
-			    (unsigned long long)(s->cr4 ^ reg_get(c, UC_X86_REG_CR4)));
+	/* QEMU drops CR4 bits its CPU model lacks (OSXSAVE, SMAP...): KVM_RUN
+	 * refuses to run without them (cpu_run). */
+	c->cr4_dropped = s->cr4 ^ reg_get(c, UC_X86_REG_CR4);
 	c->env.valid = false;
 	cpu_env(c);
 	for (int i = 0; i < 8; i++) {
@@ -826,6 +825,12 @@ int cpu_run(struct vcpu *v)
 			return r < 0 ? r : 0;
 	} else {
 		pio_complete(v);
+	}
+	if (c->cr4_dropped) {
+		kvmemu_diag("CR4 bits 0x%llx (set by KVM_SET_SREGS) are not emulated: "
+			    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)c->cr4_dropped);
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 0;
 	}
 	code_pages_check(c);
 	mmu_ad_track(v, false);

@@ -109,8 +109,8 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 			return event_inject(v, event_exception(X86_GP, 0));
 		reg_set(c, UC_X86_REG_CR4, val);
 		if (reg_get(c, UC_X86_REG_CR4) != val) {
-			/* QEMU drops a bit its CPU model lacks (OSXSAVE: qemu64
-			 * has no XSAVE) where KVM, given the CPUID, keeps it. */
+			/* QEMU drops a bit its CPU model lacks (OSXSAVE, SMAP:
+			 * qemu64 has neither) where KVM, given the CPUID, keeps it. */
 			kvmemu_diag("CR4 0x%llx: bits 0x%llx are not emulated: KVM_EXIT_INTERNAL_ERROR",
 				    (unsigned long long)val,
 				    (unsigned long long)(val ^ reg_get(c, UC_X86_REG_CR4)));
