@@ -536,3 +536,35 @@ TEST(mmio_unaligned_read)
 	vmm_close(&v);
 }
 END_TEST
+
+/* Dirty logging across a CR3 switch: the new tables' pages whose Accessed
+ * bits the walker sets are logged too (the CPU writes them like any guest
+ * memory; kvm_get_dirty_log). */
+TEST(dirty_log_cr3_switch)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	SLOT_FLAGS(&v, 0, 0, 0x100000, KVM_MEM_LOG_DIRTY_PAGES);
+	VM_LOAD(&v, "lm_cr3", 0x1000);
+	lm_memory(&v);
+	put64(&v, 0x20000, 0x21000 | PTE_RW);
+	put64(&v, 0x21000, 0x22000 | PTE_RW);
+	put64(&v, 0x22000, PT | PTE_RW);
+	lm_enter(&v, 0x1000, __FILE__, __LINE__);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe9, 1);
+	uint64_t bitmap[256 / 64] = { 0 };
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &log) < 0)   /* the first tables; cleared */
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe9, 1);
+	memset(bitmap, 0, sizeof bitmap);
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &log) < 0)
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	/* page 0x13: the PT (0x6000's PTE); 0x20-0x22: the new PML4, PDPT, PD */
+	WANT_EQ(&v, "dirty pages 0..63 (bits)", 1ull << 0x13 | 7ull << 0x20, bitmap[0]);
+	WANT_EQ(&v, "dirty pages 64..127 (bits)", 0, bitmap[1]);
+	vmm_close(&v);
+}
+END_TEST
