@@ -282,6 +282,9 @@ static void reset_state(struct cpu *c)
 	/* kvm_arch_vcpu_create: mcg_cap = KVM_MAX_MCE_BANKS; kvm_guest_time /
 	 * msr_kvm_poll_control: polling enabled (1). */
 	c->mcg_cap = 32;
+	/* svm.c svm_vcpu_create: the microcode revision an AMD vCPU reports
+	 * (the engine's CPU is AMD's, "AuthenticAMD"; vmx: 0x100000000). */
+	c->ucode_rev = 0x01000065;
 	c->xcr0 = XFEATURE_FP;                      /* kvm_vcpu_reset */
 	c->kvm_pv[5] = 1;
 }

@@ -184,7 +184,7 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
-	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t mtrr_def_type, mcg_cap, mcg_status, ucode_rev;
 	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
 	uint64_t cr4_dropped;     /* CR4 bits KVM_SET_SREGS gave that the engine can't hold */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */

@@ -285,7 +285,8 @@ END_TEST
  * (arch/x86/kvm/mtrr.c: WC | FIX | KVM_NR_VAR_MTRR 8), MTRRdefType 0 at
  * reset, MCG_CAP 32 banks (kvm_arch_vcpu_create: KVM_MAX_MCE_BANKS), the
  * paravirtual POLL_CONTROL 1 and SYSTEM_TIME_NEW 0 (kvm_get_msr_common;
- * Documentation/virt/kvm/x86/msr.rst). */
+ * Documentation/virt/kvm/x86/msr.rst), the microcode revision an AMD vCPU
+ * reports (svm.c svm_vcpu_create; the engine's CPU is AuthenticAMD). */
 TEST(boot_msrs)
 {
 	struct vmm v;
@@ -293,6 +294,7 @@ TEST(boot_msrs)
 	static const struct { const char *what; uint32_t val; } want[] = {
 		{ "MTRRcap", 0x508 }, { "MTRRdefType", 0 }, { "MCG_CAP", 32 },
 		{ "MSR_KVM_POLL_CONTROL", 1 }, { "MSR_KVM_SYSTEM_TIME_NEW", 0 },
+		{ "IA32_UCODE_REV (AMD vCPU)", 0x01000065 },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		VM_RUN(&v);
