@@ -451,10 +451,11 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30) and MOV to/from
 		 * CRn (0f 22 / 0f 20): the hook starts at the 0f, so the prefixes
 		 * before it are found as for I/O. */
-		bool msr = i + 2 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32 ||
-							     p[i + 1] == 0x20 || p[i + 1] == 0x22 ||
-							     (p[i + 1] == 0x01 && (p[i + 2] & 0xfe) == 0xd0));
-		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
+		bool twobyte = i + 1 < size && p[i] == 0x0f &&
+			       (p[i + 1] == 0x30 || p[i + 1] == 0x32 || p[i + 1] == 0x20 ||
+				p[i + 1] == 0x22 ||
+				(p[i + 1] == 0x01 && i + 2 < size && (p[i + 2] & 0xfe) == 0xd0));
+		if ((!io_byte(p[i]) && !twobyte) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
 		 * the prefixes right before it: hook only those addresses, so
