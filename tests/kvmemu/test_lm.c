@@ -570,3 +570,18 @@ TEST(dirty_log_cr3_switch)
 	vmm_close(&v);
 }
 END_TEST
+
+/* A guest WRMSR of a PAT with a reserved memory type (2) is #GP(0), RIP on
+ * the WRMSR (x86.c kvm_set_msr_common -> kvm_pat_valid fails ->
+ * kvm_inject_gp); QEMU's own WRMSR would take it. */
+TEST(pat_gp)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_pat");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1014);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
