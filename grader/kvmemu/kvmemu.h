@@ -355,7 +355,9 @@ struct event event_exception(int vector, uint32_t err);
  * interrupt). A fault while delivering it is combined as SDM table 6-5 says
  * (#DF; a fault while delivering #DF: triple fault, KVM_EXIT_SHUTDOWN).
  * 1 = an exit is set in run (shutdown, internal error), 0 = delivered: the
- * guest runs the handler next. */
+ * guest runs the handler next. For EV_EXT_INT and EV_NMI the caller has
+ * decided the vCPU takes it now (RFLAGS.IF, the interrupt shadow, NMI
+ * blocking are the interrupt controller's checks, not made here). */
 int event_inject(struct vcpu *v, struct event ev);
 
 #endif
