@@ -32,16 +32,17 @@ $(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HD
 	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(GRADER_LIBS)
 
 .PHONY: test-sandbox bench-sandbox
+# Every run works in a copy in /tmp, never in the clone: the box's uid (and nobody) must reach
+# the work dir and the files bound in place, and the clone may be where they can't (/root, 0700).
 test-sandbox: $(SANDBOX_TEST_BIN)
-	$(SANDBOX_TEST_BIN)
-	VIRTLAB_SANDBOX=fallback $(SANDBOX_TEST_BIN)
-	@if [ "$$(id -u)" = 0 ] && command -v setpriv >/dev/null; then \
-	  d=$$(mktemp -d /tmp/virtlab-sbtest.XXXXXX) && chmod 1777 $$d && \
-	  cp $(SANDBOX_TEST_BIN) $(SANDBOX_ATTACK_BIN) $$d/ && chmod 755 $$d/test_sandbox $$d/box_attack && \
-	  echo "== as nobody (bubblewrap)" && (cd $$d && SANDBOX_TEST_DIR=$$d $(SANDBOX_NOBODY) ./test_sandbox) && \
-	  echo "== as nobody (fallback)" && (cd $$d && SANDBOX_TEST_DIR=$$d VIRTLAB_SANDBOX=fallback $(SANDBOX_NOBODY) ./test_sandbox); \
-	  rc=$$?; rm -rf $$d; exit $$rc; \
-	fi
+	@d=$$(mktemp -d /tmp/virtlab-sbtest.XXXXXX) && chmod 1777 $$d && \
+	cp $(SANDBOX_TEST_BIN) $(SANDBOX_ATTACK_BIN) $$d/ && chmod 755 $$d/test_sandbox $$d/box_attack && cd $$d && \
+	echo "== bubblewrap (in $$d)" && SANDBOX_TEST_DIR=$$d ./test_sandbox && \
+	echo "== fallback" && SANDBOX_TEST_DIR=$$d VIRTLAB_SANDBOX=fallback ./test_sandbox && \
+	if [ "$$(id -u)" = 0 ] && command -v setpriv >/dev/null; then \
+	  echo "== as nobody (bubblewrap)" && SANDBOX_TEST_DIR=$$d $(SANDBOX_NOBODY) ./test_sandbox && \
+	  echo "== as nobody (fallback)" && SANDBOX_TEST_DIR=$$d VIRTLAB_SANDBOX=fallback $(SANDBOX_NOBODY) ./test_sandbox; \
+	fi; rc=$$?; rm -rf $$d; exit $$rc
 
 bench-sandbox: $(SANDBOX_BENCH_BIN)
 	@mkdir -p $(BUILD)
