@@ -171,6 +171,7 @@ int resource_error(const char *text);
 struct box_cpu {
 	double cpu_s;
 	double run_delay_s;
+	int in_io;              /* tasks waiting for I/O (state D: a loaded disk, not sleep) */
 };
 double box_children_cpu(void);   /* our RUSAGE_CHILDREN, user + system, seconds */
 /* The box now: base is box_children_cpu() before it started; before: our

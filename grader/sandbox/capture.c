@@ -192,7 +192,7 @@ static int budget_check(const struct capture_ctx *c, struct box_result *res, dou
 	if (u.cpu_s > c->lim->cpu_budget_s)
 		return 1;
 	double m = u.cpu_s + u.run_delay_s;
-	if (m > *moved + 0.002) {   /* 2 ms: a sleeper's wake-ups don't count as work */
+	if (m > *moved + 0.002 || u.in_io) {   /* 2 ms: a sleeper's wake-ups don't count as work */
 		*moved = m;
 		*idle_since = t;
 	}
