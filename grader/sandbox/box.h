@@ -8,6 +8,7 @@
  *   scratch.c   the per-run scratch dir: inputs in, /out back, argv/env paths
  *   bwrap.c     layer "bubblewrap";  fallback.c  layer "fallback"
  *   seccomp.c   the one filter of both layers;  tree.c  measuring/removing trees
+ *   cpu.c       the whole box's CPU time and run_delay (its budget; starved or asleep)
  *
  * A layer is a struct box_layer: core.c calls its hooks at fixed points of a
  * run and knows nothing else of it (as kvmtool's core knows devices only by
@@ -171,6 +172,7 @@ int resource_error(const char *text);
 struct box_cpu {
 	double cpu_s;
 	double run_delay_s;
+	int in_io;              /* tasks waiting for I/O (state D: a loaded disk, not sleep) */
 };
 double box_children_cpu(void);   /* our RUSAGE_CHILDREN, user + system, seconds */
 /* The box now: base is box_children_cpu() before it started; before: our

@@ -192,7 +192,7 @@ static int budget_check(const struct capture_ctx *c, struct box_result *res, dou
 	if (u.cpu_s > c->lim->cpu_budget_s)
 		return 1;
 	double m = u.cpu_s + u.run_delay_s;
-	if (m > *moved + 0.002) {   /* 2 ms: a sleeper's wake-ups don't count as work */
+	if (m > *moved + 0.002 || u.in_io) {   /* 2 ms: a sleeper's wake-ups don't count as work */
 		*moved = m;
 		*idle_since = t;
 	}
@@ -201,16 +201,19 @@ static int budget_check(const struct capture_ctx *c, struct box_result *res, dou
 
 /*
  * At the wall-clock safety net: starved (the machine's fault) when the box
- * used less than its CPU budget while its tasks spent at least a quarter of
- * the wall time runnable, waiting for a CPU; asleep (its own doing: a
- * blocked or sleeping program) otherwise.  Without a budget: never starved.
+ * used less than its CPU budget, its tasks spent at least a quarter of the
+ * wall time runnable, waiting for a CPU, and it is still moving (running or
+ * runnable since the last check): a sleeper that waited at its start is
+ * asleep now.  Asleep (its own doing: blocked or sleeping) otherwise.
+ * Without a budget: never starved.
  */
-static int starved_at_deadline(const struct capture_ctx *c, double t, struct box_result *res)
+static int starved_at_deadline(const struct capture_ctx *c, double t, struct box_result *res, double moved)
 {
 	if (c->lim->cpu_budget_s <= 0)
 		return 0;
 	struct box_cpu u = sample(c, res);
-	return u.cpu_s < c->lim->cpu_budget_s && u.run_delay_s >= 0.25 * (t - c->t0);
+	int moving = u.cpu_s + u.run_delay_s > moved + 0.002 || u.in_io;
+	return moving && u.cpu_s < c->lim->cpu_budget_s && u.run_delay_s >= 0.25 * (t - c->t0);
 }
 
 /*
@@ -231,7 +234,7 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 		double t = now_s(), left = deadline - t;
 		if (left <= 0 && !killed) {
 			res->cause = BOX_TIMEOUT;
-			res->starved = starved_at_deadline(c, t, res);
+			res->starved = starved_at_deadline(c, t, res, moved);
 			killed = 1;
 			kill_group(w->pid);
 			reap_all(before, w);

@@ -33,9 +33,11 @@ double box_children_cpu(void)
 	return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
 }
 
-/* utime+stime+cutime+cstime of a live (or zombie) process, in seconds. */
-static double proc_cpu(pid_t pid)
+/* utime+stime+cutime+cstime of a live (or zombie) process, in seconds;
+ * *state: its state letter ('R', 'S', 'D': waiting for I/O...). */
+static double proc_cpu(pid_t pid, char *state)
 {
+	*state = '?';
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	FILE *f = fopen(path, "re");
@@ -48,8 +50,8 @@ static double proc_cpu(pid_t pid)
 	unsigned long long ut = 0, st = 0;
 	long long cut = 0, cst = 0;
 	/* after ")": state(3) ... utime(14) stime(15) cutime(16) cstime(17) */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
-			 &ut, &st, &cut, &cst) != 4)
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
+			 state, &ut, &st, &cut, &cst) != 5)
 		return 0;
 	return (double)(ut + st + (unsigned long long)cut + (unsigned long long)cst) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -135,9 +137,12 @@ void box_cpu_sample(const struct pidset *before, double base, struct box_cpu *ou
 		children_of(all.v[i], &all);
 	out->cpu_s = box_children_cpu() - base;
 	out->run_delay_s = 0;
+	out->in_io = 0;
 	for (size_t i = 0; i < all.n; i++) {
-		out->cpu_s += proc_cpu(all.v[i]);
+		char state;
+		out->cpu_s += proc_cpu(all.v[i], &state);
 		out->run_delay_s += proc_run_delay(all.v[i]);
+		out->in_io += state == 'D';
 	}
 	free(all.v);
 	free(mine.v);
