@@ -18,16 +18,6 @@ static char *dup_n(const char *s, size_t n)
 	return p;
 }
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static int fail(char *err, size_t errlen, const char *path, int line, const char *what)
 {
 	snprintf(err, errlen, "%s:%d: %s", path, line, what);
@@ -63,26 +53,26 @@ static const char *parse_match(char *v, struct diag_rule *rule)
 	const char *rest = "";
 	if (!strncmp(v, "stderr", 6) && isspace((unsigned char)v[6])) {
 		rule->match = DM_STDERR;
-		const char *why = take_quoted(trim(v + 6), rule, &rest);
+		const char *why = take_quoted(str_trim(v + 6), rule, &rest);
 		if (why)
 			return why;
 	} else if (!strncmp(v, "stdout", 6) && isspace((unsigned char)v[6])) {
 		rule->match = DM_STDOUT;
-		const char *why = take_quoted(trim(v + 6), rule, &rest);
+		const char *why = take_quoted(str_trim(v + 6), rule, &rest);
 		if (why)
 			return why;
 	} else if (!strncmp(v, "stdout-max", 10) && isspace((unsigned char)v[10])) {
 		rule->match = DM_STDOUT_MAX;
 		unsigned long n;
-		if (parse_ulong(trim(v + 10), 1UL << 30, &n) < 0)
+		if (parse_ulong(str_trim(v + 10), 1UL << 30, &n) < 0)
 			return "stdout-max needs a number of bytes";
 		rule->delta = (long)n;
 	} else if (!strncmp(v, "line", 4) && isspace((unsigned char)v[4])) {
 		rule->match = DM_LINE;
-		const char *why = take_quoted(trim(v + 4), rule, &rest);
+		const char *why = take_quoted(str_trim(v + 4), rule, &rest);
 		if (why)
 			return why;
-		char *d = trim((char *)rest);
+		char *d = str_trim((char *)rest);
 		if (*d) {
 			char *end;
 			if (*d != '+' && *d != '-')
@@ -177,7 +167,7 @@ void diag_rules_free(struct diag_rules *d)
 static int parse_line(const char *path, int lineno, char *line, struct diag_rules *out, unsigned *seen,
 		      char *err, size_t errlen)
 {
-	char *s = trim(line);
+	char *s = str_trim(line);
 	if (!*s)
 		return 0;
 	if (*s == '[') {
@@ -202,8 +192,8 @@ static int parse_line(const char *path, int lineno, char *line, struct diag_rule
 	if (!eq)
 		return fail(err, errlen, path, lineno, "expected `key = value`");
 	*eq = '\0';
-	char *key = trim(s);
-	const char *why = set_key(&out->r[out->n - 1], key, trim(eq + 1), seen);
+	char *key = str_trim(s);
+	const char *why = set_key(&out->r[out->n - 1], key, str_trim(eq + 1), seen);
 	if (why) {
 		char what[300];
 		snprintf(what, sizeof what, "%s: %s", key, why);
@@ -224,7 +214,7 @@ int diag_parse(const char *path, const char *text, struct diag_rules *out, char 
 			*next++ = '\0';
 		lineno++;
 		/* `#` starts a comment only at the start of a line: texts may hold '#'. */
-		if (*trim(line) == '#')
+		if (*str_trim(line) == '#')
 			continue;
 		rc = parse_line(path, lineno, line, out, &seen, err, errlen);
 	}

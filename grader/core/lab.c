@@ -8,16 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static int parse_size(const char *v, size_t *out)
 {
 	char *end;
@@ -126,7 +116,7 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 /* One line (comment already cut): LAB_OK for a blank one. *key: the key. */
 static enum lab_err lab_line(struct lab *lab, char *line, unsigned *seen, char **key)
 {
-	char *s = trim(line);
+	char *s = str_trim(line);
 	*key = NULL;
 	if (!*s)
 		return LAB_OK;
@@ -134,8 +124,8 @@ static enum lab_err lab_line(struct lab *lab, char *line, unsigned *seen, char *
 	if (!eq)
 		return LAB_NO_EQUALS;
 	*eq = '\0';
-	*key = trim(s);
-	return **key ? lab_set(lab, *key, trim(eq + 1), seen) : LAB_NO_KEY;
+	*key = str_trim(s);
+	return **key ? lab_set(lab, *key, str_trim(eq + 1), seen) : LAB_NO_KEY;
 }
 
 int lab_parse(const char *path, const char *text, struct lab *lab, char *err, size_t errlen)

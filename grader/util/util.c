@@ -354,6 +354,16 @@ int parse_seconds(const char *s, double max, double *out)
 	return 0;
 }
 
+char *str_trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
 int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;

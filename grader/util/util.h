@@ -127,6 +127,10 @@ int setup_error_as(const char *who, const char *fmt, ...) __attribute__((format(
  * blanks): lab.conf's and a scenario's timeout. 0 or -1. */
 int parse_seconds(const char *s, double max, double *out);
 
+/* s without its leading and trailing blanks: cuts s in place (a NUL after the last
+ * non-blank) and returns a pointer into it. */
+char *str_trim(char *s);
+
 /* A decimal integer in 0..max, nothing else (no sign, no blanks). 0 or -1. */
 int parse_ulong(const char *s, unsigned long max, unsigned long *out);
 
