@@ -2,6 +2,7 @@
 #include "grading.h"
 #include "intake.h"
 #include "lang.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <errno.h>
@@ -391,4 +392,14 @@ void core_grade(struct core *c, struct grading *g)
 		g->penalty = c->lab.warning_penalty < g->score ? c->lab.warning_penalty : g->score;
 		g->score -= g->penalty;
 	}
+}
+
+const char *core_layer(void)
+{
+	return box_layer();
+}
+
+const char *core_layer_kind(void)
+{
+	return box_layer_kind();
 }

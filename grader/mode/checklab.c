@@ -17,7 +17,6 @@
 #include "checklab.h"
 #include "modes.h"
 #include "intake.h"
-#include "sandbox.h"
 #include "splice.h"
 
 #include <ctype.h>
@@ -105,7 +104,7 @@ static int setup(struct cl *c)
 	if (rc < 0)
 		return setup_error("%s", err);
 	c->core.seed = c->opt->seed;
-	box_layer();   /* picked once, here, so that the workers inherit it */
+	core_layer();   /* picked once, here, so that the workers inherit it */
 	return pick_backends(c);
 }
 

@@ -20,7 +20,6 @@
 #include "locate.h"
 #include "report.h"
 #include "row.h"
-#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -261,7 +260,7 @@ int single_main(const struct cli *opt)
 	int rc = setup(&s);
 	if (rc == 0) {
 		s.g.submission = s.located ? s.located : opt->submission;
-		s.g.layer = box_layer();   /* a weaker layer warns itself, once */
+		s.g.layer = core_layer();   /* a weaker layer warns itself, once */
 		s.g.public_only = opt->public_only;
 		if (!s.g.rejected)
 			core_build_bytes(&s.core, "student", s.sub.data, s.sub.len, &s.g.build);
