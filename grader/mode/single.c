@@ -107,15 +107,9 @@ static unsigned long pick_seed(const struct single *s)
 		return s->opt->seed;
 	if (s->expect_dir) {
 		char *p = path_join(s->expect_dir, "SEED");
-		char *t = read_file(p, NULL, 64);
-		free(p);
 		unsigned long seed;
-		int ok = 0;
-		if (t) {
-			t[strcspn(t, " \t\n")] = '\0';
-			ok = parse_ulong(t, SEED_MAX, &seed) == 0;
-		}
-		free(t);
+		int ok = seed_read(p, &seed) == 0;
+		free(p);
 		if (ok)
 			return seed;
 	}
@@ -126,6 +120,8 @@ static int setup(struct single *s)
 {
 	int rc;
 	char err[700];
+	if (!results_valid_format(s->opt->format))
+		return setup_error("--format must be gradescope, prairielearn or autolab, not '%s'", s->opt->format);
 	if ((rc = intake_submission(s)))
 		return rc;
 	/* Option strings live until exit. */
