@@ -7,8 +7,6 @@
 
 #include <stddef.h>
 
-#include "util.h"
-
 enum exit_class { EXIT_UNSET = 0, EXIT_SUCCESS_CLASS, EXIT_ERROR_CLASS };
 
 /* The one place exit classes are named: "success" / "error" (headers'
