@@ -39,6 +39,9 @@ KIT_OPTS = --root $(call shquote,$(CURDIR)) --build $(call arg,BUILD)
 # the build dir as an absolute path (tests run commands from other folders).
 PYTEST = VIRTLAB_BUILD=$(call shquote,$(abspath $(call uservar,BUILD))) VIRTLAB_LAB=$(call arg,LAB) \
 	 /usr/bin/python3 -m pytest -q -p no:cacheprovider
+# The Check library's flags, for every Check suite (tests/grader, tests/sandbox, tests/kvmemu).
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 .PHONY: all test bench clean deps deps-check grade grade-all
 all: deps-check

@@ -85,7 +85,7 @@ test-handout: $(HANDOUT_HTML) $(HANDOUT_FIGS)
 	@for l in $(filter-out $(LAB),$(HANDOUT_LABS)); do \
 	  $(MAKE) --no-print-directory LAB=$$l BUILD=$(call arg,BUILD) handout || exit 1; done
 	@for l in $(HANDOUT_LABS); do echo "test-handout: $$l"; \
-	  HANDOUT_LAB=$$l HANDOUT_BUILD=$(HANDOUT_DIR) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/handout || exit 1; \
+	  HANDOUT_LAB=$$l HANDOUT_BUILD=$(HANDOUT_DIR) $(PYTEST) tests/handout || exit 1; \
 	done
 
 # The student tarball (scripts/dist.mk, scripts/mkdist) ships the figures and the report templates

@@ -2,6 +2,7 @@
 #include "grading.h"
 #include "intake.h"
 #include "lang.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <errno.h>
@@ -421,4 +422,14 @@ void core_grade(struct core *c, struct grading *g)
 	/* The lab's teaching order, then one diagnosis per root cause (diagnose.h). */
 	g->order = diag_order(c->lab.order, g->res, g->n);
 	diag_apply(&c->diag, g);
+}
+
+const char *core_layer(void)
+{
+	return box_layer();
+}
+
+const char *core_layer_kind(void)
+{
+	return box_layer_kind();
 }

@@ -14,6 +14,7 @@
  *   core_expect    what a scenario must print and how it must end (expect.h)
  *   core_run       one program on one scenario and backend, judged
  *   core_grade     a built submission on every scenario → struct grading
+ *   core_layer     the sandbox layer of this run (picked on the first call)
  *
  * Errors are returned (a one-line reason in err), never printed: how a
  * failure shows is the mode's business.
@@ -115,5 +116,12 @@ void core_run(const struct core *c, int i, struct run_spec spec, const char *bin
 void core_grade(struct core *c, struct grading *g);
 /* Frees what core_grade and the build put in g. */
 void core_grading_free(struct grading *g);
+
+/* The sandbox layer every build and run of this process uses, picked on
+ * the first call ("bubblewrap", or the fallback with its warning); its
+ * kind is the word VIRTLAB_SANDBOX takes. Modes name the layer through the
+ * core: they never reach into the sandbox. */
+const char *core_layer(void);
+const char *core_layer_kind(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* lab.c — labs/<lab>/lab.conf: `key = value` lines, `#` comments. */
 #include "lab.h"
+#include "kit.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -188,7 +189,7 @@ int lab_load(const char *path, struct lab *lab, char *err, size_t errlen)
 
 int lab_name_ok(const char *name)
 {
-	return *name && name[0] != '.' && !strchr(name, '/');
+	return kit_lab_name_ok(name);
 }
 
 void lab_free(struct lab *lab)

@@ -63,8 +63,7 @@ int scenario_discover(const char *dir, struct scenario **out, char *err, size_t 
  * when public_only (they are dropped entirely). Count (maybe 0) or -1. */
 int scenario_load(const char *dir, int public_only, struct scenario **out, char *err, size_t errlen);
 
-/* Seeds of `random: yes` scenarios are in 0..SEED_MAX (--seed, SEED files). */
-#define SEED_MAX 0x7fffffffUL
+/* Seeds of `random: yes` scenarios: SEED_MAX and seed_read() in util.h. */
 /* A fresh seed for a grading run or a batch, in 1..2000000000. */
 unsigned long seed_fresh(void);
 

@@ -22,6 +22,7 @@
 #include "intake.h"
 #include "locate.h"
 #include "modes.h"
+#include "report.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -223,10 +224,8 @@ static int lock_out(struct batch *b)
 static int pick_seed(struct batch *b)
 {
 	char *p = path_join(b->out, "SEED");
-	char *t = read_file(p, NULL, 64);
 	unsigned long old = 0;
-	int have = t && (t[strcspn(t, " \t\n")] = '\0', parse_ulong(t, SEED_MAX, &old) == 0);
-	free(t);
+	int have = seed_read(p, &old) == 0;
 	b->seed = b->opt->seed;
 	if (!b->opt->seed_given && have) {
 		b->seed = old;
@@ -379,6 +378,8 @@ static int write_csv(const struct batch *b)
 static int setup(struct batch *b)
 {
 	int rc;
+	if (!results_valid_format(b->opt->format))
+		return fail("--format must be gradescope, prairielearn or autolab, not '%s'", b->opt->format);
 	if (!b->opt->batch_dir || !*b->opt->batch_dir)
 		return fail("--batch needs the class folder");
 	resolve_paths(b);

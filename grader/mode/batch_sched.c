@@ -7,7 +7,6 @@
 #include "batch.h"
 #include "intake.h"
 #include "report.h"
-#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +74,7 @@ _Noreturn static void child_exec(const struct batch *b, const struct student *s,
 	if (dup2(subfd, 0) < 0 || fcntl(0, F_SETFD, 0) < 0 || dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(127);
 	setenv("TMPDIR", s->tmpdir, 1);
-	setenv("VIRTLAB_SANDBOX", box_layer_kind(), 1);   /* the batch's layer, never another */
+	setenv("VIRTLAB_SANDBOX", core_layer_kind(), 1);   /* the batch's layer, never another */
 	execv("/proc/self/exe", argv);
 	fprintf(stderr, "grade: cannot re-execute /proc/self/exe: %s\n", strerror(errno));
 	_exit(127);
@@ -248,7 +247,7 @@ static void spawn(struct batch *b, struct student *s, int index)
 	char *key = student_key(b->key, &hash);
 	char **argv = child_argv(b, s, key);
 	free(key);
-	box_layer();   /* picked once, by the batch: every child gets the same layer */
+	core_layer();   /* picked once, by the batch: every child gets the same layer */
 	pid_t parent = getpid();
 	pid_t pid = subfd < 0 || outfd < 0 || errfd < 0 ? -1 : fork();
 	if (pid == 0)

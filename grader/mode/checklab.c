@@ -1,6 +1,7 @@
 /*
  * checklab.c — `grade --check-lab`: is the lab's scenario suite sound?
- * (DESIGN.md, "make check-lab"; the contract and the parts: checklab.h.)
+ * (DESIGN.md, "make check-lab"; the contract and the parts: checklab.h;
+ * --mutate's generated mutants: checklab_mutate.c.)
  *
  *   scenarios: parse every header, assemble every guest (all errors at once)
  *   VMMs:      reference, skeleton, mutants spliced into the skeleton
@@ -17,7 +18,6 @@
 #include "checklab.h"
 #include "modes.h"
 #include "intake.h"
-#include "sandbox.h"
 #include "splice.h"
 
 #include <ctype.h>
@@ -33,12 +33,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define setup_error(...) setup_error_as("grade --check-lab", __VA_ARGS__)
-
-/* ---- options and setup ------------------------------------------------- */
-
-
 
 #define setup_error(...) setup_error_as("grade --check-lab", __VA_ARGS__)
 
@@ -105,7 +99,7 @@ static int setup(struct cl *c)
 	if (rc < 0)
 		return setup_error("%s", err);
 	c->core.seed = c->opt->seed;
-	box_layer();   /* picked once, here, so that the workers inherit it */
+	core_layer();   /* picked once, here, so that the workers inherit it */
 	return pick_backends(c);
 }
 

@@ -1,7 +1,6 @@
 /* checklab_report.c — check-lab's notes and printed report (checklab.h). */
 #include "checklab.h"
 #include "intake.h"
-#include "sandbox.h"
 #include "splice.h"
 
 #include <ctype.h>
@@ -143,7 +142,7 @@ void cl_print_header(const struct cl *c)
 	       c->nbe > 1 ? "s" : "");
 	for (int b = 0; b < c->nbe; b++)
 		printf(" %s", backend_name(c->be[b]));
-	printf("; sandbox: %s", box_layer());
+	printf("; sandbox: %s", core_layer());
 	if (random)
 		printf("; seed %lu", c->opt->seed);
 	printf("; %d jobs\n", c->jobs);

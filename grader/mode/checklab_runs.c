@@ -1,7 +1,6 @@
 /* checklab_runs.c — check-lab's runs and the kills they show (checklab.h). */
 #include "checklab.h"
 #include "intake.h"
-#include "sandbox.h"
 #include "splice.h"
 
 #include <ctype.h>

@@ -1,7 +1,6 @@
 /* checklab_vmms.c — check-lab's programs: loaded, spliced, built (checklab.h). */
 #include "checklab.h"
 #include "intake.h"
-#include "sandbox.h"
 #include "splice.h"
 
 #include <ctype.h>

@@ -20,7 +20,6 @@
 #include "locate.h"
 #include "report.h"
 #include "row.h"
-#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,15 +107,9 @@ static unsigned long pick_seed(const struct single *s)
 		return s->opt->seed;
 	if (s->expect_dir) {
 		char *p = path_join(s->expect_dir, "SEED");
-		char *t = read_file(p, NULL, 64);
-		free(p);
 		unsigned long seed;
-		int ok = 0;
-		if (t) {
-			t[strcspn(t, " \t\n")] = '\0';
-			ok = parse_ulong(t, SEED_MAX, &seed) == 0;
-		}
-		free(t);
+		int ok = seed_read(p, &seed) == 0;
+		free(p);
 		if (ok)
 			return seed;
 	}
@@ -127,6 +120,8 @@ static int setup(struct single *s)
 {
 	int rc;
 	char err[700];
+	if (!results_valid_format(s->opt->format))
+		return setup_error("--format must be gradescope, prairielearn or autolab, not '%s'", s->opt->format);
 	if ((rc = intake_submission(s)))
 		return rc;
 	/* Option strings live until exit. */
@@ -292,7 +287,7 @@ int single_main(const struct cli *opt)
 	int rc = setup(&s);
 	if (rc == 0) {
 		s.g.submission = s.located ? s.located : opt->submission;
-		s.g.layer = box_layer();   /* a weaker layer warns itself, once */
+		s.g.layer = core_layer();   /* a weaker layer warns itself, once */
 		s.g.public_only = opt->public_only;
 		if (!s.g.rejected)
 			core_build_bytes(&s.core, "student", s.sub.data, s.sub.len, &s.g.build);

@@ -1,10 +1,7 @@
 /* cli.c — one parser for every mode's options (cli.h). */
 #include "cli.h"
 #include "kit.h"
-#include "lab.h"
 #include "lang.h"
-#include "scenario.h"
-#include "report.h"
 #include "util.h"
 
 #include <errno.h>
@@ -217,7 +214,7 @@ static int take(struct cli *o, int c, const char *arg)
 	case O_FORCE: o->force = 1; return 0;
 	case O_SEED:
 		if (parse_ulong(arg, SEED_MAX, &o->seed) < 0)
-			return fail(o, "--seed must be an integer in 0..2147483647, not '%s'", arg);
+			return fail(o, "--seed must be an integer in 0..%lu, not '%s'", SEED_MAX, arg);
 		o->seed_given = 1;
 		return 0;
 	case O_SUBFD:
@@ -234,8 +231,6 @@ static int positional(struct cli *o, int argc, char **argv)
 {
 	switch (o->mode) {
 	case MODE_GRADE:
-		if (!results_valid_format(o->format))
-			return fail(o, "--format must be gradescope, prairielearn or autolab, not '%s'", o->format);
 		if (optind != argc - 1) {
 			fputs(optind == argc ? "grade: no SUBMISSION given\n" : "grade: more than one SUBMISSION given\n",
 			      stderr);
@@ -249,8 +244,6 @@ static int positional(struct cli *o, int argc, char **argv)
 	case MODE_BATCH:
 		if (optind != argc)
 			return fail(o, "--batch takes no SUBMISSION argument ('%s'): the class is DIR", argv[optind]);
-		if (!results_valid_format(o->format))
-			return fail(o, "--format must be gradescope, prairielearn or autolab, not '%s'", o->format);
 		return 0;
 	case MODE_CHECKLAB:
 		if (optind < argc)
@@ -303,7 +296,7 @@ int cli_parse(int argc, char **argv, struct cli *o)
 	int rc = positional(o, argc, argv);
 	if (rc)
 		return rc;
-	if (!lab_name_ok(o->lab))
+	if (!kit_lab_name_ok(o->lab))
 		return fail(o, "--lab must be a lab's name, not '%s'", o->lab);
 	return 0;
 }

@@ -90,3 +90,8 @@ char *kit_emu_lib(const struct kit *k)
 	}
 	return real;
 }
+
+int kit_lab_name_ok(const char *name)
+{
+	return *name && name[0] != '.' && !strchr(name, '/');
+}

@@ -24,7 +24,7 @@
 struct kit {
 	char *root;          /* absolute */
 	char *build;         /* the build dir: "build" (under the root) or an absolute path */
-	const char *lab;     /* the lab's name (lab_name_ok) */
+	const char *lab;     /* the lab's name (kit_lab_name_ok) */
 };
 
 /* The lab when no --lab is given. */
@@ -62,5 +62,9 @@ char *kit_emu_lib(const struct kit *k);
 char *kit_emu_lib_name(const struct kit *k);
 /* What `make` builds it as: "<build>/libkvmemu.so". malloc'd. */
 char *kit_emu_lib_target(const struct kit *k);
+
+/* A lab's name is one folder name of each lab folder: not empty, no '/',
+ * not starting with '.'. */
+int kit_lab_name_ok(const char *name);
 
 #endif

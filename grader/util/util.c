@@ -482,3 +482,15 @@ void remove_work_dirs(char **workdir, char **cachedir)
 	free(*cachedir);
 	*workdir = *cachedir = NULL;
 }
+
+int seed_read(const char *path, unsigned long *seed)
+{
+	char *t = read_file(path, NULL, 64);
+	int rc = -1;
+	if (t) {
+		t[strcspn(t, " \t\n")] = '\0';
+		rc = parse_ulong(t, SEED_MAX, seed);
+	}
+	free(t);
+	return rc;
+}

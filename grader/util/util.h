@@ -157,4 +157,12 @@ int make_work_dirs(const char *prefix, const char *lab, char **workdir, char **c
 /* Undoes make_work_dirs (the work dir and all in it; the shared cache stays). */
 void remove_work_dirs(char **workdir, char **cachedir);
 
+/* Seeds (of `random: yes` scenarios) are in 0..SEED_MAX, the one range
+ * --seed, SEED files and the reports use. */
+#define SEED_MAX 0x7fffffffUL
+/* The one reader of a SEED file (a batch's out dir, an expect-dir): its
+ * first word, a seed in range. 0 with *seed, or -1 (missing, unreadable,
+ * not a seed). */
+int seed_read(const char *path, unsigned long *seed);
+
 #endif

@@ -5,8 +5,6 @@
 
 GRADER_TEST_SRCS := $(wildcard tests/grader/*.c)
 GRADER_LIB_OBJS  := $(filter-out $(BUILD)/grader/main.o,$(GRADER_OBJS))
-CHECK_CFLAGS     := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS       := $(shell pkg-config --libs check 2>/dev/null)
 
 $(BUILD)/tests/grader/check_grader: $(GRADER_TEST_SRCS) tests/check_decl.c tests/check_decl.h $(GRADER_LIB_OBJS) $(GRADER_HDRS)
 	@mkdir -p $(@D)

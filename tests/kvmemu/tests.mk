@@ -13,8 +13,6 @@ KVMEMU_T_TESTS := test_api test_pio test_exits test_mem test_lwn test_pmode test
 KVMEMU_T_OBJS  := $(patsubst %,$(KVMEMU_T)/%.o,check_kvmemu vmm $(KVMEMU_T_TESTS)) $(KVMEMU_T)/check_decl.o
 KVMEMU_T_ASM   := $(wildcard $(KVMEMU_T_SRC)/guests/*.asm)
 KVMEMU_T_BINS  := $(patsubst $(KVMEMU_T_SRC)/guests/%.asm,$(KVMEMU_T)/%.bin,$(KVMEMU_T_ASM))
-KVMEMU_T_CHECK_CFLAGS = $(shell pkg-config --cflags check)
-KVMEMU_T_CHECK_LIBS   = $(shell pkg-config --libs check)
 
 KVMEMU_T_ALL := $(KVMEMU_T)/check_kvmemu $(KVMEMU_T)/lwn-sample $(KVMEMU_T_BINS)
 ALL_TARGETS  += $(KVMEMU_T_ALL)
@@ -26,14 +24,14 @@ TEST_TARGETS += test-kvmemu
 
 $(KVMEMU_T)/%.o: $(KVMEMU_T_SRC)/%.c $(KVMEMU_T_SRC)/vmm.h $(KVMEMU_T_SRC)/tests.h tests/check_decl.h
 	@mkdir -p $(@D)
-	$(CC) $(KIT_CFLAGS) -Itests $(KVMEMU_T_CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(KIT_CFLAGS) -Itests $(CHECK_CFLAGS) -c -o $@ $<
 
 $(KVMEMU_T)/check_decl.o: tests/check_decl.c tests/check_decl.h
 	@mkdir -p $(@D)
-	$(CC) $(KIT_CFLAGS) $(KVMEMU_T_CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(KIT_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(KVMEMU_T)/check_kvmemu: $(KVMEMU_T_OBJS)
-	$(CC) $(KIT_CFLAGS) -o $@ $^ $(KVMEMU_T_CHECK_LIBS)
+	$(CC) $(KIT_CFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 $(KVMEMU_T)/lwn-sample: $(KVMEMU_T_SRC)/lwn-sample.c
 	@mkdir -p $(@D)

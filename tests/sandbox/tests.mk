@@ -6,8 +6,6 @@
 SANDBOX_TEST_BIN   := $(BUILD)/tests/sandbox/test_sandbox
 SANDBOX_ATTACK_BIN := $(BUILD)/tests/sandbox/box_attack
 SANDBOX_BENCH_BIN  := $(BUILD)/tests/sandbox/bench_sandbox
-SANDBOX_CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-SANDBOX_CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SANDBOX_NOBODY     := setpriv --reuid=65534 --regid=65534 --clear-groups
 
 # The sandbox and the shared helpers it uses (grader/util/util.c), nothing else of the grader.
@@ -19,8 +17,8 @@ SANDBOX_INC  := -Igrader -Igrader/sandbox -Igrader/util
 $(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c tests/check_decl.c tests/check_decl.h \
 		     $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -Itests $(SANDBOX_CHECK_CFLAGS) -o $@ tests/sandbox/test_sandbox.c \
-		tests/check_decl.c $(SANDBOX_SRCS) $(SANDBOX_CHECK_LIBS) $(GRADER_LIBS) -lpthread
+	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -Itests $(CHECK_CFLAGS) -o $@ tests/sandbox/test_sandbox.c \
+		tests/check_decl.c $(SANDBOX_SRCS) $(CHECK_LIBS) $(GRADER_LIBS) -lpthread
 
 # what a hostile program tries from inside the box (copied in as /box/attack)
 $(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
