@@ -139,6 +139,7 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
 	s->cr8 = c->cr8;
 	s->efer = e->efer;
 	s->apic_base = c->apic_base;
+	irq_sregs_get(v, s);
 }
 
 /* kvm_is_valid_sregs, kvm_is_valid_cr0 and kvm_is_valid_cr4 (arch/x86/kvm/
@@ -242,6 +243,7 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	uc.reg_write(c->uc, UC_X86_REG_IDTR, &m);
 	c->cr8 = s->cr8;
 	c->apic_base = s->apic_base;
+	irq_sregs_set(v, s);
 	return 0;
 }
 
@@ -393,6 +395,15 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	if (c->mmio_done) {           /* the MMIO instruction ended its block */
 		stop(c, S_STEPPED);
+		return;
+	}
+	/* The virtual clock (irq.c); a timer due, a kick, an IRQ window. */
+	c->vtime += size;
+	if (c->irq_hold)              /* this block runs (an STI shadow) */
+		c->irq_hold = false;
+	else if (c->vtime >= c->vdeadline || c->v->irq_kick ||
+		 (c->irq_window && (reg_get(c, UC_X86_REG_EFLAGS) & 0x200))) {
+		stop(c, S_IRQ);
 		return;
 	}
 	if (size == 0)
@@ -687,6 +698,8 @@ static int run_loop(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	for (;;) {
+		if (irq_entry(v))
+			return 1;
 		c->stop = S_NONE;
 		/* `until` is an address no guest can run at (non-canonical): at
 		 * UINT64_MAX Unicorn's stop path walked the page tables for
@@ -696,13 +709,17 @@ static int run_loop(struct vcpu *v)
 		c->xlat_valid = false;
 		switch (c->stop) {
 		case S_RETRANSLATE:
+		case S_IRQ:
 			continue;
 		case S_SIGNAL:
 			v->run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		case S_IO:
-			if (pio_exit(v, c->stop_lip, c->stop_len))
+			if (!pio_exit(v, c->stop_lip, c->stop_len))
+				continue;
+			if (!irq_pio(v))          /* else an in-kernel device took it */
 				return 1;
+			pio_complete(v);
 			continue;
 		case S_INTR:
 			if (intr_deliver(v, c->intno, true))
@@ -719,7 +736,7 @@ static int run_loop(struct vcpu *v)
 			mmio_exit(v);
 			return 1;
 		case S_STEPPED:
-			if (mmio_complete_end(v))
+			if (mmio_complete_end(v) && !irq_mmio(v))   /* an ioeventfd takes it */
 				return 1;
 			continue;
 		case S_ESCAPED:
@@ -746,7 +763,16 @@ static int run_loop(struct vcpu *v)
 		}
 		switch (e) {
 		case UC_ERR_OK:
-			return after_stop_ok(v);
+			if (!after_stop_ok(v))
+				continue;
+			if (v->run->exit_reason == KVM_EXIT_HLT && irq_chip(v)) {
+				/* kvm_emulate_halt with an in-kernel LAPIC: no exit */
+				int r = irq_halt(v);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			return 1;
 		case UC_ERR_FETCH_UNMAPPED:
 		case UC_ERR_FETCH_PROT:
 			/* KVM: the emulator can't fetch from MMIO (x86.c,
@@ -786,6 +812,7 @@ int cpu_run(struct vcpu *v)
 	code_pages_check(c);
 	mmu_ad_track(v, false);
 	int r = run_loop(v);
+	irq_exit_fields(v);
 	mmu_ad_track(v, true);
 	code_pages_snapshot(c);
 	return r < 0 ? r : 0;

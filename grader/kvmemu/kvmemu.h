@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 #include <unicorn/unicorn.h>
+#include "irqchip.h"
 
 #define KVMEMU_MMAP_SIZE  12288   /* kvm_run page + PIO data page + coalesced-MMIO page */
 #define KVMEMU_PIO_OFFSET 4096    /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE */
@@ -49,6 +50,7 @@ struct vm {
 	struct obj o;
 	struct slot slots[KVMEMU_MAX_SLOTS];
 	struct vcpu *vcpu;        /* kvmemu runs one vCPU (README.md) */
+	struct vmirq *irq;        /* interrupt devices, routing, irqfds (irq.c) */
 };
 
 /* What the next KVM_RUN must finish before the guest runs on (KVM's
@@ -74,6 +76,7 @@ enum stop {
 	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
+	S_IRQ,        /* a kick, a timer deadline or an open IRQ window (irq.c) */
 };
 
 #define MAX_CODE_HOOKS 256
@@ -159,6 +162,11 @@ struct cpu {
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
 	bool mode_warned;
+	/* Guest progress (bytes of code run: the virtual clock, irq.c), the
+	 * point the block hook stops at for a timer, and whether it stops
+	 * once IF is set (an IRQ window). */
+	uint64_t vtime, vdeadline;
+	bool irq_window, irq_hold;
 };
 struct vcpu {
 	struct obj o;
@@ -181,6 +189,8 @@ struct vcpu {
 	uint32_t ncpuid;
 	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
 	int in_run;
+	struct vcpu_irq *irq;     /* irq.c */
+	volatile int irq_kick;    /* an interrupt may be deliverable: stop and look */
 };
 
 /* ---- libunicorn, loaded on the first open of /dev/kvm (ucapi.c) ---- */
@@ -296,6 +306,33 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 
 /* ---- interrupts and exceptions (intr.c): 1 = exit, 0 = keep running ---- */
 int intr_deliver(struct vcpu *v, int vector, bool soft);
+/* ---- interrupts, devices, the clock (irq.c) ---- */
+struct vcpu_irq {
+	bool has_apic;            /* the VM has KVM_CREATE_IRQCHIP's devices */
+	struct lapic apic;
+	int queued;               /* KVM_INTERRUPT's vector (user-space irqchip), -1 none */
+	int nmi_pending;          /* KVM_NMI */
+	uint32_t mp_state;
+	int wake_fd;              /* eventfd a halted vCPU sleeps on */
+};
+int irq_vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg);   /* -ENOTTY: not ours */
+int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
+int irq_check_extension(unsigned long cap);          /* -1: not ours */
+void irq_vm_free(struct vm *vm);
+int irq_vcpu_init(struct vcpu *v);                   /* after cpu_init */
+void irq_vcpu_free(struct vcpu *v);
+bool irq_chip(const struct vcpu *v);                 /* in-kernel irqchip */
+uint64_t irq_now(struct vm *vm);                     /* the VM's clock, ns */
+void irq_kick(struct vcpu *v);
+int irq_entry(struct vcpu *v);                       /* 1: exit set */
+int irq_halt(struct vcpu *v);                        /* 0 or -EINTR */
+bool irq_pio(struct vcpu *v);                        /* run->io taken in kernel */
+bool irq_mmio(struct vcpu *v);                       /* run->mmio write taken */
+void irq_exit_fields(struct vcpu *v);
+int irq_msr(struct vcpu *v, uint32_t index, uint64_t *val, bool write, bool host);  /* -2: not ours */
+void irq_sregs_get(struct vcpu *v, struct kvm_sregs *s);    /* cr8, apic_base */
+void irq_sregs_set(struct vcpu *v, const struct kvm_sregs *s);
+
 /* Segment register indexes in struct env / kvm order. */
 enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 

@@ -100,6 +100,9 @@ static bool pat_valid(uint64_t pat)
 int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 {
 	struct cpu *c = &v->cpu;
+	int r = irq_msr(v, index, val, false, true);   /* the in-kernel LAPIC's */
+	if (r != -2)
+		return r;
 	switch (index) {
 	case MSR_EFER:
 		*val = cpu_env(c)->efer;
@@ -124,6 +127,9 @@ int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 {
 	struct cpu *c = &v->cpu;
+	int r = irq_msr(v, index, &val, true, host);
+	if (r != -2)
+		return r;
 	switch (index) {
 	case MSR_EFER: {                               /* set_efer */
 		uint64_t old = cpu_env(c)->efer;

@@ -58,7 +58,7 @@ static int check_extension(unsigned long cap)
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMEMU_MAX_SLOTS;
 	default:
-		return 0;
+		return irq_check_extension(cap) < 0 ? 0 : irq_check_extension(cap);
 	}
 }
 
@@ -283,6 +283,8 @@ static int create_vcpu(struct vm *vm, unsigned long id)
 	}
 	v->run = mmap(NULL, KVMEMU_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	int r = v->run == MAP_FAILED ? -errno : cpu_init(v);
+	if (r == 0)
+		r = irq_vcpu_init(v);
 	if (r < 0) {
 		if (v->run != MAP_FAILED)
 			munmap(v->run, KVMEMU_MMAP_SIZE);
@@ -303,6 +305,7 @@ static int create_vcpu(struct vm *vm, unsigned long id)
 
 static void vm_free(struct vm *vm)
 {
+	irq_vm_free(vm);
 	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
 		free(vm->slots[i].dirty);
 	free(vm);
@@ -311,6 +314,7 @@ static void vm_free(struct vm *vm)
 static void vcpu_free(struct vcpu *v)
 {
 	free(v->cpuid);
+	irq_vcpu_free(v);
 	if (v->vm) {
 		cpu_fini(v);
 		v->vm->vcpu = NULL;
@@ -350,10 +354,14 @@ int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg)
 	}
 	case KVM_CHECK_EXTENSION:
 		return check_extension(arg);
-	default:
+	default: {
+		int r = irq_vm_ioctl(vm, req, arg);
+		if (r != -ENOTTY)
+			return r;
 		if (_IOC_TYPE(req) == KVMIO)
 			kvmemu_diag("VM ioctl 0x%lx is not emulated: ENOTTY", req);
 		return -ENOTTY;
+	}
 	}
 }
 
@@ -391,20 +399,14 @@ int vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg)
 		return p ? cpuid_set(v, p) : -EFAULT;
 	case KVM_GET_CPUID2:
 		return p ? cpuid_get(v, p) : -EFAULT;
-	case KVM_GET_MP_STATE:
-		if (!p)
-			return -EFAULT;
-		((struct kvm_mp_state *)p)->mp_state = KVM_MP_STATE_RUNNABLE;
-		return 0;
-	case KVM_SET_MP_STATE:
-		/* kvm_arch_vcpu_ioctl_set_mpstate: without an in-kernel LAPIC
-		 * only RUNNABLE is accepted. */
-		if (!p)
-			return -EFAULT;
-		return ((struct kvm_mp_state *)p)->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
-	default:
+	default: {
+		/* KVM_INTERRUPT, KVM_NMI, KVM_GET/SET_LAPIC, KVM_GET/SET_MP_STATE */
+		int r = irq_vcpu_ioctl(v, req, arg);
+		if (r != -ENOTTY)
+			return r;
 		if (_IOC_TYPE(req) == KVMIO)
 			kvmemu_diag("vCPU ioctl 0x%lx is not emulated: EINVAL", req);
 		return -EINVAL;
+	}
 	}
 }
