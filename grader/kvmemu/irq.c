@@ -864,7 +864,7 @@ static int get_interrupt(struct vcpu *v, struct vmirq *q)
 /* kvm_arch_interrupt_allowed: IF set and no STI/MOV SS shadow. */
 static bool if_set(struct vcpu *v)
 {
-	return reg_get(&v->cpu, UC_X86_REG_EFLAGS) & 0x200;
+	return reg_get(&v->cpu, UC_X86_REG_EFLAGS) & RFL_IF;
 }
 
 static bool shadowed(struct vcpu *v)
@@ -891,11 +891,12 @@ static void wait_window(struct vcpu *v)
 	c->vdeadline = 0;
 }
 
-/* Delivers vector as an external interrupt or an NMI (the one event path). */
+/* Delivers an external interrupt or an NMI through the one event path
+ * (event.c), RIP the next instruction to run. */
 static int deliver(struct vcpu *v, bool nmi, int vector)
 {
-	(void)nmi;
-	return intr_deliver(v, vector, false);
+	struct event ev = { .kind = nmi ? EV_NMI : EV_EXT_INT, .vector = (uint8_t)vector };
+	return event_inject(v, ev);
 }
 
 /* Before the guest runs on (kvm_check_and_inject_events + vcpu_run's checks):
@@ -1021,7 +1022,7 @@ void irq_exit_fields(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct cpu *c = &v->cpu;
 	struct vcpu_irq *vi = v->irq;
-	run->if_flag = (reg_get(c, UC_X86_REG_EFLAGS) & 0x200) != 0;
+	run->if_flag = (reg_get(c, UC_X86_REG_EFLAGS) & RFL_IF) != 0;
 	if (vi && vi->has_apic) {
 		run->cr8 = lapic_get_cr8(&vi->apic);
 		run->apic_base = vi->apic.base;

@@ -19,6 +19,8 @@
 #include <unicorn/unicorn.h>
 #include "irqchip.h"
 
+#include "x86.h"
+
 #define KVMEMU_MMAP_SIZE  12288   /* kvm_run page + PIO data page + coalesced-MMIO page */
 #define KVMEMU_PIO_OFFSET 4096    /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE */
 #define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
@@ -79,6 +81,20 @@ enum stop {
 	S_IRQ,        /* a kick, a timer deadline or an open IRQ window (irq.c) */
 };
 
+/* An exception or interrupt to deliver (event.c). */
+enum event_kind {
+	EV_EXCEPTION,     /* a fault or trap the CPU raises (error code if the vector has one) */
+	EV_SOFT_INT,      /* INT n, INT3, INTO: gate DPL checked, no error code */
+	EV_EXT_INT,       /* an external interrupt (a PIC or APIC vector) */
+	EV_NMI,
+};
+struct event {
+	enum event_kind kind;
+	uint8_t vector;
+	bool has_err;             /* EV_EXCEPTION: push err (event_exception sets it) */
+	uint32_t err;
+	uint64_t cr2;             /* #PF: the faulting linear address */
+};
 #define MAX_CODE_HOOKS 256
 
 /* A set of page numbers, each with a pointer (pageset.c). */
@@ -114,9 +130,7 @@ struct cpu {
 	enum stop stop;
 	uint64_t stop_lip;        /* linear address of the instruction */
 	uint32_t stop_len;
-	int intno;
-	uint32_t exc_err;         /* the engine's exception: error code, int n or not */
-	bool exc_soft;
+	struct event event;       /* S_INTR: what the engine raised */
 
 	/* Instruction hooks only where a block holds an I/O opcode byte. */
 	uc_hook code_hooks[MAX_CODE_HOOKS];
@@ -161,7 +175,8 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
-	bool mode_warned;
+	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 	/* Guest progress (bytes of code run: the virtual clock, irq.c), the
 	 * point the block hook stops at for a timer, and whether it stops
 	 * once IF is set (an IRQ window). */
@@ -188,7 +203,6 @@ struct vcpu {
 	struct kvm_cpuid_entry2 *cpuid;   /* KVM_SET_CPUID2's entries */
 	uint32_t ncpuid;
 	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
-	int in_run;
 	struct vcpu_irq *irq;     /* irq.c */
 	volatile int irq_kick;    /* an interrupt may be deliverable: stop and look */
 };
@@ -259,6 +273,7 @@ int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
 void env_load(struct cpu *c);               /* engine -> c->env */
 void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
+void env_set_cr2(struct cpu *c, uint64_t cr2);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
@@ -273,6 +288,12 @@ uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of R
 bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
 void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bit writes */
+/* An access the CPU itself makes (event delivery), with its checks: XLAT_PF
+ * with the page-fault error code in *pferr, XLAT_NOMEM when a table or the
+ * page isn't RAM. */
+enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
+enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
+		     uint32_t *pferr);
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
 bool msr_known(uint32_t index);
@@ -304,8 +325,16 @@ void mmio_unmap_page(struct vcpu *v);
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque);
 
-/* ---- interrupts and exceptions (intr.c): 1 = exit, 0 = keep running ---- */
-int intr_deliver(struct vcpu *v, int vector, bool soft);
+/* ---- events: exceptions and interrupts (event.c) ---- */
+/* An exception with the error code the vector has (0 unless given). */
+struct event event_exception(int vector, uint32_t err);
+/* Delivers ev as the CPU would at the current state: RIP is the address to
+ * push (the faulting instruction for a fault, the next one for a trap or an
+ * interrupt). A fault while delivering it is combined as SDM table 6-5 says
+ * (#DF; a fault while delivering #DF: triple fault, KVM_EXIT_SHUTDOWN).
+ * 1 = an exit is set in run (shutdown, internal error), 0 = delivered: the
+ * guest runs the handler next. */
+int event_inject(struct vcpu *v, struct event ev);
 /* ---- interrupts, devices, the clock (irq.c) ---- */
 struct vcpu_irq {
 	bool has_apic;            /* the VM has KVM_CREATE_IRQCHIP's devices */
