@@ -458,6 +458,8 @@ static struct vmirq *vmirq_get(struct vm *vm)
 	q->ctl_fd = eventfd(0, EFD_CLOEXEC);
 	const char *clk = getenv("KVMEMU_CLOCK");
 	q->wall = clk && strcmp(clk, "wall") == 0;
+	if (clk && !q->wall && strcmp(clk, "virtual") != 0)
+		kvmemu_diag("KVMEMU_CLOCK=%s: not virtual or wall; using the virtual clock", clk);
 	clock_gettime(CLOCK_MONOTONIC, &q->start);
 	vm->irq = q;
 	return q;
