@@ -386,3 +386,30 @@ TEST(irq_window_userspace)
 	vmm_close(&v);
 }
 END_TEST
+
+/* The LAPIC timer (one-shot) and an IOAPIC-routed GSI reach a 32-bit
+ * protected-mode guest through its IDT; the LAPIC's and IOAPIC's registers
+ * are MMIO that never exits (lapic.c apic_mmio_*, ioapic.c ioapic_mmio_*). */
+TEST(apic_interrupts_to_guest)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "apic_irq", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "the LAPIC timer's handler ran", 1, vmm_io_data(&v)[0]);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf1, 1);
+	uint32_t ver;
+	memcpy(&ver, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "LAPIC version read by the guest", 0x50014, ver & 0xff00ff);
+	WANT_EQ(&v, "GSI 5 (IOAPIC pin 5 to APIC 0; PIC masked)", 1, raise_status(&v, 5, 1));
+	raise_status(&v, 5, 0);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf2, 1);
+	WANT_EQ(&v, "both handlers ran", 0x11, vmm_io_data(&v)[0]);
+	vmm_close(&v);
+}
+END_TEST
