@@ -95,7 +95,9 @@ void irq_kick(struct vcpu *v)
 	if (!v)
 		return;
 	__atomic_store_n(&v->irq_kick, 1, __ATOMIC_SEQ_CST);
-	if (v->irq && v->irq->wake_fd >= 0) {
+	/* Only a halted vCPU sleeps on the eventfd (irq_halt sets halted
+	 * before it looks at the devices, under their lock). */
+	if (v->irq && v->irq->wake_fd >= 0 && __atomic_load_n(&v->irq->halted, __ATOMIC_SEQ_CST)) {
 		uint64_t one = 1;
 		ssize_t r = write(v->irq->wake_fd, &one, sizeof one);
 		(void)r;
@@ -983,8 +985,10 @@ int irq_halt(struct vcpu *v)
 	struct vcpu_irq *vi = v->irq;
 	struct vmirq *q = v->vm->irq;
 	vi->mp_state = KVM_MP_STATE_HALTED;
+	__atomic_store_n(&vi->halted, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		if (kvmemu_signalled) {
+			__atomic_store_n(&vi->halted, 0, __ATOMIC_SEQ_CST);
 			v->run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
@@ -997,6 +1001,7 @@ int irq_halt(struct vcpu *v)
 			q->skipped += next - now;    /* nothing runs until then */
 		pthread_mutex_unlock(&q->lock);
 		if (wake) {
+			__atomic_store_n(&vi->halted, 0, __ATOMIC_SEQ_CST);
 			vi->mp_state = KVM_MP_STATE_RUNNABLE;
 			return 0;
 		}

@@ -343,6 +343,7 @@ struct vcpu_irq {
 	int nmi_pending;          /* KVM_NMI */
 	uint32_t mp_state;
 	int wake_fd;              /* eventfd a halted vCPU sleeps on */
+	int halted;               /* in irq_halt: kicks write wake_fd */
 };
 int irq_vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg);   /* -ENOTTY: not ours */
 int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
