@@ -78,6 +78,19 @@ static const int gpr64[16] = {
 	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 };
 
+/* GPR n as instructions encode it (SDM vol. 2, table 2-2: RAX RCX RDX RBX
+ * RSP RBP RSI RDI, R8-R15 with REX). */
+int cpu_gpr(int n)
+{
+	static const int enc[16] = {
+		UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+		UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+		UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	};
+	return enc[n & 15];
+}
+
 void cpu_get_regs(struct vcpu *v, struct kvm_regs *r)
 {
 	struct cpu *c = &v->cpu;
@@ -172,6 +185,12 @@ static uint64_t cr4_allowed(const struct vcpu *v)
 	return ok;
 }
 
+/* kvm_is_valid_cr4's reserved bits. */
+bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4)
+{
+	return !((cr4 & ~CR4_BASE_BITS) && (cr4 & ~cr4_allowed(v)));
+}
+
 static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 {
 	uint64_t rsvd_gpa = ~0ull << MAXPHYADDR;
@@ -183,7 +202,7 @@ static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
-	if ((s->cr4 & ~CR4_BASE_BITS) && (s->cr4 & ~cr4_allowed(v)))   /* kvm_is_valid_cr4 */
+	if (!cpu_cr4_valid(v, s->cr4))
 		return false;
 	if (s->cr0 >> 32)                                 /* kvm_is_valid_cr0 */
 		return false;
@@ -217,6 +236,10 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	reg_set(c, UC_X86_REG_CR3, s->cr3);
 	env_set_cr2(c, s->cr2);
 	reg_set(c, UC_X86_REG_CR4, s->cr4);
+	if (reg_get(c, UC_X86_REG_CR4) != s->cr4)
+		/* QEMU drops CR4 bits its CPU model lacks (OSXSAVE). */
+		kvmemu_diag("KVM_SET_SREGS: CR4 bits 0x%llx are not emulated (the guest sees them clear)",
+			    (unsigned long long)(s->cr4 ^ reg_get(c, UC_X86_REG_CR4)));
 	c->env.valid = false;
 	cpu_env(c);
 	for (int i = 0; i < 8; i++) {
@@ -262,6 +285,7 @@ static void reset_state(struct cpu *c)
 	/* kvm_arch_vcpu_create: mcg_cap = KVM_MAX_MCE_BANKS; kvm_guest_time /
 	 * msr_kvm_poll_control: polling enabled (1). */
 	c->mcg_cap = 32;
+	c->xcr0 = XFEATURE_FP;                      /* kvm_vcpu_reset */
 	c->kvm_pv[5] = 1;
 }
 
@@ -340,10 +364,12 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	uint8_t insn[16];
 	if (size > sizeof insn || !lin_read(c->v, addr, insn, size))
 		return;
-	if (pio_opcode(insn, size) || msr_opcode(insn, size)) {
+	enum stop why = pio_opcode(insn, size) ? S_IO : msr_opcode(insn, size) ? S_MSR :
+			cr_opcode(insn, size) ? S_CR : S_NONE;
+	if (why != S_NONE) {
 		c->stop_lip = addr;
 		c->stop_len = size;
-		stop(c, pio_opcode(insn, size) ? S_IO : S_MSR);
+		stop(c, why);
 	}
 }
 
@@ -429,9 +455,12 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	bool added = false;
 	for (uint32_t i = 0; i < size; i++) {
-		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30: the hook starts at
-		 * the 0f, so the prefixes before it are found as for I/O). */
-		bool msr = i + 1 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32);
+		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30) and MOV to/from
+		 * CRn (0f 22 / 0f 20): the hook starts at the 0f, so the prefixes
+		 * before it are found as for I/O. */
+		bool msr = i + 2 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32 ||
+							     p[i + 1] == 0x20 || p[i + 1] == 0x22 ||
+							     (p[i + 1] == 0x01 && (p[i + 2] & 0xfe) == 0xd0));
 		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
@@ -757,6 +786,10 @@ static int run_loop(struct vcpu *v)
 			kvmemu_diag("SYSENTER is not emulated: KVM_EXIT_INTERNAL_ERROR");
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
+		case S_CR:
+			if (cr_insn(v, c->stop_lip, c->stop_len))
+				return 1;
+			continue;
 		case S_MSR: {
 			uint8_t insn[16];
 			lin_read(v, c->stop_lip, insn, c->stop_len);

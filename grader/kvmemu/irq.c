@@ -1165,3 +1165,23 @@ void irq_sregs_set(struct vcpu *v, const struct kvm_sregs *s)
 	lapic_set_cr8(&v->irq->apic, (uint8_t)s->cr8);
 	pthread_mutex_unlock(&v->vm->irq->lock);
 }
+
+/* MOV to/from CR8 with the in-kernel LAPIC: its TPR (kvm_lapic_set_tpr,
+ * kvm_lapic_get_cr8). Lowering it may let an interrupt in. */
+void irq_cr8_set(struct vcpu *v, uint64_t cr8)
+{
+	if (!irq_chip(v))
+		return;
+	pthread_mutex_lock(&v->vm->irq->lock);
+	lapic_set_cr8(&v->irq->apic, (uint8_t)cr8);
+	pthread_mutex_unlock(&v->vm->irq->lock);
+	v->irq_kick = 1;
+}
+
+uint64_t irq_cr8_get(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->vm->irq->lock);
+	uint64_t r = lapic_get_cr8(&v->irq->apic);
+	pthread_mutex_unlock(&v->vm->irq->lock);
+	return r;
+}

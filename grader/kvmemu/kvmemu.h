@@ -78,6 +78,7 @@ enum stop {
 	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
+	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
 	S_IRQ,        /* a kick, a timer deadline or an open IRQ window (irq.c) */
 };
 
@@ -176,6 +177,7 @@ struct cpu {
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
 	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 	/* Guest progress (bytes of code run: the virtual clock, irq.c), the
 	 * point the block hook stops at for a timer, and whether it stops
@@ -260,6 +262,8 @@ void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
 void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
 int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);   /* 0 or -EINVAL */
 bool cpu_covered(struct cpu *c, uint64_t lin);  /* an instruction hook covers lin */
+bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4);   /* kvm_is_valid_cr4 */
+int cpu_gpr(int n);                         /* Unicorn's id of GPR n as encoded (0 RAX, 1 RCX..) */
 int cpu_run(struct vcpu *v);                /* KVM_RUN: 0 or -errno */
 uint64_t reg_get(struct cpu *c, int reg);
 void reg_set(struct cpu *c, int reg, uint64_t val);
@@ -307,10 +311,15 @@ int syscall_insn(struct vcpu *v, uint64_t lip);
 void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
 bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
 bool cpuid_host_has(uint32_t f, int r, int bit);  /* in KVM_GET_SUPPORTED_CPUID's set */
+void cpuid_host_leaf(uint32_t f, uint32_t i, uint32_t out[4]);   /* that set's leaf, or zeros */
 int cpuid_hook(uc_engine *u, void *opaque);
 int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
 int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
+
+/* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
+bool cr_opcode(const uint8_t *insn, uint32_t len);
+int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
@@ -362,6 +371,8 @@ void irq_exit_fields(struct vcpu *v);
 int irq_msr(struct vcpu *v, uint32_t index, uint64_t *val, bool write, bool host);  /* -2: not ours */
 void irq_sregs_get(struct vcpu *v, struct kvm_sregs *s);    /* cr8, apic_base */
 void irq_sregs_set(struct vcpu *v, const struct kvm_sregs *s);
+void irq_cr8_set(struct vcpu *v, uint64_t cr8);     /* MOV to CR8 (no-op without the LAPIC) */
+uint64_t irq_cr8_get(struct vcpu *v);               /* MOV from CR8 (with the LAPIC) */
 
 /* Segment register indexes in struct env / kvm order. */
 enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };

@@ -41,6 +41,12 @@
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 
+/* XCR0 state components (SDM vol. 1, 13.1). */
+#define XFEATURE_FP  (1ull << 0)
+#define XFEATURE_SSE (1ull << 1)
+#define XFEATURE_YMM (1ull << 2)
+#define XSAVE_LEGACY_AND_HEADER 576u   /* the legacy region (512) and the XSAVE header (64) */
+
 /* RFLAGS (SDM vol. 1, 3.4.3). */
 #define RFL_CF    (1ull << 0)
 #define RFL_FIXED (1ull << 1)       /* always 1 */

@@ -352,3 +352,58 @@ TEST(dirty_log_4k_tables)
 	vmm_close(&v);
 }
 END_TEST
+
+/* Control registers: a reserved CR4 bit (bit 15) is #GP(0) (kvm_set_cr4 ->
+ * kvm_is_valid_cr4 fails -> kvm_inject_gp); CR8 holds what the guest wrote
+ * (kvm_set_cr8 / kvm_get_cr8 without an in-kernel APIC: vcpu->arch.cr8);
+ * MOV from CR0 at CPL 3 is #GP(0) (SDM vol. 2, MOV-Move to/from Control
+ * Registers: "If the current privilege level is not 0"). */
+TEST(control_registers)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_cr");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1013);
+	VM_RUN(&v);
+	WANT_EQ(&v, "CR8 read back after mov cr8, 5", 5, out32(&v, __FILE__, __LINE__));
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	WANT_EQ(&v, "sregs.cr8 after the guest's mov cr8, 5", 5, s.cr8);
+	s.cr8 = 9;
+	VM_SET_SREGS(&v, &s);
+	VM_RUN(&v);
+	WANT_EQ(&v, "CR8 read back after KVM_SET_SREGS cr8 9", 9, out32(&v, __FILE__, __LINE__));
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1044);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* CPUID leaf 0xD: whatever EBX KVM_SET_CPUID2 gave, the guest reads the size
+ * of the XSAVE area for the features enabled in XCR0 (arch/x86/kvm/cpuid.c
+ * kvm_update_cpuid_runtime -> xstate_required_size(vcpu->arch.xcr0)): at
+ * reset XCR0 is x87 only (kvm_vcpu_reset: XFEATURE_MASK_FP), 576 bytes (the
+ * legacy region and the header, SDM vol. 1, 13.4). */
+TEST(cpuid_xsave_size)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_xsave");
+	struct kvm_cpuid2 *c = calloc(1, sizeof *c + 3 * sizeof c->entries[0]);
+	c->nent = 3;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd };
+	c->entries[1] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = 1u << 26 };  /* XSAVE */
+	c->entries[2] = (struct kvm_cpuid_entry2){ .function = 0xd, .index = 0,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 3, .ebx = 0x1234, .ecx = 0x240 };
+	int r = ioctl(v.vcpu, KVM_SET_CPUID2, c);
+	free(c);
+	if (r < 0)
+		FAIL(&v, "KVM_SET_CPUID2: %s", strerror(errno));
+	VM_RUN(&v);
+	WANT_EQ(&v, "CPUID 0xD.0 EBX (XCR0 = x87)", 576, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
