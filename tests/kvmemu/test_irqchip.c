@@ -413,3 +413,20 @@ TEST(apic_interrupts_to_guest)
 	vmm_close(&v);
 }
 END_TEST
+
+/* KVM_NMI (kvm_vcpu_ioctl_nmi -> kvm_inject_nmi): vector 2 at the next
+ * entry, IF clear or not. */
+TEST(nmi_userspace)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "nmi");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "KVM_NMI", 0, ioctl(v.vcpu, KVM_NMI));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
