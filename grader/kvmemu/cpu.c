@@ -735,8 +735,9 @@ static int run_loop(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	for (;;) {
-		if (irq_entry(v))
-			return 1;
+		int ir = irq_entry(v);
+		if (ir)
+			return ir;
 		c->stop = S_NONE;
 		/* `until` is ignored (an empty exit set, cpu_init). */
 		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
@@ -850,7 +851,9 @@ int cpu_run(struct vcpu *v)
 	}
 	code_pages_check(c);
 	mmu_ad_track(v, false);
+	irq_run_begin(v);
 	int r = run_loop(v);
+	irq_run_end(v);
 	irq_exit_fields(v);
 	mmu_ad_track(v, true);
 	code_pages_snapshot(c);

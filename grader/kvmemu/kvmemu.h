@@ -24,6 +24,7 @@
 #define KVMEMU_MMAP_SIZE  12288   /* kvm_run page + PIO data page + coalesced-MMIO page */
 #define KVMEMU_PIO_OFFSET 4096    /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE */
 #define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
+#define KVMEMU_MAX_VCPUS  8       /* each runs in its caller's thread, on its own engine */
 #define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
 #define PAGE_SZ           4096u
 #define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (default 1 GiB) */
@@ -51,7 +52,9 @@ struct vcpu;
 struct vm {
 	struct obj o;
 	struct slot slots[KVMEMU_MAX_SLOTS];
-	struct vcpu *vcpu;        /* kvmemu runs one vCPU (README.md) */
+	struct vcpu *vcpu;        /* the first vCPU created (the clock's, the PIC's) */
+	struct vcpu *vcpus[KVMEMU_MAX_VCPUS];   /* by creation order */
+	int nvcpus;
 	struct vmirq *irq;        /* interrupt devices, routing, irqfds (irq.c) */
 };
 
@@ -238,7 +241,9 @@ int ucapi_load(void);                       /* 0, or -1 with a diagnostic */
 /* ---- diagnostics, knobs, fds (interpose.c) ---- */
 void kvmemu_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fd_new(struct obj *o, const char *name, size_t size, int flags);
-extern volatile int kvmemu_signalled;       /* a signal handler ran during KVM_RUN */
+/* A signal handler ran during KVM_RUN, on this thread (each vCPU's KVM_RUN
+ * runs in its caller's thread; a signal ends only that one, as on KVM). */
+extern __thread volatile int kvmemu_signalled __attribute__((tls_model("initial-exec")));
 extern int kvmemu_knob_pio_offset;
 extern bool kvmemu_knob_string_batch;
 
@@ -363,7 +368,9 @@ void irq_vcpu_free(struct vcpu *v);
 bool irq_chip(const struct vcpu *v);                 /* in-kernel irqchip */
 uint64_t irq_now(struct vm *vm);                     /* the VM's clock, ns */
 void irq_kick(struct vcpu *v);
-int irq_entry(struct vcpu *v);                       /* 1: exit set */
+int irq_entry(struct vcpu *v);                       /* 1: exit set, <0: -EINTR */
+void irq_run_begin(struct vcpu *v);
+void irq_run_end(struct vcpu *v);
 int irq_halt(struct vcpu *v);                        /* 0 or -EINTR */
 bool irq_pio(struct vcpu *v);                        /* run->io taken in kernel */
 bool irq_mmio(struct vcpu *v);                       /* run->mmio write taken */

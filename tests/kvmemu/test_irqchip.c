@@ -10,11 +10,13 @@
 #include "check_decl.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -427,6 +429,60 @@ TEST(nmi_userspace)
 	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+struct ap {
+	int fd;
+	struct kvm_run *run;
+	int result, err;
+};
+
+/* The AP's KVM_RUN, on its own thread as a VMM does it. */
+static void *ap_thread(void *arg)
+{
+	struct ap *a = arg;
+	a->result = ioctl(a->fd, KVM_RUN, 0);
+	a->err = errno;
+	return NULL;
+}
+
+/* Two vCPUs, each KVM_RUN on its own thread: an AP waits in KVM_RUN
+ * (KVM_MP_STATE_UNINITIALIZED) until the BSP's INIT and SIPI through the
+ * ICR start it at vector << 12 (kvm_apic_accept_events,
+ * kvm_vcpu_deliver_sipi_vector); memory is shared. */
+TEST(smp_init_sipi)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "smp", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	struct ap a = { .fd = ioctl(v.vm, KVM_CREATE_VCPU, 1UL) };
+	if (a.fd < 0)
+		FAIL(&v, "KVM_CREATE_VCPU 1: %s", strerror(errno));
+	a.run = mmap(NULL, v.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
+	WANT_EQ(&v, "mmap of the AP's kvm_run", 0, a.run == MAP_FAILED);
+	struct kvm_mp_state mp;
+	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
+	WANT_EQ(&v, "AP before INIT/SIPI", KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	pthread_t t;
+	pthread_create(&t, NULL, ap_thread, &a);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "the AP's mark, seen by the BSP", 0x55, vmm_io_data(&v)[0]);
+	pthread_join(t, NULL);
+	WANT_EQ(&v, "the AP's KVM_RUN", 0, a.result);
+	WANT_EQ(&v, "the AP's exit", KVM_EXIT_IO, a.run->exit_reason);
+	WANT_EQ(&v, "the AP's port", 0xf5, a.run->io.port);
+	uint16_t cs;
+	memcpy(&cs, (uint8_t *)a.run + a.run->io.data_offset, 2);
+	WANT_EQ(&v, "the AP's CS (SIPI vector 2)", 0x200, cs);
+	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
+	WANT_EQ(&v, "AP after SIPI", KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	munmap(a.run, v.run_size);
+	close(a.fd);
 	vmm_close(&v);
 }
 END_TEST
