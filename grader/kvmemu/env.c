@@ -76,6 +76,12 @@ void env_load(struct cpu *c)
 		c->env.seg[i].limit = rd32(s + 16);
 		c->env.seg[i].flags = rd32(s + 20);
 	}
+	/* LTR marks the TSS busy (SDM vol. 2, LTR); QEMU sets the bit in the
+	 * GDT but loads the descriptor it read, type 9 (or 1): KVM_GET_SREGS
+	 * shows the busy type, as on KVM. */
+	uint32_t tr_type = DESC_TYPE(c->env.seg[SEG_TR].flags);
+	if (tr_type == 9 || tr_type == 1)
+		c->env.seg[SEG_TR].flags |= 2u << DESC_TYPE_SHIFT;
 	c->env.hflags = rd32(d + OFF_HFLAGS);
 	c->env.efer = rd64(d + OFF_EFER);
 	c->env.valid = true;
@@ -172,16 +178,24 @@ void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s)
 	};
 }
 
+/* QEMU's "exception in flight" (old_exception, after dr[8] and four
+ * breakpoint pointers): check_exception turns a fault raised while it holds
+ * a contributory one into #DF, and QEMU clears it only when it delivers the
+ * event itself, which it never does here (event.c does). */
+#define OLD_EXCEPTION (8 * 8 + 4 * 8)   /* bytes past dr[0] */
+
 /* The exception the engine just raised: its error code, and whether it was
  * a software interrupt (int n, int3, into). QEMU keeps both in env
- * (error_code, exception_is_int), 16 and 12 bytes before dr[0]. */
+ * (error_code, exception_is_int), 16 and 12 bytes before dr[0]. Marks it
+ * delivered (old_exception = -1), so that the guest's next fault isn't
+ * taken for a fault during this one's delivery. */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int)
 {
 	uc.context_save(c->uc, c->ctx_full);
 	const uint8_t *d = (const uint8_t *)((struct uc_context_head *)c->ctx_full)->data;
 	*err = rd32(d + c->off_dr - 16);
 	*is_int = rd32(d + c->off_dr - 12) != 0;
-	wr32((uint8_t *)d + c->off_dr + 96, 0xffffffffu);
+	wr32((uint8_t *)d + c->off_dr + OLD_EXCEPTION, 0xffffffffu);
 	uc.context_restore(c->uc, c->ctx_full);
 }
 
@@ -202,10 +216,9 @@ static int probe_dr(struct cpu *c)
 		}
 	reg_set(c, UC_X86_REG_DR0, 0);
 	reg_set(c, UC_X86_REG_DR1, 0);
-	if (!c->off_dr)
+	/* old_exception: QEMU's reset leaves it -1 (no exception in flight). */
+	if (!c->off_dr || rd32(d + c->off_dr + OLD_EXCEPTION) != 0xffffffffu)
 		return -1;
-	wr32((uint8_t *)d + c->off_dr + 96, 0xffffffffu);
-	uc.context_restore(c->uc, c->ctx_full);
 	return 0;
 }
 

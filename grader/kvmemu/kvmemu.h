@@ -3,11 +3,13 @@
  *
  * The library is preloaded (scripts/kvm-emu). It hands out real file
  * descriptors (memfds) for /dev/kvm, VMs and vCPUs, answers their ioctls the
- * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG). Real
- * and protected mode without paging are reproduced; everything else is
- * refused loudly (README.md).
+ * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG): real
+ * mode, protected mode, paging (32-bit, PAE, 4-level) and long mode. What it
+ * can't reproduce stops with a `kvmemu:` diagnostic and the error KVM would
+ * give (README.md lists both).
  *
  * One header for the whole library: the objects, and one section per file.
+ * The architecture's own names (CR0_PG, X86_GP, DESC_L...) are in x86.h.
  */
 #ifndef KVMEMU_H
 #define KVMEMU_H
@@ -110,6 +112,9 @@ struct pageset {
 void *ps_get(const struct pageset *ps, uint64_t page);
 int ps_put(struct pageset *ps, uint64_t page, void *val);   /* 0 or -1 (ENOMEM) */
 void ps_clear(struct pageset *ps, bool free_vals);
+
+/* Segment register indexes in struct env / kvm order. */
+enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 
 /* QEMU's segment cache (env.c). */
 struct segcache {
@@ -380,8 +385,5 @@ void irq_sregs_get(struct vcpu *v, struct kvm_sregs *s);    /* cr8, apic_base */
 void irq_sregs_set(struct vcpu *v, const struct kvm_sregs *s);
 void irq_cr8_set(struct vcpu *v, uint64_t cr8);     /* MOV to CR8 (no-op without the LAPIC) */
 uint64_t irq_cr8_get(struct vcpu *v);               /* MOV from CR8 (with the LAPIC) */
-
-/* Segment register indexes in struct env / kvm order. */
-enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 
 #endif

@@ -52,6 +52,7 @@
 #define RFL_FIXED (1ull << 1)       /* always 1 */
 #define RFL_TF    (1ull << 8)
 #define RFL_IF    (1ull << 9)
+#define RFL_DF    (1ull << 10)
 #define RFL_IOPL  (3ull << 12)
 #define RFL_NT    (1ull << 14)
 #define RFL_RF    (1ull << 16)
