@@ -1051,6 +1051,9 @@ void irq_run_begin(struct vcpu *v)
 {
 	if (v->vm->irq)
 		__atomic_add_fetch(&v->vm->irq->running, 1, __ATOMIC_SEQ_CST);
+	/* lapic_timer_mode_mask follows the guest's CPUID.1:ECX.TSC_DEADLINE */
+	if (irq_chip(v))
+		v->irq->apic.tsc_deadline_ok = cpuid_has(v, 1, 2, 24);
 }
 
 void irq_run_end(struct vcpu *v)
