@@ -333,7 +333,10 @@ void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end)
 		c->ncode++;
 		c->all_covered = true;
 		ps_clear(&c->covered, true);
-		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		/* Not here: a flush from inside a hook frees the code being run
+		 * (a segfault in the JIT buffer, seen booting Linux). run_loop
+		 * flushes before the engine runs again. */
+		c->flush_pending = true;
 	}
 }
 
@@ -738,6 +741,10 @@ static int run_loop(struct vcpu *v)
 		int ir = irq_entry(v);
 		if (ir)
 			return ir;
+		if (c->flush_pending) {
+			c->flush_pending = false;
+			uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		}
 		c->stop = S_NONE;
 		/* `until` is ignored (an empty exit set, cpu_init). */
 		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);

@@ -146,6 +146,7 @@ struct cpu {
 	int ncode;
 	struct pageset covered;   /* linear page -> bitmap of hooked bytes */
 	bool all_covered;         /* past MAX_CODE_HOOKS: one hook everywhere */
+	bool flush_pending;       /* drop all translations before the engine runs again */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
