@@ -765,6 +765,7 @@ static int run_loop(struct vcpu *v)
 			pio_complete(v);
 			continue;
 		case S_INTR:
+			insn_stack_fault(v, &c->event);
 			if (event_inject(v, c->event))
 				return 1;
 			continue;
@@ -849,7 +850,9 @@ int cpu_run(struct vcpu *v)
 		return -EINTR;
 	kvmemu_signalled = 0;
 	v->has_run = true;
-	if (v->pending == P_MMIO) {
+	if (v->pending == P_MMIO || v->pending == P_MMIO_WRITE) {
+		if (mmio_next_part(v))
+			return 0;
 		int r = mmio_complete_begin(v);
 		if (r)
 			return r < 0 ? r : 0;

@@ -30,28 +30,85 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 	}
 	c->mmio_addr = addr;
 	c->mmio_len = (uint32_t)size;
+	c->mmio_straddle = false;
 	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
 	/* A write into a KVM_MEM_READONLY slot: KVM treats it as MMIO
 	 * (x86.c emulator_read_write: the memslot is read-only). */
 	c->ro_write = type == UC_MEM_WRITE_PROT;
-	memcpy(c->mmio_data, &value, sizeof c->mmio_data);
+	memcpy(c->mmio_data, &value, sizeof value);
 	c->stop = S_MMIO;
 	return false;                 /* abort the instruction: EIP stays on it */
 }
 
-void mmio_exit(struct vcpu *v)
+/* The exit for 8-byte part `part` of the access: KVM splits a 16-byte one
+ * (MOVDQU) into two exits of 8 (x86.c emulator_read_write: one
+ * KVM_EXIT_MMIO per fragment of at most 8 bytes). */
+static void part_exit(struct vcpu *v, uint32_t part)
 {
 	struct cpu *c = &v->cpu;
 	struct kvm_run *run = v->run;
+	uint32_t off = part * 8, len = c->mmio_len - off;
+	c->mmio_part = part;
 	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = c->mmio_addr;
-	run->mmio.len = c->mmio_len > 8 ? 8 : c->mmio_len;
+	run->mmio.phys_addr = c->mmio_addr + off;
+	run->mmio.len = len > 8 ? 8 : len;
 	run->mmio.is_write = c->mmio_write;
 	memset(run->mmio.data, 0, sizeof run->mmio.data);
 	if (c->mmio_write)
-		memcpy(run->mmio.data, c->mmio_data, run->mmio.len);
+		memcpy(run->mmio.data, c->mmio_data + off, run->mmio.len);
+}
+
+static bool more_parts(const struct cpu *c)
+{
+	return (c->mmio_part + 1) * 8 < c->mmio_len;
+}
+
+/* A read straddling RAM and MMIO: QEMU reports the size-aligned access at
+ * the page boundary (its page-crossing split), KVM the bytes past the
+ * boundary only (emulator_read_write_onepage). The decoded operand tells
+ * how many (64-bit mode; elsewhere QEMU's view stays). */
+static void straddle(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	struct mem_operand m;
+	c->mmio_straddle = false;
+	uint32_t size = c->mmio_len;
+	if (c->mmio_write || (c->mmio_addr & 0xfff) || size < 2 || (size & (size - 1)) ||
+	    !insn_mem_operand(v, cpu_lip(c), &m) || m.stack)
+		return;
+	uint64_t off = m.ea & (size - 1);
+	if (off && !(((m.ea & ~(uint64_t)(size - 1)) + size) & 0xfff)) {
+		c->mmio_len = (uint32_t)off;
+		c->mmio_straddle = true;
+	}
+}
+
+void mmio_exit(struct vcpu *v)
+{
+	straddle(v);
+	part_exit(v, 0);
 	v->pending = P_MMIO;
-	v->pending_lip = cpu_lip(c);
+	v->pending_lip = cpu_lip(&v->cpu);
+}
+
+/* At the next KVM_RUN: a read's part is in run->mmio.data. 1 when another
+ * part's exit is made (the guest doesn't run), else 0 (complete it now). */
+int mmio_next_part(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	if (v->pending == P_MMIO_WRITE) {
+		v->pending = P_NONE;
+		part_exit(v, c->mmio_part + 1);
+		if (more_parts(c))
+			v->pending = P_MMIO_WRITE;
+		return 1;
+	}
+	uint32_t off = c->mmio_part * 8;
+	memcpy(c->mmio_data + off, v->run->mmio.data, c->mmio_len - off > 8 ? 8 : c->mmio_len - off);
+	if (!more_parts(c))
+		return 0;
+	part_exit(v, c->mmio_part + 1);
+	return 1;
 }
 
 /* The completing run: every access to the page lands here. */
@@ -61,14 +118,35 @@ static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset, val = 0;
+	uint64_t end = c->mmio_addr + c->mmio_len;
+	if (c->mmio_straddle && !c->mmio_write && addr >= c->mmio_addr && addr < c->mmio_addr + 8) {
+		/* QEMU reads the whole aligned chunk at the page boundary and
+		 * keeps the access's bytes: those past it are never used. */
+		if (addr < end)
+			memcpy(&val, c->mmio_data + (addr - c->mmio_addr),
+			       addr + size <= end ? size : (size_t)(end - addr));
+		if (addr + size >= end)
+			c->mmio_done = true;
+		return val;
+	}
 	/* The access, or a part of it (QEMU splits 8-byte ones). */
-	if (!c->mmio_write && addr >= c->mmio_addr && addr + size <= c->mmio_addr + c->mmio_len) {
-		memcpy(&val, v->run->mmio.data + (addr - c->mmio_addr), size > 8 ? 8 : size);
+	if (!c->mmio_write && addr >= c->mmio_addr && addr + size <= end) {
+		memcpy(&val, c->mmio_data + (addr - c->mmio_addr), size > 8 ? 8 : size);
 		if (addr + size < c->mmio_addr + c->mmio_len)
 			return val;           /* more parts to come */
+	} else if (!c->mmio_write && addr >= c->mmio_addr + c->mmio_len &&
+		   addr + size <= c->mmio_addr + sizeof c->mmio_data) {
+		/* The next 8 bytes of a 16-byte read (QEMU gave the first
+		 * part only when it aborted): the instruction is undone
+		 * after it ran (mmio_complete_end) and that part's exit
+		 * made. */
+		if (addr + size - c->mmio_addr > c->mmio_more)
+			c->mmio_more = (uint32_t)(addr + size - c->mmio_addr);
+		return 0;
 	} else {
-		kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated",
-			    (unsigned long long)addr);
+		kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated: "
+			    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)addr);
+		c->mmio_unhandled = true;
 	}
 	/* Stopping here would abort the instruction: the instruction hook on
 	 * the next one (or the next block's hook) stops the run instead. */
@@ -91,11 +169,17 @@ static void mmio_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 	}
 	/* The write itself, or the write half of a read-modify-write: either
 	 * way it exits once the instruction is complete. */
+	if (c->write_exit) {
+		kvmemu_diag("a second MMIO write (0x%llx) in one instruction is not emulated: "
+			    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)addr);
+		c->mmio_unhandled = true;
+		return;
+	}
 	c->write_exit = true;
 	c->mmio_addr = addr;
 	c->mmio_len = size;
 	c->mmio_write = true;
-	memcpy(c->mmio_data, &value, sizeof c->mmio_data);
+	memcpy(c->mmio_data, &value, sizeof value);
 	c->mmio_done = true;
 }
 
@@ -170,6 +254,11 @@ int mmio_complete_begin(struct vcpu *v)
 	c->mmio_mapped = true;
 	c->mmio_done = false;
 	c->write_exit = false;
+	c->mmio_more = 0;
+	/* A read may turn out to be the first half of a 16-byte one: keep the
+	 * state before the instruction to undo it then. */
+	if (!c->mmio_write)
+		uc.context_save(c->uc, c->ctx_full);
 	/* Instruction hooks on this instruction and the next one (x86
 	 * instructions are at most 15 bytes) stop the run right after it. */
 	uint64_t lip = cpu_lip(c);
@@ -192,10 +281,27 @@ int mmio_complete_end(struct vcpu *v)
 	else
 		mmio_unmap_page(v);
 	c->mmio_done = false;
+	if (c->mmio_unhandled) {
+		c->mmio_unhandled = false;
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	if (c->mmio_more) {           /* undo it; the read's next part exits */
+		uc.context_restore(c->uc, c->ctx_full);
+		c->env.valid = false;
+		c->mmio_len = c->mmio_more;
+		c->mmio_more = 0;
+		c->write_exit = false;
+		part_exit(v, c->mmio_part + 1);
+		v->pending = P_MMIO;
+		return 1;
+	}
 	if (!c->write_exit)
 		return 0;
 	c->write_exit = false;
 	mmio_exit(v);
-	v->pending = P_NONE;          /* the instruction is already complete */
+	/* The instruction is already complete; a 16-byte write's second half
+	 * is the next exit. */
+	v->pending = more_parts(c) ? P_MMIO_WRITE : P_NONE;
 	return 1;
 }

@@ -407,3 +407,91 @@ TEST(cpuid_xsave_size)
 	vmm_close(&v);
 }
 END_TEST
+
+/* A 16-byte MMIO access (MOVDQU): KVM makes two exits of 8 bytes each, the
+ * read's data taken from both (x86.c emulator_read_write splits an access
+ * into fragments of at most 8 bytes, one KVM_EXIT_MMIO each). */
+TEST(mmio_16_bytes)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_movdqu");
+	for (int i = 0; i < 16; i++)
+		vmm_hva(&v, 0x5000)[i] = (uint8_t)i;
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	s.cr4 |= 1 << 9;                                  /* OSFXSR: SSE */
+	VM_SET_SREGS(&v, &s);
+	static const uint64_t data[2] = { 0x1111111122222222ull, 0x3333333344444444ull };
+	for (int i = 0; i < 2; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr (read part)", 0x100040 + 8 * i, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.len", 8, v.run->mmio.len);
+		WANT_EQ(&v, "mmio.is_write", 0, v.run->mmio.is_write);
+		memcpy(v.run->mmio.data, &data[i], 8);
+	}
+	VM_RUN(&v);
+	WANT_EQ(&v, "xmm0 bits 31:0 (first part's data)", 0x22222222, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EQ(&v, "xmm0 bits 95:64 (second part's data)", 0x44444444, out32(&v, __FILE__, __LINE__));
+	for (int i = 0; i < 2; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr (write part)", 0x100080 + 8 * i, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.len", 8, v.run->mmio.len);
+		WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+		WANT_EQ(&v, "mmio.data[0]", 8 * i, v.run->mmio.data[0]);
+		WANT_EQ(&v, "mmio.data[7]", 8 * i + 7, v.run->mmio.data[7]);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A non-canonical address through RBP or RSP is a stack fault, #SS(0);
+ * through another base register #GP(0) (SDM vol. 3, 6.15 "Interrupt 12" and
+ * "Interrupt 13"; KVM's emulator: emulate_ss / emulate_gp in
+ * __linearize). */
+TEST(noncanonical_stack_fault)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_canon");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 12, 0, 0x1015);
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1021);
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 12, 0, 0x1029);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A read straddling the end of RAM and MMIO: KVM exits for the MMIO part
+ * only, with its own length (x86.c emulator_read_write splits the access at
+ * the page boundary, emulator_read_write_onepage reads the RAM part itself),
+ * and the value combines both. */
+TEST(straddling_read)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_straddle");
+	static const uint8_t ram[4] = { 0xdd, 0xcc, 0xbb, 0xaa };
+	memcpy(vmm_hva(&v, 0xffffc), ram, 4);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100000, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len (the MMIO part)", 4, v.run->mmio.len);
+	WANT_EQ(&v, "mmio.is_write", 0, v.run->mmio.is_write);
+	static const uint8_t mmio[4] = { 0x44, 0x33, 0x22, 0x11 };
+	memcpy(v.run->mmio.data, mmio, 4);
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 31:0 (RAM)", 0xaabbccdd, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 63:32 (MMIO)", 0x11223344, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
