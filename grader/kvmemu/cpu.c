@@ -329,11 +329,6 @@ void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end)
 		for (uint64_t a = begin; a <= end; a++)
 			mark_covered(c, a);
 	} else if (c->ncode == MAX_CODE_HOOKS) {
-		/* The ranges go: Unicorn walks every code hook at every
-		 * instruction (helper_uc_tracecode: 85% of a Linux boot's time
-		 * with 257 of them). */
-		for (int i = 0; i < MAX_CODE_HOOKS; i++)
-			uc.hook_del(c->uc, c->code_hooks[i]);
 		uc.hook_add(c->uc, &c->code_hooks[0], UC_HOOK_CODE, (void *)code_hook, c, 1, 0);
 		c->ncode++;
 		c->all_covered = true;
