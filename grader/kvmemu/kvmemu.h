@@ -164,6 +164,7 @@ struct cpu {
 	bool mmio_unhandled;      /* an access the completion couldn't serve: internal error */
 	uint32_t mmio_more;       /* a read's length found while completing it (16-byte reads) */
 	bool mmio_straddle;       /* a read whose first bytes are RAM: mmio_len is the MMIO part */
+	uint16_t mmio_seen;       /* bytes of the read the completing instruction has taken */
 	/* A write to a read-only slot, completed like an MMIO write: the
 	 * instruction runs once with the slot writable, the bytes it wrote
 	 * are put back (KVM_MEM_READONLY: the write goes to user space). */
@@ -190,8 +191,9 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
-	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t mtrr_def_type, mcg_cap, mcg_status, ucode_rev;
 	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
+	uint64_t cr4_dropped;     /* CR4 bits KVM_SET_SREGS gave that the engine can't hold */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 	/* Guest progress (bytes of code run: the virtual clock, irq.c), the
 	 * point the block hook stops at for a timer, and whether it stops
@@ -369,7 +371,9 @@ struct event event_exception(int vector, uint32_t err);
  * interrupt). A fault while delivering it is combined as SDM table 6-5 says
  * (#DF; a fault while delivering #DF: triple fault, KVM_EXIT_SHUTDOWN).
  * 1 = an exit is set in run (shutdown, internal error), 0 = delivered: the
- * guest runs the handler next. */
+ * guest runs the handler next. For EV_EXT_INT and EV_NMI the caller has
+ * decided the vCPU takes it now (RFLAGS.IF, the interrupt shadow, NMI
+ * blocking are the interrupt controller's checks, not made here). */
 int event_inject(struct vcpu *v, struct event ev);
 /* ---- interrupts, devices, the clock (irq.c) ---- */
 struct vcpu_irq {

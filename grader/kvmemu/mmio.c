@@ -111,47 +111,42 @@ int mmio_next_part(struct vcpu *v)
 	return 1;
 }
 
-/* The completing run: every access to the page lands here. */
+/* The completing run: every access to the page lands here. QEMU may split
+ * the instruction's access (8 bytes in 4-byte parts, an unaligned one in
+ * aligned chunks that it then shifts together): each part gets the bytes
+ * of run->mmio.data it overlaps, zeros for bytes outside the access (QEMU
+ * discards them), and the instruction is done once every byte was read. */
 static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *opaque)
 {
 	(void)u;
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint64_t addr = c->mmio_page + offset, val = 0;
-	uint64_t end = c->mmio_addr + c->mmio_len;
-	if (c->mmio_straddle && !c->mmio_write && addr >= c->mmio_addr && addr < c->mmio_addr + 8) {
-		/* QEMU reads the whole aligned chunk at the page boundary and
-		 * keeps the access's bytes: those past it are never used. */
-		if (addr < end)
-			memcpy(&val, c->mmio_data + (addr - c->mmio_addr),
-			       addr + size <= end ? size : (size_t)(end - addr));
-		if (addr + size >= end)
-			c->mmio_done = true;
+	uint64_t lo = c->mmio_addr, hi = lo + c->mmio_len;
+	uint64_t a0 = addr > lo ? addr : lo, a1 = addr + size < hi ? addr + size : hi;
+	if (!c->mmio_write && size <= 8 && a0 < a1) {
+		memcpy((uint8_t *)&val + (a0 - addr), c->mmio_data + (a0 - lo), (size_t)(a1 - a0));
+		c->mmio_seen |= (uint16_t)(((1u << (a1 - a0)) - 1) << (a0 - lo));
+		if (c->mmio_seen == (uint16_t)((1u << c->mmio_len) - 1))
+			c->mmio_done = true;  /* the instruction hook after it stops the run */
 		return val;
 	}
-	/* The access, or a part of it (QEMU splits 8-byte ones). */
-	if (!c->mmio_write && addr >= c->mmio_addr && addr + size <= end) {
-		memcpy(&val, c->mmio_data + (addr - c->mmio_addr), size > 8 ? 8 : size);
-		if (addr + size < c->mmio_addr + c->mmio_len)
-			return val;           /* more parts to come */
-	} else if (!c->mmio_write && addr >= c->mmio_addr + c->mmio_len &&
-		   addr + size <= c->mmio_addr + sizeof c->mmio_data) {
-		/* The next 8 bytes of a 16-byte read (QEMU gave the first
-		 * part only when it aborted): the instruction is undone
-		 * after it ran (mmio_complete_end) and that part's exit
-		 * made. */
-		if (addr + size - c->mmio_addr > c->mmio_more)
-			c->mmio_more = (uint32_t)(addr + size - c->mmio_addr);
+	if (!c->mmio_write && addr >= hi && addr < ((hi + 7) & ~7ull))
+		return 0;                     /* the rest of the last aligned chunk: discarded */
+	if (!c->mmio_write && !c->mmio_straddle && !(lo & 7) && c->mmio_len == 8 && addr >= hi &&
+	    addr + size <= lo + sizeof c->mmio_data) {
+		/* The next 8 bytes of a 16-byte read (QEMU gave the first part
+		 * only when it aborted): the instruction is undone after it
+		 * ran (mmio_complete_end) and that part's exit made. */
+		if (addr + size - lo > c->mmio_more)
+			c->mmio_more = (uint32_t)(addr + size - lo);
 		return 0;
-	} else {
-		kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated: "
-			    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)addr);
-		c->mmio_unhandled = true;
 	}
-	/* Stopping here would abort the instruction: the instruction hook on
-	 * the next one (or the next block's hook) stops the run instead. */
+	kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated: "
+		    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)addr);
+	c->mmio_unhandled = true;
 	c->mmio_done = true;
-	return val;
+	return 0;
 }
 
 static void mmio_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t value,
@@ -211,6 +206,9 @@ static int ro_begin(struct vcpu *v)
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 1;
 	}
+	/* The engine's TLB holds the page's old protection (paging on: by
+	 * virtual address): drop it, or the store faults again. */
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
 	memcpy(c->ro_saved, p, c->mmio_len);
 	c->ro_step = true;
 	c->ro_lip = cpu_lip(c);
@@ -234,6 +232,7 @@ static void ro_end(struct vcpu *v)
 	if (p)
 		memcpy(p, c->ro_saved, c->mmio_len);
 	uc.mem_protect(c->uc, c->ro_slot->gpa, c->ro_slot->size, UC_PROT_READ | UC_PROT_EXEC);
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));   /* writable no more */
 	c->ro_step = false;
 }
 
@@ -255,6 +254,7 @@ int mmio_complete_begin(struct vcpu *v)
 	c->mmio_done = false;
 	c->write_exit = false;
 	c->mmio_more = 0;
+	c->mmio_seen = 0;
 	/* A read may turn out to be the first half of a 16-byte one: keep the
 	 * state before the instruction to undo it then. */
 	if (!c->mmio_write)

@@ -285,7 +285,8 @@ END_TEST
  * (arch/x86/kvm/mtrr.c: WC | FIX | KVM_NR_VAR_MTRR 8), MTRRdefType 0 at
  * reset, MCG_CAP 32 banks (kvm_arch_vcpu_create: KVM_MAX_MCE_BANKS), the
  * paravirtual POLL_CONTROL 1 and SYSTEM_TIME_NEW 0 (kvm_get_msr_common;
- * Documentation/virt/kvm/x86/msr.rst). */
+ * Documentation/virt/kvm/x86/msr.rst), the microcode revision an AMD vCPU
+ * reports (svm.c svm_vcpu_create; the engine's CPU is AuthenticAMD). */
 TEST(boot_msrs)
 {
 	struct vmm v;
@@ -293,6 +294,7 @@ TEST(boot_msrs)
 	static const struct { const char *what; uint32_t val; } want[] = {
 		{ "MTRRcap", 0x508 }, { "MTRRdefType", 0 }, { "MCG_CAP", 32 },
 		{ "MSR_KVM_POLL_CONTROL", 1 }, { "MSR_KVM_SYSTEM_TIME_NEW", 0 },
+		{ "IA32_UCODE_REV (AMD vCPU)", 0x01000065 },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		VM_RUN(&v);
@@ -314,17 +316,28 @@ TEST(rom_write_paged)
 	LM_VM(&v, "lm_rom");
 	uint8_t *rom = SLOT_FLAGS(&v, 1, 0x100000, 0x1000, KVM_MEM_READONLY);
 	rom[0] = 0xaa;
+	rom[0x100] = 0xbb;
+	static const struct { uint64_t gpa; uint32_t len; uint8_t data0; uint64_t rip; } want[] = {
+		{ 0x100000, 1, 0x55, 0x1014 },
+		{ 0x100100, 8, 0x88, 0x1026 },
+		{ 0x100fff, 1, 0x42, 0x1035 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr", want[i].gpa, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.len", want[i].len, v.run->mmio.len);
+		WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+		WANT_EQ(&v, "mmio.data[0]", want[i].data0, v.run->mmio.data[0]);
+		WANT_EQ(&v, "RIP past the store", want[i].rip, vmm_rip(&v));
+	}
 	VM_RUN(&v);
-	WANT_EXIT(&v, KVM_EXIT_MMIO);
-	WANT_EQ(&v, "mmio.phys_addr", 0x100000, v.run->mmio.phys_addr);
-	WANT_EQ(&v, "mmio.len", 1, v.run->mmio.len);
-	WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
-	WANT_EQ(&v, "mmio.data[0]", 0x55, v.run->mmio.data[0]);
-	WANT_EQ(&v, "RIP past the store", 0x1014, vmm_rip(&v));
+	WANT_EQ(&v, "the ROM's byte 0, read back", 0xaa, out32(&v, __FILE__, __LINE__) & 0xff);
 	VM_RUN(&v);
-	WANT_EQ(&v, "the ROM's byte, read back", 0xaa, out32(&v, __FILE__, __LINE__) & 0xff);
+	WANT_EQ(&v, "the ROM's byte 0x100, read back", 0xbb, out32(&v, __FILE__, __LINE__) & 0xff);
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "the ROM's last byte, unchanged", 0, rom[0xfff]);
 	vmm_close(&v);
 }
 END_TEST
@@ -490,6 +503,83 @@ TEST(straddling_read)
 	WANT_EQ(&v, "RAX bits 31:0 (RAM)", 0xaabbccdd, out32(&v, __FILE__, __LINE__));
 	VM_RUN(&v);
 	WANT_EQ(&v, "RAX bits 63:32 (MMIO)", 0x11223344, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* Unaligned MMIO reads: one exit with the access's address and length, and
+ * every byte user space gives lands in the register (x86.c
+ * emulator_read_write_onepage: one fragment, memcpy of run->mmio.data). */
+TEST(mmio_unaligned_read)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_unaligned");
+	static const uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100003, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len", 8, v.run->mmio.len);
+	memcpy(v.run->mmio.data, data, 8);
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 31:0", 0x04030201, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 63:32", 0x08070605, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100041, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len", 2, v.run->mmio.len);
+	memcpy(v.run->mmio.data, data + 2, 2);
+	VM_RUN(&v);
+	WANT_EQ(&v, "AX", 0x0403, out32(&v, __FILE__, __LINE__) & 0xffff);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* Dirty logging across a CR3 switch: the new tables' pages whose Accessed
+ * bits the walker sets are logged too (the CPU writes them like any guest
+ * memory; kvm_get_dirty_log). */
+TEST(dirty_log_cr3_switch)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	SLOT_FLAGS(&v, 0, 0, 0x100000, KVM_MEM_LOG_DIRTY_PAGES);
+	VM_LOAD(&v, "lm_cr3", 0x1000);
+	lm_memory(&v);
+	put64(&v, 0x20000, 0x21000 | PTE_RW);
+	put64(&v, 0x21000, 0x22000 | PTE_RW);
+	put64(&v, 0x22000, PT | PTE_RW);
+	lm_enter(&v, 0x1000, __FILE__, __LINE__);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe9, 1);
+	uint64_t bitmap[256 / 64] = { 0 };
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &log) < 0)   /* the first tables; cleared */
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe9, 1);
+	memset(bitmap, 0, sizeof bitmap);
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &log) < 0)
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	/* page 0x13: the PT (0x6000's PTE); 0x20-0x22: the new PML4, PDPT, PD */
+	WANT_EQ(&v, "dirty pages 0..63 (bits)", 1ull << 0x13 | 7ull << 0x20, bitmap[0]);
+	WANT_EQ(&v, "dirty pages 64..127 (bits)", 0, bitmap[1]);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A guest WRMSR of a PAT with a reserved memory type (2) is #GP(0), RIP on
+ * the WRMSR (x86.c kvm_set_msr_common -> kvm_pat_valid fails ->
+ * kvm_inject_gp); QEMU's own WRMSR would take it. */
+TEST(pat_gp)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_pat");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1014);
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
 	vmm_close(&v);
