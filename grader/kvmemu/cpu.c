@@ -152,6 +152,7 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
 	s->cr8 = c->cr8;
 	s->efer = e->efer;
 	s->apic_base = c->apic_base;
+	irq_sregs_get(v, s);
 }
 
 /* kvm_is_valid_sregs, kvm_is_valid_cr0 and kvm_is_valid_cr4 (arch/x86/kvm/
@@ -257,6 +258,7 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	uc.reg_write(c->uc, UC_X86_REG_IDTR, &m);
 	c->cr8 = s->cr8;
 	c->apic_base = s->apic_base;
+	irq_sregs_set(v, s);
 	return 0;
 }
 
@@ -333,7 +335,10 @@ void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end)
 		c->ncode++;
 		c->all_covered = true;
 		ps_clear(&c->covered, true);
-		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		/* Not here: a flush from inside a hook frees the code being run
+		 * (a segfault in the JIT buffer, seen booting Linux). run_loop
+		 * flushes before the engine runs again. */
+		c->flush_pending = true;
 	}
 }
 
@@ -420,6 +425,15 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	if (c->mmio_done && !(c->ro_step && addr == c->ro_lip)) {
 		stop(c, S_STEPPED);       /* the MMIO instruction ended its block */
+		return;
+	}
+	/* The virtual clock (irq.c); a timer due, a kick, an IRQ window. */
+	c->vtime += size;
+	if (c->irq_hold)              /* this block runs (an STI shadow) */
+		c->irq_hold = false;
+	else if (c->vtime >= c->vdeadline || c->v->irq_kick ||
+		 (c->irq_window && (reg_get(c, UC_X86_REG_EFLAGS) & RFL_IF))) {
+		stop(c, S_IRQ);
 		return;
 	}
 	if (size == 0)
@@ -729,6 +743,13 @@ static int run_loop(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	for (;;) {
+		int ir = irq_entry(v);
+		if (ir)
+			return ir;
+		if (c->flush_pending) {
+			c->flush_pending = false;
+			uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		}
 		c->stop = S_NONE;
 		/* `until` is ignored (an empty exit set, cpu_init). */
 		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
@@ -736,13 +757,17 @@ static int run_loop(struct vcpu *v)
 		c->xlat_valid = false;
 		switch (c->stop) {
 		case S_RETRANSLATE:
+		case S_IRQ:
 			continue;
 		case S_SIGNAL:
 			v->run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		case S_IO:
-			if (pio_exit(v, c->stop_lip, c->stop_len))
+			if (!pio_exit(v, c->stop_lip, c->stop_len))
+				continue;
+			if (!irq_pio(v))          /* else an in-kernel device took it */
 				return 1;
+			pio_complete(v);
 			continue;
 		case S_INTR:
 			insn_stack_fault(v, &c->event);
@@ -760,7 +785,7 @@ static int run_loop(struct vcpu *v)
 			mmio_exit(v);
 			return 1;
 		case S_STEPPED:
-			if (mmio_complete_end(v))
+			if (mmio_complete_end(v) && !irq_mmio(v))   /* an ioeventfd takes it */
 				return 1;
 			continue;
 		case S_ESCAPED:
@@ -791,7 +816,16 @@ static int run_loop(struct vcpu *v)
 		}
 		switch (e) {
 		case UC_ERR_OK:
-			return after_stop_ok(v);
+			if (!after_stop_ok(v))
+				continue;
+			if (v->run->exit_reason == KVM_EXIT_HLT && irq_chip(v)) {
+				/* kvm_emulate_halt with an in-kernel LAPIC: no exit */
+				int r = irq_halt(v);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			return 1;
 		case UC_ERR_FETCH_UNMAPPED:
 		case UC_ERR_FETCH_PROT:
 			/* KVM: the emulator can't fetch from MMIO (x86.c,
@@ -838,7 +872,10 @@ int cpu_run(struct vcpu *v)
 	}
 	code_pages_check(c);
 	mmu_ad_track(v, false);
+	irq_run_begin(v);
 	int r = run_loop(v);
+	irq_run_end(v);
+	irq_exit_fields(v);
 	mmu_ad_track(v, true);
 	code_pages_snapshot(c);
 	return r < 0 ? r : 0;

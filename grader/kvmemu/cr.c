@@ -137,9 +137,10 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 		if (val & ~0xfull)
 			return event_inject(v, event_exception(X86_GP, 0));
 		c->cr8 = val;
+		irq_cr8_set(v, val);          /* the in-kernel LAPIC's TPR */
 		break;
 	case CR_FROM_CR8:
-		reg_set(c, reg, c->cr8);
+		reg_set(c, reg, irq_chip(v) ? irq_cr8_get(v) : c->cr8);
 		break;
 	case CR_XSETBV:
 		if (!xcr0_valid(v, (uint32_t)reg_get(c, UC_X86_REG_RCX),

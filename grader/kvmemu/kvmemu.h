@@ -19,12 +19,14 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 #include <unicorn/unicorn.h>
+#include "irqchip.h"
 
 #include "x86.h"
 
 #define KVMEMU_MMAP_SIZE  12288   /* kvm_run page + PIO data page + coalesced-MMIO page */
 #define KVMEMU_PIO_OFFSET 4096    /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE */
 #define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
+#define KVMEMU_MAX_VCPUS  8       /* each runs in its caller's thread, on its own engine */
 #define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
 #define PAGE_SZ           4096u
 #define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (default 1 GiB) */
@@ -52,7 +54,10 @@ struct vcpu;
 struct vm {
 	struct obj o;
 	struct slot slots[KVMEMU_MAX_SLOTS];
-	struct vcpu *vcpu;        /* kvmemu runs one vCPU (README.md) */
+	struct vcpu *vcpu;        /* the first vCPU created (the clock's, the PIC's) */
+	struct vcpu *vcpus[KVMEMU_MAX_VCPUS];   /* by creation order */
+	int nvcpus;
+	struct vmirq *irq;        /* interrupt devices, routing, irqfds (irq.c) */
 };
 
 /* What the next KVM_RUN must finish before the guest runs on (KVM's
@@ -80,6 +85,7 @@ enum stop {
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
 	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
+	S_IRQ,        /* a kick, a timer deadline or an open IRQ window (irq.c) */
 };
 
 /* An exception or interrupt to deliver (event.c). */
@@ -141,6 +147,7 @@ struct cpu {
 	int ncode;
 	struct pageset covered;   /* linear page -> bitmap of hooked bytes */
 	bool all_covered;         /* past MAX_CODE_HOOKS: one hook everywhere */
+	bool flush_pending;       /* drop all translations before the engine runs again */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
@@ -188,6 +195,11 @@ struct cpu {
 	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
 	uint64_t cr4_dropped;     /* CR4 bits KVM_SET_SREGS gave that the engine can't hold */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
+	/* Guest progress (bytes of code run: the virtual clock, irq.c), the
+	 * point the block hook stops at for a timer, and whether it stops
+	 * once IF is set (an IRQ window). */
+	uint64_t vtime, vdeadline;
+	bool irq_window, irq_hold;
 };
 struct vcpu {
 	struct obj o;
@@ -209,6 +221,8 @@ struct vcpu {
 	struct kvm_cpuid_entry2 *cpuid;   /* KVM_SET_CPUID2's entries */
 	uint32_t ncpuid;
 	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
+	struct vcpu_irq *irq;     /* irq.c */
+	volatile int irq_kick;    /* an interrupt may be deliverable: stop and look */
 };
 
 /* ---- libunicorn, loaded on the first open of /dev/kvm (ucapi.c) ---- */
@@ -240,7 +254,9 @@ int ucapi_load(void);                       /* 0, or -1 with a diagnostic */
 /* ---- diagnostics, knobs, fds (interpose.c) ---- */
 void kvmemu_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fd_new(struct obj *o, const char *name, size_t size, int flags);
-extern volatile int kvmemu_signalled;       /* a signal handler ran during KVM_RUN */
+/* A signal handler ran during KVM_RUN, on this thread (each vCPU's KVM_RUN
+ * runs in its caller's thread; a signal ends only that one, as on KVM). */
+extern __thread volatile int kvmemu_signalled __attribute__((tls_model("initial-exec")));
 extern int kvmemu_knob_pio_offset;
 extern bool kvmemu_knob_string_batch;
 
@@ -359,5 +375,36 @@ struct event event_exception(int vector, uint32_t err);
  * decided the vCPU takes it now (RFLAGS.IF, the interrupt shadow, NMI
  * blocking are the interrupt controller's checks, not made here). */
 int event_inject(struct vcpu *v, struct event ev);
+/* ---- interrupts, devices, the clock (irq.c) ---- */
+struct vcpu_irq {
+	bool has_apic;            /* the VM has KVM_CREATE_IRQCHIP's devices */
+	struct lapic apic;
+	int queued;               /* KVM_INTERRUPT's vector (user-space irqchip), -1 none */
+	int nmi_pending;          /* KVM_NMI */
+	uint32_t mp_state;
+	int wake_fd;              /* eventfd a halted vCPU sleeps on */
+	int halted;               /* in irq_halt: kicks write wake_fd */
+};
+int irq_vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg);   /* -ENOTTY: not ours */
+int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
+int irq_check_extension(unsigned long cap);          /* -1: not ours */
+void irq_vm_free(struct vm *vm);
+int irq_vcpu_init(struct vcpu *v);                   /* after cpu_init */
+void irq_vcpu_free(struct vcpu *v);
+bool irq_chip(const struct vcpu *v);                 /* in-kernel irqchip */
+uint64_t irq_now(struct vm *vm);                     /* the VM's clock, ns */
+void irq_kick(struct vcpu *v);
+int irq_entry(struct vcpu *v);                       /* 1: exit set, <0: -EINTR */
+void irq_run_begin(struct vcpu *v);
+void irq_run_end(struct vcpu *v);
+int irq_halt(struct vcpu *v);                        /* 0 or -EINTR */
+bool irq_pio(struct vcpu *v);                        /* run->io taken in kernel */
+bool irq_mmio(struct vcpu *v);                       /* run->mmio write taken */
+void irq_exit_fields(struct vcpu *v);
+int irq_msr(struct vcpu *v, uint32_t index, uint64_t *val, bool write, bool host);  /* -2: not ours */
+void irq_sregs_get(struct vcpu *v, struct kvm_sregs *s);    /* cr8, apic_base */
+void irq_sregs_set(struct vcpu *v, const struct kvm_sregs *s);
+void irq_cr8_set(struct vcpu *v, uint64_t cr8);     /* MOV to CR8 (no-op without the LAPIC) */
+uint64_t irq_cr8_get(struct vcpu *v);               /* MOV from CR8 (with the LAPIC) */
 
 #endif

@@ -113,6 +113,9 @@ static int kvm_pv_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 {
 	struct cpu *c = &v->cpu;
+	int r = irq_msr(v, index, val, false, true);   /* the in-kernel LAPIC's */
+	if (r != -2)
+		return r;
 	switch (index) {
 	case MSR_EFER:
 		*val = cpu_env(c)->efer;
@@ -156,6 +159,9 @@ int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 {
 	struct cpu *c = &v->cpu;
+	int r = irq_msr(v, index, &val, true, host);
+	if (r != -2)
+		return r;
 	switch (index) {
 	case MSR_EFER: {                               /* set_efer */
 		uint64_t old = cpu_env(c)->efer;

@@ -168,7 +168,8 @@ void vmm_want_bytes(struct vmm *v, const char *what, const void *want, const voi
 				 what, i, n, a[i], b[i]);
 }
 
-void vmm_open(struct vmm *v, const char *test, const char *file, int line)
+/* /dev/kvm and the VM, no vCPU. */
+static void open_vm(struct vmm *v, const char *test, const char *file, int line)
 {
 	memset(v, 0, sizeof *v);
 	v->kvm = v->vm = v->vcpu = -1;
@@ -182,6 +183,24 @@ void vmm_open(struct vmm *v, const char *test, const char *file, int line)
 	v->vm = ioctl(v->kvm, KVM_CREATE_VM, 0UL);
 	if (v->vm < 0)
 		vmm_fail(v, file, line, "KVM_CREATE_VM: %s", strerror(errno));
+}
+
+void vmm_open(struct vmm *v, const char *test, const char *file, int line)
+{
+	open_vm(v, test, file, line);
+	vmm_add_vcpu(v, file, line);
+}
+
+void vmm_open_irqchip(struct vmm *v, const char *test, const char *file, int line)
+{
+	open_vm(v, test, file, line);
+	if (ioctl(v->vm, KVM_CREATE_IRQCHIP, 0) != 0)
+		vmm_fail(v, file, line, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	vmm_add_vcpu(v, file, line);
+}
+
+void vmm_add_vcpu(struct vmm *v, const char *file, int line)
+{
 	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0UL);
 	if (v->vcpu < 0)
 		vmm_fail(v, file, line, "KVM_CREATE_VCPU: %s", strerror(errno));

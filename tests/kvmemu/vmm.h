@@ -49,6 +49,10 @@ const char *vmm_bindir(void);
 
 /* Open /dev/kvm, create the VM, vCPU 0 and map kvm_run. No memory. */
 void vmm_open(struct vmm *v, const char *test, const char *file, int line);
+/* Same, with KVM_CREATE_IRQCHIP before the vCPU (tests of the in-kernel irqchip). */
+void vmm_open_irqchip(struct vmm *v, const char *test, const char *file, int line);
+/* KVM_CREATE_VCPU 0 and its kvm_run mapping (vmm_open's second half). */
+void vmm_add_vcpu(struct vmm *v, const char *file, int line);
 /* Add (or, with size 0, delete) memory slot `slot` at guest-physical gpa. */
 uint8_t *vmm_slot(struct vmm *v, int slot, uint64_t gpa, uint64_t size,
 		  const char *file, int line);
@@ -96,6 +100,7 @@ static inline uint8_t *vmm_io_data(struct vmm *v)
 const char *vmm_test_name(const char *func);
 
 #define VM_OPEN(v)               vmm_open((v), TEST_NAME(), __FILE__, __LINE__)
+#define VM_OPEN_IRQCHIP(v)       vmm_open_irqchip((v), TEST_NAME(), __FILE__, __LINE__)
 #define VM_SLOT(v, s, gpa, size) vmm_slot((v), (s), (gpa), (size), __FILE__, __LINE__)
 #define VM_LOAD(v, name, gpa)    vmm_load((v), (name), (gpa), __FILE__, __LINE__)
 #define VM_REAL_MODE(v, rip)     vmm_real_mode((v), (rip), __FILE__, __LINE__)
