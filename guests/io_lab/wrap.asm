@@ -1,0 +1,30 @@
+; title: ring indices wrap: a transmitq of 4 entries goes round three times
+; points: 3
+; hint: avail->idx and used->idx count requests forever (16-bit, wrapping at 65536); the position in a ring is the index modulo the queue's size, the size the driver wrote to QueueNum (here 4), not QueueNumMax.
+; hint-zh: avail->idx 和 used->idx 一直累加请求数（16 位，到 65536 回绕）；在环中的位置是下标对队列大小取模，这个大小是驱动写入 QueueNum 的值（这里是 4），不是 QueueNumMax。
+;
+; The driver chooses a transmitq of 4 entries, smaller than the device's
+; maximum, and prints 6 lines (12 requests) and the used idx: the ring
+; positions go round more than three times.
+%include "virtio.inc"
+
+        call vio_probe
+        call vio_features
+        xor edi, edi
+        mov esi, RX_NUM
+        mov edx, RXQ
+        call queue_setup
+        mov esi, 4
+        mov edx, TXQ
+        call tx_setup
+        VWR STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK
+        mov ebx, 1
+.line:  PRINTS "line "
+        mov edi, ebx
+        call print_dec
+        inc ebx
+        cmp ebx, 6
+        jbe .line
+        movzx eax, word [abs TXQ + US_IDX]
+        PRINTNUM "used idx: ", eax
+        POWEROFF
