@@ -4,6 +4,7 @@
 ; hint: The heads in the avail ring are descriptor indices too: check them against q->num.
 ; hint-zh: avail 环中的链头也是描述符下标：同样要与 q->num 比较。
 ; expect-exit: error
+; expect-stdout: "before the bad request\n"
 ;
 ; The avail ring's entry names descriptor 9 of a queue of 8.
 %include "virtio.inc"

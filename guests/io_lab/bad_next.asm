@@ -4,6 +4,7 @@
 ; hint: next is an index into the descriptor table, which has q->num entries: anything larger is a guest error.
 ; hint-zh: next 是描述符表中的下标，表中只有 q->num 项：更大的值是客户机的错误。
 ; expect-exit: error
+; expect-stdout: "before the bad request\n"
 ;
 ; The chain's first descriptor points at descriptor 8 of a queue of 8.
 %include "virtio.inc"

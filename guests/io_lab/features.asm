@@ -2,6 +2,8 @@
 ; points: 3
 ; hint: DeviceFeatures shows 32 bits of the 64 at a time, chosen by DeviceFeaturesSel (0: bits 0-31, 1: bits 32-63, more: 0). When the driver sets FEATURES_OK, the device keeps that bit only if the driver's features are a subset of its own and include VIRTIO_F_VERSION_1. Writing 0 to Status resets the device.
 ; hint-zh: DeviceFeatures 每次只显示 64 位中的 32 位，由 DeviceFeaturesSel 选择（0：第 0-31 位，1：第 32-63 位，更大：0）。驱动设置 FEATURES_OK 时，只有当驱动的特性是设备特性的子集且包含 VIRTIO_F_VERSION_1，设备才保留该位。向 Status 写 0 会复位设备。
+; expect-exit: success
+; expect-stdout: "DeviceFeatures word: 0\nDeviceFeatures word: 1\nDeviceFeatures word: 0\nStatus after reset: 0\nQueueReady after reset: 0\nStatus, bit 0 asked: 3\nStatus, VERSION_1 not taken: 3\nStatus, VERSION_1 alone: 15\n"
 ;
 ; The guest reads the device's features, then tries two negotiations the
 ; device must refuse (a feature it doesn't offer; no VERSION_1), resetting

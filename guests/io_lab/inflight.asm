@@ -2,6 +2,8 @@
 ; points: 3
 ; hint: One notify may announce many chains: serve every entry from your last position up to the avail idx you read, in ring order (the heads need not be in descriptor order), and read avail->idx again each time you are notified.
 ; hint-zh: 一次通知可能宣告多条链：从上次的位置一直处理到读到的 avail idx，按环中的顺序（链头不必按描述符顺序），并且每次收到通知都要重新读 avail->idx。
+; expect-exit: success
+; expect-stdout: "five at once:\nfour\none\nfive\ntwo\nthree\nused ids: 30412\nthree more:\neight\nseven\nsix\n"
 ;
 ; The guest fills five descriptors, puts their heads in the avail ring in
 ; the order 3, 0, 4, 1, 2, publishes them with one write of avail->idx and

@@ -2,6 +2,8 @@
 ; points: 3
 ; hint: After using buffers, unless the avail ring's flags say VIRTQ_AVAIL_F_NO_INTERRUPT: set bit 0 of InterruptStatus, then give GSI 5 an edge with KVM_IRQ_LINE (level 1, then 0). InterruptACK clears the bits the guest writes. A line left at 1 gives no second edge.
 ; hint-zh: 使用了缓冲区之后，除非 avail 环的 flags 为 VIRTQ_AVAIL_F_NO_INTERRUPT：先置 InterruptStatus 的第 0 位，再用 KVM_IRQ_LINE 给 GSI 5 一个边沿（先电平 1，再电平 0）。InterruptACK 清除客户机写入的那些位。一直保持为 1 的中断线不会产生第二个边沿。
+; expect-exit: success
+; expect-stdout: "a request with interrupts on\ninterrupts after the transmit: 1\nInterruptStatus in the handler: 1\ninterrupts after the receive: 2\nInterruptStatus after the acks: 0\nspurious: 0\nreceived bytes: 19\nping from the host\ninterrupts in all: 2\n"
 ;
 ; With interrupts enabled (IF = 1), the guest asks for interrupts on the
 ; transmitq (avail flags 0) and sends a request: the device's interrupt

@@ -4,6 +4,7 @@
 ; hint: A chain can't be longer than the queue's size: count the descriptors as you follow next, and stop with an error past q->num (else a guest makes your device loop forever).
 ; hint-zh: 一条链不可能比队列大小更长：沿 next 前进时数一数描述符，超过 q->num 就报错退出（否则客户机能让你的设备永远循环下去）。
 ; expect-exit: error
+; expect-stdout: "before the bad request\n"
 ;
 ; A transmitq chain 0 -> 1 -> 0 -> ...: both descriptors have NEXT set
 ; and point at each other. A device that follows it without counting

@@ -2,6 +2,8 @@
 ; points: 3
 ; hint: VIRTQ_AVAIL_F_NO_INTERRUPT in the avail ring's flags means: don't interrupt, don't even set InterruptStatus. Read the flags each time you have used buffers: the driver changes them whenever it likes.
 ; hint-zh: avail 环 flags 中的 VIRTQ_AVAIL_F_NO_INTERRUPT 表示：不要发中断，连 InterruptStatus 也不要置位。每次用完缓冲区都要重新读 flags：驱动随时可能改变它。
+; expect-exit: success
+; expect-stdout: "one\ntwo\nthree\nfour, with the flag clear and the PIC masked\nfive\ninterrupts with the flag set: 0\nInterruptStatus with the flag set: 0\ninterrupts while masked: 0\nInterruptStatus while masked: 1\ninterrupts after unmasking: 1\nInterruptStatus seen by the handler: 1\ninterrupts in all: 1\n"
 ;
 ; Three requests with NO_INTERRUPT set (printing's default): no interrupt,
 ; InterruptStatus 0. Then the flag cleared but IRQ 5 masked at the PIC:

@@ -4,6 +4,7 @@
 ; hint: QueueNotify's value is a queue index: the console has queues 0 and 1 only.
 ; hint-zh: QueueNotify 的值是队列下标：这个控制台只有队列 0 和 1。
 ; expect-exit: error
+; expect-stdout: "before the bad request\n"
 ;
 ; The guest notifies queue 2.
 %include "virtio.inc"

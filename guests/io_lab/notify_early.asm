@@ -2,6 +2,8 @@
 ; points: 2
 ; hint: QueueNotify of a queue whose QueueReady is 0 must do nothing (the device may not touch its rings yet). Once the driver writes QueueReady = 1, the next notify serves whatever is available.
 ; hint-zh: 对 QueueReady 为 0 的队列写 QueueNotify 时什么也不能做（设备此时还不能碰它的环）。驱动写入 QueueReady = 1 之后，下一次通知再处理所有可用的请求。
+; expect-exit: success
+; expect-stdout: "posted before QueueReady, served after\nused idx after the early notify: 0\n"
 ;
 ; The driver configures the transmitq (size, addresses) but doesn't set
 ; QueueReady, posts a request and notifies: nothing may happen. Then it

@@ -4,6 +4,7 @@
 ; hint: Check the end of the buffer too: addr + len must not pass the end of RAM.
 ; hint-zh: 缓冲区的结尾也要检查：addr + len 不能超过 RAM 的末尾。
 ; expect-exit: error
+; expect-stdout: "before the bad request\n"
 ;
 ; A transmitq buffer of 32 bytes at 0x3ffff0: its last 16 bytes are past
 ; RAM.

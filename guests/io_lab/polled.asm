@@ -2,6 +2,8 @@
 ; points: 2
 ; hint: The device sets InterruptStatus and pulses its line whether or not the CPU takes interrupts now: the PIC keeps the edge until the guest enables interrupts. InterruptACK must clear exactly the bits written.
 ; hint-zh: 无论 CPU 此刻是否接受中断，设备都要设置 InterruptStatus 并给中断线一个脉冲：PIC 会记住这个边沿，直到客户机打开中断。InterruptACK 必须恰好清除写入的那些位。
+; expect-exit: success
+; expect-stdout: "a request, polled\nInterruptStatus: 1\nafter acknowledging bit 1: 1\nafter acknowledging bit 0: 0\ninterrupts taken with IF = 0: 0\ninterrupts taken after sti: 1\nspurious: 1\n"
 ;
 ; The guest runs with IF = 0 and asks for interrupts on the transmitq. It
 ; polls the used ring, reads InterruptStatus (1), acknowledges bit 1 (no

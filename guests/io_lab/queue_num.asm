@@ -4,6 +4,7 @@
 ; hint: QueueNum must be 1 .. QueueNumMax and a power of 2 (split virtqueues); 3 is a guest error.
 ; hint-zh: QueueNum 必须在 1 到 QueueNumMax 之间且为 2 的幂（split virtqueue）；3 是客户机错误。
 ; expect-exit: error
+; expect-stdout: "before the bad request\n"
 ;
 ; The guest selects the receiveq and writes QueueNum 3.
 %include "virtio.inc"

@@ -2,6 +2,8 @@
 ; points: 3
 ; hint: On the receiveq every buffer has VIRTQ_DESC_F_WRITE: copy the next bytes of HOST_INPUT into the chain's buffers, no more than each buffer's len, and put the number of bytes written in the used element. With no input left, leave the chain available (don't use it).
 ; hint-zh: 接收队列上的每个缓冲区都带 VIRTQ_DESC_F_WRITE：把 HOST_INPUT 接下来的字节拷入链中的缓冲区，不超过各缓冲区的 len，并把写入的字节数填进 used 元素。没有剩余输入时，让这条链保持可用（不要使用它）。
+; expect-exit: success
+; expect-stdout: "used idx: 2\nused idx after a second notify: 2\nused[0].id: 0\nused[0].len: 12\nused[1].id: 2\nused[1].len: 7\nreceived: ping from the host\nafter A and B: ###\n"
 ;
 ; Three chains on the receiveq (interrupts off by the avail ring's flag):
 ; A = 4 + 8 bytes (two descriptors), B = 16 bytes, C = 16 bytes. The 19

@@ -2,6 +2,8 @@
 ; points: 3
 ; hint: avail->idx and used->idx count requests forever (16-bit, wrapping at 65536); the position in a ring is the index modulo the queue's size, the size the driver wrote to QueueNum (here 4), not QueueNumMax.
 ; hint-zh: avail->idx 和 used->idx 一直累加请求数（16 位，到 65536 回绕）；在环中的位置是下标对队列大小取模，这个大小是驱动写入 QueueNum 的值（这里是 4），不是 QueueNumMax。
+; expect-exit: success
+; expect-stdout: "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nused idx: 12\n"
 ;
 ; The driver chooses a transmitq of 4 entries, smaller than the device's
 ; maximum, and prints 6 lines (12 requests) and the used idx: the ring

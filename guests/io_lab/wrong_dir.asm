@@ -4,6 +4,7 @@
 ; hint: The transmitq carries the guest's output: the device only reads it. A descriptor with VIRTQ_DESC_F_WRITE there is a guest error.
 ; hint-zh: 发送队列承载客户机的输出：设备只读取它。这里出现带 VIRTQ_DESC_F_WRITE 的描述符是客户机的错误。
 ; expect-exit: error
+; expect-stdout: "before the bad request\n"
 ;
 ; A transmitq chain whose second descriptor has the WRITE flag.
 %include "virtio.inc"

@@ -257,7 +257,9 @@ static void *guest_ptr(uint64_t gpa, uint64_t len)
  * (a message on stderr naming what is wrong, errx(1, ...)): a descriptor
  * index >= q->num; a buffer not entirely in RAM; a chain longer than
  * q->num descriptors (a loop); a buffer with the wrong direction for the
- * queue; avail->idx more than q->num ahead of q->last_avail.
+ * queue; avail->idx more than q->num ahead of q->last_avail. Check the
+ * whole chain before you use any of it (as QEMU's virtqueue_pop does): of
+ * a bad chain nothing is printed or written.
  */
 static void serve_queue(uint32_t index)
 {

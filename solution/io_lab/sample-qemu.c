@@ -257,7 +257,9 @@ static void *guest_ptr(uint64_t gpa, uint64_t len)
  * (a message on stderr naming what is wrong, errx(1, ...)): a descriptor
  * index >= q->num; a buffer not entirely in RAM; a chain longer than
  * q->num descriptors (a loop); a buffer with the wrong direction for the
- * queue; avail->idx more than q->num ahead of q->last_avail.
+ * queue; avail->idx more than q->num ahead of q->last_avail. Check the
+ * whole chain before you use any of it (as QEMU's virtqueue_pop does): of
+ * a bad chain nothing is printed or written.
  */
 static void serve_queue(uint32_t index)
 {
@@ -278,26 +280,30 @@ static void serve_queue(uint32_t index)
 		if (index == RECEIVEQ && dev.input_pos == HOST_INPUT_LEN)
 			break;          /* no input left: the chain waits */
 		uint16_t head = avail->ring[q->last_avail % q->num];
-		uint32_t written = 0, count = 0;
-		uint16_t i = head;
-		for (;;) {
+		/* First the whole chain is checked, then it is served. */
+		uint32_t count = 0;
+		for (uint16_t i = head;; i = desc[i].next) {
 			if (i >= q->num)
 				errx(1, "queue %u: descriptor %u, the queue has %u", index, i, q->num);
 			if (++count > q->num)
 				errx(1, "queue %u: the chain from descriptor %u loops", index, head);
+			if (!guest_ptr(desc[i].addr, desc[i].len))
+				errx(1, "queue %u: descriptor %u: buffer 0x%llx, %u bytes, is not in RAM",
+				     index, i, (unsigned long long)desc[i].addr, desc[i].len);
+			bool writable = desc[i].flags & VIRTQ_DESC_F_WRITE;
+			if (writable != (index == RECEIVEQ))
+				errx(1, "queue %u: descriptor %u is device-%s", index, i,
+				     writable ? "writable" : "readable");
+			if (!(desc[i].flags & VIRTQ_DESC_F_NEXT))
+				break;
+		}
+		uint32_t written = 0;
+		for (uint16_t i = head;; i = desc[i].next) {
 			struct virtq_desc *d = &desc[i];
 			uint8_t *buf = guest_ptr(d->addr, d->len);
-			if (!buf)
-				errx(1, "queue %u: descriptor %u: buffer 0x%llx, %u bytes, is not in RAM",
-				     index, i, (unsigned long long)d->addr, d->len);
-			bool writable = d->flags & VIRTQ_DESC_F_WRITE;
 			if (index == TRANSMITQ) {
-				if (writable)
-					errx(1, "queue %u: descriptor %u is device-writable", index, i);
 				fwrite(buf, 1, d->len, stdout);
 			} else {
-				if (!writable)
-					errx(1, "queue %u: descriptor %u is device-readable", index, i);
 				size_t n = HOST_INPUT_LEN - dev.input_pos;
 				if (n > d->len)
 					n = d->len;
@@ -307,7 +313,6 @@ static void serve_queue(uint32_t index)
 			}
 			if (!(d->flags & VIRTQ_DESC_F_NEXT))
 				break;
-			i = d->next;
 		}
 		struct virtq_used_elem *e = &used->ring[used->idx % q->num];
 		e->id = head;
