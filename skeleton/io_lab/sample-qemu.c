@@ -13,7 +13,8 @@
  *   0x10000000 - 0x100001ff  the virtio-mmio console: no memory behind it,
  *                            every access comes back as KVM_EXIT_MMIO
  *   port 0xe9 (out, 1 byte)  the guest's debug port: the byte goes to stderr
- *   port 0xf4 (out, 1 byte)  power off: 0 = the guest is done, else it failed
+ *   port 0xf4 (out, 1 byte)  power off: 0 = the guest is done, else its driver
+ *                            gave up (a line on stdout, exit status 1)
  *
  * The device is a virtio console (virtio spec 1.x, "Console Device",
  * device ID 3) behind the virtio-mmio transport (spec section 4.2, version
@@ -584,9 +585,15 @@ int main(int argc, char *argv[])
 					break;
 				}
 				if (run->io.port == POWER_PORT) {
-					if (byte != 0)
-						errx(1, "the guest powered off with failure code %u", byte);
-					return 0;
+					if (byte == 0)
+						return 0;
+					/*
+					 * The guest's driver gave up (its reason is on
+					 * stderr). Said on stdout too, so that the run
+					 * never looks like the device's own error.
+					 */
+					printf("[the guest gave up: failure code %u]\n", byte);
+					errx(1, "the guest powered off with failure code %u", byte);
 				}
 			}
 			errx(1, "KVM_EXIT_IO: %s of %u bytes on port 0x%x: no such port",
