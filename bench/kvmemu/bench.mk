@@ -11,5 +11,9 @@ $(KVMEMU_BENCH)/%.bin: bench/kvmemu/%.asm bench/kvmemu/lm.inc
 	@mkdir -p $(@D)
 	nasm -f bin -I bench/kvmemu/ -o $@ $<
 
-bench-kvmemu: $(BUILD)/libkvmemu.so $(KVMEMU_BENCH)/vmm $(patsubst bench/kvmemu/%.asm,$(KVMEMU_BENCH)/%.bin,$(wildcard bench/kvmemu/*.asm))
+$(KVMEMU_BENCH)/irqvmm: bench/kvmemu/irqvmm.c
+	@mkdir -p $(@D)
+	$(CC) $(KIT_CFLAGS) -o $@ $<
+
+bench-kvmemu: $(BUILD)/libkvmemu.so $(KVMEMU_BENCH)/vmm $(KVMEMU_BENCH)/irqvmm $(patsubst bench/kvmemu/%.asm,$(KVMEMU_BENCH)/%.bin,$(wildcard bench/kvmemu/*.asm))
 	bench/kvmemu/bench.sh $(BUILD)

@@ -43,7 +43,7 @@ const struct env *cpu_env(struct cpu *c)
 int cpu_code_size(struct cpu *c)
 {
 	uint32_t h = cpu_env(c)->hflags;
-	return (h & (1u << 15)) ? 8 : (h & (1u << 4)) ? 4 : 2;    /* HF_CS64, HF_CS32 */
+	return (h & HF_CS64) ? 8 : (h & HF_CS32) ? 4 : 2;
 }
 
 uint64_t cpu_seg_base(struct cpu *c, int seg)
@@ -54,7 +54,7 @@ uint64_t cpu_seg_base(struct cpu *c, int seg)
 /* Linear addresses are 32 bits wide outside long mode. */
 uint64_t cpu_lin_mask(struct cpu *c)
 {
-	return (cpu_env(c)->hflags & (1u << 14)) ? ~0ull : 0xffffffffull;   /* HF_LMA */
+	return (cpu_env(c)->hflags & HF_LMA) ? ~0ull : 0xffffffffull;
 }
 
 uint64_t cpu_lip(struct cpu *c)
@@ -77,6 +77,19 @@ static const int gpr64[16] = {
 	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
 	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 };
+
+/* GPR n as instructions encode it (SDM vol. 2, table 2-2: RAX RCX RDX RBX
+ * RSP RBP RSI RDI, R8-R15 with REX). */
+int cpu_gpr(int n)
+{
+	static const int enc[16] = {
+		UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+		UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+		UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	};
+	return enc[n & 15];
+}
 
 void cpu_get_regs(struct vcpu *v, struct kvm_regs *r)
 {
@@ -102,7 +115,7 @@ void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r)
 	reg_set(c, UC_X86_REG_RIP, r->rip);
 	/* kvm_set_rflags: bit 1 is always set; VMX keeps 32 bits, VM (17) cleared
 	 * outside vm86 emulation (measured: ~0 reads back as 0xfffdffff). */
-	reg_set(c, UC_X86_REG_RFLAGS, ((uint32_t)r->rflags | 2) & ~(1u << 17));
+	reg_set(c, UC_X86_REG_RFLAGS, ((uint32_t)r->rflags | RFL_FIXED) & ~RFL_VM);
 }
 
 /* ---- segments and control registers ---- */
@@ -147,15 +160,6 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
  * has had no KVM_SET_CPUID2: MAXPHYADDR 36, and every CR4 bit that needs a
  * CPUID feature (OSXSAVE, SMEP, SMAP, FSGSBASE, PKE, LA57, UMIP, VMXE,
  * PCIDE, CET, ...) reserved unless KVM_SET_CPUID2 gave that feature. */
-#define CR0_PE 1ull
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define GUEST_PHYS_BITS 36
-#define CR4_ALLOWED 0x7ffull      /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
 
 /* __cr4_reserved_bits: a CR4 bit is allowed when the guest's CPUID (from
  * KVM_SET_CPUID2) has its feature; before any KVM_SET_CPUID2 only the
@@ -163,27 +167,33 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
  * then). VMXE stays reserved (no nested VMX), SMXE always is. */
 static uint64_t cr4_allowed(const struct vcpu *v)
 {
-	static const struct { int bit; uint32_t leaf; int reg, fbit; } need[] = {
-		{ 11, 7, 2, 2 },   /* UMIP: 7.0 ECX[2] */
-		{ 12, 7, 2, 16 },  /* LA57: 7.0 ECX[16] */
-		{ 16, 7, 1, 0 },   /* FSGSBASE: 7.0 EBX[0] */
-		{ 17, 1, 2, 17 },  /* PCIDE: 1 ECX[17] */
-		{ 18, 1, 2, 26 },  /* OSXSAVE: 1 ECX[26] */
-		{ 20, 7, 1, 7 },   /* SMEP: 7.0 EBX[7] */
-		{ 21, 7, 1, 20 },  /* SMAP: 7.0 EBX[20] */
-		{ 22, 7, 2, 3 },   /* PKE: 7.0 ECX[3] */
+	static const struct { uint64_t bit; uint32_t leaf; int reg, fbit; } need[] = {
+		{ CR4_UMIP, 7, 2, 2 },      /* 7.0 ECX[2] */
+		{ CR4_LA57, 7, 2, 16 },     /* 7.0 ECX[16] */
+		{ CR4_FSGSBASE, 7, 1, 0 },  /* 7.0 EBX[0] */
+		{ CR4_PCIDE, 1, 2, 17 },    /* 1 ECX[17] */
+		{ CR4_OSXSAVE, 1, 2, 26 },  /* 1 ECX[26] */
+		{ CR4_SMEP, 7, 1, 7 },      /* 7.0 EBX[7] */
+		{ CR4_SMAP, 7, 1, 20 },     /* 7.0 EBX[20] */
+		{ CR4_PKE, 7, 2, 3 },       /* 7.0 ECX[3] */
 	};
-	uint64_t ok = CR4_ALLOWED;
+	uint64_t ok = CR4_BASE_BITS;
 	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
 		if (v->ncpuid ? cpuid_has(v, need[i].leaf, need[i].reg, need[i].fbit)
 			      : cpuid_host_has(need[i].leaf, need[i].reg, need[i].fbit))
-			ok |= 1ull << need[i].bit;
+			ok |= need[i].bit;
 	return ok;
+}
+
+/* kvm_is_valid_cr4's reserved bits. */
+bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4)
+{
+	return !((cr4 & ~CR4_BASE_BITS) && (cr4 & ~cr4_allowed(v)));
 }
 
 static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 {
-	uint64_t rsvd_gpa = ~0ull << GUEST_PHYS_BITS;
+	uint64_t rsvd_gpa = ~0ull << MAXPHYADDR;
 	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG)) {
 		if (!(s->cr4 & CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;
@@ -192,7 +202,7 @@ static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
-	if ((s->cr4 & ~CR4_ALLOWED) && (s->cr4 & ~cr4_allowed(v)))   /* kvm_is_valid_cr4 */
+	if (!cpu_cr4_valid(v, s->cr4))
 		return false;
 	if (s->cr0 >> 32)                                 /* kvm_is_valid_cr0 */
 		return false;
@@ -202,7 +212,7 @@ static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 		return false;
 	/* kvm_set_apic_base: reserved bits, x2APIC (no CPUID: unsupported),
 	 * x2APIC without xAPIC enabled. */
-	if (s->apic_base & (rsvd_gpa | 0x2ff | (1ull << 10)))
+	if (s->apic_base & (rsvd_gpa | 0x2ff | (1ull << 10)))   /* bit 10: x2APIC enable */
 		return false;
 	return true;
 }
@@ -223,9 +233,13 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	/* Control registers first: writing CR0 recomputes QEMU's mode flags,
 	 * which env_store then completes from the segments and EFER. */
 	reg_set(c, UC_X86_REG_CR0, s->cr0);
-	reg_set(c, UC_X86_REG_CR2, s->cr2);
 	reg_set(c, UC_X86_REG_CR3, s->cr3);
+	env_set_cr2(c, s->cr2);
 	reg_set(c, UC_X86_REG_CR4, s->cr4);
+	if (reg_get(c, UC_X86_REG_CR4) != s->cr4)
+		/* QEMU drops CR4 bits its CPU model lacks (OSXSAVE). */
+		kvmemu_diag("KVM_SET_SREGS: CR4 bits 0x%llx are not emulated (the guest sees them clear)",
+			    (unsigned long long)(s->cr4 ^ reg_get(c, UC_X86_REG_CR4)));
 	c->env.valid = false;
 	cpu_env(c);
 	for (int i = 0; i < 8; i++) {
@@ -237,6 +251,8 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	}
 	c->env.efer = s->efer;
 	env_store(c);
+	for (int i = 0; i < 8; i++)       /* the engine's form (64-bit mode: bases 0) */
+		c->sreg_q[i] = c->env.seg[i];
 	uc_x86_mmr m = { .base = s->gdt.base, .limit = s->gdt.limit };
 	uc.reg_write(c->uc, UC_X86_REG_GDTR, &m);
 	m = (uc_x86_mmr){ .base = s->idt.base, .limit = s->idt.limit };
@@ -266,6 +282,11 @@ static void reset_state(struct cpu *c)
 	/* kvm_vcpu_reset: MISC_ENABLE (PEBS and BTS unavailable), PAT. */
 	c->misc_enable = (1u << 12) | (1u << 11);
 	c->pat = 0x0007040600070406ull;
+	/* kvm_arch_vcpu_create: mcg_cap = KVM_MAX_MCE_BANKS; kvm_guest_time /
+	 * msr_kvm_poll_control: polling enabled (1). */
+	c->mcg_cap = 32;
+	c->xcr0 = XFEATURE_FP;                      /* kvm_vcpu_reset */
+	c->kvm_pv[5] = 1;
 }
 
 /* ---- instruction hooks where I/O instructions are ---- */
@@ -312,7 +333,10 @@ void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end)
 		c->ncode++;
 		c->all_covered = true;
 		ps_clear(&c->covered, true);
-		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		/* Not here: a flush from inside a hook frees the code being run
+		 * (a segfault in the JIT buffer, seen booting Linux). run_loop
+		 * flushes before the engine runs again. */
+		c->flush_pending = true;
 	}
 }
 
@@ -343,10 +367,12 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	uint8_t insn[16];
 	if (size > sizeof insn || !lin_read(c->v, addr, insn, size))
 		return;
-	if (pio_opcode(insn, size) || msr_opcode(insn, size)) {
+	enum stop why = pio_opcode(insn, size) ? S_IO : msr_opcode(insn, size) ? S_MSR :
+			cr_opcode(insn, size) ? S_CR : S_NONE;
+	if (why != S_NONE) {
 		c->stop_lip = addr;
 		c->stop_len = size;
-		stop(c, pio_opcode(insn, size) ? S_IO : S_MSR);
+		stop(c, why);
 	}
 }
 
@@ -402,7 +428,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	if (c->irq_hold)              /* this block runs (an STI shadow) */
 		c->irq_hold = false;
 	else if (c->vtime >= c->vdeadline || c->v->irq_kick ||
-		 (c->irq_window && (reg_get(c, UC_X86_REG_EFLAGS) & 0x200))) {
+		 (c->irq_window && (reg_get(c, UC_X86_REG_EFLAGS) & RFL_IF))) {
 		stop(c, S_IRQ);
 		return;
 	}
@@ -432,9 +458,12 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	}
 	bool added = false;
 	for (uint32_t i = 0; i < size; i++) {
-		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30: the hook starts at
-		 * the 0f, so the prefixes before it are found as for I/O). */
-		bool msr = i + 1 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32);
+		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30) and MOV to/from
+		 * CRn (0f 22 / 0f 20): the hook starts at the 0f, so the prefixes
+		 * before it are found as for I/O. */
+		bool msr = i + 2 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32 ||
+							     p[i + 1] == 0x20 || p[i + 1] == 0x22 ||
+							     (p[i + 1] == 0x01 && (p[i + 2] & 0xfe) == 0xd0));
 		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
@@ -512,10 +541,14 @@ static void intr_hook(uc_engine *u, uint32_t intno, void *opaque)
 {
 	(void)u;
 	struct cpu *c = opaque;
-	c->intno = (int)intno;
 	/* Read now: the engine may fault again (and overwrite them) before
 	 * uc_emu_start returns. */
-	env_exception(c, &c->exc_err, &c->exc_soft);
+	uint32_t err;
+	bool soft;
+	env_exception(c, &err, &soft);
+	c->event = soft ? (struct event){ .kind = EV_SOFT_INT, .vector = (uint8_t)intno }
+			: event_exception((int)intno, err);
+	c->event.cr2 = reg_get(c, UC_X86_REG_CR2);
 	stop(c, S_INTR);
 }
 
@@ -586,6 +619,13 @@ int cpu_init(struct vcpu *v)
 	 * translates a few KiB of code, and when the buffer fills QEMU flushes
 	 * it and goes on. A small one lets the sandbox's RLIMIT_AS be small. */
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1), (uint32_t)KVMEMU_TCG_BUFFER);
+	/* No stop address: with `until` Unicorn invalidates the translation at
+	 * it after every run, which walks the guest's page tables for that
+	 * address; a non-canonical one raised a #GP inside QEMU that no hook
+	 * sees, and its "exception in flight" then turned the guest's next
+	 * fault into #DF and a silent stop (issue 21 item 1). An empty exit set
+	 * makes uc_emu_start ignore `until`; kvmemu stops by uc_emu_stop only. */
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1), 1);
 	if (env_probe(c) < 0)
 		return -ENOMEM;
 	uc_hook h;
@@ -698,13 +738,16 @@ static int run_loop(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	for (;;) {
-		if (irq_entry(v))
-			return 1;
+		int ir = irq_entry(v);
+		if (ir)
+			return ir;
+		if (c->flush_pending) {
+			c->flush_pending = false;
+			uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		}
 		c->stop = S_NONE;
-		/* `until` is an address no guest can run at (non-canonical): at
-		 * UINT64_MAX Unicorn's stop path walked the page tables for
-		 * 0xff..fe and left CR2 (and the error code) clobbered. */
-		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0x8000000000000000ull, 0, 0);
+		/* `until` is ignored (an empty exit set, cpu_init). */
+		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
 		c->env.valid = false;
 		c->xlat_valid = false;
 		switch (c->stop) {
@@ -722,7 +765,7 @@ static int run_loop(struct vcpu *v)
 			pio_complete(v);
 			continue;
 		case S_INTR:
-			if (intr_deliver(v, c->intno, true))
+			if (event_inject(v, c->event))
 				return 1;
 			continue;
 		case S_MMIO:
@@ -751,6 +794,10 @@ static int run_loop(struct vcpu *v)
 			kvmemu_diag("SYSENTER is not emulated: KVM_EXIT_INTERNAL_ERROR");
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
+		case S_CR:
+			if (cr_insn(v, c->stop_lip, c->stop_len))
+				return 1;
+			continue;
 		case S_MSR: {
 			uint8_t insn[16];
 			lin_read(v, c->stop_lip, insn, c->stop_len);
@@ -780,7 +827,7 @@ static int run_loop(struct vcpu *v)
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
 		case UC_ERR_INSN_INVALID:
-			if (intr_deliver(v, 6, false))   /* #UD */
+			if (event_inject(v, event_exception(X86_UD, 0)))
 				return 1;
 			continue;
 		default:
@@ -811,7 +858,9 @@ int cpu_run(struct vcpu *v)
 	}
 	code_pages_check(c);
 	mmu_ad_track(v, false);
+	irq_run_begin(v);
 	int r = run_loop(v);
+	irq_run_end(v);
 	irq_exit_fields(v);
 	mmu_ad_track(v, true);
 	code_pages_snapshot(c);

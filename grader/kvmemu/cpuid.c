@@ -35,6 +35,8 @@ static const struct kvm_cpuid_entry2 *find(const struct vcpu *v, uint32_t f, uin
 	return NULL;
 }
 
+static uint32_t xstate_size(uint64_t xstate_bv, bool compacted);
+
 /* kvm_cpuid (cpuid.c), with get_out_of_range_cpuid_entry. */
 void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4])
 {
@@ -59,6 +61,13 @@ void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4])
 	} else {
 		out[0] = out[1] = out[2] = out[3] = 0;
 	}
+	/* kvm_update_cpuid_runtime: leaf 0xD's EBX is the XSAVE area the
+	 * enabled features (XCR0) need, whatever KVM_SET_CPUID2 put there
+	 * (index 1: only with XSAVES or XSAVEC; IA32_XSS is 0 here). */
+	if (e && e->function == 0xd && e->index == 0)
+		out[1] = xstate_size(v->cpu.xcr0, false);
+	if (e && e->function == 0xd && e->index == 1 && (e->eax & 0xa))
+		out[1] = xstate_size(v->cpu.xcr0, true);
 }
 
 static int supported(struct kvm_cpuid_entry2 *e);
@@ -75,7 +84,7 @@ bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit)
 	return regs[r] >> bit & 1;
 }
 
-bool cpuid_host_has(uint32_t f, int r, int bit)
+static const struct vcpu *host_cpu(void)
 {
 	static struct vcpu host;              /* the supported set, read once */
 	static bool done;
@@ -90,7 +99,39 @@ bool cpuid_host_has(uint32_t f, int r, int bit)
 			free(e);
 		}
 	}
-	return cpuid_has(&host, f, r, bit);
+	return &host;
+}
+
+bool cpuid_host_has(uint32_t f, int r, int bit)
+{
+	return cpuid_has(host_cpu(), f, r, bit);
+}
+
+void cpuid_host_leaf(uint32_t f, uint32_t i, uint32_t out[4])
+{
+	const struct kvm_cpuid_entry2 *e = find(host_cpu(), f, i);
+	out[0] = e ? e->eax : 0;
+	out[1] = e ? e->ebx : 0;
+	out[2] = e ? e->ecx : 0;
+	out[3] = e ? e->edx : 0;
+}
+
+/* xstate_required_size (arch/x86/kvm/cpuid.c): the XSAVE area for the
+ * components in xstate_bv, at the CPU's offsets (standard format) or packed
+ * (compacted format, 64-byte aligned where CPUID 0xD.i ECX[1] says). */
+static uint32_t xstate_size(uint64_t xstate_bv, bool compacted)
+{
+	uint32_t size = XSAVE_LEGACY_AND_HEADER;
+	for (int i = 2; i < 64; i++) {
+		if (!(xstate_bv >> i & 1))
+			continue;
+		uint32_t r[4];
+		cpuid_host_leaf(0xd, (uint32_t)i, r);
+		uint32_t off = compacted ? ((r[2] & 2) ? (size + 63) & ~63u : size) : r[1];
+		if (off + r[0] > size)
+			size = off + r[0];
+	}
+	return size;
 }
 
 /* The CPUID instruction (UC_HOOK_INSN): answered here, then skipped. */
@@ -234,6 +275,9 @@ int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2)
 	struct kvm_cpuid_entry2 *e = bytes ? malloc(bytes) : NULL;
 	if (bytes && !e)
 		return -ENOMEM;
+	/* Read the CPU's set now: the guest's CPUID (leaf 0xD's EBX) needs it
+	 * inside the engine's hook, where a second engine can't run. */
+	host_cpu();
 	if (bytes)
 		memcpy(e, c2->entries, bytes);
 	free(v->cpuid);

@@ -36,22 +36,9 @@ enum {
 	ENV_BYTES = 568,            /* what we copy: everything through EFER */
 };
 
-/* QEMU's descriptor-flag and hflags bits (target/i386/cpu.h). */
+/* QEMU's segment-cache flags are the descriptor's high dword (x86.h). */
 #define DESC_TYPE_SHIFT 8
-#define DESC_S   (1u << 12)
 #define DESC_DPL_SHIFT 13
-#define DESC_P   (1u << 15)
-#define DESC_AVL (1u << 20)
-#define DESC_L   (1u << 21)
-#define DESC_B   (1u << 22)
-#define DESC_G   (1u << 23)
-#define HF_CPL_MASK    3u
-#define HF_CS32        (1u << 4)
-#define HF_SS32        (1u << 5)
-#define HF_ADDSEG      (1u << 6)
-#define HF_PE          (1u << 7)
-#define HF_LMA         (1u << 14)
-#define HF_CS64        (1u << 15)
 
 /* uc_priv.h struct uc_context: the size of data[] comes first. Shrinking it
  * makes save/restore copy only the part we use. */
@@ -89,6 +76,12 @@ void env_load(struct cpu *c)
 		c->env.seg[i].limit = rd32(s + 16);
 		c->env.seg[i].flags = rd32(s + 20);
 	}
+	/* LTR marks the TSS busy (SDM vol. 2, LTR); QEMU sets the bit in the
+	 * GDT but loads the descriptor it read, type 9 (or 1): KVM_GET_SREGS
+	 * shows the busy type, as on KVM. */
+	uint32_t tr_type = DESC_TYPE(c->env.seg[SEG_TR].flags);
+	if (tr_type == 9 || tr_type == 1)
+		c->env.seg[SEG_TR].flags |= 2u << DESC_TYPE_SHIFT;
 	c->env.hflags = rd32(d + OFF_HFLAGS);
 	c->env.efer = rd64(d + OFF_EFER);
 	c->env.valid = true;
@@ -101,22 +94,22 @@ static uint32_t hflags_for(const struct env *e, uint64_t cr0)
 	uint32_t h = e->hflags & ~(HF_CPL_MASK | HF_CS32 | HF_SS32 | HF_ADDSEG | HF_PE |
 				   HF_LMA | HF_CS64);
 	uint32_t csf = e->seg[0].flags, ssf = e->seg[5].flags;
-	if (cr0 & 1)
+	if (cr0 & CR0_PE)
 		h |= HF_PE;
-	if (e->efer & (1u << 10))                             /* EFER.LMA */
+	if (e->efer & EFER_LMA)
 		h |= HF_LMA;
 	if ((h & HF_LMA) && (csf & DESC_L))
 		h |= HF_CS32 | HF_SS32 | HF_CS64;
-	else if (csf & DESC_B)
+	else if (csf & DESC_DB)
 		h |= HF_CS32;
-	if (ssf & DESC_B)
+	if (ssf & DESC_DB)
 		h |= HF_SS32;
 	/* CPL: SS.DPL in protected mode (QEMU keeps it there), 0 in real mode. */
-	if (cr0 & 1)
+	if (cr0 & CR0_PE)
 		h |= (ssf >> DESC_DPL_SHIFT) & 3;
 	if (h & HF_CS64)
 		;                                             /* flat DS/ES/SS */
-	else if (!(cr0 & 1) || !(h & HF_CS32))
+	else if (!(cr0 & CR0_PE) || !(h & HF_CS32))
 		h |= HF_ADDSEG;
 	else if (e->seg[1].base | e->seg[2].base | e->seg[5].base)
 		h |= HF_ADDSEG;
@@ -129,6 +122,15 @@ void env_store(struct cpu *c)
 {
 	uc.context_save(c->uc, c->ctx);           /* the rest of the front, current */
 	uint8_t *d = data(c);
+	c->env.hflags = hflags_for(&c->env, rd64(d + OFF_CR));
+	/* 64-bit mode ignores the CS, DS, ES and SS bases (SDM vol. 1, 3.4.2.1;
+	 * FS and GS keep theirs). QEMU adds CS.base to RIP in every mode, so
+	 * the engine holds 0 there; KVM_GET_SREGS still returns what was set
+	 * (cpu.c keeps it). */
+	if (c->env.hflags & HF_CS64)
+		for (int i = SEG_CS; i <= SEG_SS; i++)
+			if (i != SEG_FS && i != SEG_GS)
+				c->env.seg[i].base = 0;
 	for (int i = 0; i < 8; i++) {
 		uint8_t *s = d + seg_off(i);
 		wr32(s, c->env.seg[i].selector);
@@ -137,10 +139,19 @@ void env_store(struct cpu *c)
 		wr32(s + 20, c->env.seg[i].flags);
 	}
 	wr64(d + OFF_EFER, c->env.efer);
-	c->env.hflags = hflags_for(&c->env, rd64(d + OFF_CR));
 	wr32(d + OFF_HFLAGS, c->env.hflags);
 	uc.context_restore(c->uc, c->ctx);
 	c->env.valid = true;
+}
+
+/* CR2. Unicorn 2.1.1's register API writes UC_X86_REG_CR2 into CR3 as
+ * well (measured: after reg_write(CR2, x) CR3 read back x), so CR2 goes
+ * through the context. */
+void env_set_cr2(struct cpu *c, uint64_t cr2)
+{
+	uc.context_save(c->uc, c->ctx);
+	wr64(data(c) + OFF_CR + 16, cr2);
+	uc.context_restore(c->uc, c->ctx);
 }
 
 /* kvm_segment <-> QEMU's SegmentCache flags (as QEMU's own target/i386/kvm.c
@@ -150,7 +161,7 @@ uint32_t env_flags_of(const struct kvm_segment *s)
 	if (s->unusable)
 		return 0;
 	return (uint32_t)s->type << DESC_TYPE_SHIFT | (s->present ? DESC_P : 0) |
-	       (uint32_t)(s->dpl & 3) << DESC_DPL_SHIFT | (s->db ? DESC_B : 0) |
+	       (uint32_t)(s->dpl & 3) << DESC_DPL_SHIFT | (s->db ? DESC_DB : 0) |
 	       (s->s ? DESC_S : 0) | (s->l ? DESC_L : 0) | (s->g ? DESC_G : 0) |
 	       (s->avl ? DESC_AVL : 0);
 }
@@ -161,21 +172,31 @@ void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s)
 	*s = (struct kvm_segment){
 		.base = q->base, .limit = q->limit, .selector = (uint16_t)q->selector,
 		.type = (f >> DESC_TYPE_SHIFT) & 15, .present = !!(f & DESC_P),
-		.dpl = (f >> DESC_DPL_SHIFT) & 3, .db = !!(f & DESC_B), .s = !!(f & DESC_S),
+		.dpl = (f >> DESC_DPL_SHIFT) & 3, .db = !!(f & DESC_DB), .s = !!(f & DESC_S),
 		.l = !!(f & DESC_L), .g = !!(f & DESC_G), .avl = !!(f & DESC_AVL),
 		.unusable = !(f & DESC_P),
 	};
 }
 
+/* QEMU's "exception in flight" (old_exception, after dr[8] and four
+ * breakpoint pointers): check_exception turns a fault raised while it holds
+ * a contributory one into #DF, and QEMU clears it only when it delivers the
+ * event itself, which it never does here (event.c does). */
+#define OLD_EXCEPTION (8 * 8 + 4 * 8)   /* bytes past dr[0] */
+
 /* The exception the engine just raised: its error code, and whether it was
  * a software interrupt (int n, int3, into). QEMU keeps both in env
- * (error_code, exception_is_int), 16 and 12 bytes before dr[0]. */
+ * (error_code, exception_is_int), 16 and 12 bytes before dr[0]. Marks it
+ * delivered (old_exception = -1), so that the guest's next fault isn't
+ * taken for a fault during this one's delivery. */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int)
 {
 	uc.context_save(c->uc, c->ctx_full);
 	const uint8_t *d = (const uint8_t *)((struct uc_context_head *)c->ctx_full)->data;
 	*err = rd32(d + c->off_dr - 16);
 	*is_int = rd32(d + c->off_dr - 12) != 0;
+	wr32((uint8_t *)d + c->off_dr + OLD_EXCEPTION, 0xffffffffu);
+	uc.context_restore(c->uc, c->ctx_full);
 }
 
 /* Where dr[0] is: found by writing two markers into DR0/DR1. */
@@ -195,7 +216,10 @@ static int probe_dr(struct cpu *c)
 		}
 	reg_set(c, UC_X86_REG_DR0, 0);
 	reg_set(c, UC_X86_REG_DR1, 0);
-	return c->off_dr ? 0 : -1;
+	/* old_exception: QEMU's reset leaves it -1 (no exception in flight). */
+	if (!c->off_dr || rd32(d + c->off_dr + OLD_EXCEPTION) != 0xffffffffu)
+		return -1;
+	return 0;
 }
 
 /* Checks the layout against values set through the public API; shrinks the

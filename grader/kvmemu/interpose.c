@@ -187,7 +187,7 @@ int fd_new(struct obj *o, const char *name, size_t size, int flags)
  * wrapped once KVM is in use; the wrapper raises a flag the engine polls at
  * every translated block. */
 
-volatile int kvmemu_signalled;
+__thread volatile int kvmemu_signalled __attribute__((tls_model("initial-exec")));
 static bool wrapping;
 static struct sigaction user_act[NSIG];
 

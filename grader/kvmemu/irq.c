@@ -58,6 +58,7 @@ struct vmirq {
 	pthread_t watcher;
 	bool watching;
 	int ctl_fd;                          /* wakes the watcher: the irqfd set changed */
+	int running;                         /* vCPUs in KVM_RUN, not blocked */
 	/* The clock (irq_now). */
 	bool wall;
 	uint64_t skipped;                    /* virtual ns jumped over while halted */
@@ -82,10 +83,14 @@ uint64_t irq_now(struct vm *vm)
 		return (uint64_t)(t.tv_sec - q->start.tv_sec) * 1000000000u +
 		       (uint64_t)(t.tv_nsec - q->start.tv_nsec);
 	}
-	uint64_t n = q ? q->skipped : 0;
-	if (vm->vcpu)
-		n += __atomic_load_n(&vm->vcpu->cpu.vtime, __ATOMIC_RELAXED);
-	return n;
+	/* Several vCPUs: the one furthest ahead sets the time (the others'
+	 * deadlines are only checked early, never missed). */
+	uint64_t n = 0;
+	for (int i = 0; i < vm->nvcpus; i++) {
+		uint64_t t = __atomic_load_n(&vm->vcpus[i]->cpu.vtime, __ATOMIC_RELAXED);
+		n = t > n ? t : n;
+	}
+	return n + (q ? q->skipped : 0);
 }
 
 /* ---- kicks ---- */
@@ -95,7 +100,9 @@ void irq_kick(struct vcpu *v)
 	if (!v)
 		return;
 	__atomic_store_n(&v->irq_kick, 1, __ATOMIC_SEQ_CST);
-	if (v->irq && v->irq->wake_fd >= 0) {
+	/* Only a halted vCPU sleeps on the eventfd (irq_halt sets halted
+	 * before it looks at the devices, under their lock). */
+	if (v->irq && v->irq->wake_fd >= 0 && __atomic_load_n(&v->irq->halted, __ATOMIC_SEQ_CST)) {
 		uint64_t one = 1;
 		ssize_t r = write(v->irq->wake_fd, &one, sizeof one);
 		(void)r;
@@ -104,18 +111,26 @@ void irq_kick(struct vcpu *v)
 
 /* ---- the bus between the devices ---- */
 
+/* pic_unlock's wakeup: the first vCPU whose LINT0 takes the PIC. */
+static struct vcpu *pic_vcpu(struct vmirq *q)
+{
+	for (int i = 0; i < q->vm->nvcpus; i++) {
+		struct vcpu *v = q->vm->vcpus[i];
+		if (v->irq && v->irq->has_apic && lapic_accepts_pic(&v->irq->apic))
+			return v;
+	}
+	return NULL;
+}
+
 static void bus_pic_output(void *o, bool level)
 {
-	struct vmirq *q = o;
 	if (level)
-		irq_kick(q->vm->vcpu);
+		irq_kick(pic_vcpu(o));
 }
 
 static bool bus_pic_reaches_cpu(void *o)
 {
-	struct vmirq *q = o;
-	struct vcpu *v = q->vm->vcpu;
-	return v && v->irq && lapic_accepts_pic(&v->irq->apic);
+	return pic_vcpu(o) != NULL;
 }
 
 /* kvm_notify_acked_irq: the PIT listens on GSI 0 (kvm_pit_ack_irq). */
@@ -140,11 +155,16 @@ static void bus_acked(void *o, int chip, int pin)
 static int deliver_to_apics(struct vmirq *q, struct lapic *from, const struct irq_msg *m)
 {
 	int r = -1;
-	struct vcpu *v = q->vm->vcpu;       /* one vCPU (README.md) */
-	if (v && v->irq && lapic_match_dest(&v->irq->apic, from, m)) {
-		r = lapic_accept(&v->irq->apic, m);
-		if (r > 0)
+	for (int i = 0; i < q->vm->nvcpus; i++) {
+		struct vcpu *v = q->vm->vcpus[i];
+		if (!v->irq || !v->irq->has_apic || !lapic_match_dest(&v->irq->apic, from, m))
+			continue;
+		int a = lapic_accept(&v->irq->apic, m);
+		if (a > 0)
 			irq_kick(v);
+		r = (r < 0 ? 0 : r) + a;
+		if (m->delivery == 1 && a > 0)
+			break;              /* lowest priority: one APIC */
 	}
 	return r;
 }
@@ -458,6 +478,8 @@ static struct vmirq *vmirq_get(struct vm *vm)
 	q->ctl_fd = eventfd(0, EFD_CLOEXEC);
 	const char *clk = getenv("KVMEMU_CLOCK");
 	q->wall = clk && strcmp(clk, "wall") == 0;
+	if (clk && !q->wall && strcmp(clk, "virtual") != 0)
+		kvmemu_diag("KVMEMU_CLOCK=%s: not virtual or wall; using the virtual clock", clk);
 	clock_gettime(CLOCK_MONOTONIC, &q->start);
 	vm->irq = q;
 	return q;
@@ -864,7 +886,7 @@ static int get_interrupt(struct vcpu *v, struct vmirq *q)
 /* kvm_arch_interrupt_allowed: IF set and no STI/MOV SS shadow. */
 static bool if_set(struct vcpu *v)
 {
-	return reg_get(&v->cpu, UC_X86_REG_EFLAGS) & 0x200;
+	return reg_get(&v->cpu, UC_X86_REG_EFLAGS) & RFL_IF;
 }
 
 static bool shadowed(struct vcpu *v)
@@ -891,11 +913,169 @@ static void wait_window(struct vcpu *v)
 	c->vdeadline = 0;
 }
 
-/* Delivers vector as an external interrupt or an NMI (the one event path). */
+/* Delivers an external interrupt or an NMI through the one event path
+ * (event.c), RIP the next instruction to run. */
 static int deliver(struct vcpu *v, bool nmi, int vector)
 {
-	(void)nmi;
-	return intr_deliver(v, vector, false);
+	struct event ev = { .kind = nmi ? EV_NMI : EV_EXT_INT, .vector = (uint8_t)vector };
+	return event_inject(v, ev);
+}
+
+/* INIT: kvm_vcpu_reset(vcpu, init_event = true): real mode at
+ * f000:fff0, CR0 keeping CD/NW, the APIC base and MSRs kept. */
+static void init_reset(struct vcpu *v)
+{
+	struct kvm_sregs s;
+	cpu_get_sregs(v, &s);
+	struct kvm_segment data = { .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
+	s.cs = (struct kvm_segment){ .selector = 0xf000, .base = 0xffff0000, .limit = 0xffff,
+				     .type = 11, .present = 1, .s = 1 };
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.tr = (struct kvm_segment){ .limit = 0xffff, .type = 11, .present = 1 };
+	s.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 2, .present = 1 };
+	s.gdt = (struct kvm_dtable){ .limit = 0xffff };
+	s.idt = (struct kvm_dtable){ .limit = 0xffff };
+	s.cr0 = 0x60000010 | (s.cr0 & (CR0_CD | CR0_NW));
+	s.cr2 = s.cr3 = s.cr4 = s.efer = 0;
+	memset(s.interrupt_bitmap, 0, sizeof s.interrupt_bitmap);
+	cpu_set_sregs(v, &s);
+	struct kvm_regs r = { .rdx = 0x600, .rip = 0xfff0, .rflags = 2 };
+	cpu_set_regs(v, &r);
+}
+
+/* kvm_apic_accept_events: INIT resets (the BSP runs on, an AP waits for a
+ * SIPI); a SIPI starts an AP that got INIT at vector << 12, IP 0. */
+static void accept_events(struct vcpu *v, struct vmirq *q)
+{
+	struct vcpu_irq *vi = v->irq;
+	pthread_mutex_lock(&q->lock);
+	uint32_t ev = vi->apic.pending_events;
+	uint8_t vec = vi->apic.sipi_vector;
+	vi->apic.pending_events = 0;
+	if (ev & LAPIC_INIT) {
+		lapic_reset(&vi->apic, true);
+		vi->mp_state = v->id == 0 ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_INIT_RECEIVED;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (ev & LAPIC_INIT)
+		init_reset(v);
+	if ((ev & LAPIC_SIPI) && vi->mp_state == KVM_MP_STATE_INIT_RECEIVED) {
+		struct kvm_sregs s;
+		cpu_get_sregs(v, &s);
+		s.cs.selector = (uint16_t)(vec << 8);
+		s.cs.base = (uint64_t)vec << 12;
+		cpu_set_sregs(v, &s);
+		struct kvm_regs r;
+		cpu_get_regs(v, &r);
+		r.rip = 0;
+		cpu_set_regs(v, &r);
+		vi->mp_state = KVM_MP_STATE_RUNNABLE;
+	}
+}
+
+/* Whether a blocked vCPU can go on (kvm_arch_vcpu_runnable). */
+static bool runnable(struct vcpu *v, struct vmirq *q)
+{
+	struct vcpu_irq *vi = v->irq;
+	if (vi->apic.pending_events)
+		return true;
+	if (vi->mp_state != KVM_MP_STATE_HALTED)
+		return vi->mp_state == KVM_MP_STATE_RUNNABLE;
+	return vi->apic.nmi_pending || vi->nmi_pending || (has_interrupt(v, q) && if_set(v));
+}
+
+/* kvm_vcpu_block: wait inside KVM_RUN until runnable. Virtual clock: when
+ * no vCPU runs guest code, time jumps to the next timer. A signal ends the
+ * wait: -EINTR (KVM_EXIT_INTR). */
+static int block(struct vcpu *v)
+{
+	struct vcpu_irq *vi = v->irq;
+	struct vmirq *q = v->vm->irq;
+	__atomic_store_n(&vi->halted, 1, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&q->running, 1, __ATOMIC_SEQ_CST);
+	int r = 0;
+	for (;;) {
+		if (kvmemu_signalled) {
+			v->run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		pthread_mutex_lock(&q->lock);
+		uint64_t now = irq_now(v->vm);
+		uint64_t next = poll_timers(v, q, now);
+		bool wake = runnable(v, q);
+		bool skip = !wake && next && !q->wall &&
+			    __atomic_load_n(&q->running, __ATOMIC_SEQ_CST) == 0;
+		if (skip)
+			q->skipped += next - now;    /* nothing runs until then */
+		pthread_mutex_unlock(&q->lock);
+		if (wake)
+			break;
+		if (skip)
+			continue;
+		/* Sleep until a kick, a signal (its handler ends ppoll), the
+		 * deadline (wall clock; 1 ms while other vCPUs make the virtual
+		 * time), or 50 ms (a signal between the check above and ppoll
+		 * is seen then). */
+		uint64_t wait = 50000000;
+		if (next && !q->wall)
+			wait = 1000000;
+		else if (next && next - now < wait)
+			wait = next - now;
+		struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
+		struct pollfd p = { .fd = vi->wake_fd, .events = POLLIN };
+		if (ppoll(&p, 1, &ts, NULL) > 0) {
+			uint64_t cnt;
+			ssize_t n = read(vi->wake_fd, &cnt, sizeof cnt);
+			(void)n;
+		}
+	}
+	__atomic_add_fetch(&q->running, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vi->halted, 0, __ATOMIC_SEQ_CST);
+	return r;
+}
+
+/* HLT with the in-kernel irqchip (kvm_emulate_halt): no exit, the vCPU
+ * waits in KVM_RUN. 0: run on, -EINTR. */
+int irq_halt(struct vcpu *v)
+{
+	v->irq->mp_state = KVM_MP_STATE_HALTED;
+	int r = block(v);
+	if (r == 0 && v->irq->mp_state == KVM_MP_STATE_HALTED)
+		v->irq->mp_state = KVM_MP_STATE_RUNNABLE;
+	return r;
+}
+
+/* KVM_RUN's start and end: the count of vCPUs running guest code. */
+void irq_run_begin(struct vcpu *v)
+{
+	if (v->vm->irq)
+		__atomic_add_fetch(&v->vm->irq->running, 1, __ATOMIC_SEQ_CST);
+	/* lapic_timer_mode_mask follows the guest's CPUID.1:ECX.TSC_DEADLINE */
+	if (irq_chip(v))
+		v->irq->apic.tsc_deadline_ok = cpuid_has(v, 1, 2, 24);
+}
+
+void irq_run_end(struct vcpu *v)
+{
+	if (v->vm->irq)
+		__atomic_sub_fetch(&v->vm->irq->running, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Before the guest runs: INIT/SIPI taken, a vCPU that isn't runnable
+ * (an AP before its SIPI) blocked. 0: run, -EINTR. */
+static int events_and_state(struct vcpu *v)
+{
+	struct vcpu_irq *vi = v->irq;
+	struct vmirq *q = v->vm->irq;
+	for (;;) {
+		accept_events(v, q);
+		if (vi->mp_state == KVM_MP_STATE_RUNNABLE || vi->mp_state == KVM_MP_STATE_HALTED)
+			return 0;
+		int r = block(v);
+		if (r)
+			return r;
+	}
 }
 
 /* Before the guest runs on (kvm_check_and_inject_events + vcpu_run's checks):
@@ -938,6 +1118,11 @@ int irq_entry(struct vcpu *v)
 		}
 		return 0;
 	}
+	if (vi->apic.pending_events || vi->mp_state != KVM_MP_STATE_RUNNABLE) {
+		int r = events_and_state(v);
+		if (r)
+			return r;
+	}
 	pthread_mutex_lock(&q->lock);
 	uint64_t now = irq_now(v->vm);
 	uint64_t next = poll_timers(v, q, now);
@@ -972,56 +1157,13 @@ int irq_entry(struct vcpu *v)
 	return 0;
 }
 
-/* HLT with the in-kernel irqchip (kvm_vcpu_halt -> kvm_vcpu_block): wait in
- * KVM_RUN until an interrupt can be taken. Virtual clock: jump to the next
- * timer. A signal ends the wait: -EINTR (KVM_EXIT_INTR). 0: run on. */
-int irq_halt(struct vcpu *v)
-{
-	struct vcpu_irq *vi = v->irq;
-	struct vmirq *q = v->vm->irq;
-	vi->mp_state = KVM_MP_STATE_HALTED;
-	for (;;) {
-		if (kvmemu_signalled) {
-			v->run->exit_reason = KVM_EXIT_INTR;
-			return -EINTR;
-		}
-		pthread_mutex_lock(&q->lock);
-		uint64_t now = irq_now(v->vm);
-		uint64_t next = poll_timers(v, q, now);
-		bool wake = vi->apic.nmi_pending || vi->nmi_pending ||
-			    (has_interrupt(v, q) && if_set(v));
-		if (!wake && next && !q->wall)
-			q->skipped += next - now;    /* nothing runs until then */
-		pthread_mutex_unlock(&q->lock);
-		if (wake) {
-			vi->mp_state = KVM_MP_STATE_RUNNABLE;
-			return 0;
-		}
-		if (next && !q->wall)
-			continue;
-		/* Sleep until a kick, a signal (its handler ends ppoll), the
-		 * wall-clock deadline, or 50 ms (a signal between the check
-		 * above and ppoll is seen then). */
-		uint64_t wait = 50000000;
-		if (next && next - now < wait)
-			wait = next - now;
-		struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
-		struct pollfd p = { .fd = vi->wake_fd, .events = POLLIN };
-		if (ppoll(&p, 1, &ts, NULL) > 0) {
-			uint64_t cnt;
-			ssize_t r = read(vi->wake_fd, &cnt, sizeof cnt);
-			(void)r;
-		}
-	}
-}
-
 /* post_kvm_run_save: what every exit reports. */
 void irq_exit_fields(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct cpu *c = &v->cpu;
 	struct vcpu_irq *vi = v->irq;
-	run->if_flag = (reg_get(c, UC_X86_REG_EFLAGS) & 0x200) != 0;
+	run->if_flag = (reg_get(c, UC_X86_REG_EFLAGS) & RFL_IF) != 0;
 	if (vi && vi->has_apic) {
 		run->cr8 = lapic_get_cr8(&vi->apic);
 		run->apic_base = vi->apic.base;
@@ -1156,4 +1298,24 @@ void irq_sregs_set(struct vcpu *v, const struct kvm_sregs *s)
 	lapic_set_base(&v->irq->apic, s->apic_base, true);
 	lapic_set_cr8(&v->irq->apic, (uint8_t)s->cr8);
 	pthread_mutex_unlock(&v->vm->irq->lock);
+}
+
+/* MOV to/from CR8 with the in-kernel LAPIC: its TPR (kvm_lapic_set_tpr,
+ * kvm_lapic_get_cr8). Lowering it may let an interrupt in. */
+void irq_cr8_set(struct vcpu *v, uint64_t cr8)
+{
+	if (!irq_chip(v))
+		return;
+	pthread_mutex_lock(&v->vm->irq->lock);
+	lapic_set_cr8(&v->irq->apic, (uint8_t)cr8);
+	pthread_mutex_unlock(&v->vm->irq->lock);
+	v->irq_kick = 1;
+}
+
+uint64_t irq_cr8_get(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->vm->irq->lock);
+	uint64_t r = lapic_get_cr8(&v->irq->apic);
+	pthread_mutex_unlock(&v->vm->irq->lock);
+	return r;
 }

@@ -3,11 +3,13 @@
  *
  * The library is preloaded (scripts/kvm-emu). It hands out real file
  * descriptors (memfds) for /dev/kvm, VMs and vCPUs, answers their ioctls the
- * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG). Real
- * and protected mode without paging are reproduced; everything else is
- * refused loudly (README.md).
+ * way Linux KVM does, and runs the guest on Unicorn 2.1 (QEMU's TCG): real
+ * mode, protected mode, paging (32-bit, PAE, 4-level) and long mode. What it
+ * can't reproduce stops with a `kvmemu:` diagnostic and the error KVM would
+ * give (README.md lists both).
  *
  * One header for the whole library: the objects, and one section per file.
+ * The architecture's own names (CR0_PG, X86_GP, DESC_L...) are in x86.h.
  */
 #ifndef KVMEMU_H
 #define KVMEMU_H
@@ -19,9 +21,12 @@
 #include <unicorn/unicorn.h>
 #include "irqchip.h"
 
+#include "x86.h"
+
 #define KVMEMU_MMAP_SIZE  12288   /* kvm_run page + PIO data page + coalesced-MMIO page */
 #define KVMEMU_PIO_OFFSET 4096    /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE */
 #define KVMEMU_MAX_SLOTS  32      /* KVM has 32764; a lab VMM uses one or two */
+#define KVMEMU_MAX_VCPUS  8       /* each runs in its caller's thread, on its own engine */
 #define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
 #define PAGE_SZ           4096u
 #define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (default 1 GiB) */
@@ -49,7 +54,9 @@ struct vcpu;
 struct vm {
 	struct obj o;
 	struct slot slots[KVMEMU_MAX_SLOTS];
-	struct vcpu *vcpu;        /* kvmemu runs one vCPU (README.md) */
+	struct vcpu *vcpu;        /* the first vCPU created (the clock's, the PIC's) */
+	struct vcpu *vcpus[KVMEMU_MAX_VCPUS];   /* by creation order */
+	int nvcpus;
 	struct vmirq *irq;        /* interrupt devices, routing, irqfds (irq.c) */
 };
 
@@ -76,9 +83,24 @@ enum stop {
 	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
+	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
 	S_IRQ,        /* a kick, a timer deadline or an open IRQ window (irq.c) */
 };
 
+/* An exception or interrupt to deliver (event.c). */
+enum event_kind {
+	EV_EXCEPTION,     /* a fault or trap the CPU raises (error code if the vector has one) */
+	EV_SOFT_INT,      /* INT n, INT3, INTO: gate DPL checked, no error code */
+	EV_EXT_INT,       /* an external interrupt (a PIC or APIC vector) */
+	EV_NMI,
+};
+struct event {
+	enum event_kind kind;
+	uint8_t vector;
+	bool has_err;             /* EV_EXCEPTION: push err (event_exception sets it) */
+	uint32_t err;
+	uint64_t cr2;             /* #PF: the faulting linear address */
+};
 #define MAX_CODE_HOOKS 256
 
 /* A set of page numbers, each with a pointer (pageset.c). */
@@ -90,6 +112,9 @@ struct pageset {
 void *ps_get(const struct pageset *ps, uint64_t page);
 int ps_put(struct pageset *ps, uint64_t page, void *val);   /* 0 or -1 (ENOMEM) */
 void ps_clear(struct pageset *ps, bool free_vals);
+
+/* Segment register indexes in struct env / kvm order. */
+enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
 
 /* QEMU's segment cache (env.c). */
 struct segcache {
@@ -114,15 +139,14 @@ struct cpu {
 	enum stop stop;
 	uint64_t stop_lip;        /* linear address of the instruction */
 	uint32_t stop_len;
-	int intno;
-	uint32_t exc_err;         /* the engine's exception: error code, int n or not */
-	bool exc_soft;
+	struct event event;       /* S_INTR: what the engine raised */
 
 	/* Instruction hooks only where a block holds an I/O opcode byte. */
 	uc_hook code_hooks[MAX_CODE_HOOKS];
 	int ncode;
 	struct pageset covered;   /* linear page -> bitmap of hooked bytes */
 	bool all_covered;         /* past MAX_CODE_HOOKS: one hook everywhere */
+	bool flush_pending;       /* drop all translations before the engine runs again */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
@@ -161,7 +185,9 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
-	bool mode_warned;
+	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
+	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 	/* Guest progress (bytes of code run: the virtual clock, irq.c), the
 	 * point the block hook stops at for a timer, and whether it stops
 	 * once IF is set (an IRQ window). */
@@ -188,7 +214,6 @@ struct vcpu {
 	struct kvm_cpuid_entry2 *cpuid;   /* KVM_SET_CPUID2's entries */
 	uint32_t ncpuid;
 	int ins_asz;              /* address size of the INS: 2, 4 or 8 */
-	int in_run;
 	struct vcpu_irq *irq;     /* irq.c */
 	volatile int irq_kick;    /* an interrupt may be deliverable: stop and look */
 };
@@ -222,7 +247,9 @@ int ucapi_load(void);                       /* 0, or -1 with a diagnostic */
 /* ---- diagnostics, knobs, fds (interpose.c) ---- */
 void kvmemu_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fd_new(struct obj *o, const char *name, size_t size, int flags);
-extern volatile int kvmemu_signalled;       /* a signal handler ran during KVM_RUN */
+/* A signal handler ran during KVM_RUN, on this thread (each vCPU's KVM_RUN
+ * runs in its caller's thread; a signal ends only that one, as on KVM). */
+extern __thread volatile int kvmemu_signalled __attribute__((tls_model("initial-exec")));
 extern int kvmemu_knob_pio_offset;
 extern bool kvmemu_knob_string_batch;
 
@@ -246,6 +273,8 @@ void cpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
 void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
 int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s);   /* 0 or -EINVAL */
 bool cpu_covered(struct cpu *c, uint64_t lin);  /* an instruction hook covers lin */
+bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4);   /* kvm_is_valid_cr4 */
+int cpu_gpr(int n);                         /* Unicorn's id of GPR n as encoded (0 RAX, 1 RCX..) */
 int cpu_run(struct vcpu *v);                /* KVM_RUN: 0 or -errno */
 uint64_t reg_get(struct cpu *c, int reg);
 void reg_set(struct cpu *c, int reg, uint64_t val);
@@ -259,6 +288,7 @@ int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
 void env_load(struct cpu *c);               /* engine -> c->env */
 void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
+void env_set_cr2(struct cpu *c, uint64_t cr2);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
@@ -273,6 +303,12 @@ uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of R
 bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
 void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bit writes */
+/* An access the CPU itself makes (event delivery), with its checks: XLAT_PF
+ * with the page-fault error code in *pferr, XLAT_NOMEM when a table or the
+ * page isn't RAM. */
+enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
+enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
+		     uint32_t *pferr);
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
 bool msr_known(uint32_t index);
@@ -286,10 +322,15 @@ int syscall_insn(struct vcpu *v, uint64_t lip);
 void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
 bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
 bool cpuid_host_has(uint32_t f, int r, int bit);  /* in KVM_GET_SUPPORTED_CPUID's set */
+void cpuid_host_leaf(uint32_t f, uint32_t i, uint32_t out[4]);   /* that set's leaf, or zeros */
 int cpuid_hook(uc_engine *u, void *opaque);
 int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
 int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
+
+/* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
+bool cr_opcode(const uint8_t *insn, uint32_t len);
+int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
@@ -304,8 +345,16 @@ void mmio_unmap_page(struct vcpu *v);
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque);
 
-/* ---- interrupts and exceptions (intr.c): 1 = exit, 0 = keep running ---- */
-int intr_deliver(struct vcpu *v, int vector, bool soft);
+/* ---- events: exceptions and interrupts (event.c) ---- */
+/* An exception with the error code the vector has (0 unless given). */
+struct event event_exception(int vector, uint32_t err);
+/* Delivers ev as the CPU would at the current state: RIP is the address to
+ * push (the faulting instruction for a fault, the next one for a trap or an
+ * interrupt). A fault while delivering it is combined as SDM table 6-5 says
+ * (#DF; a fault while delivering #DF: triple fault, KVM_EXIT_SHUTDOWN).
+ * 1 = an exit is set in run (shutdown, internal error), 0 = delivered: the
+ * guest runs the handler next. */
+int event_inject(struct vcpu *v, struct event ev);
 /* ---- interrupts, devices, the clock (irq.c) ---- */
 struct vcpu_irq {
 	bool has_apic;            /* the VM has KVM_CREATE_IRQCHIP's devices */
@@ -314,6 +363,7 @@ struct vcpu_irq {
 	int nmi_pending;          /* KVM_NMI */
 	uint32_t mp_state;
 	int wake_fd;              /* eventfd a halted vCPU sleeps on */
+	int halted;               /* in irq_halt: kicks write wake_fd */
 };
 int irq_vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg);   /* -ENOTTY: not ours */
 int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
@@ -324,7 +374,9 @@ void irq_vcpu_free(struct vcpu *v);
 bool irq_chip(const struct vcpu *v);                 /* in-kernel irqchip */
 uint64_t irq_now(struct vm *vm);                     /* the VM's clock, ns */
 void irq_kick(struct vcpu *v);
-int irq_entry(struct vcpu *v);                       /* 1: exit set */
+int irq_entry(struct vcpu *v);                       /* 1: exit set, <0: -EINTR */
+void irq_run_begin(struct vcpu *v);
+void irq_run_end(struct vcpu *v);
 int irq_halt(struct vcpu *v);                        /* 0 or -EINTR */
 bool irq_pio(struct vcpu *v);                        /* run->io taken in kernel */
 bool irq_mmio(struct vcpu *v);                       /* run->mmio write taken */
@@ -332,8 +384,7 @@ void irq_exit_fields(struct vcpu *v);
 int irq_msr(struct vcpu *v, uint32_t index, uint64_t *val, bool write, bool host);  /* -2: not ours */
 void irq_sregs_get(struct vcpu *v, struct kvm_sregs *s);    /* cr8, apic_base */
 void irq_sregs_set(struct vcpu *v, const struct kvm_sregs *s);
-
-/* Segment register indexes in struct env / kvm order. */
-enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDT };
+void irq_cr8_set(struct vcpu *v, uint64_t cr8);     /* MOV to CR8 (no-op without the LAPIC) */
+uint64_t irq_cr8_get(struct vcpu *v);               /* MOV from CR8 (with the LAPIC) */
 
 #endif

@@ -15,9 +15,6 @@
 
 #include <string.h>
 
-#define PTE_P  1ull
-#define PTE_PS (1ull << 7)
-#define ADDR52 0x000ffffffffff000ull
 
 static bool rd(struct vm *vm, uint64_t gpa, int n, uint64_t *val)
 {
@@ -41,12 +38,12 @@ bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t cr0 = reg_get(c, UC_X86_REG_CR0);
-	if (!(cr0 & (1ull << 31))) {
+	if (!(cr0 & CR0_PG)) {
 		*gpa = lin & 0xffffffffull;
 		return true;
 	}
 	uint64_t cr3 = reg_get(c, UC_X86_REG_CR3);
-	bool lma = cpu_env(c)->efer & (1u << 10);
+	bool lma = cpu_env(c)->efer & EFER_LMA;
 	if (!lma)
 		lin &= 0xffffffffull;
 	/* One cached page: block_hook translates every block it sees. */
@@ -68,15 +65,15 @@ bool mmu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa)
 static bool walk_pd(struct vm *vm, uint64_t pd, uint64_t lin, uint64_t *gpa)
 {
 	uint64_t e;
-	if (!entry(vm, pd, lin >> 21 & 511, 8, &e))
+	if (!entry(vm, pd, PX(1, lin), 8, &e))
 		return false;
 	if (e & PTE_PS) {
 		*gpa = (e & 0x000fffffffe00000ull) | (lin & 0x1fffff);
 		return true;
 	}
-	if (!entry(vm, e & ADDR52, lin >> 12 & 511, 8, &e))
+	if (!entry(vm, e & PTE_ADDR, PX(0, lin), 8, &e))
 		return false;
-	*gpa = (e & ADDR52) | (lin & 0xfff);
+	*gpa = (e & PTE_ADDR) | (lin & 0xfff);
 	return true;
 }
 
@@ -87,23 +84,23 @@ static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t 
 	uint64_t cr4 = reg_get(c, UC_X86_REG_CR4), e;
 	struct vm *vm = v->vm;
 	if (lma) {                                                  /* 4-level */
-		if (!entry(vm, cr3 & ADDR52, lin >> 39 & 511, 8, &e) ||
-		    !entry(vm, e & ADDR52, lin >> 30 & 511, 8, &e))
+		if (!entry(vm, cr3 & PTE_ADDR, PX(3, lin), 8, &e) ||
+		    !entry(vm, e & PTE_ADDR, PX(2, lin), 8, &e))
 			return false;
 		if (e & PTE_PS) {
 			*gpa = (e & 0x000fffffc0000000ull) | (lin & 0x3fffffff);
 			return true;
 		}
-		return walk_pd(vm, e & ADDR52, lin, gpa);
+		return walk_pd(vm, e & PTE_ADDR, lin, gpa);
 	}
-	if (cr4 & (1ull << 5)) {                                    /* PAE */
+	if (cr4 & CR4_PAE) {
 		if (!entry(vm, cr3 & 0xffffffe0ull, lin >> 30 & 3, 8, &e))
 			return false;
-		return walk_pd(vm, e & ADDR52, lin, gpa);
+		return walk_pd(vm, e & PTE_ADDR, lin, gpa);
 	}
 	if (!entry(vm, cr3 & 0xfffff000ull, lin >> 22 & 1023, 4, &e))  /* 32-bit */
 		return false;
-	if ((e & PTE_PS) && (cr4 & (1ull << 4))) {                  /* 4 MiB, PSE-36 */
+	if ((e & PTE_PS) && (cr4 & CR4_PSE)) {                      /* 4 MiB, PSE-36 */
 		*gpa = (e & 0xffc00000ull) | ((e >> 13 & 0xff) << 32) | (lin & 0x3fffff);
 		return true;
 	}
@@ -111,6 +108,105 @@ static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t 
 		return false;
 	*gpa = (e & 0xfffff000ull) | (lin & 0xfff);
 	return true;
+}
+
+/* ---- accesses the CPU makes while delivering an event ----
+ * Descriptor tables, the TSS and the new stack are read and written with
+ * the CPU's checks (SDM vol. 3, 4.6 access rights, 4.7 page-fault error
+ * code): an entry not present, a reserved bit set, a write to a read-only
+ * page (supervisor: only with CR0.WP) or a user access to a supervisor page
+ * is a #PF with CR2 = the address. A table or page outside every slot is
+ * NOMEM: KVM can't deliver the event there either (the caller's exit). */
+
+/* One paging-structure entry at gpa (n bytes); reserved: its reserved bits
+ * at this level. XLAT_NOMEM, XLAT_PF (not present / reserved) or XLAT_OK. */
+static enum xlat step(struct vm *vm, uint64_t gpa, int n, uint64_t reserved, uint64_t *e,
+		      uint32_t *err)
+{
+	if (!rd(vm, gpa, n, e))
+		return XLAT_NOMEM;
+	if (!(*e & PTE_P))
+		return XLAT_PF;
+	if (*e & reserved) {
+		*err |= PFERR_P | PFERR_RSVD;
+		return XLAT_PF;
+	}
+	return XLAT_OK;
+}
+
+enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
+		     uint32_t *pferr)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t cr0 = reg_get(c, UC_X86_REG_CR0), cr4 = reg_get(c, UC_X86_REG_CR4);
+	*pferr = (write ? PFERR_W : 0) | (user ? PFERR_U : 0);
+	if (!(cr0 & CR0_PG)) {
+		*gpa = lin & 0xffffffffull;
+		return XLAT_OK;
+	}
+	bool lma = cpu_env(c)->efer & EFER_LMA;
+	uint64_t nx = (cpu_env(c)->efer & EFER_NXE) ? 0 : PTE_NX;
+	uint64_t rsvd = PHYS_RSVD(MAXPHYADDR) | nx, e = 0, table, size;
+	bool rw = true, us = true;
+	enum xlat r;
+	int level;
+	if (lma) {
+		table = reg_get(c, UC_X86_REG_CR3) & PTE_ADDR;
+		level = 3;
+	} else if (cr4 & CR4_PAE) {
+		r = step(v->vm, (reg_get(c, UC_X86_REG_CR3) & 0xffffffe0ull) + (lin >> 30 & 3) * 8,
+			 8, rsvd | 0x1e6 | PTE_NX, &e, pferr);
+		if (r != XLAT_OK)
+			return r;
+		table = e & PTE_ADDR;
+		level = 1;
+		lin &= 0xffffffffull;
+	} else {                                          /* 32-bit: no reserved bits but PSE-36's */
+		lin &= 0xffffffffull;
+		r = step(v->vm, (reg_get(c, UC_X86_REG_CR3) & 0xfffff000ull) + (lin >> 22) * 4, 4, 0,
+			 &e, pferr);
+		if (r != XLAT_OK)
+			return r;
+		rw = e & PTE_RW;
+		us = e & PTE_US;
+		if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
+			*gpa = (e & 0xffc00000ull) | ((e >> 13 & 0xff) << 32) | (lin & 0x3fffff);
+			goto rights;
+		}
+		r = step(v->vm, (e & 0xfffff000ull) + (lin >> 12 & 1023) * 4, 4, 0, &e, pferr);
+		if (r != XLAT_OK)
+			return r;
+		*gpa = (e & 0xfffff000ull) | (lin & 0xfff);
+		rw = rw && (e & PTE_RW);
+		us = us && (e & PTE_US);
+		goto rights;
+	}
+	for (;; level--) {
+		/* PS is reserved in a PML4E; a large page's address bits below
+		 * its size (but PAT, bit 12) are reserved too. */
+		uint64_t lvl_rsvd = rsvd | (level == 3 ? PTE_PS : 0);
+		r = step(v->vm, table + PX(level, lin) * 8, 8, lvl_rsvd, &e, pferr);
+		if (r != XLAT_OK)
+			return r;
+		rw = rw && (e & PTE_RW);
+		us = us && (e & PTE_US);
+		if (level == 0 || ((e & PTE_PS) && level <= 2)) {
+			size = 1ull << (12 + 9 * level);
+			if (level && (e & (size - 1) & PTE_ADDR & ~0x1000ull)) {
+				*pferr |= PFERR_P | PFERR_RSVD;
+				return XLAT_PF;
+			}
+			*gpa = (e & PTE_ADDR & ~(size - 1)) | (lin & (size - 1));
+			break;
+		}
+		table = e & PTE_ADDR;
+	}
+rights:
+	*pferr |= PFERR_P;                   /* from here on the page is present */
+	if ((user && !us) || (write && !rw && (user || (cr0 & CR0_WP))))
+		return XLAT_PF;
+	*pferr = 0;
+	return XLAT_OK;
 }
 
 /* Host address of [lin, lin + len) when it lies in one page of RAM. */
@@ -212,7 +308,7 @@ static void ad_table(struct adwalk *w, uint64_t gpa, int levels, int esize, int 
 		memcpy(&e, t + (gpa & 0xfff) + (size_t)i * (size_t)esize, (size_t)esize);
 		if (!(e & 1) || (levels < 3 && (e & 0x80)))   /* not present; a large page */
 			continue;
-		ad_table(w, e & (esize == 8 ? ADDR52 : 0xfffff000ull), levels - 1, esize,
+		ad_table(w, e & (esize == 8 ? PTE_ADDR : 0xfffff000ull), levels - 1, esize,
 			 esize == 8 ? 512 : 1024);
 	}
 }
@@ -231,13 +327,13 @@ void mmu_ad_track(struct vcpu *v, bool after)
 	struct cpu *c = &v->cpu;
 	if (!after)
 		ps_clear(&c->ad_tables, false);
-	if (!logging(v->vm) || !(reg_get(c, UC_X86_REG_CR0) & (1ull << 31)))
+	if (!logging(v->vm) || !(reg_get(c, UC_X86_REG_CR0) & CR0_PG))
 		return;
 	struct adwalk w = { .v = v, .after = after };
 	uint64_t cr3 = reg_get(c, UC_X86_REG_CR3), cr4 = reg_get(c, UC_X86_REG_CR4);
-	if (cpu_env(c)->efer & (1u << 10))
-		ad_table(&w, cr3 & ADDR52, 3, 8, 512);
-	else if (cr4 & (1ull << 5))
+	if (cpu_env(c)->efer & EFER_LMA)
+		ad_table(&w, cr3 & PTE_ADDR, 3, 8, 512);
+	else if (cr4 & CR4_PAE)
 		ad_table(&w, cr3 & 0xffffffe0ull, 2, 8, 4);        /* the 4 PDPTEs, 32 bytes */
 	else
 		ad_table(&w, cr3 & 0xfffff000ull, 1, 4, 1024);

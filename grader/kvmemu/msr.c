@@ -24,6 +24,11 @@ enum {
 	MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
 	MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
 	MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
+	MSR_MTRRcap = 0xfe, MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a,
+	MSR_MTRRdefType = 0x2ff,
+	MSR_KVM_PV = 0x4b564d00, MSR_KVM_PV_LAST = 0x4b564d08,   /* WALL_CLOCK_NEW .. MIGRATION_CONTROL */
+	MSR_KVM_WALL_CLOCK_NEW = 0x4b564d00, MSR_KVM_ASYNC_PF_INT = 0x4b564d06,
+	MSR_KVM_POLL_CONTROL = 0x4b564d05,
 };
 
 /* What KVM_GET_MSR_INDEX_LIST reports: those of msrs_to_save and
@@ -39,13 +44,10 @@ static const uint32_t index_list[] = {
 static const uint32_t msr_list[] = {
 	MSR_TSC, MSR_APIC_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
 	MSR_MISC_ENABLE, MSR_PAT, MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_MTRRcap, MSR_MTRRdefType,
+	MSR_MCG_CAP, MSR_MCG_STATUS,
 };
 
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NX  (1ull << 11)
 
 /* Could KVM know this MSR? Its MSRs (x86.c msrs_to_save, emulated_msrs,
  * kvm_get/set_msr_common, the PMU's, Hyper-V's and its own paravirtual
@@ -60,6 +62,8 @@ static bool kvm_may_know(uint32_t index)
 
 bool msr_known(uint32_t index)
 {
+	if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST)
+		return true;
 	for (size_t i = 0; i < sizeof msr_list / sizeof msr_list[0]; i++)
 		if (msr_list[i] == index)
 			return true;
@@ -79,11 +83,6 @@ static void engine_set(struct cpu *c, uint32_t index, uint64_t val)
 	uc.reg_write(c->uc, UC_X86_REG_MSR, &m);
 }
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;  /* 48-bit linear addresses */
-}
-
 /* kvm_pat_valid: every byte a valid memory type (0, 1, 4, 5, 6, 7). */
 static bool pat_valid(uint64_t pat)
 {
@@ -93,6 +92,20 @@ static bool pat_valid(uint64_t pat)
 			return false;
 	}
 	return true;
+}
+
+/* KVM's paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst). Writing one
+ * that enables a feature makes KVM write guest memory (the wall clock, the
+ * pvclock, steal time) or change how it delivers events: not emulated. A
+ * value that leaves the feature off (bit 0 clear), POLL_CONTROL and the
+ * async-PF vector are only stored, as KVM stores them. */
+static int kvm_pv_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	bool off = !(val & 1) && index != MSR_KVM_WALL_CLOCK_NEW;
+	if (!host && !off && index != MSR_KVM_POLL_CONTROL && index != MSR_KVM_ASYNC_PF_INT)
+		return -1;
+	v->cpu.kvm_pv[index - MSR_KVM_PV] = val;
+	return 0;
 }
 
 /* 0, or 1 when KVM refuses it (#GP for the guest, a short count for
@@ -116,7 +129,23 @@ int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 	case MSR_PAT:
 		*val = c->pat;
 		return 0;
+	case MSR_MTRRcap:           /* mtrr.c: SMRR 0, WC 1, FIX 1, VCNT = KVM_NR_VAR_MTRR (8) */
+		*val = 0x500 | 8;
+		return 0;
+	case MSR_MTRRdefType:
+		*val = c->mtrr_def_type;
+		return 0;
+	case MSR_MCG_CAP:
+		*val = c->mcg_cap;
+		return 0;
+	case MSR_MCG_STATUS:
+		*val = c->mcg_status;
+		return 0;
 	default:
+		if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST) {
+			*val = c->kvm_pv[index - MSR_KVM_PV];   /* kvm_get_msr_common */
+			return 0;
+		}
 		if (!msr_known(index))
 			return kvm_may_know(index) ? -1 : 1;
 		*val = engine_get(c, index);
@@ -133,14 +162,14 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 	switch (index) {
 	case MSR_EFER: {                               /* set_efer */
 		uint64_t old = cpu_env(c)->efer;
-		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
 			return 1;
 		if (!host) {
 			if ((val & (EFER_LME | EFER_LMA)) && !cpuid_has(v, 0x80000001, 3, 29))
 				return 1;                  /* no CPUID.LM */
-			if ((val & EFER_NX) && !cpuid_has(v, 0x80000001, 3, 20))
+			if ((val & EFER_NXE) && !cpuid_has(v, 0x80000001, 3, 20))
 				return 1;
-			if ((reg_get(c, UC_X86_REG_CR0) >> 31 & 1) && ((old ^ val) & EFER_LME))
+			if ((reg_get(c, UC_X86_REG_CR0) & CR0_PG) && ((old ^ val) & EFER_LME))
 				return 1;
 		}
 		val = (val & ~EFER_LMA) | (old & EFER_LMA);
@@ -149,7 +178,7 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 		return 0;
 	}
 	case MSR_APIC_BASE:
-		if (val & (~0ull << 36 | 0x2ff | 1ull << 10))
+		if (val & (~0ull << MAXPHYADDR | 0x2ff | 1ull << 10))
 			return 1;
 		c->apic_base = val;
 		return 0;
@@ -163,14 +192,33 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 			return 1;
 		c->pat = val;
 		return 0;
+	case MSR_MTRRcap:
+		return 1;                              /* read-only (kvm_mtrr_valid) */
+	case MSR_MTRRdefType: {                        /* kvm_mtrr_valid: E, FE, a valid type */
+		uint8_t t = val & 0xff;
+		if ((val & ~0xcffull) || t == 2 || t == 3 || t > 6)
+			return 1;
+		c->mtrr_def_type = val;
+		return 0;
+	}
+	case MSR_MCG_CAP:
+		if (!host)
+			return -1;                     /* set_msr_mce's rules for the guest */
+		c->mcg_cap = val;
+		return 0;
+	case MSR_MCG_STATUS:
+		c->mcg_status = val;
+		return 0;
 	case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
 	case MSR_KERNEL_GS_BASE: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:
-		if (!canonical(val))
+		if (!x86_canonical(val))
 			return 1;
 		engine_set(c, index, val);
 		c->env.valid = false;                  /* FS/GS base live in the segment cache */
 		return 0;
 	default:
+		if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST)
+			return kvm_pv_set(v, index, val, host);
 		if (!msr_known(index))
 			return kvm_may_know(index) ? -1 : 1;
 		engine_set(c, index, val);
@@ -183,8 +231,8 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write)
 {
 	struct cpu *c = &v->cpu;
-	if (cpu_env(c)->hflags & 3)                    /* CPL > 0 */
-		return intr_deliver(v, 13, false);
+	if (cpu_env(c)->hflags & HF_CPL_MASK)          /* CPL > 0 */
+		return event_inject(v, event_exception(X86_GP, 0));
 	uint32_t index = (uint32_t)reg_get(c, UC_X86_REG_RCX);
 	uint64_t val = 0;
 	int r;
@@ -201,7 +249,7 @@ int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write)
 		return 1;
 	}
 	if (r > 0)
-		return intr_deliver(v, 13, false);     /* kvm_inject_gp */
+		return event_inject(v, event_exception(X86_GP, 0));     /* kvm_inject_gp */
 	if (!write) {
 		reg_set(c, UC_X86_REG_RAX, (uint32_t)val);
 		reg_set(c, UC_X86_REG_RDX, val >> 32);
@@ -263,23 +311,22 @@ int syscall_insn(struct vcpu *v, uint64_t lip)
 	cpu_set_lip(c, lip);
 	const struct env *e = cpu_env(c);
 	if (!(e->efer & EFER_SCE))
-		return intr_deliver(v, 6, false);              /* #UD */
+		return event_inject(v, event_exception(X86_UD, 0));
 	uint64_t star = engine_get(c, MSR_STAR), next = reg_get(c, UC_X86_REG_RIP) + 2;
 	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
-	bool lma = e->efer & EFER_LMA, cs64 = e->hflags & (1u << 15);
+	bool lma = e->efer & EFER_LMA, cs64 = e->hflags & HF_CS64;
 	uint16_t sel = (uint16_t)(star >> 32) & 0xfffc;
 	/* Flat CS (L in long mode, else D) and SS, DPL 0, as the CPU loads them. */
 	c->env.seg[SEG_CS] = (struct segcache){ .selector = sel, .limit = 0xffffffff,
-		.flags = (1u << 23) | (1u << 15) | (1u << 12) | (0xbu << 8) |
-			 (lma ? (1u << 21) : (1u << 22)) };
+		.flags = DESC_G | DESC_P | DESC_S | (0xbu << 8) | (lma ? DESC_L : DESC_DB) };
 	c->env.seg[SEG_SS] = (struct segcache){ .selector = (uint16_t)(sel + 8), .limit = 0xffffffff,
-		.flags = (1u << 23) | (1u << 22) | (1u << 15) | (1u << 12) | (0x3u << 8) };
+		.flags = DESC_G | DESC_DB | DESC_P | DESC_S | (0x3u << 8) };
 	reg_set(c, UC_X86_REG_RCX, lma ? next : (uint32_t)next);
 	if (lma) {
-		reg_set(c, UC_X86_REG_R11, fl & ~0x10000ull);              /* RF clear */
-		reg_set(c, UC_X86_REG_RFLAGS, (fl & ~engine_get(c, MSR_SFMASK) & ~0x10000ull) | 2);
+		reg_set(c, UC_X86_REG_R11, fl & ~RFL_RF);
+		reg_set(c, UC_X86_REG_RFLAGS, (fl & ~engine_get(c, MSR_SFMASK) & ~RFL_RF) | RFL_FIXED);
 	} else {
-		reg_set(c, UC_X86_REG_RFLAGS, fl & ~(0x20000ull | 0x200ull | 0x10000ull));
+		reg_set(c, UC_X86_REG_RFLAGS, fl & ~(RFL_VM | RFL_IF | RFL_RF));
 	}
 	env_store(c);
 	reg_set(c, UC_X86_REG_RIP, !lma ? (uint32_t)star :

@@ -131,12 +131,21 @@ static uint8_t *io_data(struct vcpu *v)
 	return (uint8_t *)v->run + v->pio_offset;
 }
 
+/* KVM's emulator keeps RF set while a rep string instruction is unfinished,
+ * so that it resumes without re-raising an instruction breakpoint, and
+ * clears it when done (emulate.c x86_emulate_insn: X86_EFLAGS_RF). */
+static void rep_rf(struct cpu *c, bool unfinished)
+{
+	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
+	reg_set(c, UC_X86_REG_RFLAGS, unfinished ? fl | RFL_RF : fl & ~RFL_RF);
+}
+
 static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, uint64_t lip,
 		      uint32_t len, uint32_t count)
 {
 	struct cpu *c = &v->cpu;
 	int asz = addr_size(cpu_code_size(c), d->a32);
-	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
+	bool df = reg_get(c, UC_X86_REG_EFLAGS) & RFL_DF;
 	uint64_t si = areg(c, UC_X86_REG_RSI, asz);
 	uint32_t n = (v->string_batch && d->rep) ? batch(count, size, si, df) : 1;
 	/* The segment's cached base, whatever its selector says (unreal mode);
@@ -160,6 +169,8 @@ static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, ui
 	/* A rep stays on the instruction, even after its last element: the next
 	 * KVM_RUN re-executes it with CX = 0 (emulate.c, string_insn_completed). */
 	cpu_set_lip(c, d->rep ? lip : lip + len);
+	if (d->rep)
+		rep_rf(c, true);
 	set_io(v, KVM_EXIT_IO_OUT, size, (uint32_t)reg_get(c, UC_X86_REG_DX) & 0xffff, n);
 	v->pending = P_NONE;
 	return 1;
@@ -169,7 +180,7 @@ static int string_in(struct vcpu *v, const struct io_insn *d, uint32_t size, uin
 		     uint32_t len, uint32_t count)
 {
 	struct cpu *c = &v->cpu;
-	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
+	bool df = reg_get(c, UC_X86_REG_EFLAGS) & RFL_DF;
 	uint32_t n = d->rep ? batch(count, size, reg_get(c, UC_X86_REG_RDI), df) : 1;
 	memset(io_data(v), 0, n * size);
 	set_io(v, KVM_EXIT_IO_IN, size, (uint32_t)reg_get(c, UC_X86_REG_DX) & 0xffff, n);
@@ -198,6 +209,7 @@ int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len)
 		uint32_t count = d.rep ? (uint32_t)areg(c, UC_X86_REG_RCX, addr_size(code, d.a32)) : 1;
 		if (count == 0) {         /* rep with CX = 0: no access, no exit */
 			cpu_set_lip(c, lip + len);
+			rep_rf(c, false);
 			return 0;
 		}
 		return in ? string_in(v, &d, size, lip, len, count)
@@ -238,7 +250,7 @@ static void complete_in(struct vcpu *v)
 static void complete_ins(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	bool df = reg_get(c, UC_X86_REG_EFLAGS) & 0x400;
+	bool df = reg_get(c, UC_X86_REG_EFLAGS) & RFL_DF;
 	uint32_t size = v->ins_size, n = v->ins_count;
 	int asz = v->ins_asz;
 	uint64_t di = areg(c, UC_X86_REG_RDI, asz);
@@ -257,6 +269,8 @@ static void complete_ins(struct vcpu *v)
 		areg_set(c, UC_X86_REG_RCX, asz, left);
 	}
 	cpu_set_lip(c, left ? v->pending_lip : v->pending_lip + v->pending_len);
+	if (v->ins_rep)
+		rep_rf(c, left != 0);
 }
 
 void pio_complete(struct vcpu *v)

@@ -53,8 +53,9 @@ static int check_extension(unsigned long cap)
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
+		return KVMEMU_MAX_VCPUS;
 	case KVM_CAP_MAX_VCPU_ID:
-		return 1;                 /* one vCPU (README.md) */
+		return 4096;              /* KVM_MAX_VCPU_IDS: ids are checked against it */
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMEMU_MAX_SLOTS;
 	default:
@@ -179,8 +180,8 @@ static bool overlaps(struct vm *vm, const struct slot *self, uint64_t gpa, uint6
 
 static void slot_unmap(struct vm *vm, struct slot *s)
 {
-	if (vm->vcpu)
-		cpu_unmap(vm->vcpu, s);
+	for (int i = 0; i < vm->nvcpus; i++)
+		cpu_unmap(vm->vcpus[i], s);
 	s->used = false;
 	free(s->dirty);
 	s->dirty = NULL;
@@ -243,9 +244,11 @@ static int set_memory_region(struct vm *vm, const struct kvm_userspace_memory_re
 			return -ENOMEM;
 		}
 	}
-	if (vm->vcpu) {
-		int r = cpu_map(vm->vcpu, s);
+	for (int i = 0; i < vm->nvcpus; i++) {
+		int r = cpu_map(vm->vcpus[i], s);
 		if (r < 0) {
+			while (i-- > 0)
+				cpu_unmap(vm->vcpus[i], s);
 			free(s->dirty);
 			s->dirty = NULL;
 			s->used = false;
@@ -259,10 +262,11 @@ static int create_vcpu(struct vm *vm, unsigned long id)
 {
 	if (id >= 4096)
 		return -EINVAL;
-	if (vm->vcpu) {
-		if ((unsigned long)vm->vcpu->id == id)
-			return -EEXIST;
-		kvmemu_diag("a second vCPU is not emulated (only one vCPU)");
+	for (int i = 0; i < vm->nvcpus; i++)
+		if ((unsigned long)vm->vcpus[i]->id == id)
+			return -EEXIST;       /* kvm_vm_ioctl_create_vcpu */
+	if (vm->nvcpus == KVMEMU_MAX_VCPUS) {
+		kvmemu_diag("more than %d vCPUs are not emulated", KVMEMU_MAX_VCPUS);
 		return -EINVAL;
 	}
 	struct vcpu *v = calloc(1, sizeof *v);
@@ -295,7 +299,9 @@ static int create_vcpu(struct vm *vm, unsigned long id)
 		return r;
 	}
 	obj_get(&vm->o);                  /* the vCPU keeps its VM alive */
-	vm->vcpu = v;
+	if (!vm->vcpu)
+		vm->vcpu = v;
+	vm->vcpus[vm->nvcpus++] = v;
 	for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
 		if (vm->slots[i].used)
 			cpu_map(v, &vm->slots[i]);
@@ -317,7 +323,12 @@ static void vcpu_free(struct vcpu *v)
 	irq_vcpu_free(v);
 	if (v->vm) {
 		cpu_fini(v);
-		v->vm->vcpu = NULL;
+		struct vm *vm = v->vm;
+		for (int i = 0; i < vm->nvcpus; i++)
+			if (vm->vcpus[i] == v)
+				vm->vcpus[i--] = vm->vcpus[--vm->nvcpus];
+		if (vm->vcpu == v)
+			vm->vcpu = vm->nvcpus ? vm->vcpus[0] : NULL;
 		obj_put(&v->vm->o);
 	}
 	if (v->run)

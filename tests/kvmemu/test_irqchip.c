@@ -10,11 +10,13 @@
 #include "check_decl.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -383,6 +385,111 @@ TEST(irq_window_userspace)
 	vmm_close(&v);
 	VM_OPEN_IRQCHIP(&v);
 	WANT_ERR(&v, "KVM_INTERRUPT with the in-kernel PIC", ENXIO, ioctl(v.vcpu, KVM_INTERRUPT, &irq));
+	vmm_close(&v);
+}
+END_TEST
+
+/* The LAPIC timer (one-shot) and an IOAPIC-routed GSI reach a 32-bit
+ * protected-mode guest through its IDT; the LAPIC's and IOAPIC's registers
+ * are MMIO that never exits (lapic.c apic_mmio_*, ioapic.c ioapic_mmio_*). */
+TEST(apic_interrupts_to_guest)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "apic_irq", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "the LAPIC timer's handler ran", 1, vmm_io_data(&v)[0]);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf1, 1);
+	uint32_t ver;
+	memcpy(&ver, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "LAPIC version read by the guest", 0x50014, ver & 0xff00ff);
+	WANT_EQ(&v, "GSI 5 (IOAPIC pin 5 to APIC 0; PIC masked)", 1, raise_status(&v, 5, 1));
+	raise_status(&v, 5, 0);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf2, 1);
+	WANT_EQ(&v, "both handlers ran", 0x11, vmm_io_data(&v)[0]);
+	vmm_close(&v);
+}
+END_TEST
+
+/* KVM_NMI (kvm_vcpu_ioctl_nmi -> kvm_inject_nmi): vector 2 at the next
+ * entry, IF clear or not. */
+TEST(nmi_userspace)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "nmi");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "KVM_NMI", 0, ioctl(v.vcpu, KVM_NMI));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+struct ap {
+	int fd;
+	struct kvm_run *run;
+	int result, err;
+	uint16_t cs, port2;
+};
+
+/* The AP's KVM_RUNs, on its own thread as a VMM does it: the first exit
+ * (its CS), then the next (in the IPI's handler). */
+static void *ap_thread(void *arg)
+{
+	struct ap *a = arg;
+	a->result = ioctl(a->fd, KVM_RUN, 0);
+	a->err = errno;
+	if (a->result != 0 || a->run->exit_reason != KVM_EXIT_IO || a->run->io.port != 0xf5)
+		return NULL;
+	memcpy(&a->cs, (uint8_t *)a->run + a->run->io.data_offset, 2);
+	a->result = ioctl(a->fd, KVM_RUN, 0);
+	a->err = errno;
+	if (a->result == 0 && a->run->exit_reason == KVM_EXIT_IO)
+		a->port2 = a->run->io.port;
+	return NULL;
+}
+
+/* Two vCPUs, each KVM_RUN on its own thread: an AP waits in KVM_RUN
+ * (KVM_MP_STATE_UNINITIALIZED) until the BSP's INIT and SIPI through the
+ * ICR start it at vector << 12 (kvm_apic_accept_events,
+ * kvm_vcpu_deliver_sipi_vector); memory is shared; an NMI IPI wakes the
+ * halted AP (kvm_apic_send_ipi). */
+TEST(smp_init_sipi)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "smp", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	struct ap a = { .fd = ioctl(v.vm, KVM_CREATE_VCPU, 1UL) };
+	if (a.fd < 0)
+		FAIL(&v, "KVM_CREATE_VCPU 1: %s", strerror(errno));
+	a.run = mmap(NULL, v.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
+	WANT_EQ(&v, "mmap of the AP's kvm_run", 0, a.run == MAP_FAILED);
+	struct kvm_mp_state mp;
+	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
+	WANT_EQ(&v, "AP before INIT/SIPI", KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	pthread_t t;
+	pthread_create(&t, NULL, ap_thread, &a);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "the AP's mark, seen by the BSP", 0x55, vmm_io_data(&v)[0]);
+	pthread_join(t, NULL);
+	WANT_EQ(&v, "the AP's KVM_RUNs", 0, a.result);
+	WANT_EQ(&v, "the AP's CS at its first exit (SIPI vector 2)", 0x200, a.cs);
+	WANT_EQ(&v, "the AP's second exit: in the NMI's handler", 0xf6, a.port2);
+	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
+	WANT_EQ(&v, "AP after SIPI", KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	munmap(a.run, v.run_size);
+	close(a.fd);
 	vmm_close(&v);
 }
 END_TEST

@@ -78,7 +78,8 @@ END_TEST
 
 /* rep outsb, CX=3: one exit per byte, count 1, SI/CX already updated; RIP
  * stays at the rep outsb, even at the last byte (CX=0): the next KVM_RUN
- * re-executes it with CX=0, which does nothing. */
+ * re-executes it with CX=0, which does nothing. RF is set while the rep is
+ * unfinished and cleared when it completes (emulate.c x86_emulate_insn). */
 TEST(rep_outsb)
 {
 	struct vmm v;
@@ -95,10 +96,16 @@ TEST(rep_outsb)
 		WANT_IO(&v, OUT, 1, 0x3f8, 1);
 		WANT_EQ(&v, "io data (byte at DS:SI)", want[i].c, vmm_io_data(&v)[0]);
 		WANT_REGS(&v, "rep outsb exit", want[i].rip, want[i].rsi, ANY, want[i].rcx);
+		struct kvm_regs r;
+		VM_GET_REGS(&v, &r);
+		WANT_EQ(&v, "RFLAGS.RF at a rep outsb exit", 1u << 16, r.rflags & (1u << 16));
 	}
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
 	WANT_REGS(&v, "hlt exit", 0x1010, 0x1014, ANY, 0);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "RFLAGS.RF after the rep completed", 0, r.rflags & (1u << 16));
 	vmm_close(&v);
 }
 END_TEST

@@ -9,7 +9,7 @@ KVMEMU_T       := $(BUILD)/tests/kvmemu
 KVMEMU_T_SRC   := tests/kvmemu
 # Tests are declared once, TEST(name) (tests/check_decl.h): the suites run in
 # this link order; a new test needs no list edited, a new file only this one.
-KVMEMU_T_TESTS := test_api test_pio test_exits test_mem test_lwn test_pmode test_paging test_cpu test_irqchip test_knobs
+KVMEMU_T_TESTS := test_api test_pio test_exits test_mem test_lwn test_pmode test_paging test_cpu test_lm test_irqchip test_knobs
 KVMEMU_T_OBJS  := $(patsubst %,$(KVMEMU_T)/%.o,check_kvmemu vmm $(KVMEMU_T_TESTS)) $(KVMEMU_T)/check_decl.o
 KVMEMU_T_ASM   := $(wildcard $(KVMEMU_T_SRC)/guests/*.asm)
 KVMEMU_T_BINS  := $(patsubst $(KVMEMU_T_SRC)/guests/%.asm,$(KVMEMU_T)/%.bin,$(KVMEMU_T_ASM))
@@ -54,9 +54,9 @@ $(KVMEMU_T)/lwn-sample: $(KVMEMU_T_SRC)/lwn-sample.c
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) -o $@ $<
 
-$(KVMEMU_T)/%.bin: $(KVMEMU_T_SRC)/guests/%.asm
+$(KVMEMU_T)/%.bin: $(KVMEMU_T_SRC)/guests/%.asm $(wildcard $(KVMEMU_T_SRC)/guests/*.inc)
 	@mkdir -p $(@D)
-	nasm -f bin -o $@ $<
+	nasm -f bin -i $(KVMEMU_T_SRC)/guests/ -o $@ $<
 
 test-kvmemu-real: $(KVMEMU_T_ALL)
 	VIRTLAB_BACKEND=kvm VIRTLAB_ROOT=$(CURDIR) $(KVMEMU_T)/check_kvmemu
