@@ -53,8 +53,13 @@ $(LAB_MK): $(BUILD)/grade labs/$(LAB)/lab.conf $(wildcard guests/$(LAB)/*.asm)
 	@mkdir -p $(@D)
 	@$(BUILD)/grade $(KIT_OPTS) --lab-info --lab $(call arg,LAB) > $@.tmp && mv $@.tmp $@ || \
 	  { rm -f $@.tmp; echo "make: labs/$(LAB)/lab.conf or a scenario of guests/$(LAB)/ is invalid (above)" >&2; exit 2; }
+# Not read by a make that only installs, then runs a sub-make (INSTALL_GOALS, below): on a fresh
+# machine lab.mk can't be made before the compiler is installed; the sub-make reads it.
+INSTALL_GOALS := grade grade-all test check-lab
 ifeq ($(filter clean deps deps-check,$(MAKECMDGOALS)),)
+ifneq ($(filter-out $(INSTALL_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(LAB_MK)
+endif
 endif
 include $(wildcard guests/guests.mk)
 include $(wildcard skeleton/skeleton.mk)
@@ -68,13 +73,20 @@ include $(wildcard labs/labs.mk)
 include $(wildcard tests/checklab/tests.mk)
 include $(wildcard tests/batch/tests.mk)
 include $(wildcard tests/toylab/tests.mk)
+include $(wildcard scripts/fresh.mk)
 # Last: bench-start (it truncates build/bench.md) is ordered before every other benchmark.
 include $(wildcard bench/bench.mk)
 
 all: $(ALL_TARGETS)
 
-# `make test` is what CI runs and what the README promises.
-test: all $(TEST_TARGETS)
+# `make test` is what CI runs and what the README promises. On a fresh machine: install what the
+# suites need (--handout: also chromium, fonts-noto-cjk, gdb; it says what it installs), then build
+# and run every suite in a sub-make, which reads the lab.mk the installed tools can now make.
+.PHONY: test-suites
+test:
+	@scripts/install-deps --handout
+	@$(MAKE) --no-print-directory test-suites
+test-suites: all $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
 
 bench: all $(BENCH_TARGETS)
@@ -89,16 +101,21 @@ clean:
 
 # --- Users' commands (DESIGN.md "Users and their commands") -------------------
 
-# `make grade` on a fresh machine: install what is missing, build, grade.
-# Without SUBMISSION it grades the embedded default, the reference solution.
+# `make grade` on a fresh machine: install what is missing, then build and grade in a sub-make.
+# Without SUBMISSION it grades the embedded default, the lab's reference solution, named by lab.mk:
+# only the sub-make, started after the install, can make and read it.
 SUBMISSION ?= $(LAB_SOLUTION)
 BACKEND    ?= auto
 # SCENARIO=name[,name]: only those scenarios (the score line then says it is partial).
 GRADE_OPTS  = $(KIT_OPTS) --lab $(call arg,LAB) --backend $(call arg,BACKEND) $(call optarg,--json,JSON) \
 	      $(call optarg,--format,FORMAT) $(call optarg,--scenario,SCENARIO)
+.PHONY: grade-built
 grade:
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory grade-built
+grade-built: all
+	@$(if $(call uservar,SUBMISSION),,echo "make grade: no SUBMISSION, and no reference solution:" \
+	   $(if $(wildcard labs/$(LAB)/lab.conf),$(call shquote,$(LAB_MK) is missing or names none),"no lab $(LAB) (labs/$(LAB)/lab.conf)") >&2; exit 2)
 	@$(BUILD)/grade $(GRADE_OPTS) -- $(call arg,SUBMISSION)
 
 # `make grade-all SUBMISSIONS=dir`: a class (a folder per student holding the

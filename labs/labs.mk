@@ -14,8 +14,13 @@
 # (auto, right for grading) would check one backend where two are usable.
 CHECK_LAB_BACKEND = $(if $(filter command line environment,$(origin BACKEND)),$(call arg,BACKEND),all)
 
-.PHONY: check-lab new-scenario
-check-lab: $(BUILD)/grade $(BUILD)/libkvmemu.so
+# As `make grade`: install what is missing first (a no-op when nothing is), then build and check
+# in a sub-make, whose prerequisites are made with the installed tools.
+.PHONY: check-lab check-lab-built new-scenario
+check-lab:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory check-lab-built
+check-lab-built: $(BUILD)/grade $(BUILD)/libkvmemu.so
 	@scripts/scenario-todos --warn $(call arg,LAB)
 	$(BUILD)/grade --check-lab $(KIT_OPTS) --lab $(call arg,LAB) --backend $(CHECK_LAB_BACKEND) $(call optarg,--jobs,JOBS)
 TEST_TARGETS += check-lab

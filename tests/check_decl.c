@@ -82,8 +82,8 @@ int check_run(void)
 		TCase *t = tcase_create(e->suite->tcase);
 		if (e->suite->setup || e->suite->teardown)
 			tcase_add_checked_fixture(t, e->suite->setup, e->suite->teardown);
-		if (e->suite->timeout)
-			tcase_set_timeout(t, e->suite->timeout);
+		tcase_set_timeout(t, e->suite->timeout > CHECK_HANG_GUARD ? e->suite->timeout
+									: CHECK_HANG_GUARD);
 		for (const TTest *x = next_test(e->suite, 0); x; x = next_test(e->suite, x->line))
 			tcase_add_test(t, x);
 		suite_add_tcase(s, t);

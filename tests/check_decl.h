@@ -21,8 +21,13 @@
 struct check_suite {
 	const char *suite, *tcase;
 	SFun setup, teardown;     /* a checked fixture, or NULL */
-	int timeout;              /* seconds; 0: Check's default */
+	int timeout;              /* seconds, at least CHECK_HANG_GUARD; 0: that guard */
 };
+
+/* A test's time limit only catches a hang: it is never a speed check (those
+ * are benchmarks), so it is generous enough for a loaded machine. Check's own
+ * default (4 s) failed rm_rf_any_depth at load average 10. */
+#define CHECK_HANG_GUARD 120
 
 struct check_entry {
 	const struct check_suite *suite;

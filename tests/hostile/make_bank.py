@@ -7,10 +7,11 @@ HERE = pathlib.Path(__file__).resolve().parent
 KIT = HERE.parent.parent
 
 
-def variants(tag):
+def variants(tag, kit=KIT):
+    """(name, source) of each attack; @KIT@ is the kit graded with (a copy, as nobody)."""
     skeleton = (KIT / "skeleton/cpu_lab/sample-qemu.c").read_text()
     for attack in sorted(HERE.glob("*.attack.c")):
-        text = attack.read_text().replace("@TAG@", tag).replace("@KIT@", str(KIT))
+        text = attack.read_text().replace("@TAG@", tag).replace("@KIT@", str(kit))
         yield attack.name[: -len(".attack.c")], skeleton + "\n/* ---- hostile ---- */\n" + text
 
 

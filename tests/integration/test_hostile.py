@@ -2,7 +2,8 @@
 checks the grader survives it: points lost, bounded time and output, nothing left running,
 nothing leaked from solution/ or the hidden guests, nothing written outside the scratch.
 
-Run as root (CI) it also grades a subset as an unprivileged user (nobody) via setpriv.
+Run as root (CI) it also grades a subset as an unprivileged user (nobody) via setpriv,
+with a copy of the kit nobody can read (readable_kit.py: the clone may be in /root).
 """
 import json
 import os
@@ -22,11 +23,13 @@ BUILD = pathlib.Path(os.environ.get("VIRTLAB_BUILD", KIT / "build"))
 GRADE = BUILD / "grade"
 sys.path.insert(0, str(KIT / "tests/hostile"))
 import make_bank  # noqa: E402
+from readable_kit import NOBODY, readable_kit  # noqa: E402
 
 ATTACKS = sorted(p.name[: -len(".attack.c")] for p in (KIT / "tests/hostile").glob("*.attack.c"))
-TIME_BOUND_S = 120
+# A hang guard, not a speed check: each run has its own limits, and a loaded
+# machine (load average 23 while CI-sized suites ran beside) took 123 s here.
+TIME_BOUND_S = 600
 SIZE_BOUND = 1 << 20
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 NOBODY_ATTACKS = {"fake_score", "setsid_child", "write_files", "fork_bomb", "read_solution"}
 
 pytestmark = pytest.mark.skipif(not GRADE.exists(), reason=f"{GRADE} not built (make all)")
@@ -65,8 +68,9 @@ def tagged_processes(tag):
     return found
 
 
-def tagged_files(tag):
-    homes = {os.path.expanduser("~"), "/root", "/tmp", "/var/tmp", "/dev/shm", str(KIT), str(BUILD)}
+def tagged_files(tag, kit=KIT):
+    homes = {os.path.expanduser("~"), "/root", "/tmp", "/var/tmp", "/dev/shm", str(KIT), str(BUILD),
+             str(kit), str(kit / "build")}
     hits = []
     for d in homes:
         try:
@@ -77,21 +81,23 @@ def tagged_files(tag):
 
 
 def grade(attack, as_nobody):
+    """(tag, work, proc, out_json, elapsed, kit): kit is the one graded with (its copy as nobody)."""
     tag = "vlhostile" + uuid.uuid4().hex[:12]
-    variants = dict(make_bank.variants(tag))
+    kit, grade_bin = readable_kit(KIT, BUILD) if as_nobody else (KIT, GRADE)
+    variants = dict(make_bank.variants(tag, kit))
     work = pathlib.Path(tempfile.mkdtemp(prefix="virtlab-hostile."))
     os.chmod(work, 0o1777)
     sub = work / "sample-qemu.c"
     sub.write_text(variants[attack])
     os.chmod(sub, 0o644)
     out_json = work / "result.json"
-    cmd = [str(GRADE), "--root", str(KIT), "--json", str(out_json), str(sub)]
+    cmd = [str(grade_bin), "--root", str(kit), "--json", str(out_json), str(sub)]
     if as_nobody:
         cmd = NOBODY + cmd
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, timeout=TIME_BOUND_S + 30, cwd=work)
     elapsed = time.monotonic() - t0
-    return tag, work, proc, out_json, elapsed
+    return tag, work, proc, out_json, elapsed, kit
 
 
 @pytest.mark.parametrize("as_nobody", [False, True], ids=["self", "nobody"])
@@ -101,7 +107,7 @@ def test_hostile(attack, as_nobody):
         pytest.skip("unprivileged variant: needs root + setpriv; run for a subset of attacks")
     if as_nobody and not (BUILD / "libkvmemu.so").exists():
         pytest.skip("unprivileged variant: nobody can't open /dev/kvm here and build/libkvmemu.so is missing")
-    tag, work, proc, out_json, elapsed = grade(attack, as_nobody)
+    tag, work, proc, out_json, elapsed, kit = grade(attack, as_nobody)
     try:
         report = proc.stdout
         assert proc.returncode in (0, 2), proc.stderr[-2000:]
@@ -125,13 +131,13 @@ def test_hostile(attack, as_nobody):
         leaked = [l for l in secret_lines() if l in text]
         assert not leaked, f"leaked into the report: {leaked[:3]}"
         # no file planted outside the scratch space
-        assert not tagged_files(tag), tagged_files(tag)
+        assert not tagged_files(tag, kit), tagged_files(tag, kit)
     finally:
         for pid in tagged_processes(tag):
             try:
                 os.kill(pid, 9)
             except OSError:
                 pass
-        for f in tagged_files(tag):
+        for f in tagged_files(tag, kit):
             os.unlink(f)
         shutil.rmtree(work, ignore_errors=True)
