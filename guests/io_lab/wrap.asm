@@ -30,19 +30,25 @@
         movzx eax, word [abs TXQ + US_IDX]
         PRINTNUM "used idx: ", eax
         ; four more requests, on descriptors 3, 2, 1, 0 (at ring positions
-        ; 2, 3, 0, 1: used idx is 14), then the used ring's 4 ids, one line
+        ; 2, 3, 0, 1: used idx is 14), made available at once (as many as
+        ; the queue holds) with one notify; then the used ring's 4 ids
         SET_DESC TXQ, 3, dot, 1, 0, 0
         SET_DESC TXQ, 2, dot, 1, 0, 0
         SET_DESC TXQ, 1, dot, 1, 0, 0
         SET_DESC TXQ, 0, nl, 1, 0, 0
+        mov eax, [abs tx_avail]         ; all four at once: the queue full
 %assign d 3
 %rep 4
-        mov esi, d
-        call tx_post
-        VWR QUEUE_NOTIFY, 1
-        call tx_wait
+        mov ecx, eax
+        and ecx, 3
+        mov word [TXQ + AV_RING + rcx * 2], d
+        inc eax
 %assign d d - 1
 %endrep
+        mov [abs tx_avail], eax
+        mov [abs TXQ + AV_IDX], ax
+        VWR QUEUE_NOTIFY, 1
+        call tx_wait
         xor ebx, ebx
 .id:    mov eax, [TXQ + US_RING + rbx * 8]
         add al, '0'
