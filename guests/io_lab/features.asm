@@ -60,6 +60,7 @@
         VWR DRV_FEAT_SEL, 2
         VWR DRV_FEAT, 0xffffffff
         VWR DRV_FEAT_SEL, 1
+        VWR DEV_FEAT_SEL, 0             ; the other select: no effect on this one
         VWR DRV_FEAT, 1
         VWR STATUS, S_ACK | S_DRIVER | S_FEATURES_OK
         VRD STATUS
@@ -71,6 +72,7 @@
         VWR DRV_FEAT_SEL, 1
         VWR DRV_FEAT, 1
         VWR DRV_FEAT, 0
+        VWR DRV_FEAT_SEL, 1             ; selecting again writes nothing
         VWR STATUS, S_ACK | S_DRIVER | S_FEATURES_OK
         VRD STATUS
         mov ebp, eax

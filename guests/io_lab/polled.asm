@@ -18,6 +18,7 @@
         PRINTS "a request, polled", 10
         VRD INT_STATUS
         mov ebx, eax
+        VWR STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK   ; unchanged
         VWR INT_ACK, 2
         VRD INT_STATUS
         mov r12d, eax
