@@ -448,13 +448,11 @@ static void vio_write(uint64_t offset, uint32_t value)
 		dev.queue_sel = value;
 		return;
 	case VIRTIO_MMIO_STATUS:
-		if (value == 0) {
-			device_reset();
-			return;
-		}
-		if ((value & STATUS_FEATURES_OK) && !(dev.status & STATUS_FEATURES_OK) &&
-		    ((dev.driver_features & ~DEVICE_FEATURES) ||
-		     !(dev.driver_features & VIRTIO_F_VERSION_1)))
+		if (value == 0)
+			device_reset();         /* Status is 0 again */
+		else if ((value & STATUS_FEATURES_OK) && !(dev.status & STATUS_FEATURES_OK) &&
+			 ((dev.driver_features & ~DEVICE_FEATURES) ||
+			  !(dev.driver_features & VIRTIO_F_VERSION_1)))
 			value &= ~STATUS_FEATURES_OK;
 		dev.status = value;
 		return;
