@@ -1,0 +1,28 @@
+// DeviceFeatures always shows bits 0-31, whatever DeviceFeaturesSel says: VERSION_1 is never seen
+//@ TODO 1a
+	uint32_t sel = dev.queue_sel;
+
+	switch (offset) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		return VIRTIO_MAGIC;
+	case VIRTIO_MMIO_VERSION:
+		return VIRTIO_VERSION;
+	case VIRTIO_MMIO_DEVICE_ID:
+		return VIRTIO_ID_CONSOLE;
+	case VIRTIO_MMIO_VENDOR_ID:
+		return VENDOR_ID;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
+		return (uint32_t)DEVICE_FEATURES;
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
+		return sel < NUM_QUEUES ? QUEUE_NUM_MAX : 0;
+	case VIRTIO_MMIO_QUEUE_READY:
+		return sel < NUM_QUEUES ? dev.q[sel].ready : 0;
+	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		return dev.interrupt_status;
+	case VIRTIO_MMIO_STATUS:
+		return dev.status;
+	case VIRTIO_MMIO_CONFIG_GENERATION:
+		return 0;
+	}
+	errx(1, "virtio: read of offset 0x%03llx: no readable register there",
+	     (unsigned long long)offset);

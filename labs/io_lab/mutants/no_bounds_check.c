@@ -1,0 +1,4 @@
+// guest_ptr never refuses: mem + gpa for any gpa and length
+//@ TODO 2
+	(void)len;
+	return mem + gpa;
