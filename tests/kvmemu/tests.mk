@@ -43,10 +43,10 @@ $(KVMEMU_T)/dev/%.o: grader/kvmemu/%.c grader/kvmemu/irqchip.h
 
 $(KVMEMU_T)/test_devices.o: $(KVMEMU_T_SRC)/test_devices.c grader/kvmemu/irqchip.h tests/check_decl.h
 	@mkdir -p $(@D)
-	$(CC) $(KIT_CFLAGS) -Itests -Igrader/kvmemu $(KVMEMU_T_CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(KIT_CFLAGS) -Itests -Igrader/kvmemu $(CHECK_CFLAGS) -c -o $@ $<
 
 $(KVMEMU_T)/check_devices: $(KVMEMU_T)/test_devices.o $(KVMEMU_T)/check_decl.o $(KVMEMU_DEV_OBJS)
-	$(CC) $(KIT_CFLAGS) -o $@ $^ $(KVMEMU_T_CHECK_LIBS)
+	$(CC) $(KIT_CFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 $(KVMEMU_T)/lwn-sample: $(KVMEMU_T_SRC)/lwn-sample.c
 	@mkdir -p $(@D)
