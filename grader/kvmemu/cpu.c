@@ -235,10 +235,9 @@ int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 	reg_set(c, UC_X86_REG_CR3, s->cr3);
 	env_set_cr2(c, s->cr2);
 	reg_set(c, UC_X86_REG_CR4, s->cr4);
-	if (reg_get(c, UC_X86_REG_CR4) != s->cr4)
-		/* QEMU drops CR4 bits its CPU model lacks (OSXSAVE). */
-		kvmemu_diag("KVM_SET_SREGS: CR4 bits 0x%llx are not emulated (the guest sees them clear)",
-			    (unsigned long long)(s->cr4 ^ reg_get(c, UC_X86_REG_CR4)));
+	/* QEMU drops CR4 bits its CPU model lacks (OSXSAVE, SMAP...): KVM_RUN
+	 * refuses to run without them (cpu_run). */
+	c->cr4_dropped = s->cr4 ^ reg_get(c, UC_X86_REG_CR4);
 	c->env.valid = false;
 	cpu_env(c);
 	for (int i = 0; i < 8; i++) {
@@ -283,6 +282,9 @@ static void reset_state(struct cpu *c)
 	/* kvm_arch_vcpu_create: mcg_cap = KVM_MAX_MCE_BANKS; kvm_guest_time /
 	 * msr_kvm_poll_control: polling enabled (1). */
 	c->mcg_cap = 32;
+	/* svm.c svm_vcpu_create: the microcode revision an AMD vCPU reports
+	 * (the engine's CPU is AMD's, "AuthenticAMD"; vmx: 0x100000000). */
+	c->ucode_rev = 0x01000065;
 	c->xcr0 = XFEATURE_FP;                      /* kvm_vcpu_reset */
 	c->kvm_pv[5] = 1;
 }
@@ -351,8 +353,10 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->ro_step && !c->mmio_done && addr == c->ro_lip) {
-		c->mmio_done = true;      /* the read-only write runs now */
+	if (c->ro_step && addr == c->ro_lip) {
+		/* The read-only write runs now. The engine may start it again
+		 * (a new block at it): it still has to run. */
+		c->mmio_done = true;
 		return;
 	}
 	if (c->mmio_done) {           /* the MMIO instruction completed */
@@ -414,8 +418,8 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->mmio_done) {           /* the MMIO instruction ended its block */
-		stop(c, S_STEPPED);
+	if (c->mmio_done && !(c->ro_step && addr == c->ro_lip)) {
+		stop(c, S_STEPPED);       /* the MMIO instruction ended its block */
 		return;
 	}
 	if (size == 0)
@@ -447,10 +451,11 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30) and MOV to/from
 		 * CRn (0f 22 / 0f 20): the hook starts at the 0f, so the prefixes
 		 * before it are found as for I/O. */
-		bool msr = i + 2 < size && p[i] == 0x0f && (p[i + 1] == 0x30 || p[i + 1] == 0x32 ||
-							     p[i + 1] == 0x20 || p[i + 1] == 0x22 ||
-							     (p[i + 1] == 0x01 && (p[i + 2] & 0xfe) == 0xd0));
-		if ((!io_byte(p[i]) && !msr) || cpu_covered(c, addr + i))
+		bool twobyte = i + 1 < size && p[i] == 0x0f &&
+			       (p[i + 1] == 0x30 || p[i + 1] == 0x32 || p[i + 1] == 0x20 ||
+				p[i + 1] == 0x22 ||
+				(p[i + 1] == 0x01 && i + 2 < size && (p[i + 2] & 0xfe) == 0xd0));
+		if ((!io_byte(p[i]) && !twobyte) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
 		 * the prefixes right before it: hook only those addresses, so
@@ -740,6 +745,7 @@ static int run_loop(struct vcpu *v)
 				return 1;
 			continue;
 		case S_INTR:
+			insn_stack_fault(v, &c->event);
 			if (event_inject(v, c->event))
 				return 1;
 			continue;
@@ -815,12 +821,20 @@ int cpu_run(struct vcpu *v)
 		return -EINTR;
 	kvmemu_signalled = 0;
 	v->has_run = true;
-	if (v->pending == P_MMIO) {
+	if (v->pending == P_MMIO || v->pending == P_MMIO_WRITE) {
+		if (mmio_next_part(v))
+			return 0;
 		int r = mmio_complete_begin(v);
 		if (r)
 			return r < 0 ? r : 0;
 	} else {
 		pio_complete(v);
+	}
+	if (c->cr4_dropped) {
+		kvmemu_diag("CR4 bits 0x%llx (set by KVM_SET_SREGS) are not emulated: "
+			    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)c->cr4_dropped);
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 0;
 	}
 	code_pages_check(c);
 	mmu_ad_track(v, false);

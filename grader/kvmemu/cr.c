@@ -1,5 +1,5 @@
 /*
- * cr.c - MOV to CR4, MOV to and from CR8, XSETBV and XGETBV (XCR0),
+ * cr.c - MOV to CR3 and CR4, MOV to and from CR8, XSETBV and XGETBV (XCR0),
  * carried out as KVM does.
  *
  * QEMU accepts any CR4 value its CPU model knows and keeps no CR8 without
@@ -8,14 +8,16 @@
  * #GP(0)), and without an in-kernel APIC keeps CR8 in vcpu->arch.cr8
  * (kvm_set_cr8: bits 63:4 reserved, #GP(0); kvm_get_cr8), the value
  * KVM_GET/SET_SREGS show. XCR0 is checked against the guest's CPUID leaf
- * 0xD (x86.c __kvm_set_xcr) and decides CPUID 0xD's EBX (cpuid.c). So these
+ * 0xD (x86.c __kvm_set_xcr) and decides CPUID 0xD's EBX (cpuid.c). A CR3
+ * switch is where dirty logging of the walker's A/D writes changes tables
+ * (mmu.c mmu_ad_track). So these
  * instructions are stopped before they run
  * (cpu.c, like I/O and MSR instructions) and done here. MOV from CR4 and
  * the other control registers are the engine's (CPL checked there).
  */
 #include "kvmemu.h"
 
-enum { CR_NONE, CR_TO_CR4, CR_TO_CR8, CR_FROM_CR8, CR_XSETBV, CR_XGETBV };
+enum { CR_NONE, CR_TO_CR3, CR_TO_CR4, CR_TO_CR8, CR_FROM_CR8, CR_XSETBV, CR_XGETBV };
 
 struct cr_insn {
 	int what;
@@ -44,8 +46,8 @@ static struct cr_insn decode(const uint8_t *p, uint32_t len)
 	uint8_t modrm = p[i + 2];
 	int cr = (modrm >> 3 & 7) | (rex & 4 ? 8 : 0);
 	d.gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
-	if (p[i + 1] == 0x22 && cr == 4)
-		d.what = CR_TO_CR4;
+	if (p[i + 1] == 0x22 && (cr == 3 || cr == 4))
+		d.what = cr == 3 ? CR_TO_CR3 : CR_TO_CR4;
 	else if (cr == 8)
 		d.what = p[i + 1] == 0x22 ? CR_TO_CR8 : CR_FROM_CR8;
 	return d;
@@ -102,6 +104,19 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 	if (cpu_code_size(c) != 8)
 		val = (uint32_t)val;
 	switch (d.what) {
+	case CR_TO_CR3: {
+		/* kvm_set_cr3: in long mode bits past MAXPHYADDR are reserved
+		 * (bit 63 is PCID's no-flush hint). */
+		uint64_t addr = (reg_get(c, UC_X86_REG_CR4) & CR4_PCIDE) ? val & ~(1ull << 63) : val;
+		if ((cpu_env(c)->efer & EFER_LMA) && (addr & ~0ull << MAXPHYADDR))
+			return event_inject(v, event_exception(X86_GP, 0));
+		/* Dirty logging of the walker's A/D writes: the old tables' so
+		 * far, then the new tables hashed as they are now (mmu.c). */
+		mmu_ad_track(v, true);
+		reg_set(c, UC_X86_REG_CR3, val);
+		mmu_ad_track(v, false);
+		break;
+	}
 	case CR_TO_CR4:
 		/* kvm_is_valid_cr4, and kvm_set_cr4: PAE can't go in long mode. */
 		if (!cpu_cr4_valid(v, val) ||
@@ -109,8 +124,8 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 			return event_inject(v, event_exception(X86_GP, 0));
 		reg_set(c, UC_X86_REG_CR4, val);
 		if (reg_get(c, UC_X86_REG_CR4) != val) {
-			/* QEMU drops a bit its CPU model lacks (OSXSAVE: qemu64
-			 * has no XSAVE) where KVM, given the CPUID, keeps it. */
+			/* QEMU drops a bit its CPU model lacks (OSXSAVE, SMAP:
+			 * qemu64 has neither) where KVM, given the CPUID, keeps it. */
 			kvmemu_diag("CR4 0x%llx: bits 0x%llx are not emulated: KVM_EXIT_INTERNAL_ERROR",
 				    (unsigned long long)val,
 				    (unsigned long long)(val ^ reg_get(c, UC_X86_REG_CR4)));

@@ -62,7 +62,8 @@ enum pending {
 	P_SKIP,       /* OUT / MMIO write: advance RIP past the instruction if unchanged */
 	P_IN,         /* IN: merge the data into AL/AX/EAX, then skip */
 	P_INS,        /* ins batch: store the data at ES:DI, advance DI/CX */
-	P_MMIO,       /* MMIO: re-run the instruction against run->mmio */
+	P_MMIO,       /* MMIO read: the next part's exit, or re-run the instruction with the data */
+	P_MMIO_WRITE, /* MMIO write done: the next 8-byte part's exit */
 };
 
 /* Why uc_emu_start returned (set by the hooks). */
@@ -127,7 +128,7 @@ struct env {
 struct cpu {
 	uc_engine *uc;
 	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
-	uc_context *ctx_full;     /* all of it: for an exception's error code */
+	uc_context *ctx_full;     /* all of it: an exception's error code; undoing a 16-byte MMIO read */
 	size_t off_dr;            /* offset of dr[0] in it */
 	struct vcpu *v;
 	enum stop stop;
@@ -150,8 +151,13 @@ struct cpu {
 	uint32_t mmio_len;
 	bool mmio_write;
 	uint64_t mmio_page;       /* page mapped as MMIO while completing */
-	uint8_t mmio_data[8];
+	uint8_t mmio_data[16];    /* a write's bytes; a read's, as user space gave them */
+	uint32_t mmio_part;       /* the 8-byte part of the access this exit is for */
 	bool mmio_mapped, mmio_done, write_exit;
+	bool mmio_unhandled;      /* an access the completion couldn't serve: internal error */
+	uint32_t mmio_more;       /* a read's length found while completing it (16-byte reads) */
+	bool mmio_straddle;       /* a read whose first bytes are RAM: mmio_len is the MMIO part */
+	uint16_t mmio_seen;       /* bytes of the read the completing instruction has taken */
 	/* A write to a read-only slot, completed like an MMIO write: the
 	 * instruction runs once with the slot writable, the bytes it wrote
 	 * are put back (KVM_MEM_READONLY: the write goes to user space). */
@@ -178,8 +184,9 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
-	uint64_t mtrr_def_type, mcg_cap, mcg_status;
+	uint64_t mtrr_def_type, mcg_cap, mcg_status, ucode_rev;
 	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
+	uint64_t cr4_dropped;     /* CR4 bits KVM_SET_SREGS gave that the engine can't hold */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
 };
 struct vcpu {
@@ -312,6 +319,16 @@ int cpuid_get_supported(struct kvm_cpuid2 *c2);
 int cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *c2);
 int cpuid_get(struct vcpu *v, struct kvm_cpuid2 *c2);
 
+/* ---- decoded memory operands, 64-bit mode (insn.c) ---- */
+struct mem_operand {
+	bool valid;               /* the instruction has one (false: not decoded) */
+	bool stack;               /* push/pop/call/ret's implicit one */
+	int seg;                  /* SEG_SS, SEG_DS, SEG_FS or SEG_GS */
+	uint64_t ea;              /* linear (FS/GS base added) */
+};
+bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m);
+void insn_stack_fault(struct vcpu *v, struct event *ev);
+
 /* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
 bool cr_opcode(const uint8_t *insn, uint32_t len);
 int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);
@@ -323,6 +340,7 @@ bool pio_opcode(const uint8_t *insn, uint32_t len);
 
 /* ---- MMIO (mmio.c) ---- */
 void mmio_exit(struct vcpu *v);
+int mmio_next_part(struct vcpu *v);
 int mmio_complete_begin(struct vcpu *v);
 int mmio_complete_end(struct vcpu *v);
 void mmio_unmap_page(struct vcpu *v);
@@ -337,7 +355,9 @@ struct event event_exception(int vector, uint32_t err);
  * interrupt). A fault while delivering it is combined as SDM table 6-5 says
  * (#DF; a fault while delivering #DF: triple fault, KVM_EXIT_SHUTDOWN).
  * 1 = an exit is set in run (shutdown, internal error), 0 = delivered: the
- * guest runs the handler next. */
+ * guest runs the handler next. For EV_EXT_INT and EV_NMI the caller has
+ * decided the vCPU takes it now (RFLAGS.IF, the interrupt shadow, NMI
+ * blocking are the interrupt controller's checks, not made here). */
 int event_inject(struct vcpu *v, struct event ev);
 
 #endif

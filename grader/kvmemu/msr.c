@@ -24,7 +24,7 @@ enum {
 	MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
 	MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
 	MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
-	MSR_MTRRcap = 0xfe, MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a,
+	MSR_MTRRcap = 0xfe, MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_UCODE_REV = 0x8b,
 	MSR_MTRRdefType = 0x2ff,
 	MSR_KVM_PV = 0x4b564d00, MSR_KVM_PV_LAST = 0x4b564d08,   /* WALL_CLOCK_NEW .. MIGRATION_CONTROL */
 	MSR_KVM_WALL_CLOCK_NEW = 0x4b564d00, MSR_KVM_ASYNC_PF_INT = 0x4b564d06,
@@ -45,7 +45,7 @@ static const uint32_t msr_list[] = {
 	MSR_TSC, MSR_APIC_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
 	MSR_MISC_ENABLE, MSR_PAT, MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_MTRRcap, MSR_MTRRdefType,
-	MSR_MCG_CAP, MSR_MCG_STATUS,
+	MSR_MCG_CAP, MSR_MCG_STATUS, MSR_UCODE_REV,
 };
 
 
@@ -138,6 +138,9 @@ int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 	case MSR_MCG_STATUS:
 		*val = c->mcg_status;
 		return 0;
+	case MSR_UCODE_REV:
+		*val = c->ucode_rev;
+		return 0;
 	default:
 		if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST) {
 			*val = c->kvm_pv[index - MSR_KVM_PV];   /* kvm_get_msr_common */
@@ -202,6 +205,10 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 		return 0;
 	case MSR_MCG_STATUS:
 		c->mcg_status = val;
+		return 0;
+	case MSR_UCODE_REV:          /* kvm_set_msr_common: the guest's write is ignored */
+		if (host)
+			c->ucode_rev = val;
 		return 0;
 	case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
 	case MSR_KERNEL_GS_BASE: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:

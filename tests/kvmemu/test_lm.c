@@ -285,7 +285,8 @@ END_TEST
  * (arch/x86/kvm/mtrr.c: WC | FIX | KVM_NR_VAR_MTRR 8), MTRRdefType 0 at
  * reset, MCG_CAP 32 banks (kvm_arch_vcpu_create: KVM_MAX_MCE_BANKS), the
  * paravirtual POLL_CONTROL 1 and SYSTEM_TIME_NEW 0 (kvm_get_msr_common;
- * Documentation/virt/kvm/x86/msr.rst). */
+ * Documentation/virt/kvm/x86/msr.rst), the microcode revision an AMD vCPU
+ * reports (svm.c svm_vcpu_create; the engine's CPU is AuthenticAMD). */
 TEST(boot_msrs)
 {
 	struct vmm v;
@@ -293,6 +294,7 @@ TEST(boot_msrs)
 	static const struct { const char *what; uint32_t val; } want[] = {
 		{ "MTRRcap", 0x508 }, { "MTRRdefType", 0 }, { "MCG_CAP", 32 },
 		{ "MSR_KVM_POLL_CONTROL", 1 }, { "MSR_KVM_SYSTEM_TIME_NEW", 0 },
+		{ "IA32_UCODE_REV (AMD vCPU)", 0x01000065 },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		VM_RUN(&v);
@@ -314,17 +316,28 @@ TEST(rom_write_paged)
 	LM_VM(&v, "lm_rom");
 	uint8_t *rom = SLOT_FLAGS(&v, 1, 0x100000, 0x1000, KVM_MEM_READONLY);
 	rom[0] = 0xaa;
+	rom[0x100] = 0xbb;
+	static const struct { uint64_t gpa; uint32_t len; uint8_t data0; uint64_t rip; } want[] = {
+		{ 0x100000, 1, 0x55, 0x1014 },
+		{ 0x100100, 8, 0x88, 0x1026 },
+		{ 0x100fff, 1, 0x42, 0x1035 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr", want[i].gpa, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.len", want[i].len, v.run->mmio.len);
+		WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+		WANT_EQ(&v, "mmio.data[0]", want[i].data0, v.run->mmio.data[0]);
+		WANT_EQ(&v, "RIP past the store", want[i].rip, vmm_rip(&v));
+	}
 	VM_RUN(&v);
-	WANT_EXIT(&v, KVM_EXIT_MMIO);
-	WANT_EQ(&v, "mmio.phys_addr", 0x100000, v.run->mmio.phys_addr);
-	WANT_EQ(&v, "mmio.len", 1, v.run->mmio.len);
-	WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
-	WANT_EQ(&v, "mmio.data[0]", 0x55, v.run->mmio.data[0]);
-	WANT_EQ(&v, "RIP past the store", 0x1014, vmm_rip(&v));
+	WANT_EQ(&v, "the ROM's byte 0, read back", 0xaa, out32(&v, __FILE__, __LINE__) & 0xff);
 	VM_RUN(&v);
-	WANT_EQ(&v, "the ROM's byte, read back", 0xaa, out32(&v, __FILE__, __LINE__) & 0xff);
+	WANT_EQ(&v, "the ROM's byte 0x100, read back", 0xbb, out32(&v, __FILE__, __LINE__) & 0xff);
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "the ROM's last byte, unchanged", 0, rom[0xfff]);
 	vmm_close(&v);
 }
 END_TEST
@@ -402,6 +415,171 @@ TEST(cpuid_xsave_size)
 		FAIL(&v, "KVM_SET_CPUID2: %s", strerror(errno));
 	VM_RUN(&v);
 	WANT_EQ(&v, "CPUID 0xD.0 EBX (XCR0 = x87)", 576, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A 16-byte MMIO access (MOVDQU): KVM makes two exits of 8 bytes each, the
+ * read's data taken from both (x86.c emulator_read_write splits an access
+ * into fragments of at most 8 bytes, one KVM_EXIT_MMIO each). */
+TEST(mmio_16_bytes)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_movdqu");
+	for (int i = 0; i < 16; i++)
+		vmm_hva(&v, 0x5000)[i] = (uint8_t)i;
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	s.cr4 |= 1 << 9;                                  /* OSFXSR: SSE */
+	VM_SET_SREGS(&v, &s);
+	static const uint64_t data[2] = { 0x1111111122222222ull, 0x3333333344444444ull };
+	for (int i = 0; i < 2; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr (read part)", 0x100040 + 8 * i, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.len", 8, v.run->mmio.len);
+		WANT_EQ(&v, "mmio.is_write", 0, v.run->mmio.is_write);
+		memcpy(v.run->mmio.data, &data[i], 8);
+	}
+	VM_RUN(&v);
+	WANT_EQ(&v, "xmm0 bits 31:0 (first part's data)", 0x22222222, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EQ(&v, "xmm0 bits 95:64 (second part's data)", 0x44444444, out32(&v, __FILE__, __LINE__));
+	for (int i = 0; i < 2; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr (write part)", 0x100080 + 8 * i, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.len", 8, v.run->mmio.len);
+		WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+		WANT_EQ(&v, "mmio.data[0]", 8 * i, v.run->mmio.data[0]);
+		WANT_EQ(&v, "mmio.data[7]", 8 * i + 7, v.run->mmio.data[7]);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A non-canonical address through RBP or RSP is a stack fault, #SS(0);
+ * through another base register #GP(0) (SDM vol. 3, 6.15 "Interrupt 12" and
+ * "Interrupt 13"; KVM's emulator: emulate_ss / emulate_gp in
+ * __linearize). */
+TEST(noncanonical_stack_fault)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_canon");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 12, 0, 0x1015);
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1021);
+	e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 12, 0, 0x1029);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A read straddling the end of RAM and MMIO: KVM exits for the MMIO part
+ * only, with its own length (x86.c emulator_read_write splits the access at
+ * the page boundary, emulator_read_write_onepage reads the RAM part itself),
+ * and the value combines both. */
+TEST(straddling_read)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_straddle");
+	static const uint8_t ram[4] = { 0xdd, 0xcc, 0xbb, 0xaa };
+	memcpy(vmm_hva(&v, 0xffffc), ram, 4);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100000, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len (the MMIO part)", 4, v.run->mmio.len);
+	WANT_EQ(&v, "mmio.is_write", 0, v.run->mmio.is_write);
+	static const uint8_t mmio[4] = { 0x44, 0x33, 0x22, 0x11 };
+	memcpy(v.run->mmio.data, mmio, 4);
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 31:0 (RAM)", 0xaabbccdd, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 63:32 (MMIO)", 0x11223344, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* Unaligned MMIO reads: one exit with the access's address and length, and
+ * every byte user space gives lands in the register (x86.c
+ * emulator_read_write_onepage: one fragment, memcpy of run->mmio.data). */
+TEST(mmio_unaligned_read)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_unaligned");
+	static const uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100003, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len", 8, v.run->mmio.len);
+	memcpy(v.run->mmio.data, data, 8);
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 31:0", 0x04030201, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EQ(&v, "RAX bits 63:32", 0x08070605, out32(&v, __FILE__, __LINE__));
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "mmio.phys_addr", 0x100041, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "mmio.len", 2, v.run->mmio.len);
+	memcpy(v.run->mmio.data, data + 2, 2);
+	VM_RUN(&v);
+	WANT_EQ(&v, "AX", 0x0403, out32(&v, __FILE__, __LINE__) & 0xffff);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* Dirty logging across a CR3 switch: the new tables' pages whose Accessed
+ * bits the walker sets are logged too (the CPU writes them like any guest
+ * memory; kvm_get_dirty_log). */
+TEST(dirty_log_cr3_switch)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	SLOT_FLAGS(&v, 0, 0, 0x100000, KVM_MEM_LOG_DIRTY_PAGES);
+	VM_LOAD(&v, "lm_cr3", 0x1000);
+	lm_memory(&v);
+	put64(&v, 0x20000, 0x21000 | PTE_RW);
+	put64(&v, 0x21000, 0x22000 | PTE_RW);
+	put64(&v, 0x22000, PT | PTE_RW);
+	lm_enter(&v, 0x1000, __FILE__, __LINE__);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe9, 1);
+	uint64_t bitmap[256 / 64] = { 0 };
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &log) < 0)   /* the first tables; cleared */
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe9, 1);
+	memset(bitmap, 0, sizeof bitmap);
+	if (ioctl(v.vm, KVM_GET_DIRTY_LOG, &log) < 0)
+		FAIL(&v, "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	/* page 0x13: the PT (0x6000's PTE); 0x20-0x22: the new PML4, PDPT, PD */
+	WANT_EQ(&v, "dirty pages 0..63 (bits)", 1ull << 0x13 | 7ull << 0x20, bitmap[0]);
+	WANT_EQ(&v, "dirty pages 64..127 (bits)", 0, bitmap[1]);
+	vmm_close(&v);
+}
+END_TEST
+
+/* A guest WRMSR of a PAT with a reserved memory type (2) is #GP(0), RIP on
+ * the WRMSR (x86.c kvm_set_msr_common -> kvm_pat_valid fails ->
+ * kvm_inject_gp); QEMU's own WRMSR would take it. */
+TEST(pat_gp)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_pat");
+	struct event e = RUN_EVENT(&v);
+	WANT_EVENT(&v, e, 13, 0, 0x1014);
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
 	vmm_close(&v);

@@ -17,4 +17,7 @@ org 0x1000
 	mov ecx, 0x4b564d01		; MSR_KVM_SYSTEM_TIME_NEW
 	rdmsr
 	out 0xe9, eax
+	mov ecx, 0x8b			; IA32_UCODE_REV
+	rdmsr
+	out 0xe9, eax
 	hlt
