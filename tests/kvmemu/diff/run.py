@@ -130,6 +130,8 @@ def items(lines, rules, name):
     """A trace as a list of (where, text, state-dict or None), allowlist applied."""
     state, out, exitline = {}, [], ""
     for line in lines:
+        if line.startswith("exit "):
+            exitline = line
         if any(k == "ignore" and r.search(line) for _, k, r in rules):
             continue
         if line.startswith("state "):
