@@ -1,4 +1,5 @@
 ; title: a buffer whose end wraps around 2^64 is an error
+; title-zh: 末尾越过 2^64 回绕的缓冲区是错误
 ; points: 1
 ; visibility: hidden
 ; hint: addr + len can overflow: 0xfffffffffffffff0 + 0x20 is 0x10 in 64 bits. Compare without adding (e.g. addr > RAM_SIZE - len).

@@ -1,4 +1,5 @@
 ; title: avail idx more than the queue's size ahead is an error
+; title-zh: avail idx 比队列大小超前太多是错误
 ; points: 1
 ; visibility: hidden
 ; hint: The driver can't have more chains available than the queue has entries: avail->idx - last_avail (16-bit) above q->num is a guest error.

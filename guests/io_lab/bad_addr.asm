@@ -1,4 +1,5 @@
 ; title: a descriptor whose buffer is outside RAM is an error
+; title-zh: 缓冲区在 RAM 之外的描述符是错误
 ; points: 2
 ; visibility: public
 ; hint: Every address in a descriptor is the guest's: check that the whole buffer, addr to addr + len, is in RAM before touching it; if not, stop with a message on stderr and a non-zero exit.

@@ -1,4 +1,5 @@
 ; title: an avail ring entry past the queue's size is an error
+; title-zh: 超出队列大小的 avail 环表项是错误
 ; points: 1
 ; visibility: hidden
 ; hint: The heads in the avail ring are descriptor indices too: check them against q->num.

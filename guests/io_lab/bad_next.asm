@@ -1,4 +1,5 @@
 ; title: a descriptor's next past the queue's size is an error
+; title-zh: 描述符的 next 超出队列大小是错误
 ; points: 1
 ; visibility: hidden
 ; hint: next is an index into the descriptor table, which has q->num entries: anything larger is a guest error.

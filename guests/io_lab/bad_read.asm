@@ -1,4 +1,5 @@
 ; title: a read of a write-only register is an error
+; title-zh: 读只写寄存器是错误
 ; points: 1
 ; visibility: hidden
 ; hint: Reads come only from the readable registers of the table (virtio 1.x, 4.2.2); QueueNotify can only be written.

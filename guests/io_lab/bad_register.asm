@@ -1,4 +1,5 @@
 ; title: a write to a read-only register is an error
+; title-zh: 写只读寄存器是错误
 ; points: 1
 ; visibility: hidden
 ; hint: Writes go only to the writable registers of the table (virtio 1.x, 4.2.2); a write to MagicValue is a guest error.

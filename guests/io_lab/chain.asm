@@ -1,4 +1,5 @@
 ; title: chained descriptors: one request in several buffers, in any descriptor order
+; title-zh: 链式描述符：一个请求分成多个缓冲区，描述符顺序任意
 ; points: 3
 ; hint: A request is a chain: follow `next` while VIRTQ_DESC_F_NEXT is set, in the order of the links, not of the indices. A chain may use every descriptor of the queue. The used element's id is the chain's head, its len the bytes the device wrote (0 on the transmitq).
 ; hint-zh: 一个请求是一条描述符链：只要设置了 VIRTQ_DESC_F_NEXT 就沿 `next` 走下去，按链接顺序而非下标顺序。一条链可以用满队列的所有描述符。used 元素的 id 是链头，len 是设备写入的字节数（发送队列上为 0）。

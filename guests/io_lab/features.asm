@@ -1,4 +1,5 @@
 ; title: feature negotiation: the device offers VIRTIO_F_VERSION_1 and refuses what it doesn't offer
+; title-zh: 特性协商：设备提供 VIRTIO_F_VERSION_1，拒绝它没有提供的特性
 ; points: 3
 ; hint: DeviceFeatures shows 32 bits of the 64 at a time, chosen by DeviceFeaturesSel (0: bits 0-31, 1: bits 32-63, more: 0). When the driver sets FEATURES_OK, the device keeps that bit only if the driver's features are a subset of its own and include VIRTIO_F_VERSION_1. Writing 0 to Status resets the device.
 ; hint-zh: DeviceFeatures 每次只显示 64 位中的 32 位，由 DeviceFeaturesSel 选择（0：第 0-31 位，1：第 32-63 位，更大：0）。驱动设置 FEATURES_OK 时，只有当驱动的特性是设备特性的子集且包含 VIRTIO_F_VERSION_1，设备才保留该位。向 Status 写 0 会复位设备。

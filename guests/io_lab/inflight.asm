@@ -1,4 +1,5 @@
 ; title: several requests in flight: five chains made available at once, one notify
+; title-zh: 多个请求同时在途：一次提供五条链，只通知一次
 ; points: 3
 ; hint: One notify may announce many chains: serve every entry from your last position up to the avail idx you read, in ring order (the heads need not be in descriptor order), and read avail->idx again each time you are notified.
 ; hint-zh: 一次通知可能宣告多条链：从上次的位置一直处理到读到的 avail idx，按环中的顺序（链头不必按描述符顺序），并且每次收到通知都要重新读 avail->idx。

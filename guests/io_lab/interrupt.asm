@@ -1,4 +1,5 @@
 ; title: used-buffer interrupts: one for the transmitq, one for the receiveq, acknowledged
+; title-zh: 已用缓冲区中断：发送队列一次、接收队列一次，并被确认
 ; points: 4
 ; hint: After using buffers, unless the avail ring's flags say VIRTQ_AVAIL_F_NO_INTERRUPT: set bit 0 of InterruptStatus, then give GSI 5 an edge with KVM_IRQ_LINE (level 1, then 0). InterruptACK clears the bits the guest writes. A line left at 1 gives no second edge.
 ; hint-zh: 使用了缓冲区之后，除非 avail 环的 flags 为 VIRTQ_AVAIL_F_NO_INTERRUPT：先置 InterruptStatus 的第 0 位，再用 KVM_IRQ_LINE 给 GSI 5 一个边沿（先电平 1，再电平 0）。InterruptACK 清除客户机写入的那些位。一直保持为 1 的中断线不会产生第二个边沿。

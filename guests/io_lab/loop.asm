@@ -1,4 +1,5 @@
 ; title: a descriptor chain that loops is an error
+; title-zh: 成环的描述符链是错误
 ; points: 2
 ; visibility: public
 ; hint: A chain can't be longer than the queue's size: count the descriptors as you follow next, and stop with an error past q->num (else a guest makes your device loop forever).

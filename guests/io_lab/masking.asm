@@ -1,4 +1,5 @@
 ; title: the guest masks and unmasks: VIRTQ_AVAIL_F_NO_INTERRUPT, then the PIC's mask
+; title-zh: 客户机屏蔽与解除屏蔽：先 VIRTQ_AVAIL_F_NO_INTERRUPT，再 PIC 的屏蔽位
 ; points: 3
 ; hint: VIRTQ_AVAIL_F_NO_INTERRUPT in the avail ring's flags means: don't interrupt, don't even set InterruptStatus. Read the flags each time you have used buffers: the driver changes them whenever it likes.
 ; hint-zh: avail 环 flags 中的 VIRTQ_AVAIL_F_NO_INTERRUPT 表示：不要发中断，连 InterruptStatus 也不要置位。每次用完缓冲区都要重新读 flags：驱动随时可能改变它。

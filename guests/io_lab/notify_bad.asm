@@ -1,4 +1,5 @@
 ; title: a notify of a queue that doesn't exist is an error
+; title-zh: 通知一个不存在的队列是错误
 ; points: 1
 ; visibility: hidden
 ; hint: QueueNotify's value is a queue index: the console has queues 0 and 1 only.

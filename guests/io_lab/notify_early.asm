@@ -1,4 +1,5 @@
 ; title: a notify before the queue is ready is ignored; the buffer is served after QueueReady
+; title-zh: 队列就绪前的通知被忽略；QueueReady 之后缓冲区才被处理
 ; points: 2
 ; hint: QueueNotify of a queue whose QueueReady is 0 must do nothing (the device may not touch its rings yet). Once the driver writes QueueReady = 1, the next notify serves whatever is available.
 ; hint-zh: 对 QueueReady 为 0 的队列写 QueueNotify 时什么也不能做（设备此时还不能碰它的环）。驱动写入 QueueReady = 1 之后，下一次通知再处理所有可用的请求。

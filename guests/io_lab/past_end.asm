@@ -1,4 +1,5 @@
 ; title: a buffer that starts in RAM and ends past it is an error
+; title-zh: 从 RAM 内开始、越过 RAM 末尾的缓冲区是错误
 ; points: 1
 ; visibility: hidden
 ; hint: Check the end of the buffer too: addr + len must not pass the end of RAM.

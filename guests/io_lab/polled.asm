@@ -1,4 +1,5 @@
 ; title: polling with interrupts off: InterruptStatus read and acknowledged by the driver
+; title-zh: 关中断轮询：驱动读取并确认 InterruptStatus
 ; points: 3
 ; hint: The device sets InterruptStatus and pulses its line whether or not the CPU takes interrupts now: the PIC keeps the edge until the guest enables interrupts. InterruptACK must clear exactly the bits written.
 ; hint-zh: 无论 CPU 此刻是否接受中断，设备都要设置 InterruptStatus 并给中断线一个脉冲：PIC 会记住这个边沿，直到客户机打开中断。InterruptACK 必须恰好清除写入的那些位。

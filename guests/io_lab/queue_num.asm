@@ -1,4 +1,5 @@
 ; title: a queue size that isn't a power of 2 is an error
+; title-zh: 不是 2 的幂的队列大小是错误
 ; points: 1
 ; visibility: hidden
 ; hint: QueueNum must be 1 .. QueueNumMax and a power of 2 (split virtqueues); 3 is a guest error.

@@ -1,4 +1,5 @@
 ; title: the smallest and the largest queues: a transmitq of 1 entry, a receiveq of 16
+; title-zh: 最小与最大的队列：1 项的发送队列、16 项的接收队列
 ; points: 1
 ; visibility: hidden
 ; hint: QueueNum may be any power of 2 from 1 to QueueNumMax, both included; writing QueueNum doesn't make a queue ready.

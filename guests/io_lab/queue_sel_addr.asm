@@ -1,4 +1,5 @@
 ; title: a queue address for a queue that doesn't exist is an error
+; title-zh: 为不存在的队列设置队列地址是错误
 ; points: 1
 ; visibility: hidden
 ; hint: Every Queue* register checks QueueSel, the address halves too: QueueDeviceHigh for queue 7 is a guest error.

@@ -1,4 +1,5 @@
 ; title: QueueNum for a queue that doesn't exist is an error
+; title-zh: 为不存在的队列设置 QueueNum 是错误
 ; points: 1
 ; visibility: hidden
 ; hint: The Queue* registers are about the queue QueueSel names: the console has queues 0 and 1; writing QueueNum for queue 2 is a guest error (never index past your queue array).

@@ -1,4 +1,5 @@
 ; title: a queue size of 0 is an error
+; title-zh: 队列大小为 0 是错误
 ; points: 1
 ; visibility: hidden
 ; hint: QueueNum must be at least 1: a queue of 0 entries has no ring position (idx % 0).

@@ -1,4 +1,5 @@
 ; title: buffers at the edges of RAM: the last 8 bytes, and all 4 MiB at once
+; title-zh: RAM 边缘的缓冲区：最后 8 个字节，以及一次覆盖全部 4 MiB
 ; points: 1
 ; visibility: hidden
 ; hint: A buffer may end exactly at the end of RAM, and one buffer may be the whole of RAM: the check is gpa + len <= RAM_SIZE, computed without overflow.

@@ -1,4 +1,5 @@
 ; title: chains of random shapes on a transmitq of random size, different on every grading run
+; title-zh: 随机形状的链，发送队列大小随机，每次评分都不同
 ; points: 3
 ; random: yes
 ; hint: Everything here changes from run to run: the queue's size (QueueNum), how many descriptors each chain has, their order in the table and their lengths. Follow next while NEXT is set, take ring positions modulo QueueNum, and print every buffer's bytes in chain order.

@@ -1,4 +1,5 @@
 ; title: the receiveq: the device writes the host's input into the guest's buffers
+; title-zh: 接收队列：设备把宿主机的输入写进客户机的缓冲区
 ; points: 3
 ; hint: On the receiveq every buffer has VIRTQ_DESC_F_WRITE: copy the next bytes of HOST_INPUT into the chain's buffers, no more than each buffer's len, and put the number of bytes written in the used element. With no input left, leave the chain available (don't use it).
 ; hint-zh: 接收队列上的每个缓冲区都带 VIRTQ_DESC_F_WRITE：把 HOST_INPUT 接下来的字节拷入链中的缓冲区，不超过各缓冲区的 len，并把写入的字节数填进 used 元素。没有剩余输入时，让这条链保持可用（不要使用它）。

@@ -1,4 +1,5 @@
 ; title: the device's registers: identity, queue sizes, readiness, status
+; title-zh: 设备寄存器：标识、队列大小、就绪状态、状态
 ; points: 2
 ; hint: MagicValue 0x74726976, Version 2, DeviceID 3, VendorID, QueueNumMax of the selected queue (0 for a queue that doesn't exist), QueueReady, Status as the driver wrote it, ConfigGeneration 0 (virtio 1.x, 4.2.2).
 ; hint-zh: MagicValue 为 0x74726976，Version 为 2，DeviceID 为 3，还有 VendorID；QueueNumMax 是当前所选队列的（不存在的队列为 0）；QueueReady；Status 为驱动写入的值；ConfigGeneration 为 0（virtio 1.x 第 4.2.2 节）。

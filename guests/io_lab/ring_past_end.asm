@@ -1,4 +1,5 @@
 ; title: an available ring that ends past RAM is an error
+; title-zh: 越过 RAM 末尾的可用环是错误
 ; points: 1
 ; visibility: hidden
 ; hint: Check each ring's whole size against RAM, not only its start: the available ring of a queue of 8 is 4 + 2 * 8 bytes (the used ring 4 + 8 * 8, the descriptor table 16 * 8).

@@ -1,4 +1,5 @@
 ; title: a device-readable buffer on the receiveq is an error
+; title-zh: 接收队列上设备只读的缓冲区是错误
 ; points: 1
 ; visibility: hidden
 ; hint: The receiveq's buffers are where the device writes: each must have VIRTQ_DESC_F_WRITE; one without it is a guest error (never write a buffer the driver gave you to read).

@@ -1,4 +1,5 @@
 ; title: ring indices wrap: a transmitq of 4 entries goes round three times
+; title-zh: 环索引回绕：4 项的发送队列绕三圈
 ; points: 3
 ; hint: avail->idx and used->idx count requests forever (16-bit, wrapping at 65536); the position in a ring is the index modulo the queue's size, the size the driver wrote to QueueNum (here 4), not QueueNumMax.
 ; hint-zh: avail->idx 和 used->idx 一直累加请求数（16 位，到 65536 回绕）；在环中的位置是下标对队列大小取模，这个大小是驱动写入 QueueNum 的值（这里是 4），不是 QueueNumMax。

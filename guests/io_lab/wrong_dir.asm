@@ -1,4 +1,5 @@
 ; title: a device-writable buffer on the transmitq is an error
+; title-zh: 发送队列上设备可写的缓冲区是错误
 ; points: 1
 ; visibility: hidden
 ; hint: The transmitq carries the guest's output: the device only reads it. A descriptor with VIRTQ_DESC_F_WRITE there is a guest error.
