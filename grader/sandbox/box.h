@@ -180,6 +180,8 @@ double box_children_cpu(void);   /* our RUSAGE_CHILDREN, user + system, seconds 
 void box_cpu_sample(const struct pidset *before, double base, struct box_cpu *out);
 
 /* capture.c */
+int pidset_has(const struct pidset *s, pid_t p);
+void pidset_add(struct pidset *s, pid_t p);   /* grows v; on ENOMEM p is left out */
 void kill_group(pid_t pgid);
 void list_children(struct pidset *out);
 void reap_all(const struct pidset *before, struct watch *w);

@@ -32,7 +32,7 @@ void kill_group(pid_t pgid)
 		kill(-pgid, SIGKILL);
 }
 
-static int pidset_has(const struct pidset *s, pid_t p)
+int pidset_has(const struct pidset *s, pid_t p)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i] == p)
@@ -40,7 +40,7 @@ static int pidset_has(const struct pidset *s, pid_t p)
 	return 0;
 }
 
-static void pidset_add(struct pidset *s, pid_t p)
+void pidset_add(struct pidset *s, pid_t p)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 32;

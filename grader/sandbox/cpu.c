@@ -84,17 +84,8 @@ static double proc_run_delay(pid_t pid)
 
 static void push(struct pidset *s, pid_t p)
 {
-	if (s->n >= 4096)   /* a fork bomb's tail: RLIMIT_NPROC caps the box far below */
-		return;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		pid_t *v = realloc(s->v, cap * sizeof *v);
-		if (!v)
-			return;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = p;
+	if (s->n < 4096)   /* a fork bomb's tail: RLIMIT_NPROC caps the box far below */
+		pidset_add(s, p);
 }
 
 /* pid's children (every thread's), appended to out. */
@@ -127,10 +118,7 @@ void box_cpu_sample(const struct pidset *before, double base, struct box_cpu *ou
 	struct pidset all = { 0 }, mine = { 0 };
 	list_children(&mine);   /* the box's first process and its orphans (we are subreaper) */
 	for (size_t i = 0; i < mine.n; i++) {
-		int old = 0;
-		for (size_t k = 0; k < before->n; k++)
-			old |= before->v[k] == mine.v[i];
-		if (!old)
+		if (!pidset_has(before, mine.v[i]))
 			push(&all, mine.v[i]);
 	}
 	for (size_t i = 0; i < all.n; i++)   /* breadth-first: the set grows as it is walked */
