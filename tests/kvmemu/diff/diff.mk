@@ -10,7 +10,9 @@ DIFF_SRC    := tests/kvmemu/diff
 DIFF_CORPUS := $(patsubst $(DIFF_SRC)/corpus/%.asm,$(DIFF_B)/corpus/%.bin,$(wildcard $(DIFF_SRC)/corpus/*.asm))
 DIFF_SEEDS  ?= 100
 ORACLE      ?= auto
-DIFF_RUN     = /usr/bin/python3 $(DIFF_SRC)/run.py --bindir $(call shquote,$(abspath $(DIFF_B))) \
+# The oracle's kernel: Debian's, unpacked (never installed) under the build dir.
+ORACLE_KERNEL := $(BUILD)/oracle-kernel
+DIFF_RUN     = VIRTLAB_ORACLE_KERNEL=$(call shquote,$(abspath $(ORACLE_KERNEL))) /usr/bin/python3 $(DIFF_SRC)/run.py --bindir $(call shquote,$(abspath $(DIFF_B))) \
 	       --root $(call shquote,$(CURDIR)) --oracle $(call arg,ORACLE)
 
 ALL_TARGETS  += $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS)
@@ -30,13 +32,16 @@ $(DIFF_B)/corpus/%.bin: $(DIFF_SRC)/corpus/%.asm $(DIFF_SRC)/machine.inc
 	@mkdir -p $(@D)
 	nasm -f bin -I $(DIFF_SRC)/ -o $@ $<
 
-test-kvmemu-diff: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(BUILD)/libkvmemu.so
+$(ORACLE_KERNEL)/.fetched: scripts/fetch-oracle-kernel
+	scripts/fetch-oracle-kernel $(call shquote,$(ORACLE_KERNEL)) && touch $@
+
+test-kvmemu-diff: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(BUILD)/libkvmemu.so $(ORACLE_KERNEL)/.fetched
 	$(PYTEST) $(DIFF_SRC)/test_compare.py
 	@rm -rf $(DIFF_B)/gen && /usr/bin/python3 $(DIFF_SRC)/gen.py --out $(DIFF_B)/gen --from 1 --count $(DIFF_SEEDS)
 	$(DIFF_RUN) $(DIFF_CORPUS) $(DIFF_B)/gen/*.bin
 
 N    ?= 1000
 FROM ?= 1
-fuzz-kvmemu: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(BUILD)/libkvmemu.so
+fuzz-kvmemu: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(BUILD)/libkvmemu.so $(ORACLE_KERNEL)/.fetched
 	@rm -rf $(DIFF_B)/fuzz && /usr/bin/python3 $(DIFF_SRC)/gen.py --out $(DIFF_B)/fuzz --from $(call arg,FROM) --count $(call arg,N)
 	$(DIFF_RUN) --label fuzz-kvmemu $(DIFF_B)/fuzz/*.bin

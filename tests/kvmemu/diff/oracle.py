@@ -55,22 +55,29 @@ def fail(code, msg):
     sys.exit(code)
 
 
+# Where the kernel comes from: VIRTLAB_ORACLE_KERNEL, a tree with boot/ and lib/modules/
+# (scripts/fetch-oracle-kernel unpacks Debian's there, under the build dir), else the host's own.
+KROOT = os.environ.get("VIRTLAB_ORACLE_KERNEL") or "/"
+
+
 def kernel():
-    """The newest /boot/vmlinuz-* whose modules include kvm-amd."""
+    """The newest KROOT/boot/vmlinuz-* whose modules include kvm-amd."""
     def ver(path):
         return [int(x) if x.isdigit() else 0 for x in re.split(r"[.-]", path.split("vmlinuz-", 1)[1])]
-    for image in sorted(glob.glob("/boot/vmlinuz-*"), key=ver, reverse=True):
+    boot, mods = os.path.join(KROOT, "boot"), os.path.join(KROOT, "lib/modules")
+    for image in sorted(glob.glob(boot + "/vmlinuz-*"), key=ver, reverse=True):
         kver = image.split("vmlinuz-", 1)[1]
-        if glob.glob("/lib/modules/%s/kernel/arch/x86/kvm/kvm-amd.ko*" % kver):
+        if glob.glob("%s/%s/kernel/arch/x86/kvm/kvm-amd.ko*" % (mods, kver)):
             return image, kver
-    fail(3, "no /boot/vmlinuz-* with kvm-amd.ko in /lib/modules (apt-get install linux-image-amd64)")
+    fail(3, "no %s/vmlinuz-* with kvm-amd.ko in %s (scripts/fetch-oracle-kernel)" % (boot, mods))
 
 
 def module_path(kver, name):
-    out = subprocess.run(["modinfo", "-k", kver, "-n", name], capture_output=True, text=True)
+    out = subprocess.run(["modinfo", "-b", KROOT, "-k", kver, "-n", name], capture_output=True, text=True)
     if out.returncode != 0:
-        fail(3, "modinfo -k %s %s: %s" % (kver, name, out.stderr.strip()))
-    return out.stdout.strip()
+        fail(3, "modinfo -b %s -k %s %s: %s" % (KROOT, kver, name, out.stderr.strip()))
+    path = out.stdout.strip()
+    return path if path.startswith(KROOT.rstrip("/") + "/") or KROOT == "/" else os.path.join(KROOT, path.lstrip("/"))
 
 
 def modules(kver):
