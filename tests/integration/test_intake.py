@@ -173,7 +173,7 @@ SINGLE = {   # submission path (relative to the class folder) -> expected cause
     "ref_file.c": "a symbolic link", "shadow/sample-qemu.c": "a symbolic link",
     "shadow_file.c": "a symbolic link", "environ/sample-qemu.c": "a symbolic link",
     "pagemap.c": "a symbolic link", "mem.c": "a symbolic link", "kmsg.c": "a symbolic link",
-    "fifo/sample-qemu.c": "not a regular file", "dirsrc/sample-qemu.c": "not a regular file",
+    "fifo/sample-qemu.c": "not a regular file", "dirsrc/sample-qemu.c": "a folder without sample-qemu.c",
     "sparse.c": "over 1 MiB", "empty.c": "empty",
 }
 
