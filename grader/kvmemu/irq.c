@@ -965,10 +965,10 @@ static void accept_events(struct vcpu *v, struct vmirq *q)
 		s.cs.selector = (uint16_t)(vec << 8);
 		s.cs.base = (uint64_t)vec << 12;
 		cpu_set_sregs(v, &s);
-		struct kvm_regs r;
-		cpu_get_regs(v, &r);
-		r.rip = 0;
-		cpu_set_regs(v, &r);
+		struct kvm_regs regs;
+		cpu_get_regs(v, &regs);
+		regs.rip = 0;
+		cpu_set_regs(v, &regs);
 		vi->mp_state = KVM_MP_STATE_RUNNABLE;
 	}
 }

@@ -97,7 +97,7 @@ def kit_copy(tmp_path_factory):
             (dest / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / f)
     shutil.copytree(BUILD, dest / "build", symlinks=True,
-                    ignore=shutil.ignore_patterns("dist", "gradescope", "cache", "tests"))
+                    ignore=shutil.ignore_patterns("dist", "gradescope", "prairielearn", "autolab", "cache", "tests"))
     return dest
 
 
