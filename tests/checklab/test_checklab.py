@@ -350,7 +350,7 @@ MALFORMED = {
     "unknown_key": (lambda l: l.insert(2, "; colour: red"), f"{HELLO}:3: unknown key 'colour'"),
     "bad_points": (lambda l: l.__setitem__(1, "; points: many"),
                    f"{HELLO}:2: points: points must be an integer >= 0"),
-    "points_missing": (lambda l: l.pop(1), f"{HELLO}:6: missing required key 'points'"),
+    "points_missing": (lambda l: l.pop(2), f"{HELLO}:7: missing required key 'points'"),   # line 3: after title, title-zh
     "bad_visibility": (lambda l: l.insert(2, "; visibility: secret"),
                        f"{HELLO}:3: visibility: visibility must be 'public' or 'hidden'"),
     "bad_pin": (lambda l: l.__setitem__(4, '; expect-stdout: hello'),
@@ -377,7 +377,7 @@ def test_every_broken_file_is_reported_at_once(kit):
     r = check_lab(kit)
     assert r.rc == 1, r
     assert r.has_error(f"{HELLO}:2: duplicate key 'title'"), r
-    assert r.has_error("guests/cpu_lab/upper.asm:2: unknown key 'pointz'"), r
+    assert r.has_error("guests/cpu_lab/upper.asm:3: unknown key 'pointz'"), r
     assert r.has_error("labs/cpu_lab/mutants/nodesc.c:1: line 1 must be `// <one-line description"), r
     assert len(r.errors) == 3, r
 
