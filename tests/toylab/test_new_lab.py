@@ -39,7 +39,7 @@ def kit(tmp_path_factory):
     return dest
 
 
-@pytest.mark.parametrize("name,frm", [("io_lab", None), ("mem2", "mem_lab")])
+@pytest.mark.parametrize("name,frm", [("newlab", None), ("mem2", "mem_lab")])
 def test_new_lab_grades_checks_and_dists(kit, name, frm):
     rc, out, err = make(kit, "new-lab", f"NAME={name}", *([f"FROM={frm}"] if frm else []))
     assert rc == 0, f"{out}\n{err}"
