@@ -10,6 +10,7 @@ so the results don't depend on the machine.
 import csv
 import io
 import json
+import re
 import os
 import pathlib
 import signal
@@ -243,7 +244,9 @@ def test_prairielearn_results(small, tmp_path):
             assert all(isinstance(t[k], str) for k in ("name", "description", "output", "message"))
             assert isinstance(t["points"], int) and 0 <= t["points"] <= t["max_points"]
             if t["name"] in HIDDEN:
-                assert t["output"] == "", "a hidden scenario's details leaked"
+                # its status alone, at most with a cause code (DESIGN.md, "Hidden means hidden")
+                assert re.fullmatch(r"(passed \(hidden scenario\)|failed \(hidden scenario: no details; "
+                                    r"cause [a-z-]+\))\n?", t["output"]), "a hidden scenario's details leaked"
         total = sum(t["max_points"] for t in r["tests"])
         assert abs(r["score"] - sum(t["points"] for t in r["tests"]) / total) < 1e-6
         if name == "broken":
