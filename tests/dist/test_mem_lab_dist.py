@@ -10,8 +10,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lab"))
+from labkit import kvm_usable  # noqa: E402  (/dev/kvm opens and answers API version 12)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VIRTLAB_BUILD", os.path.join(ROOT, "build"))
@@ -49,20 +53,6 @@ def clean_env():
            if not k.startswith(("VIRTLAB_", "KVMEMU_", "MAKE", "MFLAGS"))}
     return env
 
-
-def kvm_usable():
-    """/dev/kvm opens and answers KVM_GET_API_VERSION 12 (as the grader asks)."""
-    import fcntl
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        return fcntl.ioctl(fd, 0xAE00) == 12
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture(scope="module")

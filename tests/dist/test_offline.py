@@ -9,8 +9,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lab"))
+from labkit import kvm_usable  # noqa: E402  (/dev/kvm opens and answers API version 12)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VIRTLAB_BUILD", os.path.join(ROOT, "build"))
@@ -30,19 +34,6 @@ def offline():
     r = subprocess.run(["unshare", "-n", "true"], capture_output=True)
     return r.returncode == 0
 
-
-def kvm_usable():
-    import fcntl
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        return fcntl.ioctl(fd, 0xAE00) == 12
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
 
 
 def pinned():
