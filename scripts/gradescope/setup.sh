@@ -16,7 +16,7 @@ lab=@LAB@
 scripts/install-deps --grading || die "installing the Debian packages failed"
 # Unicorn >= 2.1 for kvmemu, fetched now (image build): grading runs with no network.
 scripts/fetch-unicorn || die "fetching Unicorn 2.1 (scripts/fetch-unicorn) failed"
-make --no-print-directory build/grade build/libkvmemu.so || die "building the grader and kvmemu failed"
+make --no-print-directory -j"$(nproc 2>/dev/null || echo 1)" build/grade build/libkvmemu.so || die "building the grader and kvmemu failed"
 # The reference and the hidden guests the grader's alone: the box runs under another uid, and
 # where neither bubblewrap nor Landlock works (Docker) only these modes keep it out.
 chmod -R go-rwx solution guests labs

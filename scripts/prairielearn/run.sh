@@ -28,7 +28,7 @@ kit=${VIRTLAB_KIT:-/virtlab}
 [ -x "$kit/build/grade" ] || kit=$root/tests/kit
 [ -f "$kit/Makefile" ] || not_gradable "no grading kit in $kit"
 if [ ! -x "$kit/build/grade" ] || [ ! -f "$kit/build/libkvmemu.so" ]; then
-	make --no-print-directory -C "$kit" build/grade build/libkvmemu.so >"$results/build.log" 2>&1 ||
+	make --no-print-directory -j"$(nproc 2>/dev/null || echo 1)" -C "$kit" build/grade build/libkvmemu.so >"$results/build.log" 2>&1 ||
 		not_gradable "building the grading kit failed (see results/build.log)"
 fi
 
