@@ -316,6 +316,8 @@ void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bi
 enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr);
+/* The A/D bits an emulated instruction's explicit access to [lin, lin+len) sets. */
+void mmu_touch(struct vcpu *v, uint64_t lin, uint32_t len, bool write);
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
 bool msr_known(uint32_t index);

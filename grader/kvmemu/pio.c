@@ -154,6 +154,7 @@ static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, ui
 				? 0 : cpu_seg_base(c, d->seg);
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t lin = (base + si) & cpu_lin_mask(c);
+		mmu_touch(v, lin, size, false);          /* as KVM's emulator reads it */
 		if (!lin_read(v, lin, io_data(v) + k * size, size)) {
 			kvmemu_diag("OUTS from outside RAM (linear 0x%llx) is not emulated",
 				    (unsigned long long)lin);
@@ -257,6 +258,7 @@ static void complete_ins(struct vcpu *v)
 	uint64_t base = cpu_code_size(c) == 8 ? 0 : cpu_seg_base(c, SEG_ES);
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t lin = (base + di) & cpu_lin_mask(c);
+		mmu_touch(v, lin, size, true);           /* as KVM's emulator writes it */
 		if (!lin_write(v, lin, io_data(v) + k * size, size))
 			kvmemu_diag("INS into non-RAM (linear 0x%llx) dropped (not emulated)",
 				    (unsigned long long)lin);
