@@ -832,10 +832,17 @@ static int run_loop(struct vcpu *v)
 			 * handle_emulation_failure). */
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
-		case UC_ERR_INSN_INVALID:
+		case UC_ERR_INSN_INVALID: {
+			int r = cr_undefined(v);  /* KVM runs it: SMAP, XSAVE (cr.c) */
+			if (r >= 0) {
+				if (r)
+					return 1;
+				continue;
+			}
 			if (event_inject(v, event_exception(X86_UD, 0)))
 				return 1;
 			continue;
+		}
 		default:
 			kvmemu_diag("engine error at 0x%llx: %s", (unsigned long long)cpu_lip(c),
 				    uc.strerror(e));

@@ -141,8 +141,14 @@ int cpuid_hook(uc_engine *u, void *opaque)
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint32_t out[4];
-	cpuid_lookup(v, (uint32_t)reg_get(c, UC_X86_REG_RAX), (uint32_t)reg_get(c, UC_X86_REG_RCX),
-		     out);
+	uint32_t f = (uint32_t)reg_get(c, UC_X86_REG_RAX);
+	cpuid_lookup(v, f, (uint32_t)reg_get(c, UC_X86_REG_RCX), out);
+	/* kvm_update_cpuid_runtime: leaf 1's OSXSAVE (ECX bit 27) is CR4.OSXSAVE. */
+	if (f == 1 && find(v, 1, 0)) {
+		out[2] &= ~(1u << 27);
+		if (reg_get(c, UC_X86_REG_CR4) & CR4_OSXSAVE)
+			out[2] |= 1u << 27;
+	}
 	reg_set(c, UC_X86_REG_RAX, out[0]);
 	reg_set(c, UC_X86_REG_RBX, out[1]);
 	reg_set(c, UC_X86_REG_RCX, out[2]);

@@ -350,6 +350,7 @@ void insn_stack_fault(struct vcpu *v, struct event *ev);
 /* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
 bool cr_opcode(const uint8_t *insn, uint32_t len);
 int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);
+int cr_undefined(struct vcpu *v);       /* the engine's #UD: 1 exit, 0 done, -1 #UD */
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
