@@ -667,19 +667,16 @@ void cpu_fini(struct vcpu *v)
 }
 
 /* Guest writes to a slot with dirty logging (physical addresses: Unicorn
- * 2.1 reports memory hooks by guest-physical address). */
+ * 2.1 reports memory hooks by guest-physical address). A write crossing a
+ * page boundary is reported once, by its first byte (mmu.c finds the rest). */
 static void dirty_hook(uc_engine *u, uc_mem_type t, uint64_t addr, int size, int64_t val,
 		       void *opaque)
 {
 	(void)u; (void)t; (void)val;
-	struct slot *s = opaque;
-	if (addr < s->gpa || addr >= s->gpa + s->size || (s->flags & KVM_MEM_READONLY))
-		return;
-	uint64_t last = addr + (uint64_t)size - 1;
-	if (last >= s->gpa + s->size)
-		last = s->gpa + s->size - 1;
-	for (uint64_t pg = (addr - s->gpa) >> 12; pg <= (last - s->gpa) >> 12; pg++)
-		s->dirty[pg >> 6] |= 1ull << (pg & 63);
+	struct vcpu *v = opaque;
+	slot_dirty(v->vm, addr, 1);
+	if ((addr & 0xfff) + (uint64_t)size > PAGE_SZ)
+		mmu_dirty_straddle(v, addr, size);
 }
 
 int cpu_map(struct vcpu *v, struct slot *s)
@@ -694,7 +691,7 @@ int cpu_map(struct vcpu *v, struct slot *s)
 		return -EINVAL;
 	}
 	if (s->dirty)
-		uc.hook_add(c->uc, &s->dirty_hook, UC_HOOK_MEM_WRITE, (void *)dirty_hook, s,
+		uc.hook_add(c->uc, &s->dirty_hook, UC_HOOK_MEM_WRITE, (void *)dirty_hook, v,
 			    s->gpa, s->gpa + s->size - 1);
 	tb_remove_phys(c, s->gpa, s->gpa + s->size);
 	code_pages_forget(c);

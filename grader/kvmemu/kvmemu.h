@@ -183,7 +183,7 @@ struct cpu {
 	/* mmu.c's last translation (paging on), valid until the guest runs. */
 	bool xlat_valid;
 	struct pageset ad_tables;     /* page-table page -> hash of its A/D bits (mmu.c) */
-	bool ad_warned;
+	bool ad_warned, straddle_warned;
 	uint64_t xlat_cr3, xlat_page, xlat_gpa;
 	/* KVM_SET_SREGS's segments as given, and their engine form: GET returns
 	 * them unchanged (unusable bit included) while the engine still holds
@@ -310,6 +310,7 @@ uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of R
 bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
 void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bit writes */
+void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size);  /* a write's 2nd page */
 /* An access the CPU itself makes (event delivery), with its checks: XLAT_PF
  * with the page-fault error code in *pferr, XLAT_NOMEM when a table or the
  * page isn't RAM. */

@@ -327,6 +327,64 @@ bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len)
 	return lin_copy(v, lin, (void *)buf, len, true);
 }
 
+/* ---- dirty logging of a write that crosses a page boundary ----
+ * Unicorn reports such a write once, with the guest-physical address of its
+ * first byte and its whole size (cputlb.c store_helper: the byte stores of
+ * the split fire no hook), so the page the rest lands on isn't named; with
+ * paging it needn't be the next physical page. KVM logs both (each part is
+ * its own write). The linear address is found again from the instruction
+ * at RIP (exact inside a memory hook, cpu.c precise_pc_hook): its memory
+ * operand (insn.c), or RDI (string stores), or the push below RSP — the
+ * candidate whose page offset and translation match the first byte's. */
+
+static bool write_linear(struct vcpu *v, uint64_t paddr, int size, uint64_t *lin)
+{
+	struct cpu *c = &v->cpu;
+	struct mem_operand m;
+	uint64_t cand[3], gpa;
+	int n = 0;
+	if (insn_mem_operand(v, cpu_lip(c), &m) && m.valid)
+		cand[n++] = m.ea;
+	cand[n++] = reg_get(c, UC_X86_REG_RDI);
+	cand[n++] = reg_get(c, UC_X86_REG_RSP) - (uint64_t)size;
+	for (int i = 0; i < n; i++)
+		if ((cand[i] & 0xfff) == (paddr & 0xfff) && mmu_translate(v, cand[i], &gpa) &&
+		    gpa == paddr) {
+			*lin = cand[i];
+			return true;
+		}
+	return false;
+}
+
+/* Inside the engine's write hook: paddr's size bytes end past its page. */
+void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t lin, gpa, rest = (paddr & 0xfff) + (uint64_t)size - PAGE_SZ;
+	/* The guest runs: what kvmemu cached of its state is stale. */
+	c->env.valid = false;
+	c->xlat_valid = false;
+	if (!(reg_get(c, UC_X86_REG_CR0) & CR0_PG)) {
+		slot_dirty(v->vm, (paddr | 0xfff) + 1, rest);
+	} else if (write_linear(v, paddr, size, &lin) &&
+		   mmu_translate(v, (lin | 0xfff) + 1, &gpa)) {
+		slot_dirty(v->vm, gpa, rest);
+	} else {
+		/* Not found: every page counts as written (a superset is what
+		 * a dirty log may hold; a missing page is not). */
+		if (!c->straddle_warned)
+			kvmemu_diag("dirty logging: a write across a page boundary at 0x%llx whose "
+				    "second page wasn't found: every page logged dirty",
+				    (unsigned long long)cpu_lip(c));
+		c->straddle_warned = true;
+		for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
+			if (v->vm->slots[i].used && v->vm->slots[i].dirty)
+				slot_dirty(v->vm, v->vm->slots[i].gpa, v->vm->slots[i].size);
+	}
+	c->env.valid = false;
+	c->xlat_valid = false;
+}
+
 /* ---- dirty logging of the CPU's own page-table writes ----
  * The CPU sets Accessed/Dirty bits in the guest's page tables as it walks
  * them; on KVM those are writes to guest memory and dirty-logged (measured:
