@@ -217,6 +217,29 @@ static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 	return true;
 }
 
+/* VM entry's own checks of the guest state KVM_SET_SREGS accepted. The
+ * vCPU is AMD's (cpuid.c, svm.c's microcode revision): VMRUN's consistency
+ * checks (AMD APM vol. 2, 15.5.1) fail with SVM_EXIT_ERR, which KVM reports
+ * as KVM_EXIT_FAIL_ENTRY with that exit code (svm.c svm_handle_exit). The
+ * only one kvm_is_valid_sregs lets through: EFER.LME, CR0.PG, CR4.PAE and
+ * both CS.L and CS.D (SDM vol. 3, 5.2.1: L and D both set is reserved).
+ * SVM checks no other segment state (measured: tests/kvmemu/diff corpus
+ * s01_cs_l_db, s02_ss_dpl3). 1 = the exit is set. */
+#define SVM_EXIT_ERR 0xffffffffu
+static int entry_check(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	const struct env *e = cpu_env(c);
+	uint32_t cs = e->seg[SEG_CS].flags;
+	if (!((e->efer & EFER_LME) && (reg_get(c, UC_X86_REG_CR0) & CR0_PG) &&
+	      (reg_get(c, UC_X86_REG_CR4) & CR4_PAE) && (cs & DESC_L) && (cs & DESC_DB)))
+		return 0;
+	v->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	v->run->fail_entry.hardware_entry_failure_reason = SVM_EXIT_ERR;
+	v->run->fail_entry.cpu = 0;
+	return 1;
+}
+
 int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 {
 	struct cpu *c = &v->cpu;
@@ -874,6 +897,8 @@ int cpu_run(struct vcpu *v)
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 0;
 	}
+	if (entry_check(v))
+		return 0;
 	code_pages_check(c);
 	mmu_ad_track(v, false);
 	irq_run_begin(v);
