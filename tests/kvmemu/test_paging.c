@@ -605,3 +605,59 @@ TEST(dirty_log_straddle)
 	vmm_close(&v);
 }
 END_TEST
+
+/* SMAP (SDM vol. 3, 4.6.1) with the guest's CPUID offering it: a CPL-0
+ * load from a user page faults, allowed once STAC sets RFLAGS.AC.
+ * Virtual 0x200000 is a 2 MiB user page onto physical 0 (U=1 at every
+ * level); the code, stack and tables are supervisor pages. */
+TEST(smap_64)
+{
+	struct vmm v;
+	VM_OPEN(&v);
+	VM_SLOT(&v, 0, 0, 0x100000);
+	VM_LOAD(&v, "lm_smap", 0x1000);
+	put64(&v, 0x10000, 0x11000 | P_RW | 4);              /* PML4[0], U */
+	put64(&v, 0x11000, 0x12000 | P_RW | 4);              /* PDPT[0], U */
+	put64(&v, 0x12000, 0 | P_BIG);                       /* PD[0]: supervisor */
+	put64(&v, 0x12008, 0 | P_BIG | 4);                   /* PD[1]: user, onto 0 */
+	put32(&v, 0x5000, 0xabcd1234);
+	put64(&v, 0x2808, 0x00209b0000000000ull);            /* 0x08 code 64 */
+	put64(&v, 0x2810, 0x00cf93000000ffffull);
+	put64(&v, 0x3000 + 14 * 16, 0x1040 | 8ull << 16 | 0x8eull << 40);
+	struct kvm_cpuid_entry2 e[] = {
+		{ .function = 0, .eax = 7, .ebx = 0x68747541, .ecx = 0x444d4163, .edx = 0x69746e65 },
+		{ .function = 7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		  .ebx = 1u << 20 },                             /* SMAP */
+		{ .function = 0x80000000, .eax = 0x80000001 },
+		{ .function = 0x80000001, .edx = 1u << 29 },     /* LM */
+	};
+	struct kvm_cpuid2 *c = calloc(1, sizeof *c + sizeof e);
+	c->nent = 4;
+	memcpy(c->entries, e, sizeof e);
+	if (ioctl(v.vcpu, KVM_SET_CPUID2, c) != 0)
+		FAIL(&v, "KVM_SET_CPUID2: %s", strerror(errno));
+	free(c);
+	LONG_MODE(&v, 0x1000);
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	s.cr4 |= 1u << 21;                                   /* SMAP */
+	s.gdt.base = 0x2800;
+	s.gdt.limit = 0x17;
+	s.idt.base = 0x3000;
+	s.idt.limit = 16 * 15 - 1;
+	VM_SET_SREGS(&v, &s);
+	static const struct { const char *what; uint32_t val; } want[] = {
+		{ "CR2 in the #PF handler (the user page)", 0x205000 },
+		{ "#PF error code (present, read, supervisor)", 1 },
+		{ "the load after STAC", 0xabcd1234 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_IO);
+		WANT_EQ(&v, want[i].what, want[i].val, io32(&v));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
