@@ -787,7 +787,8 @@ static int run_loop(struct vcpu *v)
 				continue;
 			if (!irq_pio(v))          /* else an in-kernel device took it */
 				return 1;
-			pio_complete(v);
+			if (pio_complete(v))
+				return 1;
 			continue;
 		case S_INTR:
 			insn_stack_fault(v, &c->event);
@@ -888,8 +889,8 @@ int cpu_run(struct vcpu *v)
 		int r = mmio_complete_begin(v);
 		if (r)
 			return r < 0 ? r : 0;
-	} else {
-		pio_complete(v);
+	} else if (pio_complete(v)) {
+		return 0;                 /* an INS destination's fault: triple fault */
 	}
 	if (c->cr4_dropped) {
 		kvmemu_diag("CR4 bits 0x%llx (set by KVM_SET_SREGS) are not emulated: "

@@ -317,8 +317,9 @@ void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size);  /* a write's
 enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr);
-/* The A/D bits an emulated instruction's explicit access to [lin, lin+len) sets. */
-void mmu_touch(struct vcpu *v, uint64_t lin, uint32_t len, bool write);
+/* An emulated instruction's explicit access to [lin, lin+len): checked, A/D set. */
+enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint32_t *pferr,
+		   uint64_t *cr2);
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
 bool msr_known(uint32_t index);
@@ -355,7 +356,7 @@ int cr_undefined(struct vcpu *v);       /* the engine's #UD: 1 exit, 0 done, -1 
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
-void pio_complete(struct vcpu *v);
+int pio_complete(struct vcpu *v);            /* 1: an exit is set (a fault's triple fault) */
 bool pio_opcode(const uint8_t *insn, uint32_t len);
 
 /* ---- MMIO (mmio.c) ---- */

@@ -10,7 +10,7 @@
  * presence and page size only, and sets no Accessed/Dirty bits: kvmemu
  * reads instruction bytes the engine has already fetched with it. The
  * accesses the CPU or KVM's emulator make for the guest (event delivery,
- * string I/O operands) go through mmu_access / mmu_touch below: checked,
+ * string I/O operands) go through mmu_access / mmu_data below: checked,
  * and setting A/D bits.
  */
 #include "kvmemu.h"
@@ -127,7 +127,7 @@ static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t 
  * 4.8). The CPU does so for its own accesses, and KVM's emulator for the
  * operands of an instruction it carries out (arch/x86/kvm/mmu/
  * paging_tmpl.h FNAME(walk_addr_generic) -> update_accessed_dirty_bits):
- * here the string I/O operands (mmu_touch). Those are guest writes to the
+ * here the string I/O operands (mmu_data). Those are guest writes to the
  * tables: dirty-logged. */
 
 /* The entries one walk used (gpa and size), leaf last. */
@@ -262,21 +262,29 @@ enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64
 	return walk_access(v, lin, write, user, false, gpa, pferr);
 }
 
-/* The A/D bits of an explicit access an emulated instruction makes to
- * [lin, lin + len) (string I/O operands), page by page, at the current CPL.
- * A page the walk refuses keeps its bits (the caller's access fails). */
-void mmu_touch(struct vcpu *v, uint64_t lin, uint32_t len, bool write)
+/* An explicit access an emulated instruction makes to [lin, lin + len)
+ * (string I/O operands), page by page, at the current CPL, as KVM's
+ * emulator checks it (FNAME(walk_addr_generic): #PF on a not-present,
+ * read-only, supervisor or SMAP-protected page) and with the A/D bits it
+ * sets. XLAT_PF: *pferr and *cr2 say where; the pages before it passed. */
+enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint32_t *pferr,
+		   uint64_t *cr2)
 {
 	bool user = (cpu_env(&v->cpu)->hflags & HF_CPL_MASK) == 3;
 	while (len) {
-		uint32_t n = PAGE_SZ - (uint32_t)(lin & 0xfff), pferr;
+		uint32_t n = PAGE_SZ - (uint32_t)(lin & 0xfff);
 		uint64_t gpa;
 		if (n > len)
 			n = len;
-		walk_access(v, lin, write, user, true, &gpa, &pferr);
+		enum xlat x = walk_access(v, lin, write, user, true, &gpa, pferr);
+		if (x != XLAT_OK) {
+			*cr2 = lin;
+			return x;
+		}
 		lin += n;
 		len -= n;
 	}
+	return XLAT_OK;
 }
 
 /* Host address of [lin, lin + len) when it lies in one page of RAM. */
