@@ -1,6 +1,6 @@
 /*
  * cr.c - MOV to CR3 and CR4, MOV to and from CR8, XSETBV and XGETBV (XCR0),
- * carried out as KVM does.
+ * STAC and CLAC, carried out as KVM does.
  *
  * QEMU accepts any CR4 value its CPU model knows and keeps no CR8 without
  * an APIC (reads give 0). KVM checks CR4 against the guest's CPUID and its
@@ -10,10 +10,10 @@
  * KVM_GET/SET_SREGS show. XCR0 is checked against the guest's CPUID leaf
  * 0xD (x86.c __kvm_set_xcr) and decides CPUID 0xD's EBX (cpuid.c). A CR3
  * switch is where dirty logging of the walker's A/D writes changes tables
- * (mmu.c mmu_ad_track). So these
- * instructions are stopped before they run
- * (cpu.c, like I/O and MSR instructions) and done here. MOV from CR4 and
- * the other control registers are the engine's (CPL checked there).
+ * (mmu.c mmu_ad_track). So these instructions are stopped before they run
+ * (cpu.c, like I/O and MSR instructions) and done here; those the engine's
+ * CPU model lacks arrive as its #UD instead (cr_undefined). MOV from CR4
+ * and the other control registers are the engine's (CPL checked there).
  */
 #include "kvmemu.h"
 
