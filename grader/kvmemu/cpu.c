@@ -217,6 +217,29 @@ static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 	return true;
 }
 
+/* VM entry's own checks of the guest state KVM_SET_SREGS accepted. The
+ * vCPU is AMD's (cpuid.c, svm.c's microcode revision): VMRUN's consistency
+ * checks (AMD APM vol. 2, 15.5.1) fail with SVM_EXIT_ERR, which KVM reports
+ * as KVM_EXIT_FAIL_ENTRY with that exit code (svm.c svm_handle_exit). The
+ * only one kvm_is_valid_sregs lets through: EFER.LME, CR0.PG, CR4.PAE and
+ * both CS.L and CS.D (SDM vol. 3, 5.2.1: L and D both set is reserved).
+ * SVM checks no other segment state (measured: tests/kvmemu/diff corpus
+ * s01_cs_l_db, s02_ss_dpl3). 1 = the exit is set. */
+#define SVM_EXIT_ERR 0xffffffffu
+static int entry_check(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	const struct env *e = cpu_env(c);
+	uint32_t cs = e->seg[SEG_CS].flags;
+	if (!((e->efer & EFER_LME) && (reg_get(c, UC_X86_REG_CR0) & CR0_PG) &&
+	      (reg_get(c, UC_X86_REG_CR4) & CR4_PAE) && (cs & DESC_L) && (cs & DESC_DB)))
+		return 0;
+	v->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	v->run->fail_entry.hardware_entry_failure_reason = SVM_EXIT_ERR;
+	v->run->fail_entry.cpu = 0;
+	return 1;
+}
+
 int cpu_set_sregs(struct vcpu *v, const struct kvm_sregs *s)
 {
 	struct cpu *c = &v->cpu;
@@ -667,19 +690,16 @@ void cpu_fini(struct vcpu *v)
 }
 
 /* Guest writes to a slot with dirty logging (physical addresses: Unicorn
- * 2.1 reports memory hooks by guest-physical address). */
+ * 2.1 reports memory hooks by guest-physical address). A write crossing a
+ * page boundary is reported once, by its first byte (mmu.c finds the rest). */
 static void dirty_hook(uc_engine *u, uc_mem_type t, uint64_t addr, int size, int64_t val,
 		       void *opaque)
 {
 	(void)u; (void)t; (void)val;
-	struct slot *s = opaque;
-	if (addr < s->gpa || addr >= s->gpa + s->size || (s->flags & KVM_MEM_READONLY))
-		return;
-	uint64_t last = addr + (uint64_t)size - 1;
-	if (last >= s->gpa + s->size)
-		last = s->gpa + s->size - 1;
-	for (uint64_t pg = (addr - s->gpa) >> 12; pg <= (last - s->gpa) >> 12; pg++)
-		s->dirty[pg >> 6] |= 1ull << (pg & 63);
+	struct vcpu *v = opaque;
+	slot_dirty(v->vm, addr, 1);
+	if ((addr & 0xfff) + (uint64_t)size > PAGE_SZ)
+		mmu_dirty_straddle(v, addr, size);
 }
 
 int cpu_map(struct vcpu *v, struct slot *s)
@@ -694,7 +714,7 @@ int cpu_map(struct vcpu *v, struct slot *s)
 		return -EINVAL;
 	}
 	if (s->dirty)
-		uc.hook_add(c->uc, &s->dirty_hook, UC_HOOK_MEM_WRITE, (void *)dirty_hook, s,
+		uc.hook_add(c->uc, &s->dirty_hook, UC_HOOK_MEM_WRITE, (void *)dirty_hook, v,
 			    s->gpa, s->gpa + s->size - 1);
 	tb_remove_phys(c, s->gpa, s->gpa + s->size);
 	code_pages_forget(c);
@@ -767,7 +787,8 @@ static int run_loop(struct vcpu *v)
 				continue;
 			if (!irq_pio(v))          /* else an in-kernel device took it */
 				return 1;
-			pio_complete(v);
+			if (pio_complete(v))
+				return 1;
 			continue;
 		case S_INTR:
 			insn_stack_fault(v, &c->event);
@@ -832,10 +853,17 @@ static int run_loop(struct vcpu *v)
 			 * handle_emulation_failure). */
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
-		case UC_ERR_INSN_INVALID:
+		case UC_ERR_INSN_INVALID: {
+			int r = cr_undefined(v);  /* KVM runs it: SMAP, XSAVE (cr.c) */
+			if (r >= 0) {
+				if (r)
+					return 1;
+				continue;
+			}
 			if (event_inject(v, event_exception(X86_UD, 0)))
 				return 1;
 			continue;
+		}
 		default:
 			kvmemu_diag("engine error at 0x%llx: %s", (unsigned long long)cpu_lip(c),
 				    uc.strerror(e));
@@ -861,8 +889,8 @@ int cpu_run(struct vcpu *v)
 		int r = mmio_complete_begin(v);
 		if (r)
 			return r < 0 ? r : 0;
-	} else {
-		pio_complete(v);
+	} else if (pio_complete(v)) {
+		return 0;                 /* an INS destination's fault: triple fault */
 	}
 	if (c->cr4_dropped) {
 		kvmemu_diag("CR4 bits 0x%llx (set by KVM_SET_SREGS) are not emulated: "
@@ -870,6 +898,8 @@ int cpu_run(struct vcpu *v)
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 0;
 	}
+	if (entry_check(v))
+		return 0;
 	code_pages_check(c);
 	mmu_ad_track(v, false);
 	irq_run_begin(v);

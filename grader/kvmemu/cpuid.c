@@ -8,7 +8,9 @@
  * zeros) — not from Unicorn's model, which would answer without any
  * KVM_SET_CPUID2. The supported set is the engine's own CPU (QEMU's qemu64
  * model): each leaf is read by running CPUID in a scratch engine, plus the
- * hypervisor bit KVM always reports. No KVM paravirtual leaves (0x4000xxxx):
+ * hypervisor bit KVM always reports and SMEP/SMAP, which kvmemu enforces
+ * (qemu64 lacks them). Not XSAVE: the engine can't run XSAVE/XRSTOR (a guest
+ * given XSAVE anyway gets XSETBV/XGETBV; XSAVE itself stops, cr.c). No KVM paravirtual leaves (0x4000xxxx):
  * kvmemu implements none of them.
  */
 #include "kvmemu.h"
@@ -141,8 +143,14 @@ int cpuid_hook(uc_engine *u, void *opaque)
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
 	uint32_t out[4];
-	cpuid_lookup(v, (uint32_t)reg_get(c, UC_X86_REG_RAX), (uint32_t)reg_get(c, UC_X86_REG_RCX),
-		     out);
+	uint32_t f = (uint32_t)reg_get(c, UC_X86_REG_RAX);
+	cpuid_lookup(v, f, (uint32_t)reg_get(c, UC_X86_REG_RCX), out);
+	/* kvm_update_cpuid_runtime: leaf 1's OSXSAVE (ECX bit 27) is CR4.OSXSAVE. */
+	if (f == 1 && find(v, 1, 0)) {
+		out[2] &= ~(1u << 27);
+		if (reg_get(c, UC_X86_REG_CR4) & CR4_OSXSAVE)
+			out[2] |= 1u << 27;
+	}
 	reg_set(c, UC_X86_REG_RAX, out[0]);
 	reg_set(c, UC_X86_REG_RBX, out[1]);
 	reg_set(c, UC_X86_REG_RCX, out[2]);
@@ -200,6 +208,11 @@ static void probe_range(struct probe *p, struct kvm_cpuid_entry2 *e, uint32_t *n
 		}
 		for (uint32_t i = 0; i < 64; i++) {
 			probe_leaf(p, f, i, r);
+			/* SMEP and SMAP: the engine's walk enforces both once
+			 * kvmemu sets QEMU's SMAP flag (env.c), STAC/CLAC are
+			 * carried out (cr.c); qemu64's CPUID lacks them. */
+			if (f == 7 && i == 0)
+				r[1] |= 1u << 7 | 1u << 20;
 			bool last = (f == 4 || f == 0x8000001d) ? (r[0] & 0x1f) == 0 :
 				    f == 0xb ? (r[2] & 0xff00) == 0 :
 				    f == 7 ? i >= r[0] : false;

@@ -1,6 +1,6 @@
 /*
  * cr.c - MOV to CR3 and CR4, MOV to and from CR8, XSETBV and XGETBV (XCR0),
- * carried out as KVM does.
+ * STAC and CLAC, carried out as KVM does.
  *
  * QEMU accepts any CR4 value its CPU model knows and keeps no CR8 without
  * an APIC (reads give 0). KVM checks CR4 against the guest's CPUID and its
@@ -10,10 +10,10 @@
  * KVM_GET/SET_SREGS show. XCR0 is checked against the guest's CPUID leaf
  * 0xD (x86.c __kvm_set_xcr) and decides CPUID 0xD's EBX (cpuid.c). A CR3
  * switch is where dirty logging of the walker's A/D writes changes tables
- * (mmu.c mmu_ad_track). So these
- * instructions are stopped before they run
- * (cpu.c, like I/O and MSR instructions) and done here. MOV from CR4 and
- * the other control registers are the engine's (CPL checked there).
+ * (mmu.c mmu_ad_track). So these instructions are stopped before they run
+ * (cpu.c, like I/O and MSR instructions) and done here; those the engine's
+ * CPU model lacks arrive as its #UD instead (cr_undefined). MOV from CR4
+ * and the other control registers are the engine's (CPL checked there).
  */
 #include "kvmemu.h"
 
@@ -54,13 +54,16 @@ static struct cr_insn decode(const uint8_t *p, uint32_t len)
 }
 
 /* __kvm_set_xcr: XCR0 only; x87 always on; AVX needs SSE; only what the
- * guest's CPUID 0xD.0 (EDX:EAX) and the CPU support (KVM_GET_SUPPORTED_CPUID). */
+ * guest's CPUID 0xD.0 (EDX:EAX) and the CPU support (kvm_caps.supported_xcr0).
+ * The engine's CPU (qemu64) reports no leaf 0xD; the state it does hold is
+ * x87's and SSE's, which is kvmemu's supported XCR0 (the XSAVE instructions
+ * themselves stop with a diagnostic: cr_undefined). */
+#define KVMEMU_XCR0 (XFEATURE_FP | XFEATURE_SSE)
 static bool xcr0_valid(struct vcpu *v, uint32_t index, uint64_t val)
 {
-	uint32_t g[4], h[4];
+	uint32_t g[4];
 	cpuid_lookup(v, 0xd, 0, g);
-	cpuid_host_leaf(0xd, 0, h);
-	uint64_t supported = ((uint64_t)g[3] << 32 | g[0]) & ((uint64_t)h[3] << 32 | h[0]);
+	uint64_t supported = ((uint64_t)g[3] << 32 | g[0]) & KVMEMU_XCR0;
 	return index == 0 && (val & XFEATURE_FP) && !((val & XFEATURE_YMM) && !(val & XFEATURE_SSE)) &&
 	       !(val & ~supported);
 }
@@ -76,6 +79,70 @@ static int xgetbv(struct vcpu *v, uint64_t next)
 	reg_set(c, UC_X86_REG_RDX, c->xcr0 >> 32);
 	cpu_set_lip(c, next);
 	return 0;
+}
+
+/* ---- instructions the engine's CPU lacks ----
+ * Unicorn's CPU model (qemu64) has neither SMAP nor XSAVE: STAC, CLAC,
+ * XSETBV, XGETBV and the XSAVE family raise #UD inside the engine
+ * (UC_ERR_INSN_INVALID; the code hook before them gets no length, so the
+ * block scan's stop can't catch XSETBV either). KVM runs them when the
+ * guest's CPUID has the feature. */
+
+/* STAC / CLAC (SDM vol. 2): #UD without CPUID.7.0:EBX.SMAP[20] or at
+ * CPL > 0 (protected mode), with a LOCK prefix too; else RFLAGS.AC. */
+static int stac_clac(struct vcpu *v, bool stac, bool lock, uint64_t next)
+{
+	struct cpu *c = &v->cpu;
+	bool pe = reg_get(c, UC_X86_REG_CR0) & CR0_PE;
+	if (lock || !cpuid_has(v, 7, 1, 20) || (pe && (cpu_env(c)->hflags & HF_CPL_MASK)))
+		return event_inject(v, event_exception(X86_UD, 0));
+	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
+	reg_set(c, UC_X86_REG_RFLAGS, stac ? fl | RFL_AC : fl & ~RFL_AC);
+	cpu_set_lip(c, next);
+	return 0;
+}
+
+/* The XSAVE family's memory forms: 0f ae /4 /5 /6 (XSAVE, XRSTOR,
+ * XSAVEOPT), 0f c7 /3 /4 /5 (XRSTORS, XSAVEC, XSAVES). */
+static bool xsave_family(const uint8_t *op)
+{
+	int reg = op[2] >> 3 & 7;
+	if ((op[2] >> 6) == 3)
+		return false;                 /* mod 3: LFENCE, MFENCE..., not these */
+	return (op[1] == 0xae && reg >= 4 && reg <= 6) || (op[1] == 0xc7 && reg >= 3 && reg <= 5);
+}
+
+/* The engine raised #UD at RIP: 1 = exit, 0 = carried out (or a fault
+ * delivered), -1 = not one of these: the #UD stands. */
+int cr_undefined(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t lip = cpu_lip(c);
+	uint8_t p[15];
+	uint32_t n = 0, i = 0;
+	bool lock = false;
+	while (n < sizeof p && lin_read(v, lip + n, &p[n], 1))
+		n++;
+	while (i < n && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf0 || p[i] == 0xf2 ||
+			 p[i] == 0xf3 || p[i] == 0x2e || p[i] == 0x36 || p[i] == 0x3e ||
+			 p[i] == 0x26 || p[i] == 0x64 || p[i] == 0x65 ||
+			 (cpu_code_size(c) == 8 && (p[i] & 0xf0) == 0x40))) {
+		lock = lock || p[i] == 0xf0;
+		i++;
+	}
+	if (i + 3 > n || p[i] != 0x0f)
+		return -1;
+	if (p[i + 1] == 0x01 && (p[i + 2] == 0xca || p[i + 2] == 0xcb))
+		return stac_clac(v, p[i + 2] == 0xcb, lock, lip + i + 3);
+	if (p[i + 1] == 0x01 && (p[i + 2] == 0xd0 || p[i + 2] == 0xd1))
+		return cr_insn(v, lip, i + 3);
+	if (xsave_family(&p[i]) && (reg_get(c, UC_X86_REG_CR4) & CR4_OSXSAVE)) {
+		kvmemu_diag("XSAVE/XRSTOR (at 0x%llx) are not emulated (the engine's CPU has no "
+			    "XSAVE): KVM_EXIT_INTERNAL_ERROR", (unsigned long long)lip);
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	return -1;
 }
 
 bool cr_opcode(const uint8_t *insn, uint32_t len)
@@ -123,6 +190,8 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 		    ((cpu_env(c)->efer & EFER_LMA) && !(val & CR4_PAE)))
 			return event_inject(v, event_exception(X86_GP, 0));
 		reg_set(c, UC_X86_REG_CR4, val);
+		cpu_env(c);
+		env_store(c);                 /* QEMU's HF_SMAP for CR4.SMAP (env.c) */
 		if (reg_get(c, UC_X86_REG_CR4) != val) {
 			/* QEMU drops a bit its CPU model lacks (OSXSAVE, SMAP:
 			 * qemu64 has neither) where KVM, given the CPUID, keeps it. */

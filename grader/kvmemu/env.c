@@ -89,10 +89,17 @@ void env_load(struct cpu *c)
 
 /* QEMU's hflags for the current CR0 and EFER and the segments in c->env
  * (cpu_x86_load_seg_cache's rules, applied to CS and SS at once). */
-static uint32_t hflags_for(const struct env *e, uint64_t cr0)
+static uint32_t hflags_for(const struct env *e, uint64_t cr0, uint64_t cr4)
 {
 	uint32_t h = e->hflags & ~(HF_CPL_MASK | HF_CS32 | HF_SS32 | HF_ADDSEG | HF_PE |
-				   HF_LMA | HF_CS64);
+				   HF_LMA | HF_CS64 | HF_SMAP);
+	/* SMAP (SDM vol. 3, 4.6.1) is enforced by QEMU's page walk through
+	 * this flag, which its cpu_x86_update_cr4 sets only when the CPU model
+	 * (qemu64) has SMAP: kvmemu sets it from CR4 itself (KVM already
+	 * checked CR4 against the guest's CPUID). SMEP needs nothing: the walk
+	 * reads CR4.SMEP. */
+	if (cr4 & CR4_SMAP)
+		h |= HF_SMAP;
 	uint32_t csf = e->seg[0].flags, ssf = e->seg[5].flags;
 	if (cr0 & CR0_PE)
 		h |= HF_PE;
@@ -122,7 +129,7 @@ void env_store(struct cpu *c)
 {
 	uc.context_save(c->uc, c->ctx);           /* the rest of the front, current */
 	uint8_t *d = data(c);
-	c->env.hflags = hflags_for(&c->env, rd64(d + OFF_CR));
+	c->env.hflags = hflags_for(&c->env, rd64(d + OFF_CR), rd64(d + OFF_CR + 4 * 8));
 	/* 64-bit mode ignores the CS, DS, ES and SS bases (SDM vol. 1, 3.4.2.1;
 	 * FS and GS keep theirs). QEMU adds CS.base to RIP in every mode, so
 	 * the engine holds 0 there; KVM_GET_SREGS still returns what was set

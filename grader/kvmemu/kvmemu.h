@@ -183,7 +183,7 @@ struct cpu {
 	/* mmu.c's last translation (paging on), valid until the guest runs. */
 	bool xlat_valid;
 	struct pageset ad_tables;     /* page-table page -> hash of its A/D bits (mmu.c) */
-	bool ad_warned;
+	bool ad_warned, straddle_warned;
 	uint64_t xlat_cr3, xlat_page, xlat_gpa;
 	/* KVM_SET_SREGS's segments as given, and their engine form: GET returns
 	 * them unchanged (unusable bit included) while the engine still holds
@@ -310,12 +310,16 @@ uint8_t *lin_ptr(struct vcpu *v, uint64_t lin, uint32_t len);   /* one page of R
 bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len);
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len);  /* marks dirty */
 void mmu_ad_track(struct vcpu *v, bool after);  /* dirty log of the CPU's A/D-bit writes */
+void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size);  /* a write's 2nd page */
 /* An access the CPU itself makes (event delivery), with its checks: XLAT_PF
  * with the page-fault error code in *pferr, XLAT_NOMEM when a table or the
  * page isn't RAM. */
 enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr);
+/* An emulated instruction's explicit access to [lin, lin+len): checked, A/D set. */
+enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint32_t *pferr,
+		   uint64_t *cr2);
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
 bool msr_known(uint32_t index);
@@ -348,10 +352,11 @@ void insn_stack_fault(struct vcpu *v, struct event *ev);
 /* ---- MOV to CR4, to/from CR8 (cr.c): 1 = exit, 0 = keep running ---- */
 bool cr_opcode(const uint8_t *insn, uint32_t len);
 int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len);
+int cr_undefined(struct vcpu *v);       /* the engine's #UD: 1 exit, 0 done, -1 #UD */
 
 /* ---- port I/O (pio.c): 1 = exit to user space, 0 = keep running ---- */
 int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len);
-void pio_complete(struct vcpu *v);
+int pio_complete(struct vcpu *v);            /* 1: an exit is set (a fault's triple fault) */
 bool pio_opcode(const uint8_t *insn, uint32_t len);
 
 /* ---- MMIO (mmio.c) ---- */

@@ -7,9 +7,11 @@
  * UC_TLB_CPU). This walk reads the same tables from the slots: 32-bit paging
  * (4 KiB, and 4 MiB pages with CR4.PSE, PSE-36), PAE (4 KiB, 2 MiB) and
  * 4-level long mode (4 KiB, 2 MiB, 1 GiB) — SDM vol. 3, 4.3-4.5. It checks
- * presence and page size only: kvmemu uses it where the CPU itself (not the
- * guest's code) accesses memory, and the engine has already checked the
- * guest's instruction. Accessed/dirty bits are not set by these accesses.
+ * presence and page size only, and sets no Accessed/Dirty bits: kvmemu
+ * reads instruction bytes the engine has already fetched with it. The
+ * accesses the CPU or KVM's emulator make for the guest (event delivery,
+ * string I/O operands) go through mmu_access / mmu_data below: checked,
+ * and setting A/D bits.
  */
 #include "kvmemu.h"
 
@@ -115,13 +117,30 @@ static bool walk(struct vcpu *v, uint64_t lin, bool lma, uint64_t cr3, uint64_t 
  * the CPU's checks (SDM vol. 3, 4.6 access rights, 4.7 page-fault error
  * code): an entry not present, a reserved bit set, a write to a read-only
  * page (supervisor: only with CR0.WP) or a user access to a supervisor page
- * is a #PF with CR2 = the address. A table or page outside every slot is
- * NOMEM: KVM can't deliver the event there either (the caller's exit). */
+ * is a #PF with CR2 = the address; with CR4.SMAP a supervisor access to a
+ * user page too (4.6.1: these accesses are implicit, RFLAGS.AC doesn't
+ * matter). A table or page outside every slot is NOMEM: KVM can't deliver
+ * the event there either (the caller's exit).
+ *
+ * An access that passes sets the Accessed bit of every entry it used and,
+ * for a write, the Dirty bit of the entry that maps the page (SDM vol. 3,
+ * 4.8). The CPU does so for its own accesses, and KVM's emulator for the
+ * operands of an instruction it carries out (arch/x86/kvm/mmu/
+ * paging_tmpl.h FNAME(walk_addr_generic) -> update_accessed_dirty_bits):
+ * here the string I/O operands (mmu_data). Those are guest writes to the
+ * tables: dirty-logged. */
+
+/* The entries one walk used (gpa and size), leaf last. */
+struct used {
+	uint64_t gpa[5];
+	int size[5];
+	int n;
+};
 
 /* One paging-structure entry at gpa (n bytes); reserved: its reserved bits
  * at this level. XLAT_NOMEM, XLAT_PF (not present / reserved) or XLAT_OK. */
 static enum xlat step(struct vm *vm, uint64_t gpa, int n, uint64_t reserved, uint64_t *e,
-		      uint32_t *err)
+		      uint32_t *err, struct used *u)
 {
 	if (!rd(vm, gpa, n, e))
 		return XLAT_NOMEM;
@@ -131,11 +150,30 @@ static enum xlat step(struct vm *vm, uint64_t gpa, int n, uint64_t reserved, uin
 		*err |= PFERR_P | PFERR_RSVD;
 		return XLAT_PF;
 	}
+	u->gpa[u->n] = gpa;
+	u->size[u->n++] = n;
 	return XLAT_OK;
 }
 
-enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
-		     uint32_t *pferr)
+/* Sets bits in the entry at gpa (n bytes) unless they are set already. */
+static void set_bits(struct vm *vm, uint64_t gpa, int n, uint64_t bits)
+{
+	uint8_t *p = gpa_ptr(vm, gpa, (uint64_t)n);
+	uint64_t e = 0;
+	if (!p || !gpa_writable(vm, gpa, (uint64_t)n))
+		return;
+	memcpy(&e, p, (size_t)n);
+	if ((e & bits) == bits)
+		return;
+	e |= bits;
+	memcpy(p, &e, (size_t)n);
+	slot_dirty(vm, gpa, (uint64_t)n);
+}
+
+/* The walk of an access. smap_ac: an explicit access, for which RFLAGS.AC
+ * lifts SMAP (4.6.1); false for the CPU's implicit ones. */
+static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user, bool smap_ac,
+			       uint64_t *gpa, uint32_t *pferr)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t cr0 = reg_get(c, UC_X86_REG_CR0), cr4 = reg_get(c, UC_X86_REG_CR4);
@@ -148,6 +186,7 @@ enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64
 	uint64_t nx = (cpu_env(c)->efer & EFER_NXE) ? 0 : PTE_NX;
 	uint64_t rsvd = PHYS_RSVD(MAXPHYADDR) | nx, e = 0, table, size;
 	bool rw = true, us = true;
+	struct used u = { .n = 0 };
 	enum xlat r;
 	int level;
 	if (lma) {
@@ -155,16 +194,17 @@ enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64
 		level = 3;
 	} else if (cr4 & CR4_PAE) {
 		r = step(v->vm, (reg_get(c, UC_X86_REG_CR3) & 0xffffffe0ull) + (lin >> 30 & 3) * 8,
-			 8, rsvd | 0x1e6 | PTE_NX, &e, pferr);
+			 8, rsvd | 0x1e6 | PTE_NX, &e, pferr, &u);
 		if (r != XLAT_OK)
 			return r;
+		u.n = 0;                     /* PDPTEs have no A bit: loaded at MOV CR3 */
 		table = e & PTE_ADDR;
 		level = 1;
 		lin &= 0xffffffffull;
 	} else {                                          /* 32-bit: no reserved bits but PSE-36's */
 		lin &= 0xffffffffull;
 		r = step(v->vm, (reg_get(c, UC_X86_REG_CR3) & 0xfffff000ull) + (lin >> 22) * 4, 4, 0,
-			 &e, pferr);
+			 &e, pferr, &u);
 		if (r != XLAT_OK)
 			return r;
 		rw = e & PTE_RW;
@@ -173,7 +213,7 @@ enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64
 			*gpa = (e & 0xffc00000ull) | ((e >> 13 & 0xff) << 32) | (lin & 0x3fffff);
 			goto rights;
 		}
-		r = step(v->vm, (e & 0xfffff000ull) + (lin >> 12 & 1023) * 4, 4, 0, &e, pferr);
+		r = step(v->vm, (e & 0xfffff000ull) + (lin >> 12 & 1023) * 4, 4, 0, &e, pferr, &u);
 		if (r != XLAT_OK)
 			return r;
 		*gpa = (e & 0xfffff000ull) | (lin & 0xfff);
@@ -185,7 +225,7 @@ enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64
 		/* PS is reserved in a PML4E; a large page's address bits below
 		 * its size (but PAT, bit 12) are reserved too. */
 		uint64_t lvl_rsvd = rsvd | (level == 3 ? PTE_PS : 0);
-		r = step(v->vm, table + PX(level, lin) * 8, 8, lvl_rsvd, &e, pferr);
+		r = step(v->vm, table + PX(level, lin) * 8, 8, lvl_rsvd, &e, pferr, &u);
 		if (r != XLAT_OK)
 			return r;
 		rw = rw && (e & PTE_RW);
@@ -205,7 +245,45 @@ rights:
 	*pferr |= PFERR_P;                   /* from here on the page is present */
 	if ((user && !us) || (write && !rw && (user || (cr0 & CR0_WP))))
 		return XLAT_PF;
+	/* SMAP (4.6.1): a supervisor access to a user page. */
+	if (!user && us && (cr4 & CR4_SMAP) &&
+	    !(smap_ac && (reg_get(c, UC_X86_REG_EFLAGS) & RFL_AC)))
+		return XLAT_PF;
+	for (int i = 0; i < u.n; i++)
+		set_bits(v->vm, u.gpa[i], u.size[i],
+			 PTE_A | (write && i == u.n - 1 ? PTE_D : 0));
 	*pferr = 0;
+	return XLAT_OK;
+}
+
+enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
+		     uint32_t *pferr)
+{
+	return walk_access(v, lin, write, user, false, gpa, pferr);
+}
+
+/* An explicit access an emulated instruction makes to [lin, lin + len)
+ * (string I/O operands), page by page, at the current CPL, as KVM's
+ * emulator checks it (FNAME(walk_addr_generic): #PF on a not-present,
+ * read-only, supervisor or SMAP-protected page) and with the A/D bits it
+ * sets. XLAT_PF: *pferr and *cr2 say where; the pages before it passed. */
+enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint32_t *pferr,
+		   uint64_t *cr2)
+{
+	bool user = (cpu_env(&v->cpu)->hflags & HF_CPL_MASK) == 3;
+	while (len) {
+		uint32_t n = PAGE_SZ - (uint32_t)(lin & 0xfff);
+		uint64_t gpa;
+		if (n > len)
+			n = len;
+		enum xlat x = walk_access(v, lin, write, user, true, &gpa, pferr);
+		if (x != XLAT_OK) {
+			*cr2 = lin;
+			return x;
+		}
+		lin += n;
+		len -= n;
+	}
 	return XLAT_OK;
 }
 
@@ -255,6 +333,64 @@ bool lin_read(struct vcpu *v, uint64_t lin, void *buf, uint32_t len)
 bool lin_write(struct vcpu *v, uint64_t lin, const void *buf, uint32_t len)
 {
 	return lin_copy(v, lin, (void *)buf, len, true);
+}
+
+/* ---- dirty logging of a write that crosses a page boundary ----
+ * Unicorn reports such a write once, with the guest-physical address of its
+ * first byte and its whole size (cputlb.c store_helper: the byte stores of
+ * the split fire no hook), so the page the rest lands on isn't named; with
+ * paging it needn't be the next physical page. KVM logs both (each part is
+ * its own write). The linear address is found again from the instruction
+ * at RIP (exact inside a memory hook, cpu.c precise_pc_hook): its memory
+ * operand (insn.c), or RDI (string stores), or the push below RSP — the
+ * candidate whose page offset and translation match the first byte's. */
+
+static bool write_linear(struct vcpu *v, uint64_t paddr, int size, uint64_t *lin)
+{
+	struct cpu *c = &v->cpu;
+	struct mem_operand m;
+	uint64_t cand[3], gpa;
+	int n = 0;
+	if (insn_mem_operand(v, cpu_lip(c), &m) && m.valid)
+		cand[n++] = m.ea;
+	cand[n++] = reg_get(c, UC_X86_REG_RDI);
+	cand[n++] = reg_get(c, UC_X86_REG_RSP) - (uint64_t)size;
+	for (int i = 0; i < n; i++)
+		if ((cand[i] & 0xfff) == (paddr & 0xfff) && mmu_translate(v, cand[i], &gpa) &&
+		    gpa == paddr) {
+			*lin = cand[i];
+			return true;
+		}
+	return false;
+}
+
+/* Inside the engine's write hook: paddr's size bytes end past its page. */
+void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t lin, gpa, rest = (paddr & 0xfff) + (uint64_t)size - PAGE_SZ;
+	/* The guest runs: what kvmemu cached of its state is stale. */
+	c->env.valid = false;
+	c->xlat_valid = false;
+	if (!(reg_get(c, UC_X86_REG_CR0) & CR0_PG)) {
+		slot_dirty(v->vm, (paddr | 0xfff) + 1, rest);
+	} else if (write_linear(v, paddr, size, &lin) &&
+		   mmu_translate(v, (lin | 0xfff) + 1, &gpa)) {
+		slot_dirty(v->vm, gpa, rest);
+	} else {
+		/* Not found: every page counts as written (a superset is what
+		 * a dirty log may hold; a missing page is not). */
+		if (!c->straddle_warned)
+			kvmemu_diag("dirty logging: a write across a page boundary at 0x%llx whose "
+				    "second page wasn't found: every page logged dirty",
+				    (unsigned long long)cpu_lip(c));
+		c->straddle_warned = true;
+		for (int i = 0; i < KVMEMU_MAX_SLOTS; i++)
+			if (v->vm->slots[i].used && v->vm->slots[i].dirty)
+				slot_dirty(v->vm, v->vm->slots[i].gpa, v->vm->slots[i].size);
+	}
+	c->env.valid = false;
+	c->xlat_valid = false;
 }
 
 /* ---- dirty logging of the CPU's own page-table writes ----

@@ -140,6 +140,16 @@ static void rep_rf(struct cpu *c, bool unfinished)
 	reg_set(c, UC_X86_REG_RFLAGS, unfinished ? fl | RFL_RF : fl & ~RFL_RF);
 }
 
+/* The #PF of an operand access, as KVM's emulator injects it
+ * (x86_emulate_insn -> inject_emulated_exception): RIP on the instruction.
+ * 1 = an exit is set (a triple fault), 0 = the handler runs next. */
+static int operand_fault(struct vcpu *v, uint32_t err, uint64_t cr2)
+{
+	struct event ev = event_exception(X86_PF, err);
+	ev.cr2 = cr2;
+	return event_inject(v, ev);
+}
+
 static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, uint64_t lip,
 		      uint32_t len, uint32_t count)
 {
@@ -153,7 +163,14 @@ static int string_out(struct vcpu *v, const struct io_insn *d, uint32_t size, ui
 	uint64_t base = cpu_code_size(c) == 8 && d->seg != SEG_FS && d->seg != SEG_GS
 				? 0 : cpu_seg_base(c, d->seg);
 	for (uint32_t k = 0; k < n; k++) {
-		uint64_t lin = (base + si) & cpu_lin_mask(c);
+		uint64_t lin = (base + si) & cpu_lin_mask(c), cr2;
+		uint32_t pferr;
+		if (mmu_data(v, lin, size, false, &pferr, &cr2) == XLAT_PF) {
+			if (k == 0)               /* KVM reads it before the exit */
+				return operand_fault(v, pferr, cr2);
+			n = k;                    /* these go out; the next run faults */
+			break;
+		}
 		if (!lin_read(v, lin, io_data(v) + k * size, size)) {
 			kvmemu_diag("OUTS from outside RAM (linear 0x%llx) is not emulated",
 				    (unsigned long long)lin);
@@ -246,17 +263,27 @@ static void complete_in(struct vcpu *v)
 	reg_set(c, UC_X86_REG_RAX, rax);
 }
 
-/* complete_emulated_pio for INS: the batch lands at ES:DI. */
-static void complete_ins(struct vcpu *v)
+/* complete_emulated_pio for INS: the batch lands at ES:DI. An element
+ * whose destination faults (not present, read-only, SMAP) stops it there:
+ * RIP stays on the instruction and the #PF is delivered (KVM's emulator
+ * writes back after the exit, and faults then). 1 = an exit is set. */
+static int complete_ins(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	bool df = reg_get(c, UC_X86_REG_EFLAGS) & RFL_DF;
 	uint32_t size = v->ins_size, n = v->ins_count;
 	int asz = v->ins_asz;
 	uint64_t di = areg(c, UC_X86_REG_RDI, asz);
-	uint64_t base = cpu_code_size(c) == 8 ? 0 : cpu_seg_base(c, SEG_ES);
+	uint64_t base = cpu_code_size(c) == 8 ? 0 : cpu_seg_base(c, SEG_ES), cr2 = 0;
+	uint32_t pferr = 0;
+	bool fault = false;
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t lin = (base + di) & cpu_lin_mask(c);
+		if (mmu_data(v, lin, size, true, &pferr, &cr2) == XLAT_PF) {
+			fault = true;
+			n = k;
+			break;
+		}
 		if (!lin_write(v, lin, io_data(v) + k * size, size))
 			kvmemu_diag("INS into non-RAM (linear 0x%llx) dropped (not emulated)",
 				    (unsigned long long)lin);
@@ -268,26 +295,26 @@ static void complete_ins(struct vcpu *v)
 		left = areg(c, UC_X86_REG_RCX, asz) - n;
 		areg_set(c, UC_X86_REG_RCX, asz, left);
 	}
-	cpu_set_lip(c, left ? v->pending_lip : v->pending_lip + v->pending_len);
+	cpu_set_lip(c, left || fault ? v->pending_lip : v->pending_lip + v->pending_len);
 	if (v->ins_rep)
 		rep_rf(c, left != 0);
+	return fault ? operand_fault(v, pferr, cr2) : 0;
 }
 
-void pio_complete(struct vcpu *v)
+int pio_complete(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	enum pending p = v->pending;
 	v->pending = P_NONE;
-	if (p == P_INS) {
-		complete_ins(v);
-		return;
-	}
+	if (p == P_INS)
+		return complete_ins(v);
 	if (p != P_SKIP && p != P_IN)
-		return;
+		return 0;
 	/* kvm_is_linear_rip: user space moved RIP, the I/O is dropped. */
 	if (cpu_lip(c) != v->pending_lip)
-		return;
+		return 0;
 	if (p == P_IN)
 		complete_in(v);
 	cpu_set_lip(c, v->pending_lip + v->pending_len);
+	return 0;
 }

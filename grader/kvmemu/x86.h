@@ -128,6 +128,7 @@ enum { GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT = 14, GATE_TRAP 
 #define HF_PE       (1u << 7)
 #define HF_LMA      (1u << 14)
 #define HF_CS64     (1u << 15)
+#define HF_SMAP     (1u << 23)     /* CR4.SMAP: QEMU's walker checks it, not CR4 */
 
 /* 48-bit linear addresses: bits 63:47 all equal (SDM vol. 1, 3.3.7.1). */
 static inline bool x86_canonical(uint64_t a)

@@ -231,6 +231,8 @@ static void cpuid(struct vm *v)
 
 /* machine.inc's MACHINE_FLAGS, a dword at CODE_GPA + 2. */
 #define RESET_SEGMENTS 1	/* keep the reset segments, set only CS.L (a mem_lab VMM's shortcut) */
+#define CS_L_AND_DB    2	/* CS.DB = 1 with CS.L = 1: state VM entry refuses (SVM: VMRUN's checks) */
+#define SS_DPL3        4	/* SS.DPL 3 with a DPL-0 CS (SVM takes the CPL from SS.DPL) */
 
 static void long_mode(struct vm *v)
 {
@@ -251,6 +253,10 @@ static void long_mode(struct vm *v)
 		s.cs = code;
 		s.ds = s.es = s.fs = s.gs = s.ss = data;
 	}
+	if (flags & CS_L_AND_DB)
+		s.cs.db = 1;
+	if (flags & SS_DPL3)
+		s.ss.dpl = 3;
 	/* TR and LDTR explicit: their reset types differ between VMX (TR 0xb)
 	 * and SVM (TR 3, init_vmcb), both upstream. */
 	s.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
