@@ -192,6 +192,10 @@ struct cpu {
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
 	uint64_t mtrr_def_type, mcg_cap, mcg_status, ucode_rev;
+	/* msr.c: the MTRRs (mtrr.c), the MCE banks (set_msr_mce), AMD's HWCR,
+	 * DE_CFG and VM_HSAVE_PA, as written. */
+	uint64_t mtrr_fixed[11], mtrr_var[16], mcg_ctl, mce_banks[32 * 4], mci_ctl2[32];
+	uint64_t hwcr, decfg, hsave_pa;
 	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
 	uint64_t cr4_dropped;     /* CR4 bits KVM_SET_SREGS gave that the engine can't hold */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
@@ -322,8 +326,7 @@ enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint3
 		   uint64_t *cr2);
 
 /* ---- MSRs (msr.c) and CPUID (cpuid.c) ---- */
-bool msr_known(uint32_t index);
-int msr_get(struct vcpu *v, uint32_t index, uint64_t *val);   /* 0, 1 refused, -1 unknown */
+int msr_get(struct vcpu *v, uint32_t index, uint64_t *val, bool host);  /* 0, 1 refused, -1 unknown */
 int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host);
 int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write);
 int msr_opcode(const uint8_t *insn, uint32_t len);   /* 1 RDMSR, 2 WRMSR, 0 */

@@ -4,14 +4,18 @@
  *
  * Unicorn can't hook RDMSR/WRMSR, and QEMU answers unknown MSRs with 0
  * where KVM injects #GP. So both are stopped before they run (as I/O is,
- * cpu.c) and carried out here: the MSRs below with KVM's checks
- * (arch/x86/kvm/x86.c kvm_set_msr_common/kvm_get_msr_common, set_efer,
- * __kvm_valid_efer, kvm_pat_valid), their values kept by the engine where
- * it has them (QEMU's helper_rdmsr/wrmsr through UC_X86_REG_MSR). An index
- * in no range KVM uses: #GP, and KVM_GET/SET_MSRS stop there, as on KVM.
- * Any other MSR not in the table: KVM_GET/SET_MSRS stop there; a guest
- * access fails with KVM_EXIT_INTERNAL_ERROR and a diagnostic, since KVM
- * may well know it.
+ * cpu.c) and carried out here, from one table: each row is a range of
+ * indices, the functions that read and write it, and the kernel function
+ * whose behaviour they copy (Linux 6.1, the oracle's: arch/x86/kvm/x86.c
+ * kvm_get_msr_common/kvm_set_msr_common, mtrr.c, svm/svm.c). Values live
+ * in struct cpu, or in the engine where QEMU has them (helper_rdmsr/wrmsr
+ * through UC_X86_REG_MSR).
+ *
+ * An MSR in no row is what KVM does with one it doesn't know
+ * (KVM_MSR_RET_INVALID, kvm_msr_ignored_check with ignore_msrs=0, the
+ * module's default): #GP for the guest, and KVM_GET/SET_MSRS stop there.
+ * One in a range KVM answers from (the PMU, Hyper-V, ...) gets a
+ * diagnostic the first time: KVM may answer it where kvmemu gives #GP.
  */
 #include "kvmemu.h"
 
@@ -19,17 +23,27 @@
 #include <string.h>
 
 enum {
-	MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
-	MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1a0, MSR_PAT = 0x277,
+	MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_UCODE_REV = 0x8b, MSR_MTRRcap = 0xfe,
+	MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
+	MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_MCG_CTL = 0x17b,
+	MSR_MISC_ENABLE = 0x1a0, MSR_MTRR_VAR = 0x200, MSR_MTRR_VAR_LAST = 0x20f,
+	MSR_MTRRfix64K = 0x250, MSR_MTRRfix16K = 0x258, MSR_MTRRfix16K_A = 0x259,
+	MSR_MTRRfix4K = 0x268, MSR_MTRRfix4K_LAST = 0x26f, MSR_PAT = 0x277,
+	MSR_MC0_CTL2 = 0x280, MSR_MTRRdefType = 0x2ff, MSR_MC0_CTL = 0x400,
 	MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
 	MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
 	MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
-	MSR_MTRRcap = 0xfe, MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_UCODE_REV = 0x8b,
-	MSR_MTRRdefType = 0x2ff,
+	MSR_K7_HWCR = 0xc0010015, MSR_VM_HSAVE_PA = 0xc0010117, MSR_DE_CFG = 0xc0011029,
 	MSR_KVM_PV = 0x4b564d00, MSR_KVM_PV_LAST = 0x4b564d08,   /* WALL_CLOCK_NEW .. MIGRATION_CONTROL */
 	MSR_KVM_WALL_CLOCK_NEW = 0x4b564d00, MSR_KVM_ASYNC_PF_INT = 0x4b564d06,
 	MSR_KVM_POLL_CONTROL = 0x4b564d05,
 };
+
+/* KVM_MAX_MCE_BANKS (kvm_host.h): the banks a vCPU has from
+ * kvm_arch_vcpu_create (mcg_cap = 32) until KVM_X86_SETUP_MCE. */
+#define MCE_BANKS 32
+#define MCG_CTL_P (1ull << 8)
+#define MCG_CMCI_P (1ull << 10)
 
 /* What KVM_GET_MSR_INDEX_LIST reports: those of msrs_to_save and
  * emulated_msrs (x86.c) implemented here. EFER, FS/GS base and the APIC
@@ -40,34 +54,15 @@ static const uint32_t index_list[] = {
 	MSR_KERNEL_GS_BASE, MSR_SFMASK, MSR_LSTAR, MSR_TSC, MSR_PAT, MSR_MISC_ENABLE,
 };
 
-/* The MSRs implemented here. */
-static const uint32_t msr_list[] = {
-	MSR_TSC, MSR_APIC_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
-	MSR_MISC_ENABLE, MSR_PAT, MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_MTRRcap, MSR_MTRRdefType,
-	MSR_MCG_CAP, MSR_MCG_STATUS, MSR_UCODE_REV,
-};
-
-
 /* Could KVM know this MSR? Its MSRs (x86.c msrs_to_save, emulated_msrs,
  * kvm_get/set_msr_common, the PMU's, Hyper-V's and its own paravirtual
- * ones) all lie in these ranges; an index outside them is #GP on KVM. */
+ * ones) all lie in these ranges. */
 static bool kvm_may_know(uint32_t index)
 {
 	return index <= 0x1fff || (index >= 0x40000000 && index <= 0x400001ff) ||
 	       (index >= 0x4b564d00 && index <= 0x4b564dff) ||
 	       (index >= 0xc0000000 && index <= 0xc0001fff) ||
 	       (index >= 0xc0010000 && index <= 0xc001ffff);
-}
-
-bool msr_known(uint32_t index)
-{
-	if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST)
-		return true;
-	for (size_t i = 0; i < sizeof msr_list / sizeof msr_list[0]; i++)
-		if (msr_list[i] == index)
-			return true;
-	return false;
 }
 
 static uint64_t engine_get(struct cpu *c, uint32_t index)
@@ -83,23 +78,359 @@ static void engine_set(struct cpu *c, uint32_t index, uint64_t val)
 	uc.reg_write(c->uc, UC_X86_REG_MSR, &m);
 }
 
-/* kvm_pat_valid: every byte a valid memory type (0, 1, 4, 5, 6, 7). */
-static bool pat_valid(uint64_t pat)
+/* Each row's functions: 0 done, 1 refused (#GP for the guest, a short
+ * count for KVM_GET/SET_MSRS), -1 not emulated here. */
+typedef int get_fn(struct vcpu *v, uint32_t index, uint64_t *val, bool host);
+typedef int set_fn(struct vcpu *v, uint32_t index, uint64_t val, bool host);
+
+/* ---- kept by the engine ---- */
+
+static int get_engine(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
 {
-	for (int i = 0; i < 8; i++) {
-		uint8_t t = pat >> (8 * i) & 0xff;
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
+	(void)host;
+	*val = engine_get(&v->cpu, index);
+	return 0;
 }
 
-/* KVM's paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst). Writing one
- * that enables a feature makes KVM write guest memory (the wall clock, the
- * pvclock, steal time) or change how it delivers events: not emulated. A
- * value that leaves the feature off (bit 0 clear), POLL_CONTROL and the
- * async-PF vector are only stored, as KVM stores them. */
-static int kvm_pv_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+static int set_engine(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)host;
+	engine_set(&v->cpu, index, val);
+	return 0;
+}
+
+/* LSTAR, CSTAR, FS/GS bases, SYSENTER_ESP/EIP: a non-canonical address is
+ * refused (kvm_set_msr_common -> __kvm_set_msr's is_noncanonical_address). */
+static int set_canonical(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)host;
+	if (!x86_canonical(val))
+		return 1;
+	engine_set(&v->cpu, index, val);
+	v->cpu.env.valid = false;                  /* FS/GS base live in the segment cache */
+	return 0;
+}
+
+/* ---- the architectural ones KVM keeps itself ---- */
+
+static int get_efer(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = cpu_env(&v->cpu)->efer;
+	return 0;
+}
+
+/* set_efer, __kvm_valid_efer */
+static int set_efer(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index;
+	struct cpu *c = &v->cpu;
+	uint64_t old = cpu_env(c)->efer;
+	if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+		return 1;
+	if (!host) {
+		if ((val & (EFER_LME | EFER_LMA)) && !cpuid_has(v, 0x80000001, 3, 29))
+			return 1;                  /* no CPUID.LM */
+		if ((val & EFER_NXE) && !cpuid_has(v, 0x80000001, 3, 20))
+			return 1;
+		if ((reg_get(c, UC_X86_REG_CR0) & CR0_PG) && ((old ^ val) & EFER_LME))
+			return 1;
+	}
+	val = (val & ~EFER_LMA) | (old & EFER_LMA);
+	c->env.efer = val;
+	env_store(c);
+	return 0;
+}
+
+static int get_apic_base(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = v->cpu.apic_base;
+	return 0;
+}
+
+/* kvm_set_apic_base: reserved bits, x2APIC (bit 10) unsupported. */
+static int set_apic_base(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index; (void)host;
+	if (val & (~0ull << MAXPHYADDR | 0x2ff | 1ull << 10))
+		return 1;
+	v->cpu.apic_base = val;
+	return 0;
+}
+
+static int get_misc_enable(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = v->cpu.misc_enable;
+	return 0;
+}
+
+static int set_misc_enable(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index;
+	if (!host && val != v->cpu.misc_enable)
+		return -1;                     /* KVM's rules for the guest: not emulated */
+	v->cpu.misc_enable = val;
+	return 0;
+}
+
+/* kvm_get_msr_common MSR_IA32_UCODE_REV: microcode_version. */
+static int get_ucode(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = v->cpu.ucode_rev;
+	return 0;
+}
+
+/* kvm_set_msr_common MSR_IA32_UCODE_REV: the host's write sets it, the
+ * guest's is ignored. */
+static int set_ucode(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index;
+	if (host)
+		v->cpu.ucode_rev = val;
+	return 0;
+}
+
+/* ---- MTRRs and PAT (mtrr.c) ---- */
+
+/* valid_mtrr_type: UC, WC, WT, WP, WB (0, 1, 4, 5, 6). */
+static bool mtrr_type_ok(uint64_t t)
+{
+	return t < 8 && ((1u << t) & 0x73);
+}
+
+/* The fixed-range MSR's slot (fixed_msr_to_range_index's order), or -1. */
+static int mtrr_fixed_slot(uint32_t index)
+{
+	if (index == MSR_MTRRfix64K)
+		return 0;
+	if (index == MSR_MTRRfix16K || index == MSR_MTRRfix16K_A)
+		return 1 + (int)(index - MSR_MTRRfix16K);
+	if (index >= MSR_MTRRfix4K && index <= MSR_MTRRfix4K_LAST)
+		return 3 + (int)(index - MSR_MTRRfix4K);
+	return -1;
+}
+
+/* kvm_mtrr_get_msr: MTRRcap is SMRR 0, WC 1, FIX 1, VCNT KVM_NR_VAR_MTRR
+ * (8); 0x200-0x2ff other than the MTRRs (msr_mtrr_valid) are refused. */
+static int get_mtrr(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)host;
+	struct cpu *c = &v->cpu;
+	int f = mtrr_fixed_slot(index);
+	if (index == MSR_MTRRcap)
+		*val = 0x500 | 8;
+	else if (f >= 0)
+		*val = c->mtrr_fixed[f];
+	else if (index == MSR_MTRRdefType)
+		*val = c->mtrr_def_type;
+	else if (index == MSR_PAT)
+		*val = c->pat;
+	else if (index >= MSR_MTRR_VAR && index <= MSR_MTRR_VAR_LAST)
+		*val = c->mtrr_var[index - MSR_MTRR_VAR];
+	else
+		return 1;
+	return 0;
+}
+
+/* kvm_mtrr_set_msr -> kvm_mtrr_valid (PAT: kvm_pat_valid, every byte a
+ * valid PAT type 0, 1, 4-7); MTRRcap is read-only (no case in
+ * kvm_set_msr_common: #GP). A variable MTRR's base has bits 8-11 and those
+ * past MAXPHYADDR reserved, its mask bits 0-10 and those past it. */
+static int set_mtrr(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)host;
+	struct cpu *c = &v->cpu;
+	int f = mtrr_fixed_slot(index);
+	uint64_t rsvd = ~0ull << MAXPHYADDR;
+	if (f >= 0) {
+		for (int i = 0; i < 8; i++)
+			if (!mtrr_type_ok(val >> (8 * i) & 0xff))
+				return 1;
+		c->mtrr_fixed[f] = val;
+	} else if (index == MSR_MTRRdefType) {
+		if ((val & ~0xcffull) || !mtrr_type_ok(val & 0xff))
+			return 1;
+		c->mtrr_def_type = val;
+	} else if (index == MSR_PAT) {
+		for (int i = 0; i < 8; i++) {
+			uint8_t t = val >> (8 * i) & 0xff;
+			if (t > 7 || t == 2 || t == 3)
+				return 1;
+		}
+		c->pat = val;
+	} else if (index >= MSR_MTRR_VAR && index <= MSR_MTRR_VAR_LAST) {
+		bool mask = index & 1;
+		if (!mask && !mtrr_type_ok(val & 0xff))
+			return 1;
+		if (val & (rsvd | (mask ? 0x7ffull : 0xf00ull)))
+			return 1;
+		c->mtrr_var[index - MSR_MTRR_VAR] = val;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- machine check (x86.c get_msr_mce, set_msr_mce) ----
+ * mcg_cap is KVM_MAX_MCE_BANKS with no MCG_CTL_P or MCG_CMCI_P until
+ * KVM_X86_SETUP_MCE (not implemented): 32 banks of CTL/STATUS/ADDR/MISC at
+ * 0x400-0x47f, all 0 (kcalloc), and CTL2 at 0x280-0x29f. */
+
+static int get_mce(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	struct cpu *c = &v->cpu;
+	uint32_t banks = c->mcg_cap & 0xff;
+	if (index == MSR_MCG_CAP) {
+		*val = c->mcg_cap;
+	} else if (index == MSR_MCG_STATUS) {
+		*val = c->mcg_status;
+	} else if (index == MSR_MCG_CTL) {
+		if (!(c->mcg_cap & MCG_CTL_P) && !host)
+			return 1;
+		*val = c->mcg_ctl;
+	} else if (index >= MSR_MC0_CTL2 && index < MSR_MC0_CTL2 + MCE_BANKS) {
+		if (index >= MSR_MC0_CTL2 + banks || (!(c->mcg_cap & MCG_CMCI_P) && !host))
+			return 1;
+		*val = c->mci_ctl2[index - MSR_MC0_CTL2];
+	} else {                                       /* MCi_CTL/STATUS/ADDR/MISC */
+		if (index >= MSR_MC0_CTL + 4 * banks)
+			return 1;
+		*val = c->mce_banks[index - MSR_MC0_CTL];
+	}
+	return 0;
+}
+
+/* can_set_mci_status: an AMD (or Hygon) vCPU, by its CPUID leaf 0
+ * (guest_cpuid_is_amd_or_hygon), with HWCR.McStatusWrEn (bit 18). */
+static bool mci_status_writable(struct vcpu *v)
+{
+	uint32_t r[4];
+	cpuid_lookup(v, 0, 0, r);
+	bool amd = r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163;
+	bool hygon = r[1] == 0x6f677948 && r[3] == 0x6e65476e && r[2] == 0x656e6975;
+	return (amd || hygon) && (v->cpu.hwcr & (1ull << 18));
+}
+
+static int set_mce(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	struct cpu *c = &v->cpu;
+	uint32_t banks = c->mcg_cap & 0xff;
+	if (index == MSR_MCG_CAP) {
+		return 1;                              /* no case in kvm_set_msr_common */
+	} else if (index == MSR_MCG_STATUS) {
+		c->mcg_status = val;
+	} else if (index == MSR_MCG_CTL) {
+		if (!(c->mcg_cap & MCG_CTL_P) && (val || !host))
+			return 1;
+		if (val != 0 && val != ~0ull)
+			return 1;
+		c->mcg_ctl = val;
+	} else if (index >= MSR_MC0_CTL2 && index < MSR_MC0_CTL2 + MCE_BANKS) {
+		if (index >= MSR_MC0_CTL2 + banks)
+			return 1;
+		if (!(c->mcg_cap & MCG_CMCI_P) && (val || !host))
+			return 1;
+		if (val & ~((1ull << 30) | 0x7fffull))    /* CMCI_EN, the threshold */
+			return 1;
+		c->mci_ctl2[index - MSR_MC0_CTL2] = val;
+	} else {
+		if (index >= MSR_MC0_CTL + 4 * banks)
+			return 1;
+		/* MCi_CTL: 0 or all ones (bit 10 may be clear: old kernels'
+		 * K8 GART workaround). MCi_STATUS: only 0 from the guest. */
+		if ((index & 3) == 0 && val != 0 && (val | (1ull << 10)) != ~0ull)
+			return 1;
+		if (!host && (index & 3) == 1 && val != 0 && !mci_status_writable(v))
+			return 1;
+		c->mce_banks[index - MSR_MC0_CTL] = val;
+	}
+	return 0;
+}
+
+/* ---- AMD's ---- */
+
+/* kvm_get_msr_common MSR_K7_HWCR: msr_hwcr (0 at reset). */
+static int get_hwcr(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = v->cpu.hwcr;
+	return 0;
+}
+
+/* kvm_set_msr_common MSR_K7_HWCR: bits 3, 6 and 8 are ignored; only
+ * McStatusWrEn (bit 18) alone is kept; 0 changes nothing; anything else
+ * is refused. */
+static int set_hwcr(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index; (void)host;
+	val &= ~(0x40ull | 0x100ull | 0x8ull);
+	if (val == 1ull << 18)
+		v->cpu.hwcr = val;
+	else if (val != 0)
+		return 1;
+	return 0;
+}
+
+/* svm.c svm_get_msr MSR_F10H_DECFG: msr_decfg (0 at reset). */
+static int get_decfg(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = v->cpu.decfg;
+	return 0;
+}
+
+/* svm.c svm_set_msr MSR_F10H_DECFG: only the bits svm_get_msr_feature
+ * supports (LFENCE_SERIALIZE, bit 1, on every host with
+ * X86_FEATURE_LFENCE_RDTSC: all AMD CPUs since family 0x10 with SSE2), and
+ * the guest may not change them. */
+static int set_decfg(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index;
+	const uint64_t supported = 1ull << 1;
+	if (val & ~supported)
+		return 1;
+	if (!host && (val ^ supported))
+		return 1;
+	v->cpu.decfg = val;
+	return 0;
+}
+
+/* svm.c svm_get_msr MSR_VM_HSAVE_PA: nested.hsave_msr. */
+static int get_hsave(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = v->cpu.hsave_pa;
+	return 0;
+}
+
+/* svm.c svm_set_msr MSR_VM_HSAVE_PA: the guest's must be a page-aligned
+ * legal address (page_address_valid); kept page-aligned. */
+static int set_hsave(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index;
+	if (!host && ((val & 0xfff) || (val >> MAXPHYADDR)))
+		return 1;
+	v->cpu.hsave_pa = val & ~0xfffull;
+	return 0;
+}
+
+/* ---- KVM's paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst) ----
+ * Writing one that enables a feature makes KVM write guest memory (the
+ * wall clock, the pvclock, steal time) or change how it delivers events:
+ * not emulated. A value that leaves the feature off (bit 0 clear),
+ * POLL_CONTROL and the async-PF vector are only stored, as KVM stores
+ * them (kvm_set_msr_common). */
+static int get_kvm_pv(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)host;
+	*val = v->cpu.kvm_pv[index - MSR_KVM_PV];
+	return 0;
+}
+
+static int set_kvm_pv(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 {
 	bool off = !(val & 1) && index != MSR_KVM_WALL_CLOCK_NEW;
 	if (!host && !off && index != MSR_KVM_POLL_CONTROL && index != MSR_KVM_ASYNC_PF_INT)
@@ -108,129 +439,80 @@ static int kvm_pv_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 	return 0;
 }
 
-/* 0, or 1 when KVM refuses it (#GP for the guest, a short count for
- * KVM_GET/SET_MSRS); -1 when it isn't implemented here. */
-int msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
+/* The MSRs kvmemu answers, and the function of Linux 6.1's KVM each
+ * follows. The first row that holds an index answers it. */
+static const struct msr_row {
+	uint32_t first, last;
+	get_fn *get;
+	set_fn *set;
+} rows[] = {
+	{ MSR_TSC, MSR_TSC, get_engine, set_engine },            /* x86.c MSR_IA32_TSC */
+	{ MSR_APIC_BASE, MSR_APIC_BASE, get_apic_base, set_apic_base }, /* kvm_set_apic_base */
+	{ MSR_UCODE_REV, MSR_UCODE_REV, get_ucode, set_ucode },  /* x86.c MSR_IA32_UCODE_REV */
+	{ MSR_MTRRcap, MSR_MTRRcap, get_mtrr, set_mtrr },        /* mtrr.c kvm_mtrr_get_msr */
+	{ MSR_SYSENTER_CS, MSR_SYSENTER_CS, get_engine, set_engine },   /* svm.c svm_set_msr */
+	{ MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, get_engine, set_canonical },
+	{ MSR_MCG_CAP, MSR_MCG_CTL, get_mce, set_mce },          /* x86.c get/set_msr_mce */
+	{ MSR_MISC_ENABLE, MSR_MISC_ENABLE, get_misc_enable, set_misc_enable }, /* x86.c */
+	{ MSR_MC0_CTL2, MSR_MC0_CTL2 + MCE_BANKS - 1, get_mce, set_mce },  /* get/set_msr_mce */
+	{ 0x200, 0x2ff, get_mtrr, set_mtrr },                    /* mtrr.c kvm_mtrr_get/set_msr */
+	{ MSR_MC0_CTL, MSR_MC0_CTL + 4 * MCE_BANKS - 1, get_mce, set_mce }, /* get/set_msr_mce */
+	{ MSR_EFER, MSR_EFER, get_efer, set_efer },              /* x86.c set_efer */
+	{ MSR_STAR, MSR_STAR, get_engine, set_engine },          /* svm.c (VMCB save area) */
+	{ MSR_LSTAR, MSR_CSTAR, get_engine, set_canonical },     /* __kvm_set_msr */
+	{ MSR_SFMASK, MSR_SFMASK, get_engine, set_engine },
+	{ MSR_FS_BASE, MSR_KERNEL_GS_BASE, get_engine, set_canonical },
+	{ MSR_K7_HWCR, MSR_K7_HWCR, get_hwcr, set_hwcr },        /* x86.c MSR_K7_HWCR */
+	{ MSR_VM_HSAVE_PA, MSR_VM_HSAVE_PA, get_hsave, set_hsave }, /* svm.c svm_set_msr */
+	{ MSR_DE_CFG, MSR_DE_CFG, get_decfg, set_decfg },        /* svm.c MSR_F10H_DECFG */
+	{ MSR_KVM_PV, MSR_KVM_PV_LAST, get_kvm_pv, set_kvm_pv }, /* x86.c kvm_set_msr_common */
+};
+
+static const struct msr_row *row_of(uint32_t index)
 {
-	struct cpu *c = &v->cpu;
-	int r = irq_msr(v, index, val, false, true);   /* the in-kernel LAPIC's */
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		if (index >= rows[i].first && index <= rows[i].last)
+			return &rows[i];
+	return NULL;
+}
+
+/* An MSR in no row: #GP (1), as KVM for one it doesn't know. One KVM may
+ * know is named once, so that a guest taking a different path than on
+ * KVM is never silent. */
+static int unknown(uint32_t index, bool write)
+{
+	static uint32_t told[64];
+	static unsigned ntold;
+	if (!kvm_may_know(index))
+		return 1;
+	for (unsigned i = 0; i < ntold; i++)
+		if (told[i] == index)
+			return 1;
+	if (ntold < sizeof told / sizeof told[0])
+		told[ntold++] = index;
+	kvmemu_diag("%s of MSR 0x%x: not in kvmemu's table, #GP (KVM may answer it)",
+		    write ? "WRMSR" : "RDMSR", index);
+	return 1;
+}
+
+/* 0, or 1 when KVM refuses it (#GP for the guest, a short count for
+ * KVM_GET/SET_MSRS); -1 when it isn't emulated here. */
+int msr_get(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	int r = irq_msr(v, index, val, false, host);   /* the in-kernel LAPIC's */
 	if (r != -2)
 		return r;
-	switch (index) {
-	case MSR_EFER:
-		*val = cpu_env(c)->efer;
-		return 0;
-	case MSR_APIC_BASE:
-		*val = c->apic_base;
-		return 0;
-	case MSR_MISC_ENABLE:
-		*val = c->misc_enable;
-		return 0;
-	case MSR_PAT:
-		*val = c->pat;
-		return 0;
-	case MSR_MTRRcap:           /* mtrr.c: SMRR 0, WC 1, FIX 1, VCNT = KVM_NR_VAR_MTRR (8) */
-		*val = 0x500 | 8;
-		return 0;
-	case MSR_MTRRdefType:
-		*val = c->mtrr_def_type;
-		return 0;
-	case MSR_MCG_CAP:
-		*val = c->mcg_cap;
-		return 0;
-	case MSR_MCG_STATUS:
-		*val = c->mcg_status;
-		return 0;
-	case MSR_UCODE_REV:
-		*val = c->ucode_rev;
-		return 0;
-	default:
-		if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST) {
-			*val = c->kvm_pv[index - MSR_KVM_PV];   /* kvm_get_msr_common */
-			return 0;
-		}
-		if (!msr_known(index))
-			return kvm_may_know(index) ? -1 : 1;
-		*val = engine_get(c, index);
-		return 0;
-	}
+	const struct msr_row *row = row_of(index);
+	return row ? row->get(v, index, val, host) : unknown(index, false);
 }
 
 int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 {
-	struct cpu *c = &v->cpu;
 	int r = irq_msr(v, index, &val, true, host);
 	if (r != -2)
 		return r;
-	switch (index) {
-	case MSR_EFER: {                               /* set_efer */
-		uint64_t old = cpu_env(c)->efer;
-		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
-			return 1;
-		if (!host) {
-			if ((val & (EFER_LME | EFER_LMA)) && !cpuid_has(v, 0x80000001, 3, 29))
-				return 1;                  /* no CPUID.LM */
-			if ((val & EFER_NXE) && !cpuid_has(v, 0x80000001, 3, 20))
-				return 1;
-			if ((reg_get(c, UC_X86_REG_CR0) & CR0_PG) && ((old ^ val) & EFER_LME))
-				return 1;
-		}
-		val = (val & ~EFER_LMA) | (old & EFER_LMA);
-		c->env.efer = val;
-		env_store(c);
-		return 0;
-	}
-	case MSR_APIC_BASE:
-		if (val & (~0ull << MAXPHYADDR | 0x2ff | 1ull << 10))
-			return 1;
-		c->apic_base = val;
-		return 0;
-	case MSR_MISC_ENABLE:
-		if (!host && val != c->misc_enable)
-			return -1;                     /* KVM's rules for the guest: not emulated */
-		c->misc_enable = val;
-		return 0;
-	case MSR_PAT:
-		if (!pat_valid(val))
-			return 1;
-		c->pat = val;
-		return 0;
-	case MSR_MTRRcap:
-		return 1;                              /* read-only (kvm_mtrr_valid) */
-	case MSR_MTRRdefType: {                        /* kvm_mtrr_valid: E, FE, a valid type */
-		uint8_t t = val & 0xff;
-		if ((val & ~0xcffull) || t == 2 || t == 3 || t > 6)
-			return 1;
-		c->mtrr_def_type = val;
-		return 0;
-	}
-	case MSR_MCG_CAP:
-		if (!host)
-			return -1;                     /* set_msr_mce's rules for the guest */
-		c->mcg_cap = val;
-		return 0;
-	case MSR_MCG_STATUS:
-		c->mcg_status = val;
-		return 0;
-	case MSR_UCODE_REV:          /* kvm_set_msr_common: the guest's write is ignored */
-		if (host)
-			c->ucode_rev = val;
-		return 0;
-	case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
-	case MSR_KERNEL_GS_BASE: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:
-		if (!x86_canonical(val))
-			return 1;
-		engine_set(c, index, val);
-		c->env.valid = false;                  /* FS/GS base live in the segment cache */
-		return 0;
-	default:
-		if (index >= MSR_KVM_PV && index <= MSR_KVM_PV_LAST)
-			return kvm_pv_set(v, index, val, host);
-		if (!msr_known(index))
-			return kvm_may_know(index) ? -1 : 1;
-		engine_set(c, index, val);
-		return 0;
-	}
+	const struct msr_row *row = row_of(index);
+	return row ? row->set(v, index, val, host) : unknown(index, true);
 }
 
 /* The guest's RDMSR (write = false) or WRMSR at linear lip, len bytes,
@@ -247,7 +529,7 @@ int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write)
 		val = (reg_get(c, UC_X86_REG_RDX) << 32) | (uint32_t)reg_get(c, UC_X86_REG_RAX);
 		r = msr_set(v, index, val, false);
 	} else {
-		r = msr_get(v, index, &val);
+		r = msr_get(v, index, &val, false);
 	}
 	if (r < 0) {
 		kvmemu_diag("guest %s of MSR 0x%x is not emulated: KVM_EXIT_INTERNAL_ERROR",
@@ -288,7 +570,7 @@ int msr_ioctl(struct vcpu *v, struct kvm_msrs *m, bool set)
 	for (i = 0; i < m->nmsrs; i++) {
 		struct kvm_msr_entry *e = &m->entries[i];
 		uint64_t val = e->data;
-		int r = set ? msr_set(v, e->index, val, true) : msr_get(v, e->index, &val);
+		int r = set ? msr_set(v, e->index, val, true) : msr_get(v, e->index, &val, true);
 		if (!set && r == 0)
 			e->data = val;
 		if (r != 0)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 
 CHECK_SUITE("longmode", "longmode", NULL, NULL, 0);
@@ -299,6 +300,83 @@ TEST(boot_msrs)
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		VM_RUN(&v);
 		WANT_EQ(&v, want[i].what, want[i].val, out32(&v, __FILE__, __LINE__));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* The MTRRs, the machine-check banks and AMD's HWCR and DE_CFG, as Linux
+ * 6.1's KVM answers a guest that reads and writes them at boot; each row
+ * names the function. "GP" rows expect #GP(0) on the instruction. */
+TEST(boot_msr_table)
+{
+	enum { RD = 1, WR = 2, GP = 1 };
+	static const struct { int op; uint32_t index; uint64_t val; int gp; uint64_t want; } t[] = {
+		/* mtrr.c kvm_mtrr_set_msr/get_msr: variable base and mask as written */
+		{ WR, 0x200, 0x80000006, 0, 0 }, { RD, 0x200, 0, 0, 0x80000006 },
+		{ WR, 0x201, 0xfc0000800ull, 0, 0 }, { RD, 0x201, 0, 0, 0xfc0000800ull },
+		{ WR, 0x202, 0x80000106, GP, 0 },        /* base: bits 8-11 reserved */
+		{ WR, 0x203, 0x1000000000ull, GP, 0 },   /* mask: past MAXPHYADDR */
+		{ WR, 0x204, 0x80000002, GP, 0 },        /* type 2: invalid */
+		{ RD, 0x210, 0, GP, 0 },                 /* past KVM_NR_VAR_MTRR (msr_mtrr_valid) */
+		{ WR, 0x250, 0x0606060606060606ull, 0, 0 }, { RD, 0x250, 0, 0, 0x0606060606060606ull },
+		{ WR, 0x26f, 0x0000000000000300ull, GP, 0 }, { RD, 0x26f, 0, 0, 0 },
+		{ WR, 0x2ff, 0xc06, 0, 0 }, { RD, 0x2ff, 0, 0, 0xc06 },
+		{ WR, 0x2ff, 0x1006, GP, 0 },
+		{ WR, 0xfe, 0x508, GP, 0 },              /* MTRRcap: read-only */
+		/* x86.c get_msr_mce/set_msr_mce: mcg_cap 32, no MCG_CTL_P or CMCI_P */
+		{ RD, 0x179, 0, 0, 32 }, { WR, 0x179, 32, GP, 0 },
+		{ RD, 0x17b, 0, GP, 0 }, { WR, 0x17a, 0, 0, 0 }, { RD, 0x17a, 0, 0, 0 },
+		{ RD, 0x405, 0, 0, 0 }, { RD, 0x47f, 0, 0, 0 },
+		{ WR, 0x400, ~0ull, 0, 0 }, { RD, 0x400, 0, 0, ~0ull },
+		{ WR, 0x410, ~0ull & ~(1ull << 10), 0, 0 }, { WR, 0x404, 5, GP, 0 },
+		{ WR, 0x401, 0, 0, 0 }, { WR, 0x401, 1, GP, 0 },   /* STATUS: 0 only (HWCR bit 18 clear) */
+		{ RD, 0x280, 0, GP, 0 }, { WR, 0x29f, 0, GP, 0 },  /* CTL2 without CMCI_P */
+		/* x86.c MSR_K7_HWCR: bits 3/6/8 ignored, bit 18 kept, 0 leaves it */
+		{ RD, 0xc0010015, 0, 0, 0 }, { WR, 0xc0010015, 0x148, 0, 0 }, { RD, 0xc0010015, 0, 0, 0 },
+		{ WR, 0xc0010015, 1ull << 18, 0, 0 }, { WR, 0xc0010015, 0, 0, 0 },
+		{ RD, 0xc0010015, 0, 0, 1ull << 18 }, { WR, 0xc0010015, 1, GP, 0 },
+		/* svm.c MSR_F10H_DECFG: LFENCE_SERIALIZE only, and only as supported */
+		{ RD, 0xc0011029, 0, 0, 0 }, { WR, 0xc0011029, 2, 0, 0 }, { RD, 0xc0011029, 0, 0, 2 },
+		{ WR, 0xc0011029, 0, GP, 0 }, { WR, 0xc0011029, 6, GP, 0 },
+		/* an MSR KVM doesn't know: #GP (ignore_msrs=0) */
+		{ RD, 0x12345678, 0, GP, 0 }, { WR, 0x12345678, 0, GP, 0 },
+	};
+	struct vmm v;
+	LM_VM(&v, "lm_msr_table");
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		put64(&v, 0x6000 + 16 * i, (uint64_t)t[i].index << 32 | (uint32_t)t[i].op);
+		put64(&v, 0x6008 + 16 * i, t[i].val);
+	}
+	put64(&v, 0x6000 + 16 * (sizeof t / sizeof t[0]), 0);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		char what[96];
+		snprintf(what, sizeof what, "row %zu: %s of MSR 0x%x faulted", i,
+			 t[i].op == RD ? "RDMSR" : "WRMSR", t[i].index);
+		VM_RUN(&v);
+		bool gp = v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == 0xe9;
+		WANT_EQ(&v, what, t[i].gp, gp);
+		if (gp) {
+			uint32_t vec = out32(&v, __FILE__, __LINE__);
+			WANT_EQ(&v, "the vector (#GP)", 13, vec);
+			for (int k = 0; k < 4; k++)
+				VM_RUN(&v);
+		}
+		uint64_t got[2];
+		for (int k = 0; k < 2; k++) {
+			if (k || gp)
+				VM_RUN(&v);
+			WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe8, 1);
+			uint32_t x;
+			memcpy(&x, vmm_io_data(&v), 4);
+			got[k] = x;
+		}
+		if (t[i].op == RD && !t[i].gp) {
+			snprintf(what, sizeof what, "row %zu: RDMSR 0x%x", i, t[i].index);
+			WANT_EQ(&v, what, t[i].want, got[0] | got[1] << 32);
+		}
 	}
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
