@@ -37,7 +37,9 @@ BENCH_TARGETS :=
 KIT_OPTS = --root $(call shquote,$(CURDIR)) --build $(call arg,BUILD)
 # The python harness takes both from the environment (tests/lab/labkit.py),
 # the build dir as an absolute path (tests run commands from other folders).
-PYTEST = VIRTLAB_BUILD=$(call shquote,$(abspath $(call uservar,BUILD))) VIRTLAB_LAB=$(call arg,LAB) \
+# Without make's own variables: a suite's `make` (a student's Makefile, a copy of the kit) runs as
+# typed in a shell, not as a job of this make (whose -j jobserver it can't join).
+PYTEST = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL VIRTLAB_BUILD=$(call shquote,$(abspath $(call uservar,BUILD))) VIRTLAB_LAB=$(call arg,LAB) \
 	 /usr/bin/python3 -m pytest -q -p no:cacheprovider
 # The Check library's flags, for every Check suite (tests/grader, tests/sandbox, tests/kvmemu).
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
