@@ -358,9 +358,9 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->ro_step && addr == c->ro_lip) {
-		/* The read-only write runs now. The engine may start it again
-		 * (a new block at it): it still has to run. */
+	if (c->mmio_step && addr == c->mmio_lip) {
+		/* The MMIO instruction runs now (mmio.c). The engine may start
+		 * it again (a new block at it): it still has to run. */
 		c->mmio_done = true;
 		return;
 	}
@@ -423,7 +423,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->mmio_done && !(c->ro_step && addr == c->ro_lip)) {
+	if (c->mmio_done && addr != c->mmio_lip) {
 		stop(c, S_STEPPED);       /* the MMIO instruction ended its block */
 		return;
 	}
@@ -685,7 +685,7 @@ static void dirty_hook(uc_engine *u, uc_mem_type t, uint64_t addr, int size, int
 int cpu_map(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
-	mmio_unmap_page(v);
+	mmio_cancel(v);
 	uint32_t prot = (s->flags & KVM_MEM_READONLY) ? UC_PROT_READ | UC_PROT_EXEC : UC_PROT_ALL;
 	uc_err e = uc.mem_map_ptr(c->uc, s->gpa, s->size, prot, s->hva);
 	if (e) {
@@ -770,22 +770,17 @@ static int run_loop(struct vcpu *v)
 			pio_complete(v);
 			continue;
 		case S_INTR:
+			mmio_cancel(v);   /* the MMIO instruction faulted */
 			insn_stack_fault(v, &c->event);
 			if (event_inject(v, c->event))
 				return 1;
 			continue;
 		case S_MMIO:
-			/* A read exits with RIP on the instruction; a write is
-			 * finished first and exits with RIP past it. */
-			if (c->mmio_write) {
-				if (mmio_complete_begin(v))
-					return 1;
-				continue;
-			}
-			mmio_exit(v);
-			return 1;
+			if (mmio_begin(v))
+				return 1;
+			continue;
 		case S_STEPPED:
-			if (mmio_complete_end(v) && !irq_mmio(v))   /* an ioeventfd takes it */
+			if (mmio_step_end(v))
 				return 1;
 			continue;
 		case S_ESCAPED:
@@ -814,6 +809,7 @@ static int run_loop(struct vcpu *v)
 		case S_NONE:
 			break;
 		}
+		mmio_cancel(v);           /* an MMIO instruction ended otherwise */
 		switch (e) {
 		case UC_ERR_OK:
 			if (!after_stop_ok(v))
@@ -855,12 +851,9 @@ int cpu_run(struct vcpu *v)
 		return -EINTR;
 	kvmemu_signalled = 0;
 	v->has_run = true;
-	if (v->pending == P_MMIO || v->pending == P_MMIO_WRITE) {
-		if (mmio_next_part(v))
+	if (v->pending == P_MMIO) {
+		if (mmio_resume(v))
 			return 0;
-		int r = mmio_complete_begin(v);
-		if (r)
-			return r < 0 ? r : 0;
 	} else {
 		pio_complete(v);
 	}
