@@ -685,7 +685,7 @@ static void dirty_hook(uc_engine *u, uc_mem_type t, uint64_t addr, int size, int
 int cpu_map(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
-	mmio_cancel(v);
+	mmio_cancel(v);           /* (no step between two KVM_RUNs) */
 	uint32_t prot = (s->flags & KVM_MEM_READONLY) ? UC_PROT_READ | UC_PROT_EXEC : UC_PROT_ALL;
 	uc_err e = uc.mem_map_ptr(c->uc, s->gpa, s->size, prot, s->hva);
 	if (e) {
@@ -770,7 +770,8 @@ static int run_loop(struct vcpu *v)
 			pio_complete(v);
 			continue;
 		case S_INTR:
-			mmio_cancel(v);   /* the MMIO instruction faulted */
+			if (mmio_cancel(v))   /* the MMIO instruction faulted */
+				return 1;
 			insn_stack_fault(v, &c->event);
 			if (event_inject(v, c->event))
 				return 1;
@@ -809,7 +810,8 @@ static int run_loop(struct vcpu *v)
 		case S_NONE:
 			break;
 		}
-		mmio_cancel(v);           /* an MMIO instruction ended otherwise */
+		if (mmio_cancel(v))       /* an MMIO instruction ended otherwise */
+			return 1;
 		switch (e) {
 		case UC_ERR_OK:
 			if (!after_stop_ok(v))

@@ -132,10 +132,9 @@ static int plain_size(uint8_t op, uint8_t rex, bool o16)
 		return 2;
 	if ((op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x99) || op == 0x9c ||
 	    op == 0x9d || op == 0xc3 || op == 0xc9 || op == 0xcc || op == 0xf4 ||
-	    (op >= 0xf8 && op <= 0xfd) || (op >= 0xec && op <= 0xef) ||
-	    (op >= 0x6c && op <= 0x6f) || (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf))
+	    (op >= 0xf8 && op <= 0xfd))
 		return 0;
-	return -1;
+	return -1;                /* string instructions too: they access memory */
 }
 
 /* push, pop, call, ret, enter, leave, pushf, popf, iret: the stack. */

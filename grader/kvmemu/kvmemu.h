@@ -367,7 +367,7 @@ bool pio_opcode(const uint8_t *insn, uint32_t len);
 int mmio_begin(struct vcpu *v);       /* S_MMIO: 1 = an exit is in run */
 int mmio_resume(struct vcpu *v);      /* KVM_RUN after an MMIO exit: 1 = another exit */
 int mmio_step_end(struct vcpu *v);    /* S_STEPPED: 1 = an exit is in run */
-void mmio_cancel(struct vcpu *v);     /* the step ends without the instruction done */
+int mmio_cancel(struct vcpu *v);      /* the step ends otherwise: 1 = internal error in run */
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque);
 

@@ -89,9 +89,9 @@ static bool fault_in(const struct cpu *c, const struct mmio_part *p)
 }
 
 /* The operand page by page (emulator_read_write), each part RAM, a
- * read-only slot's or MMIO (emulator_read_write_onepage). false: it
- * doesn't hold the faulting address. */
-static bool split_operand(struct vcpu *v, const struct mem_operand *m)
+ * read-only slot's or MMIO (emulator_read_write_onepage). 1: done; 0: the
+ * operand doesn't hold the faulting address; -1: a page not translated. */
+static int split_operand(struct vcpu *v, const struct mem_operand *m)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t ea = m->ea, gpa;
@@ -108,7 +108,7 @@ static bool split_operand(struct vcpu *v, const struct mem_operand *m)
 	}
 	if (left || !covered)
 		c->mmio_nparts = 0;
-	return c->mmio_nparts;
+	return left ? -1 : covered;
 }
 
 /* The access, from the decoded operand (insn.c: 64-bit mode, the common
@@ -128,12 +128,13 @@ static bool split_access(struct vcpu *v)
 	c->mmio_decoded = false;
 	for (int k = 0; k < 64 && !c->mmio_decoded; k++) {
 		bool ok = insn_mem_operand(v, lip, &m);
-		if (ok && !m.stack && m.len && split_operand(v, &m))
+		int r = ok && !m.stack && m.len ? split_operand(v, &m) : 0;
+		if (r > 0)
 			c->mmio_decoded = true;
-		else if (!m.insn_len)
-			break;
+		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len))
+			break;        /* not known: an operand of unknown size, a length */
 		else
-			lip += m.insn_len;
+			lip += m.insn_len;    /* it ran: no operand, or one in RAM */
 	}
 	if (c->mmio_decoded && lip != c->mmio_lip) {
 		c->mmio_lip = lip;
@@ -271,6 +272,8 @@ static void step_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 	}
 }
 
+static void step_undo(struct vcpu *v);
+
 /* Maps the MMIO parts' pages, makes the read-only slots writable, and
  * hooks the instruction: cpu.c's code hook stops the run after it. */
 static int step_begin(struct vcpu *v)
@@ -281,10 +284,14 @@ static int step_begin(struct vcpu *v)
 	c->mmio_nmap = 0;
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
-		uc_err e = UC_ERR_OK;
 		p->written = 0;
-		if (p->kind == MP_ROM) {
+		if (p->kind == MP_ROM)
 			memcpy(p->saved, gpa_ptr(v->vm, p->gpa, p->len), p->len);
+	}
+	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
+		struct mmio_part *p = &c->mmio_part[i];
+		uc_err e = UC_ERR_OK;
+		if (p->kind == MP_ROM) {
 			e = uc.mem_protect(c->uc, p->slot->gpa, p->slot->size, UC_PROT_ALL);
 		} else if (p->kind == MP_MMIO) {
 			struct mmio_page *m = &c->mmio_map[c->mmio_nmap];
@@ -297,7 +304,7 @@ static int step_begin(struct vcpu *v)
 		if (e) {
 			kvmemu_diag("completing MMIO at 0x%llx: %s", (unsigned long long)p->gpa,
 				    uc.strerror(e));
-			mmio_cancel(v);
+			step_undo(v);
 			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 			return 1;
 		}
@@ -320,11 +327,9 @@ static int step_begin(struct vcpu *v)
 
 /* Undoes step_begin; a read-only part's data becomes what the instruction
  * wrote there, the slot gets its bytes back. */
-void mmio_cancel(struct vcpu *v)
+static void step_undo(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	if (!c->mmio_step)
-		return;
 	for (uint32_t i = 0; i < c->mmio_nmap; i++)
 		uc.mem_unmap(c->uc, c->mmio_map[i].page, PAGE_SZ);
 	c->mmio_nmap = 0;
@@ -340,6 +345,21 @@ void mmio_cancel(struct vcpu *v)
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
 	c->mmio_step = false;
 	c->mmio_done = false;
+}
+
+/* The step ends without the instruction done: it raised an exception, or
+ * the engine stopped otherwise. 1: it had met an access not served (the
+ * exception may come from data made up): KVM_EXIT_INTERNAL_ERROR. */
+int mmio_cancel(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	if (!c->mmio_step)
+		return 0;
+	step_undo(v);
+	if (!c->mmio_unhandled)
+		return 0;
+	cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	return 1;
 }
 
 /* ---- the flow (cpu.c's run loop and KVM_RUN): 1 = an exit is in run ---- */
@@ -384,7 +404,7 @@ int mmio_step_end(struct vcpu *v)
 	bool wrote = c->mmio_fault_write;
 	for (uint32_t i = 0; i < c->mmio_nparts; i++)
 		wrote = wrote || c->mmio_part[i].written;
-	mmio_cancel(v);
+	step_undo(v);
 	for (uint32_t i = 0; i < c->mmio_nparts && wrote; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
 		if (p->kind == MP_MMIO && p->written != (uint16_t)((1u << p->len) - 1))
