@@ -64,7 +64,7 @@ struct vm {
  * complete_userspace_io). */
 enum pending {
 	P_NONE,
-	P_SKIP,       /* OUT / MMIO write: advance RIP past the instruction if unchanged */
+	P_SKIP,       /* OUT: advance RIP past the instruction if unchanged */
 	P_IN,         /* IN: merge the data into AL/AX/EAX, then skip */
 	P_INS,        /* ins batch: store the data at ES:DI, advance DI/CX */
 	P_MMIO,       /* MMIO: the next piece's exit, or run the instruction (mmio.c) */
