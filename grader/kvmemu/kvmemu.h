@@ -171,6 +171,7 @@ struct cpu {
 	bool mmio_exit_write;     /* the exits being made are the write ones */
 	uint32_t mmio_cur, mmio_off;  /* the exit in flight: part, offset in it */
 	uint64_t mmio_lip;        /* the instruction */
+	uint32_t mmio_insn_len;   /* its length (mmio_decoded) */
 	bool mmio_step;           /* it runs once now, its MMIO served by mmio.c */
 	bool mmio_done;           /* ...and has started: cpu.c stops at the next one */
 	bool mmio_unhandled;      /* an access the step couldn't serve: internal error */

@@ -129,8 +129,10 @@ static bool split_access(struct vcpu *v)
 	for (int k = 0; k < 64 && !c->mmio_decoded; k++) {
 		bool ok = insn_mem_operand(v, lip, &m);
 		int r = ok && !m.stack && m.len ? split_operand(v, &m) : 0;
-		if (r > 0)
+		if (r > 0) {
 			c->mmio_decoded = true;
+			c->mmio_insn_len = m.insn_len;
+		}
 		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len))
 			break;        /* not known: an operand of unknown size, a length */
 		else
@@ -312,15 +314,20 @@ static int step_begin(struct vcpu *v)
 	/* The engine's TLB holds the pages as they were (with paging: by
 	 * virtual address): drop it, or the access faults again. */
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
-	/* Instruction hooks on this instruction and the next one (x86
-	 * instructions are at most 15 bytes). */
+	/* Instruction hooks on this instruction and the next one: their first
+	 * bytes when the length is known, else 32 bytes (x86 instructions are
+	 * at most 15). Only those: with hooks on the instructions after them
+	 * Unicorn 2.1.1 was seen to compute their flags wrong (fuzz seed 658:
+	 * `not r8w; cmovno edi, r14d; inc r8` hooked, `setz; cmovl` not,
+	 * RFLAGS 0x56 after the inc where the CPU gives 0x6). */
 	uint64_t lip = c->mmio_lip;
+	uint64_t last = c->mmio_decoded && c->mmio_insn_len ? lip + c->mmio_insn_len : lip + 31;
 	bool all = true;
-	for (uint64_t a = lip; a < lip + 32; a++)
+	for (uint64_t a = lip; a <= last; a++)
 		all = all && cpu_covered(c, a);
 	if (!all) {
-		cpu_hook_range(c, lip, lip + 31);
-		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);
+		cpu_hook_range(c, lip, last);
+		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, last + 1);
 	}
 	return 0;
 }
