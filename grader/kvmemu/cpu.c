@@ -381,9 +381,9 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->ro_step && addr == c->ro_lip) {
-		/* The read-only write runs now. The engine may start it again
-		 * (a new block at it): it still has to run. */
+	if (c->mmio_step && addr == c->mmio_lip) {
+		/* The MMIO instruction runs now (mmio.c). The engine may start
+		 * it again (a new block at it): it still has to run. */
 		c->mmio_done = true;
 		return;
 	}
@@ -446,7 +446,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
-	if (c->mmio_done && !(c->ro_step && addr == c->ro_lip)) {
+	if (c->mmio_done && addr != c->mmio_lip) {
 		stop(c, S_STEPPED);       /* the MMIO instruction ended its block */
 		return;
 	}
@@ -705,7 +705,7 @@ static void dirty_hook(uc_engine *u, uc_mem_type t, uint64_t addr, int size, int
 int cpu_map(struct vcpu *v, struct slot *s)
 {
 	struct cpu *c = &v->cpu;
-	mmio_unmap_page(v);
+	mmio_cancel(v);           /* (no step between two KVM_RUNs) */
 	uint32_t prot = (s->flags & KVM_MEM_READONLY) ? UC_PROT_READ | UC_PROT_EXEC : UC_PROT_ALL;
 	uc_err e = uc.mem_map_ptr(c->uc, s->gpa, s->size, prot, s->hva);
 	if (e) {
@@ -791,22 +791,18 @@ static int run_loop(struct vcpu *v)
 				return 1;
 			continue;
 		case S_INTR:
+			if (mmio_cancel(v))   /* the MMIO instruction faulted */
+				return 1;
 			insn_stack_fault(v, &c->event);
 			if (event_inject(v, c->event))
 				return 1;
 			continue;
 		case S_MMIO:
-			/* A read exits with RIP on the instruction; a write is
-			 * finished first and exits with RIP past it. */
-			if (c->mmio_write) {
-				if (mmio_complete_begin(v))
-					return 1;
-				continue;
-			}
-			mmio_exit(v);
-			return 1;
+			if (mmio_begin(v))
+				return 1;
+			continue;
 		case S_STEPPED:
-			if (mmio_complete_end(v) && !irq_mmio(v))   /* an ioeventfd takes it */
+			if (mmio_step_end(v))
 				return 1;
 			continue;
 		case S_ESCAPED:
@@ -835,6 +831,8 @@ static int run_loop(struct vcpu *v)
 		case S_NONE:
 			break;
 		}
+		if (mmio_cancel(v))       /* an MMIO instruction ended otherwise */
+			return 1;
 		switch (e) {
 		case UC_ERR_OK:
 			if (!after_stop_ok(v))
@@ -883,12 +881,9 @@ int cpu_run(struct vcpu *v)
 		return -EINTR;
 	kvmemu_signalled = 0;
 	v->has_run = true;
-	if (v->pending == P_MMIO || v->pending == P_MMIO_WRITE) {
-		if (mmio_next_part(v))
+	if (v->pending == P_MMIO) {
+		if (mmio_resume(v))
 			return 0;
-		int r = mmio_complete_begin(v);
-		if (r)
-			return r < 0 ? r : 0;
 	} else if (pio_complete(v)) {
 		return 0;                 /* an INS destination's fault: triple fault */
 	}

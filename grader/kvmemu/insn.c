@@ -8,9 +8,10 @@
  *     as base, or push/pop/call/ret's implicit stack access), #GP(0)
  *     otherwise (SDM vol. 3, 6.15 "Interrupt 12", "Interrupt 13"); QEMU
  *     raises #GP(0) for both;
- *   - a read straddling RAM and MMIO exits with the MMIO part's own length
- *     (x86.c emulator_read_write_onepage), where QEMU reports an aligned
- *     access of the whole size at the page boundary.
+ *   - an MMIO access is split and reported as KVM's emulator does it
+ *     (x86.c emulator_read_write: the operand's bytes, page by page, in
+ *     fragments), where QEMU reports pieces of its own making (aligned
+ *     chunks, halves): mmio.c needs the operand's address and size.
  * Only 64-bit mode is decoded (false elsewhere: the caller keeps QEMU's view).
  */
 #include "kvmemu.h"
@@ -61,6 +62,81 @@ static int imm_size(int map, uint8_t op, int reg, bool o16)
 	return 0;
 }
 
+/* Bytes of the ModRM memory operand (SDM vol. 2, appendix A: Eb is 1, Ev is
+ * 2, 4 or 8 by 66 and REX.W; SSE forms by their mandatory prefix), for the
+ * instructions a guest uses on MMIO. 0: not known here (mmio.c then keeps
+ * QEMU's view of the access). */
+static uint32_t operand_size(int map, uint8_t op, int reg, uint8_t rex, bool o16, uint8_t rep)
+{
+	uint32_t v = rex & 8 ? 8 : o16 ? 2 : 4;
+	if (map == 0) {
+		if (op < 0x40 && (op & 7) < 4)               /* ALU Eb,Gb Ev,Gv Gb,Eb Gv,Ev */
+			return op & 1 ? v : 1;
+		switch (op) {
+		case 0x80: case 0x84: case 0x86: case 0x88: case 0x8a: case 0xc0: case 0xc6:
+		case 0xd0: case 0xd2: case 0xf6: case 0xfe:
+			return 1;
+		case 0x69: case 0x6b: case 0x81: case 0x83: case 0x85: case 0x87: case 0x89:
+		case 0x8b: case 0xc1: case 0xc7: case 0xd1: case 0xd3: case 0xf7:
+			return v;
+		case 0x63:                                   /* movsxd: r/m32 (r/m16 with 66) */
+			return o16 ? 2 : 4;
+		case 0x8c: case 0x8e:                        /* mov to/from Sreg: 16 bits */
+			return 2;
+		case 0xff:                                   /* inc, dec; call, jmp near */
+			return reg < 2 ? v : (reg == 2 || reg == 4) ? 8 : 0;
+		}
+		return 0;
+	}
+	if (map != 1)
+		return 0;
+	if ((op >= 0x40 && op <= 0x4f) || op == 0xaf || op == 0xb1 || op == 0xc1 || op == 0xba)
+		return v;                                    /* cmov, imul, cmpxchg, xadd, bt imm */
+	if ((op >= 0x90 && op <= 0x9f) || op == 0xb0 || op == 0xb6 || op == 0xbe || op == 0xc0)
+		return 1;                                    /* setcc, cmpxchg, movzx/movsx Eb, xadd */
+	switch (op) {
+	case 0xb7: case 0xbf:                                /* movzx, movsx Ew */
+		return 2;
+	case 0x10: case 0x11:                                /* movups/movupd, movss, movsd */
+		return rep == 0xf3 ? 4 : rep == 0xf2 ? 8 : 16;
+	case 0x12: case 0x13: case 0x16: case 0x17: case 0xd6:   /* movlps, movhps, movq */
+		return 8;
+	case 0x28: case 0x29: case 0x2b:                     /* movaps, movapd, movntps */
+		return 16;
+	case 0x6e: case 0x7e:                                /* movd/movq; f3 0f 7e: movq */
+		return op == 0x7e && rep == 0xf3 ? 8 : rex & 8 ? 8 : 4;
+	case 0x6f: case 0x7f: case 0xe7:                     /* movq mm, movdqa/movdqu, movntdq */
+		return o16 || (rep == 0xf3 && op != 0xe7) ? 16 : 8;
+	case 0xc3:                                           /* movnti */
+		return rex & 8 ? 8 : 4;
+	}
+	return 0;
+}
+
+/* Bytes after the opcode of a one-byte-map instruction without ModRM
+ * (table A-2), for walking a block; -1: not known here. */
+static int plain_size(uint8_t op, uint8_t rex, bool o16)
+{
+	int z = o16 ? 2 : 4;
+	if ((op < 0x40 && (op & 7) == 4) || op == 0x6a || op == 0xa8 || op == 0xeb ||
+	    (op >= 0x70 && op <= 0x7f) || (op >= 0xb0 && op <= 0xb7) ||
+	    (op >= 0xe4 && op <= 0xe7) || op == 0xcd)
+		return 1;
+	if ((op < 0x40 && (op & 7) == 5) || op == 0x68 || op == 0xa9)
+		return z;
+	if (op >= 0xb8 && op <= 0xbf)
+		return rex & 8 ? 8 : z;
+	if (op == 0xe8 || op == 0xe9)
+		return 4;
+	if (op == 0xc2)
+		return 2;
+	if ((op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x99) || op == 0x9c ||
+	    op == 0x9d || op == 0xc3 || op == 0xc9 || op == 0xcc || op == 0xf4 ||
+	    (op >= 0xf8 && op <= 0xfd))
+		return 0;
+	return -1;                /* string instructions too: they access memory */
+}
+
 /* push, pop, call, ret, enter, leave, pushf, popf, iret: the stack. */
 static bool implicit_stack(uint8_t op, int reg)
 {
@@ -83,7 +159,8 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 	uint32_t i = 0;
 	bool a32 = false, o16 = false;
 	int seg = -1, map = 0;
-	uint8_t rex = 0;
+	uint8_t rex = 0, rep = 0;
+	bool vex = false;
 	for (; i < n; i++) {
 		uint8_t b = p[i];
 		if (b == 0x67)
@@ -92,7 +169,9 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 			o16 = true;
 		else if (b == 0x64 || b == 0x65)
 			seg = b == 0x64 ? SEG_FS : SEG_GS;
-		else if (!(b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
+		else if (b == 0xf2 || b == 0xf3)
+			rep = b;
+		else if (!(b == 0xf0 || b == 0x2e || b == 0x36 ||
 			   b == 0x3e || b == 0x26))
 			break;
 	}
@@ -100,6 +179,7 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 		rex = p[i++];
 	if (i + 2 < n && (p[i] == 0xc4 || p[i] == 0xc5)) {       /* VEX: R X B inverted */
 		uint8_t b1 = p[i + 1];
+		vex = true;
 		rex = (uint8_t)(0x40 | (b1 & 0x80 ? 0 : 4));
 		if (p[i] == 0xc4) {
 			rex |= (b1 & 0x40 ? 0 : 2) | (b1 & 0x20 ? 0 : 1);
@@ -127,16 +207,44 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 		 * non-canonical together but at the 47/48 edge). */
 		m->valid = m->stack = true;
 		m->seg = SEG_SS;
+		if (op != 0xff && op != 0x8f && plain_size(op, rex, o16) >= 0)
+			m->insn_len = i + (uint32_t)plain_size(op, rex, o16);
 		m->ea = (op >= 0x58 && op <= 0x5f) || op == 0x9d || op == 0xc2 || op == 0xc3 ||
 			op == 0xca || op == 0xcb || op == 0xcf || op == 0x8f ? rsp : rsp - 8;
 		return true;
 	}
-	if ((map == 0 && !modrm_map0(op)) || (map == 1 && !modrm_map1(op)) || map > 3 || i >= n)
+	if (map == 0 && op >= 0xa0 && op <= 0xa3) {          /* mov AL/rAX, moffs */
+		uint32_t w = a32 ? 4 : 8;
+		if (i + w > n)
+			return false;
+		uint64_t off = 0;
+		memcpy(&off, p + i, w);
+		m->seg = seg >= 0 ? seg : SEG_DS;
+		m->ea = off + (seg >= 0 ? cpu_seg_base(c, seg) : 0);
+		m->len = op & 1 ? (rex & 8 ? 8 : o16 ? 2 : 4) : 1;
+		m->insn_len = i + w;
+		m->valid = true;
+		return true;
+	}
+	if (map == 0 && !modrm_map0(op)) {
+		if (plain_size(op, rex, o16) >= 0)
+			m->insn_len = i + (uint32_t)plain_size(op, rex, o16);
+		return false;
+	}
+	if (map == 1 && !modrm_map1(op)) {
+		if ((op >= 0x80 && op <= 0x8f) || op == 0x05 || op == 0xa2 || (op >= 0x30 && op <= 0x33) ||
+		    (op >= 0xc8 && op <= 0xcf))
+			m->insn_len = i + (op >= 0x80 && op <= 0x8f ? 4 : 0);   /* jcc rel32 */
+		return false;
+	}
+	if (map > 3 || i >= n)
 		return false;
 	uint8_t modrm = p[i++];
 	int mod = modrm >> 6, rm = modrm & 7;
-	if (mod == 3)
-		return false;                                /* a register operand */
+	if (mod == 3) {                                      /* a register operand */
+		m->insn_len = i + (uint32_t)imm_size(map, op, reg, o16);
+		return false;
+	}
 	uint64_t ea = 0;
 	int base = -1;
 	bool riprel = false;
@@ -168,7 +276,7 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 		ea += reg_get(c, cpu_gpr(base));
 	ea += (uint64_t)(int64_t)disp;
 	if (riprel)
-		ea += reg_get(c, UC_X86_REG_RIP) + i + (uint32_t)imm_size(map, op, reg, o16);
+		ea += lip + i + (uint32_t)imm_size(map, op, reg, o16);   /* CS base 0 */
 	if (a32)
 		ea = (uint32_t)ea;
 	/* RSP or RBP as the base: SS (an FS/GS override wins; CS/DS/ES/SS
@@ -177,6 +285,8 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 	if (seg >= 0)
 		ea += cpu_seg_base(c, seg);
 	m->ea = ea;
+	m->len = vex ? 0 : operand_size(map, op, reg, rex, o16, rep);
+	m->insn_len = i + (uint32_t)imm_size(map, op, reg, o16);
 	m->valid = true;
 	return true;
 }

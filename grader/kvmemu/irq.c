@@ -1092,7 +1092,7 @@ int irq_entry(struct vcpu *v)
 	c->vdeadline = UINT64_MAX;
 	/* An MMIO instruction being completed runs first (KVM completes
 	 * user-space I/O before it injects anything). */
-	if (!vi || c->mmio_mapped || c->ro_step)
+	if (!vi || c->mmio_step)
 		return 0;
 	if (!vi->has_apic) {
 		/* User-space irqchip: KVM_INTERRUPT's vector is injected as is

@@ -64,11 +64,10 @@ struct vm {
  * complete_userspace_io). */
 enum pending {
 	P_NONE,
-	P_SKIP,       /* OUT / MMIO write: advance RIP past the instruction if unchanged */
+	P_SKIP,       /* OUT: advance RIP past the instruction if unchanged */
 	P_IN,         /* IN: merge the data into AL/AX/EAX, then skip */
 	P_INS,        /* ins batch: store the data at ES:DI, advance DI/CX */
-	P_MMIO,       /* MMIO read: the next part's exit, or re-run the instruction with the data */
-	P_MMIO_WRITE, /* MMIO write done: the next 8-byte part's exit */
+	P_MMIO,       /* MMIO: the next piece's exit, or run the instruction (mmio.c) */
 };
 
 /* Why uc_emu_start returned (set by the hooks). */
@@ -78,8 +77,8 @@ enum stop {
 	S_IO,         /* stopped before an IN/OUT/INS/OUTS at stop_lip */
 	S_SIGNAL,     /* a signal handler ran */
 	S_INTR,       /* int n / exception intno */
-	S_MMIO,       /* unmapped data access recorded in mmio_* */
-	S_STEPPED,    /* the MMIO instruction being completed is done */
+	S_MMIO,       /* an access to MMIO or a read-only slot (mmio_fault_*) */
+	S_STEPPED,    /* the MMIO instruction (mmio_lip) has run */
 	S_ESCAPED,    /* Unicorn's own IN/OUT path ran: a bug, reported */
 	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
@@ -134,7 +133,7 @@ struct env {
 struct cpu {
 	uc_engine *uc;
 	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
-	uc_context *ctx_full;     /* all of it: an exception's error code; undoing a 16-byte MMIO read */
+	uc_context *ctx_full;     /* all of it: an exception's error code */
 	size_t off_dr;            /* offset of dr[0] in it */
 	struct vcpu *v;
 	enum stop stop;
@@ -153,25 +152,34 @@ struct cpu {
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
 	struct pageset code_pages;    /* guest-physical page -> snapshot */
 
-	/* MMIO in flight. */
-	uint64_t mmio_addr;
-	uint32_t mmio_len;
-	bool mmio_write;
-	uint64_t mmio_page;       /* page mapped as MMIO while completing */
-	uint8_t mmio_data[16];    /* a write's bytes; a read's, as user space gave them */
-	uint32_t mmio_part;       /* the 8-byte part of the access this exit is for */
-	bool mmio_mapped, mmio_done, write_exit;
-	bool mmio_unhandled;      /* an access the completion couldn't serve: internal error */
-	uint32_t mmio_more;       /* a read's length found while completing it (16-byte reads) */
-	bool mmio_straddle;       /* a read whose first bytes are RAM: mmio_len is the MMIO part */
-	uint16_t mmio_seen;       /* bytes of the read the completing instruction has taken */
-	/* A write to a read-only slot, completed like an MMIO write: the
-	 * instruction runs once with the slot writable, the bytes it wrote
-	 * are put back (KVM_MEM_READONLY: the write goes to user space). */
-	bool ro_write, ro_step;
-	uint64_t ro_lip;
-	uint8_t ro_saved[8];
-	struct slot *ro_slot;
+	/* MMIO in flight (mmio.c): the instruction's access in parts, one a
+	 * page (x86.c emulator_read_write_onepage), and the exits made of them. */
+	struct mmio_part {
+		uint64_t gpa;
+		uint32_t len;
+		enum { MP_RAM, MP_ROM, MP_MMIO } kind;   /* MP_ROM: a read-only slot */
+		uint8_t data[16];     /* a read's, from user space; a write's, from the guest */
+		uint16_t written;     /* bytes of data the instruction wrote */
+		struct slot *slot;    /* MP_ROM: its slot, writable during the step */
+		uint8_t saved[16];    /* MP_ROM: the slot's bytes before the step */
+	} mmio_part[2];
+	uint32_t mmio_nparts;
+	uint64_t mmio_fault_gpa;  /* the engine's faulting piece */
+	uint32_t mmio_fault_len;
+	bool mmio_fault_write;
+	bool mmio_decoded;        /* the parts are the decoded operand's (else the fault's) */
+	bool mmio_exit_write;     /* the exits being made are the write ones */
+	uint32_t mmio_cur, mmio_off;  /* the exit in flight: part, offset in it */
+	uint64_t mmio_lip;        /* the instruction */
+	uint32_t mmio_insn_len;   /* its length (mmio_decoded) */
+	bool mmio_step;           /* it runs once now, its MMIO served by mmio.c */
+	bool mmio_done;           /* ...and has started: cpu.c stops at the next one */
+	bool mmio_unhandled;      /* an access the step couldn't serve: internal error */
+	struct mmio_page {
+		struct vcpu *v;
+		uint64_t page;
+	} mmio_map[2];            /* pages mapped as Unicorn MMIO for the step */
+	uint32_t mmio_nmap;
 
 	struct env env;
 	uint8_t blockbuf[8192];   /* a translated block's bytes, for block_hook */
@@ -348,6 +356,8 @@ struct mem_operand {
 	bool stack;               /* push/pop/call/ret's implicit one */
 	int seg;                  /* SEG_SS, SEG_DS, SEG_FS or SEG_GS */
 	uint64_t ea;              /* linear (FS/GS base added) */
+	uint32_t len;             /* its bytes; 0: not known (and for the stack's) */
+	uint32_t insn_len;        /* the instruction's bytes (also without an operand); 0: not known */
 };
 bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m);
 void insn_stack_fault(struct vcpu *v, struct event *ev);
@@ -363,11 +373,10 @@ int pio_complete(struct vcpu *v);            /* 1: an exit is set (a fault's tri
 bool pio_opcode(const uint8_t *insn, uint32_t len);
 
 /* ---- MMIO (mmio.c) ---- */
-void mmio_exit(struct vcpu *v);
-int mmio_next_part(struct vcpu *v);
-int mmio_complete_begin(struct vcpu *v);
-int mmio_complete_end(struct vcpu *v);
-void mmio_unmap_page(struct vcpu *v);
+int mmio_begin(struct vcpu *v);       /* S_MMIO: 1 = an exit is in run */
+int mmio_resume(struct vcpu *v);      /* KVM_RUN after an MMIO exit: 1 = another exit */
+int mmio_step_end(struct vcpu *v);    /* S_STEPPED: 1 = an exit is in run */
+int mmio_cancel(struct vcpu *v);      /* the step ends otherwise: 1 = internal error in run */
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque);
 

@@ -1,307 +1,429 @@
 /*
- * mmio.c - guest accesses to guest-physical memory no slot covers.
+ * mmio.c - the accesses KVM hands to user space: guest-physical memory no
+ * slot covers (MMIO), and writes to a KVM_MEM_READONLY slot.
  *
- * KVM exits with KVM_EXIT_MMIO and RIP still on the instruction; the next
- * KVM_RUN re-enters its emulator, which finishes the instruction with
- * run->mmio.data for a read (x86.c complete_emulated_mmio). Here: the access
- * faults in Unicorn with the instruction not executed (exact EIP, see
- * precise_pc_hook in cpu.c). To complete it, the page is mapped as Unicorn
- * MMIO answering from run->mmio, the instruction runs once under an
- * instruction hook, and the page is unmapped again.
+ * KVM's emulator (arch/x86/kvm/x86.c) takes the instruction's memory operand
+ * [ea, ea+len), splits it at the page boundary (emulator_read_write) and
+ * makes each page's part plain memory or one MMIO fragment
+ * (emulator_read_write_onepage: a page with no slot, or a write to a
+ * read-only one). A fragment goes to user space in exits of at most 8 bytes
+ * (complete_emulated_mmio):
+ *   - a read exits with RIP on the instruction, once per piece; when every
+ *     piece is in, the instruction runs with them;
+ *   - a write runs the instruction, then exits with RIP past it;
+ *   - a read-modify-write makes the read exits, then the write ones.
+ * Here the engine faults at the first access it can't make
+ * (mmio_unmapped_hook), the instruction not executed, and insn.c decodes
+ * the operand, from which the parts are computed as KVM does. The
+ * instruction then runs once ("the step") with its MMIO pages mapped as
+ * Unicorn MMIO answering from the parts' bytes, however QEMU splits the
+ * access (aligned chunks, halves, single bytes), and its read-only slots
+ * writable, the bytes written taken and put back. What can't be done that
+ * way stops with a diagnostic and KVM_EXIT_INTERNAL_ERROR.
  */
 #include "kvmemu.h"
 
 #include <string.h>
 
+static uint32_t min8(uint32_t n)
+{
+	return n < 8 ? n : 8;
+}
+
+/* Stops the instruction with an internal error (at the end of the step). */
+static void unhandled(struct cpu *c, const char *what, uint64_t gpa, uint32_t len)
+{
+	if (!c->mmio_unhandled)
+		kvmemu_diag("%s at 0x%llx (len %u) in the instruction at 0x%llx is not emulated: "
+			    "KVM_EXIT_INTERNAL_ERROR", what, (unsigned long long)gpa, len,
+			    (unsigned long long)c->mmio_lip);
+	c->mmio_unhandled = true;
+}
+
+/* The engine's access to a page with no slot, or its write to a read-only
+ * slot: returning false aborts the instruction (EIP on it: precise_pc_hook
+ * in cpu.c). QEMU may report more pieces of the same instruction; the
+ * first one tells which instruction it is. */
 bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 			int64_t value, void *opaque)
 {
-	(void)u;
+	(void)value;
 	struct vcpu *v = opaque;
 	struct cpu *c = &v->cpu;
-	bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
-	/* QEMU splits an 8-byte access to non-RAM into two 4-byte ones: the
-	 * second continues the first (KVM reports one access, len 8). */
-	if (c->stop == S_MMIO && c->mmio_write == write && addr == c->mmio_addr + c->mmio_len &&
-	    c->mmio_len + (uint32_t)size <= sizeof c->mmio_data) {
-		memcpy(c->mmio_data + c->mmio_len, &value, (size_t)size);
-		c->mmio_len += (uint32_t)size;
+	if (c->mmio_step) {           /* outside the operand the step serves */
+		unhandled(c, "an access", addr, (uint32_t)size);
+		c->stop = S_STEPPED;
+		uc.emu_stop(u);
 		return false;
 	}
-	c->mmio_addr = addr;
-	c->mmio_len = (uint32_t)size;
-	c->mmio_straddle = false;
-	c->mmio_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
-	/* A write into a KVM_MEM_READONLY slot: KVM treats it as MMIO
-	 * (x86.c emulator_read_write: the memslot is read-only). */
-	c->ro_write = type == UC_MEM_WRITE_PROT;
-	memcpy(c->mmio_data, &value, sizeof value);
+	if (c->stop == S_MMIO)
+		return false;
+	c->mmio_fault_gpa = addr;
+	c->mmio_fault_len = (uint32_t)size;
+	c->mmio_fault_write = type != UC_MEM_READ_UNMAPPED;
 	c->stop = S_MMIO;
-	return false;                 /* abort the instruction: EIP stays on it */
+	return false;
 }
 
-/* The exit for 8-byte part `part` of the access: KVM splits a 16-byte one
- * (MOVDQU) into two exits of 8 (x86.c emulator_read_write: one
- * KVM_EXIT_MMIO per fragment of at most 8 bytes). */
-static void part_exit(struct vcpu *v, uint32_t part)
+/* ---- the access, as KVM splits it ---- */
+
+static void add_part(struct vcpu *v, uint64_t gpa, uint32_t len)
 {
 	struct cpu *c = &v->cpu;
-	struct kvm_run *run = v->run;
-	uint32_t off = part * 8, len = c->mmio_len - off;
-	c->mmio_part = part;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = c->mmio_addr + off;
-	run->mmio.len = len > 8 ? 8 : len;
-	run->mmio.is_write = c->mmio_write;
-	memset(run->mmio.data, 0, sizeof run->mmio.data);
-	if (c->mmio_write)
-		memcpy(run->mmio.data, c->mmio_data + off, run->mmio.len);
+	struct mmio_part *p = &c->mmio_part[c->mmio_nparts++];
+	memset(p, 0, sizeof *p);
+	p->gpa = gpa;
+	p->len = len;
+	p->kind = !gpa_ptr(v->vm, gpa, len) ? MP_MMIO : gpa_writable(v->vm, gpa, len) ? MP_RAM : MP_ROM;
+	for (int i = 0; i < KVMEMU_MAX_SLOTS && p->kind == MP_ROM && !p->slot; i++) {
+		struct slot *s = &v->vm->slots[i];
+		if (s->used && gpa >= s->gpa && gpa + len <= s->gpa + s->size)
+			p->slot = s;
+	}
 }
 
-static bool more_parts(const struct cpu *c)
+static bool fault_in(const struct cpu *c, const struct mmio_part *p)
 {
-	return (c->mmio_part + 1) * 8 < c->mmio_len;
+	return p->kind != MP_RAM && c->mmio_fault_gpa >= p->gpa &&
+	       c->mmio_fault_gpa < p->gpa + p->len;
 }
 
-/* A read straddling RAM and MMIO: QEMU reports the size-aligned access at
- * the page boundary (its page-crossing split), KVM the bytes past the
- * boundary only (emulator_read_write_onepage). The decoded operand tells
- * how many (64-bit mode; elsewhere QEMU's view stays). */
-static void straddle(struct vcpu *v)
+/* The operand page by page (emulator_read_write), each part RAM, a
+ * read-only slot's or MMIO (emulator_read_write_onepage). 1: done; 0: the
+ * operand doesn't hold the faulting address; -1: a page not translated. */
+static int split_operand(struct vcpu *v, const struct mem_operand *m)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t ea = m->ea, gpa;
+	uint32_t left = m->len;
+	bool covered = false;
+	c->mmio_nparts = 0;
+	while (left && c->mmio_nparts < 2 && mmu_translate(v, ea, &gpa)) {
+		uint32_t n = PAGE_SZ - (uint32_t)(ea & (PAGE_SZ - 1));
+		n = n < left ? n : left;
+		add_part(v, gpa, n);
+		covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
+		ea += n;
+		left -= n;
+	}
+	if (left || !covered)
+		c->mmio_nparts = 0;
+	return left ? -1 : covered;
+}
+
+/* The access, from the decoded operand (insn.c: 64-bit mode, the common
+ * instructions). Unicorn keeps EIP exact at general loads and stores but
+ * not at SSE ones (it syncs EIP before gen_op_ld_v/gen_op_st_v only): RIP
+ * may still be on an earlier instruction of the block, whose effects are
+ * done; the instructions are walked to the one whose operand holds the
+ * faulting address, and RIP put on it. Where none is found (an instruction
+ * with two memory operands, one not decoded), the engine's piece is the
+ * access: exact for the aligned accesses of 1 to 8 bytes such code makes.
+ * false: not emulated. */
+static bool split_access(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	struct mem_operand m;
-	c->mmio_straddle = false;
-	uint32_t size = c->mmio_len;
-	if (c->mmio_write || (c->mmio_addr & 0xfff) || size < 2 || (size & (size - 1)) ||
-	    !insn_mem_operand(v, cpu_lip(c), &m) || m.stack)
-		return;
-	uint64_t off = m.ea & (size - 1);
-	if (off && !(((m.ea & ~(uint64_t)(size - 1)) + size) & 0xfff)) {
-		c->mmio_len = (uint32_t)off;
-		c->mmio_straddle = true;
+	uint64_t lip = c->mmio_lip;
+	c->mmio_decoded = false;
+	for (int k = 0; k < 64 && !c->mmio_decoded; k++) {
+		bool ok = insn_mem_operand(v, lip, &m);
+		int r = ok && !m.stack && m.len ? split_operand(v, &m) : 0;
+		if (r > 0) {
+			c->mmio_decoded = true;
+			c->mmio_insn_len = m.insn_len;
+		}
+		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len))
+			break;        /* not known: an operand of unknown size, a length */
+		else
+			lip += m.insn_len;    /* it ran: no operand, or one in RAM */
 	}
+	if (c->mmio_decoded && lip != c->mmio_lip) {
+		c->mmio_lip = lip;
+		cpu_set_lip(c, lip);
+	}
+	if (!c->mmio_decoded) {
+		c->mmio_nparts = 0;
+		add_part(v, c->mmio_fault_gpa, c->mmio_fault_len);
+	}
+	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
+		struct mmio_part *p = &c->mmio_part[i];
+		if (p->kind != MP_RAM && p->len > sizeof p->data) {
+			unhandled(c, "an MMIO access of more than 16 bytes", p->gpa, p->len);
+			return false;
+		}
+		if (p->kind == MP_ROM && !p->slot) {
+			unhandled(c, "an access across read-only slots", p->gpa, p->len);
+			return false;
+		}
+	}
+	if (!fault_in(c, &c->mmio_part[0]) && !(c->mmio_nparts > 1 && fault_in(c, &c->mmio_part[1]))) {
+		unhandled(c, "an access to memory that faulted", c->mmio_fault_gpa, c->mmio_fault_len);
+		return false;
+	}
+	return true;
 }
 
-void mmio_exit(struct vcpu *v)
+/* ---- the exits: one per piece of at most 8 bytes (complete_emulated_mmio) ---- */
+
+/* A read exits for MMIO parts (a read-only slot reads as memory), a write
+ * for read-only ones too. */
+static bool exits_for(const struct cpu *c, const struct mmio_part *p)
 {
-	straddle(v);
-	part_exit(v, 0);
-	v->pending = P_MMIO;
-	v->pending_lip = cpu_lip(&v->cpu);
+	return p->kind == MP_MMIO || (c->mmio_exit_write && p->kind == MP_ROM);
 }
 
-/* At the next KVM_RUN: a read's part is in run->mmio.data. 1 when another
- * part's exit is made (the guest doesn't run), else 0 (complete it now). */
-int mmio_next_part(struct vcpu *v)
+/* Fills run for the piece at (mmio_cur, mmio_off), or the next part's
+ * first one. false: none left. */
+static bool make_exit(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	if (v->pending == P_MMIO_WRITE) {
-		v->pending = P_NONE;
-		part_exit(v, c->mmio_part + 1);
-		if (more_parts(c))
-			v->pending = P_MMIO_WRITE;
-		return 1;
+	for (; c->mmio_cur < c->mmio_nparts; c->mmio_cur++, c->mmio_off = 0) {
+		struct mmio_part *p = &c->mmio_part[c->mmio_cur];
+		if (!exits_for(c, p) || c->mmio_off >= p->len)
+			continue;
+		struct kvm_run *run = v->run;
+		uint32_t len = min8(p->len - c->mmio_off);
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = p->gpa + c->mmio_off;
+		run->mmio.len = len;
+		run->mmio.is_write = c->mmio_exit_write;
+		memset(run->mmio.data, 0, sizeof run->mmio.data);
+		if (c->mmio_exit_write)
+			memcpy(run->mmio.data, p->data + c->mmio_off, len);
+		return true;
 	}
-	uint32_t off = c->mmio_part * 8;
-	memcpy(c->mmio_data + off, v->run->mmio.data, c->mmio_len - off > 8 ? 8 : c->mmio_len - off);
-	if (!more_parts(c))
-		return 0;
-	part_exit(v, c->mmio_part + 1);
-	return 1;
+	return false;
 }
 
-/* The completing run: every access to the page lands here. QEMU may split
- * the instruction's access (8 bytes in 4-byte parts, an unaligned one in
- * aligned chunks that it then shifts together): each part gets the bytes
- * of run->mmio.data it overlaps, zeros for bytes outside the access (QEMU
- * discards them), and the instruction is done once every byte was read. */
-static uint64_t mmio_read(uc_engine *u, uint64_t offset, unsigned size, void *opaque)
+/* The next exit to user space; a write an ioeventfd takes makes none
+ * (irq.c). false: the direction is done. */
+static bool next_exit(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	while (make_exit(v)) {
+		if (!c->mmio_exit_write || !irq_mmio(v)) {
+			v->pending = P_MMIO;
+			return true;
+		}
+		c->mmio_off += 8;
+	}
+	return false;
+}
+
+/* ---- the step: the instruction runs once with its MMIO served here ---- */
+
+/* The MMIO part holding gpa, or NULL. */
+static struct mmio_part *part_at(struct cpu *c, uint64_t gpa)
+{
+	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
+		struct mmio_part *p = &c->mmio_part[i];
+		if (p->kind == MP_MMIO && gpa >= p->gpa && gpa < p->gpa + p->len)
+			return p;
+	}
+	return NULL;
+}
+
+/* A piece QEMU reads: the operand's bytes from user space's data. QEMU
+ * reads an unaligned access as aligned chunks (in pieces of at most 4
+ * bytes) and keeps the operand's bytes: the others read as 0. Without a
+ * decoded operand, a piece beyond the engine's own is a read no exit was
+ * made for. */
+static uint64_t step_read(uc_engine *u, uint64_t offset, unsigned size, void *opaque)
 {
 	(void)u;
-	struct vcpu *v = opaque;
-	struct cpu *c = &v->cpu;
-	uint64_t addr = c->mmio_page + offset, val = 0;
-	uint64_t lo = c->mmio_addr, hi = lo + c->mmio_len;
-	uint64_t a0 = addr > lo ? addr : lo, a1 = addr + size < hi ? addr + size : hi;
-	if (!c->mmio_write && size <= 8 && a0 < a1) {
-		memcpy((uint8_t *)&val + (a0 - addr), c->mmio_data + (a0 - lo), (size_t)(a1 - a0));
-		c->mmio_seen |= (uint16_t)(((1u << (a1 - a0)) - 1) << (a0 - lo));
-		if (c->mmio_seen == (uint16_t)((1u << c->mmio_len) - 1))
-			c->mmio_done = true;  /* the instruction hook after it stops the run */
-		return val;
+	struct mmio_page *m = opaque;
+	struct cpu *c = &m->v->cpu;
+	uint64_t addr = m->page + offset, val = 0;
+	bool ours = false;
+	for (unsigned i = 0; i < size && i < sizeof val; i++) {
+		struct mmio_part *p = part_at(c, addr + i);
+		if (p) {
+			((uint8_t *)&val)[i] = p->data[addr + i - p->gpa];
+			ours = true;
+		}
 	}
-	if (!c->mmio_write && addr >= hi && addr < ((hi + 7) & ~7ull))
-		return 0;                     /* the rest of the last aligned chunk: discarded */
-	if (!c->mmio_write && !c->mmio_straddle && !(lo & 7) && c->mmio_len == 8 && addr >= hi &&
-	    addr + size <= lo + sizeof c->mmio_data) {
-		/* The next 8 bytes of a 16-byte read (QEMU gave the first part
-		 * only when it aborted): the instruction is undone after it
-		 * ran (mmio_complete_end) and that part's exit made. */
-		if (addr + size - lo > c->mmio_more)
-			c->mmio_more = (uint32_t)(addr + size - lo);
-		return 0;
+	if (!ours && c->mmio_decoded) {
+		for (uint32_t i = 0; i < c->mmio_nparts && !ours; i++) {
+			struct mmio_part *p = &c->mmio_part[i];
+			ours = p->kind == MP_MMIO && addr >= (p->gpa & ~15ull) &&
+			       addr + size <= ((p->gpa + p->len + 15) & ~15ull);
+		}
 	}
-	kvmemu_diag("a second MMIO read (0x%llx) in one instruction is not emulated: "
-		    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)addr);
-	c->mmio_unhandled = true;
-	c->mmio_done = true;
-	return 0;
+	if (!ours || c->mmio_fault_write)     /* no read exit was made for it */
+		unhandled(c, "an MMIO read", addr, size);
+	return val;
 }
 
-static void mmio_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t value,
-		       void *opaque)
+/* A piece QEMU writes (its stores are exact: an unaligned one byte by
+ * byte): into the part's data. */
+static void step_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t value, void *opaque)
 {
 	(void)u;
-	struct vcpu *v = opaque;
-	struct cpu *c = &v->cpu;
-	uint64_t addr = c->mmio_page + offset;
-	if (c->write_exit && addr == c->mmio_addr + c->mmio_len &&
-	    c->mmio_len + size <= sizeof c->mmio_data) {          /* a split 8-byte write */
-		memcpy(c->mmio_data + c->mmio_len, &value, size);
-		c->mmio_len += size;
-		return;
+	struct mmio_page *m = opaque;
+	struct cpu *c = &m->v->cpu;
+	uint64_t addr = m->page + offset;
+	for (unsigned i = 0; i < size && i < sizeof value; i++) {
+		struct mmio_part *p = part_at(c, addr + i);
+		if (!p) {
+			unhandled(c, "an MMIO write", addr, size);
+			return;
+		}
+		p->data[addr + i - p->gpa] = ((uint8_t *)&value)[i];
+		p->written |= (uint16_t)(1u << (addr + i - p->gpa));
 	}
-	/* The write itself, or the write half of a read-modify-write: either
-	 * way it exits once the instruction is complete. */
-	if (c->write_exit) {
-		kvmemu_diag("a second MMIO write (0x%llx) in one instruction is not emulated: "
-			    "KVM_EXIT_INTERNAL_ERROR", (unsigned long long)addr);
-		c->mmio_unhandled = true;
-		return;
-	}
-	c->write_exit = true;
-	c->mmio_addr = addr;
-	c->mmio_len = size;
-	c->mmio_write = true;
-	memcpy(c->mmio_data, &value, sizeof value);
-	c->mmio_done = true;
 }
 
-void mmio_unmap_page(struct vcpu *v)
-{
-	struct cpu *c = &v->cpu;
-	if (!c->mmio_mapped)
-		return;
-	uc.mem_unmap(c->uc, c->mmio_page, PAGE_SZ);
-	c->mmio_mapped = false;
-}
+static void step_undo(struct vcpu *v);
 
-/* The instruction that wrote into a read-only slot runs once with the slot
- * writable; mmio_complete_end puts the bytes back and makes the exit. */
-static int ro_begin(struct vcpu *v)
+/* Maps the MMIO parts' pages, makes the read-only slots writable, and
+ * hooks the instruction: cpu.c's code hook stops the run after it. */
+static int step_begin(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	uint8_t *p = gpa_ptr(v->vm, c->mmio_addr, c->mmio_len);
-	c->ro_slot = NULL;
-	for (int i = 0; i < KVMEMU_MAX_SLOTS && !c->ro_slot; i++) {
-		struct slot *s = &v->vm->slots[i];
-		if (s->used && c->mmio_addr >= s->gpa && c->mmio_addr < s->gpa + s->size)
-			c->ro_slot = s;
+	c->mmio_step = true;
+	c->mmio_done = false;
+	c->mmio_nmap = 0;
+	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
+		struct mmio_part *p = &c->mmio_part[i];
+		p->written = 0;
+		if (p->kind == MP_ROM)
+			memcpy(p->saved, gpa_ptr(v->vm, p->gpa, p->len), p->len);
 	}
-	if (!p || !c->ro_slot || c->mmio_len > sizeof c->ro_saved ||
-	    uc.mem_protect(c->uc, c->ro_slot->gpa, c->ro_slot->size, UC_PROT_ALL) != UC_ERR_OK) {
-		kvmemu_diag("a write into a read-only slot at 0x%llx (len %u) is not emulated",
-			    (unsigned long long)c->mmio_addr, c->mmio_len);
-		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-		return 1;
+	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
+		struct mmio_part *p = &c->mmio_part[i];
+		uc_err e = UC_ERR_OK;
+		if (p->kind == MP_ROM) {
+			e = uc.mem_protect(c->uc, p->slot->gpa, p->slot->size, UC_PROT_ALL);
+		} else if (p->kind == MP_MMIO) {
+			struct mmio_page *m = &c->mmio_map[c->mmio_nmap];
+			m->v = v;
+			m->page = p->gpa & ~(uint64_t)(PAGE_SZ - 1);
+			e = uc.mmio_map(c->uc, m->page, PAGE_SZ, step_read, m, step_write, m);
+			if (!e)
+				c->mmio_nmap++;
+		}
+		if (e) {
+			kvmemu_diag("completing MMIO at 0x%llx: %s", (unsigned long long)p->gpa,
+				    uc.strerror(e));
+			step_undo(v);
+			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+			return 1;
+		}
 	}
-	/* The engine's TLB holds the page's old protection (paging on: by
-	 * virtual address): drop it, or the store faults again. */
+	/* The engine's TLB holds the pages as they were (with paging: by
+	 * virtual address): drop it, or the access faults again. */
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
-	memcpy(c->ro_saved, p, c->mmio_len);
-	c->ro_step = true;
-	c->ro_lip = cpu_lip(c);
-	c->mmio_done = false;
-	c->write_exit = true;
-	uint64_t lip = c->ro_lip;
+	/* Instruction hooks on this instruction and the next one: their first
+	 * bytes when the length is known, else 32 bytes (x86 instructions are
+	 * at most 15). Only those: with hooks on the instructions after them
+	 * Unicorn 2.1.1 was seen to compute their flags wrong (fuzz seed 658:
+	 * `not r8w; cmovno edi, r14d; inc r8` hooked, `setz; cmovl` not,
+	 * RFLAGS 0x56 after the inc where the CPU gives 0x6). */
+	uint64_t lip = c->mmio_lip;
+	uint64_t last = c->mmio_decoded && c->mmio_insn_len ? lip + c->mmio_insn_len : lip + 31;
 	bool all = true;
-	for (uint64_t a = lip; a < lip + 32; a++)
+	for (uint64_t a = lip; a <= last; a++)
 		all = all && cpu_covered(c, a);
 	if (!all) {
-		cpu_hook_range(c, lip, lip + 31);
-		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);
+		cpu_hook_range(c, lip, last);
+		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, last + 1);
 	}
 	return 0;
 }
 
-static void ro_end(struct vcpu *v)
+/* Undoes step_begin; a read-only part's data becomes what the instruction
+ * wrote there, the slot gets its bytes back. */
+static void step_undo(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	uint8_t *p = gpa_ptr(v->vm, c->mmio_addr, c->mmio_len);
-	if (p)
-		memcpy(p, c->ro_saved, c->mmio_len);
-	uc.mem_protect(c->uc, c->ro_slot->gpa, c->ro_slot->size, UC_PROT_READ | UC_PROT_EXEC);
-	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));   /* writable no more */
-	c->ro_step = false;
+	for (uint32_t i = 0; i < c->mmio_nmap; i++)
+		uc.mem_unmap(c->uc, c->mmio_map[i].page, PAGE_SZ);
+	c->mmio_nmap = 0;
+	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
+		struct mmio_part *p = &c->mmio_part[i];
+		uint8_t *h = gpa_ptr(v->vm, p->gpa, p->len);
+		if (p->kind != MP_ROM || !h)
+			continue;
+		memcpy(p->data, h, p->len);
+		memcpy(h, p->saved, p->len);
+		uc.mem_protect(c->uc, p->slot->gpa, p->slot->size, UC_PROT_READ | UC_PROT_EXEC);
+	}
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
+	c->mmio_step = false;
+	c->mmio_done = false;
 }
 
-int mmio_complete_begin(struct vcpu *v)
+/* The step ends without the instruction done: it raised an exception, or
+ * the engine stopped otherwise. 1: it had met an access not served (the
+ * exception may come from data made up): KVM_EXIT_INTERNAL_ERROR. */
+int mmio_cancel(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	v->pending = P_NONE;
-	if (c->ro_write)
-		return ro_begin(v);
-	c->mmio_page = c->mmio_addr & ~(uint64_t)(PAGE_SZ - 1);
-	uc_err e = uc.mmio_map(c->uc, c->mmio_page, PAGE_SZ, mmio_read, v, mmio_write, v);
-	if (e) {
-		kvmemu_diag("completing MMIO at 0x%llx: %s", (unsigned long long)c->mmio_addr,
-			    uc.strerror(e));
-		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-		return 1;
-	}
-	c->mmio_mapped = true;
-	c->mmio_done = false;
-	c->write_exit = false;
-	c->mmio_more = 0;
-	c->mmio_seen = 0;
-	/* A read may turn out to be the first half of a 16-byte one: keep the
-	 * state before the instruction to undo it then. */
-	if (!c->mmio_write)
-		uc.context_save(c->uc, c->ctx_full);
-	/* Instruction hooks on this instruction and the next one (x86
-	 * instructions are at most 15 bytes) stop the run right after it. */
-	uint64_t lip = cpu_lip(c);
-	bool all = true;
-	for (uint64_t a = lip; a < lip + 32; a++)
-		all = all && cpu_covered(c, a);
-	if (!all) {
-		cpu_hook_range(c, lip, lip + 31);
-		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), lip, lip + 32);
-	}
-	return 0;
-}
-
-/* After the instruction: 1 when the write half of a RMW makes an exit. */
-int mmio_complete_end(struct vcpu *v)
-{
-	struct cpu *c = &v->cpu;
-	if (c->ro_step)
-		ro_end(v);
-	else
-		mmio_unmap_page(v);
-	c->mmio_done = false;
-	if (c->mmio_unhandled) {
-		c->mmio_unhandled = false;
-		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-		return 1;
-	}
-	if (c->mmio_more) {           /* undo it; the read's next part exits */
-		uc.context_restore(c->uc, c->ctx_full);
-		c->env.valid = false;
-		c->mmio_len = c->mmio_more;
-		c->mmio_more = 0;
-		c->write_exit = false;
-		part_exit(v, c->mmio_part + 1);
-		v->pending = P_MMIO;
-		return 1;
-	}
-	if (!c->write_exit)
+	if (!c->mmio_step)
 		return 0;
-	c->write_exit = false;
-	mmio_exit(v);
-	/* The instruction is already complete; a 16-byte write's second half
-	 * is the next exit. */
-	v->pending = more_parts(c) ? P_MMIO_WRITE : P_NONE;
+	step_undo(v);
+	if (!c->mmio_unhandled)
+		return 0;
+	cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 	return 1;
+}
+
+/* ---- the flow (cpu.c's run loop and KVM_RUN): 1 = an exit is in run ---- */
+
+/* The engine stopped at an access it can't make. */
+int mmio_begin(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	c->mmio_lip = cpu_lip(c);
+	c->mmio_unhandled = false;
+	if (!split_access(v)) {
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	c->mmio_exit_write = false;
+	c->mmio_cur = c->mmio_off = 0;
+	if (!c->mmio_fault_write && next_exit(v))
+		return 1;
+	return step_begin(v);
+}
+
+/* At the next KVM_RUN: a read's piece is in run->mmio.data. */
+int mmio_resume(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	struct mmio_part *p = &c->mmio_part[c->mmio_cur];
+	v->pending = P_NONE;
+	if (!c->mmio_exit_write)
+		memcpy(p->data + c->mmio_off, v->run->mmio.data, min8(p->len - c->mmio_off));
+	c->mmio_off += 8;
+	if (next_exit(v))
+		return 1;
+	if (c->mmio_exit_write)
+		return 0;             /* all written: the guest goes on past it */
+	return step_begin(v);
+}
+
+/* The instruction ran: its writes exit, RIP past it. */
+int mmio_step_end(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	bool wrote = c->mmio_fault_write;
+	for (uint32_t i = 0; i < c->mmio_nparts; i++)
+		wrote = wrote || c->mmio_part[i].written;
+	step_undo(v);
+	for (uint32_t i = 0; i < c->mmio_nparts && wrote; i++) {
+		struct mmio_part *p = &c->mmio_part[i];
+		if (p->kind == MP_MMIO && p->written != (uint16_t)((1u << p->len) - 1))
+			unhandled(c, "a partial MMIO write", p->gpa, p->len);
+	}
+	if (c->mmio_unhandled) {
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	if (!wrote)
+		return 0;
+	c->mmio_exit_write = true;
+	c->mmio_cur = c->mmio_off = 0;
+	return next_exit(v);
 }
