@@ -110,7 +110,7 @@ static void cg_find(void)
 	const char *off = getenv("VIRTLAB_CGROUP");
 	if (off && !strcmp(off, "0"))
 		return cg_no("%s", "VIRTLAB_CGROUP=0");
-	cgroup_set_default_logger(-1);   /* quiet: we say it once, ourselves */
+	cgroup_set_logger(NULL, 0, NULL);   /* its default logs to stdout, our report's: we say why ourselves */
 	int e = cgroup_init();
 	if (e)
 		return cg_no("libcgroup: %s", cgroup_strerror(e));
