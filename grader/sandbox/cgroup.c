@@ -161,7 +161,7 @@ static void cg_close(struct box_cg *b)
 		close_fd(&b->procs[i]);
 		struct cgroup *g = b->g[i];
 		if (g) {
-			cgroup_delete_cgroup_ext(g, CGFLAG_DELETE_IGNORE_MIGRATION);
+			cgroup_delete_cgroup_ext(g, CGFLAG_DELETE_EMPTY_ONLY);   /* every task was reaped: no migration (its close waits ~100 ms on v1) */
 			cgroup_free(&g);
 			b->g[i] = NULL;
 		}
