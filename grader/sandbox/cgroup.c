@@ -132,8 +132,8 @@ static void cg_find(void)
 	for (int i = 0; i < CG_NCTL; i++)
 		if (cg.mount[i][0] && !writable(i))
 			return cg_no("our %s cgroup is not writable (not root, not delegated)", cg_ctl[i]);
-	if (cg.version == 2 && cg.here[0][0] && v2_to_leaf() != 0)
-		return cg_no("cgroup v2: can't enable cpu, pids, memory for children of %.100s "
+	if (cg.version == 2 && v2_to_leaf() != 0)   /* a container's namespace root too */
+		return cg_no("cgroup v2: can't enable cpu, pids, memory for children of %.100s/ "
 			     "(other processes in it?)", cg.here[0]);
 }
 
