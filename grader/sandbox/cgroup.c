@@ -1,7 +1,7 @@
 /*
  * cgroup.c — a cgroup per box, wherever the kit can make one: fair CPU
  * between boxes (one weight per box, however many tasks it forks), pids.max,
- * a memory limit for the whole box, and the box's CPU time read from the
+ * and the box's CPU time read from the
  * cgroup (every task, reaped or not) for its budget (DESIGN.md "Budgets, not
  * wall clocks").  Stacked on whichever layer runs (core.c's box_addons[]).
  *
@@ -11,10 +11,10 @@
  * (cgroup.procs opened here, written "0" there: no allocation after fork, no
  * window in which it could fork outside).
  *
- *   cgroup v1 (cpu, cpuacct, pids, memory hierarchies): a child of this
+ *   cgroup v1 (cpu, cpuacct, pids hierarchies): a child of this
  *     process's cgroup in each; needs write access there (root).
- *   cgroup v2: a child of this process's cgroup; libcgroup enables cpu, pids
- *     and memory in its cgroup.subtree_control, which the kernel allows only
+ *   cgroup v2: a child of this process's cgroup, with cpu and pids enabled
+ *     in its cgroup.subtree_control, which the kernel allows only
  *     where this cgroup is writable (root, or a delegated subtree such as
  *     `systemd-run --user --scope -p Delegate=yes`) and holds no process
  *     (else this process moves to a leaf of its own first, when it may).
@@ -35,8 +35,14 @@
 #ifdef VIRTLAB_HAVE_LIBCGROUP
 #include <libcgroup.h>
 
-#define CG_NCTL 4
-static const char *const cg_ctl[CG_NCTL] = { "cpu", "cpuacct", "pids", "memory" };
+/* Not memory: a limit on the box's cgroup charges it the page cache of what
+ * it writes, and the fallback's scratch tree is on the host disk: a box that
+ * fills it stalled in the cgroup's reclaim, at the safety net with little CPU
+ * used (test_sandbox_layers' scratch_fill: a grader error, not its own).
+ * Memory stays RLIMIT_AS per process (to do: memory.max with the page cache
+ * kept out, e.g. v2's memory.high plus a tmpfs scratch). */
+#define CG_NCTL 3
+static const char *const cg_ctl[CG_NCTL] = { "cpu", "cpuacct", "pids" };
 
 /* What this process found once: per controller, its hierarchy's mount point
  * and our place in it ("" when the controller is absent). */
@@ -92,12 +98,12 @@ static int v2_to_leaf(void)
 	char leaf[64], p[PATH_MAX * 2 + 64];
 	snprintf(leaf, sizeof leaf, "virtlab-grader-%d", (int)getpid());
 	snprintf(p, sizeof p, "%s%s/%s", cg.mount[0], cg.here[0], leaf);
-	if (put(NULL, "cgroup.subtree_control", "+cpu +pids +memory") == 0)
+	if (put(NULL, "cgroup.subtree_control", "+cpu +pids") == 0)
 		return 0;   /* already allowed (nobody else in our cgroup, or root's) */
 	if (mkdir(p, 0755) != 0 && errno != EEXIST)
 		return -1;
 	if (put(leaf, "cgroup.procs", "0") == 0 &&
-	    put(NULL, "cgroup.subtree_control", "+cpu +pids +memory") == 0)
+	    put(NULL, "cgroup.subtree_control", "+cpu +pids") == 0)
 		return 0;
 	put(NULL, "cgroup.procs", "0");
 	rmdir(p);
@@ -133,7 +139,7 @@ static void cg_find(void)
 		if (cg.mount[i][0] && !writable(i))
 			return cg_no("our %s cgroup is not writable (not root, not delegated)", cg_ctl[i]);
 	if (cg.version == 2 && v2_to_leaf() != 0)   /* a container's namespace root too */
-		return cg_no("cgroup v2: can't enable cpu, pids, memory for children of %.100s/ "
+		return cg_no("cgroup v2: can't enable cpu, pids for children of %.100s/ "
 			     "(other processes in it?)", cg.here[0]);
 }
 
@@ -150,9 +156,6 @@ static void set_values(struct cgroup_controller *c, const char *ctl, const struc
 					cg.version == 2 ? 100 : 1024);
 	else if (!strcmp(ctl, "pids"))   /* the box's own, plus bwrap's two */
 		cgroup_add_value_uint64(c, "pids.max", (uint64_t)lim->nproc + 8);
-	else if (!strcmp(ctl, "memory"))
-		cgroup_add_value_uint64(c, cg.version == 2 ? "memory.max" : "memory.limit_in_bytes",
-					(uint64_t)lim->as_bytes);
 }
 
 static void cg_close(struct box_cg *b)
