@@ -84,6 +84,19 @@ fi
 
 floor_emu=$(measure floor_once emu)
 grade_emu=$(measure grade_once emu)
+
+# A hang's cost: the reference with its guest's first bytes made `jmp $` (a
+# spinning guest in every scenario), graded once on emu: wall and CPU (the
+# grader and every box) per scenario, on the fallback layer.  cpu_lab's loader
+# only (its anchor).
+hang=""
+awk 'BEGIN {d = 0} {print} /^\tclose\(fd\);$/ && !d {print "\tdest[0] = 0xeb; dest[1] = 0xfe;"; d = 1}' "$SUB" > "$W/hang.c"
+if grep -q "0xeb; dest\[1\] = 0xfe" "$W/hang.c"; then
+	# on the fallback layer: its boxes are our children, so time(1) counts their CPU
+	# (a task killed inside bwrap's pid namespace takes its CPU time with it)
+	VIRTLAB_SANDBOX=fallback /usr/bin/time -f '%e %U %S' -o "$W/hang.t" "$B/grade" --root "$PWD" --build "$B" --lab "$LAB" --backend emu --seed 1 "$W/hang.c" >/dev/null 2>&1 || true
+	hang=$(awk -v n="$(ls guests/$LAB/*.asm | wc -l)" '{printf "%.0f ms wall, %.0f ms CPU per scenario", $1*1000/n, ($2+$3)*1000/n}' "$W/hang.t")
+fi
 if [ $KVM = yes ]; then
 	floor_kvm=$(measure floor_once kvm)
 	grade_kvm=$(measure grade_once kvm)
@@ -122,6 +135,7 @@ nsc=$(ls guests/$LAB/*.asm | wc -l)
 		row "one submission, full grade, kvm" "$(ms "$grade_kvm") ($(ratio "$grade_kvm" "$floor_kvm")× the kvm floor)" "≤ 1 s, ≤ 3×"
 	fi
 	row "one submission, full grade, emu" "$(ms "$grade_emu") ($(ratio "$grade_emu" "$floor_emu")× the emu floor)" "≤ 1 s, ≤ 3×"
+	[ -z "$hang" ] || row "a hanging submission (spinning guest), full grade, emu, fallback layer, one run" "$hang" "≤ 1 s CPU"
 	row "class of 100 ($mix), --jobs 1" "$(sec "$class_1")" "—"
 	row "class of 100, --jobs $NPROC" "$(sec "$class_n") ($(ratio "$class_1" "$class_n")× faster)" "≤ 60 s"
 	[ "$errors" = 0 ] || row "class rows with grader/setup errors" "$errors" "0"

@@ -13,10 +13,16 @@ GRADER_INC  := $(addprefix -I,$(GRADER_DIRS))
 GRADER_OBJS := $(patsubst grader/%.c,$(BUILD)/grader/%.o,$(GRADER_SRCS))
 # nettle: SHA-256 for the keys that decide whether work is redone (util.h)
 GRADER_LIBS := -lnettle
+# libcgroup (Debian's libcgroup-dev): a cgroup per box where one can be made
+# (grader/sandbox/cgroup.c); built without it, no box gets a cgroup.
+ifeq ($(shell pkg-config --exists libcgroup 2>/dev/null && echo yes),yes)
+GRADER_LIBS += $(shell pkg-config --libs libcgroup)
+GRADER_DEFS := -DVIRTLAB_HAVE_LIBCGROUP
+endif
 
 $(BUILD)/grader/%.o: grader/%.c $(GRADER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(KIT_CFLAGS) $(GRADER_INC) -c -o $@ $<
+	$(CC) $(KIT_CFLAGS) $(GRADER_DEFS) $(GRADER_INC) -c -o $@ $<
 
 $(BUILD)/grade: $(GRADER_OBJS)
 	$(CC) $(KIT_CFLAGS) -o $@ $^ $(GRADER_LIBS)

@@ -100,6 +100,11 @@ void box_result_free(struct box_result *res);
  * fallback with a warning. */
 const char *box_layer(void);
 
+/* "cgroup v1" or "cgroup v2": each box gets a cgroup of its own (fair CPU, its
+ * tasks and memory capped, its CPU counted there); else "no cgroup (why)".
+ * Stable for the process.  VIRTLAB_CGROUP=0 turns cgroups off. */
+const char *box_cgroup_describe(void);
+
 /* "bwrap" or "fallback": the value of VIRTLAB_SANDBOX that makes a child
  * process (a batch's grader) use this process's layer. */
 const char *box_layer_kind(void);

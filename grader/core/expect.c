@@ -112,6 +112,8 @@ static struct digest run_key(const struct expect_src *src, const struct run_spec
 			hash_str(&h, *e);
 	}
 	hash_add(&h, &spec->timeout_s, sizeof spec->timeout_s);
+	if (spec->backend == BACKEND_EMU)
+		hash_add(&h, &spec->insn_budget, sizeof spec->insn_budget);
 	hash_add(&h, &spec->out_cap, sizeof spec->out_cap);
 	return hash_digest(&h);
 }

@@ -28,7 +28,7 @@ enum lab_err {
 	LAB_OK, LAB_UNKNOWN_KEY, LAB_DUPLICATE_KEY, LAB_NO_EQUALS, LAB_NO_KEY,
 	LAB_BAD_SOURCE, LAB_BAD_TIMEOUT, LAB_BAD_OUT_CAP, LAB_BAD_IMAGE_MAX, LAB_BAD_SPLICE_LABEL,
 	LAB_BAD_WARNING_PENALTY,
-	LAB_BAD_SPLICE,
+	LAB_BAD_SPLICE, LAB_BAD_INSN_BUDGET,
 };
 
 static const char *const lab_err_text[] = {
@@ -43,13 +43,14 @@ static const char *const lab_err_text[] = {
 	[LAB_BAD_SPLICE_LABEL] = "splice_label must be a `case NAME:` label",
 	[LAB_BAD_WARNING_PENALTY] = "warning_penalty must be a whole number of points (0 or more)",
 	[LAB_BAD_SPLICE] = "splice must be `label` or `regions`",
+	[LAB_BAD_INSN_BUDGET] = "insn_budget must be a whole number of guest instructions in [1, 1e11]",
 };
 
 enum lab_key { K_NAME, K_SOURCE, K_CFLAGS, K_LDFLAGS, K_TIMEOUT, K_OUT_CAP, K_IMAGE_MAX, K_SPLICE_LABEL,
-	       K_WARNING_PENALTY, K_SPLICE, K_ORDER, K_COUNT };
+	       K_WARNING_PENALTY, K_SPLICE, K_ORDER, K_INSN_BUDGET, K_COUNT };
 static const char *const lab_keys[K_COUNT] = {
 	"name", "source", "cflags", "ldflags", "timeout", "out_cap", "image_max", "splice_label",
-	"warning_penalty", "splice", "order",
+	"warning_penalty", "splice", "order", "insn_budget",
 };
 
 static void set_str(char **field, const char *val)
@@ -109,6 +110,10 @@ static enum lab_err lab_set(struct lab *lab, const char *key, const char *val, u
 		lab->splice = strcmp(val, "label") ? SPLICE_REGIONS : SPLICE_LABEL;
 		break;
 	case K_ORDER: set_str(&lab->order, val); break;
+	case K_INSN_BUDGET:
+		if (parse_ulong(val, LAB_MAX_INSN_BUDGET, &lab->insn_budget) < 0 || !lab->insn_budget)
+			return LAB_BAD_INSN_BUDGET;
+		break;
 	case K_COUNT: break;
 	}
 	return LAB_OK;
@@ -134,6 +139,7 @@ int lab_parse(const char *path, const char *text, struct lab *lab, char *err, si
 	memset(lab, 0, sizeof *lab);
 	lab->timeout = LAB_DEFAULT_TIMEOUT;
 	lab->out_cap = LAB_DEFAULT_OUT_CAP;
+	lab->insn_budget = LAB_DEFAULT_INSN_BUDGET;
 	lab->image_max = LAB_DEFAULT_IMAGE_MAX;
 	char *copy = xstrdup(text);
 	unsigned seen = 0;

@@ -13,6 +13,8 @@ struct lab {
 	char *ldflags;
 	double timeout;   /* a run's budget: CPU seconds of the whole box (run.c: the wall
 			   * clock is only a safety net); the key keeps its old name */
+	unsigned long insn_budget; /* a kvmemu run's budget in guest instructions (KVMEMU_INSN_LIMIT),
+			   * besides `timeout`'s CPU time; lab.conf `insn_budget` */
 	size_t out_cap;   /* bytes of stdout kept per run */
 	size_t image_max; /* bytes a guest image may have (the guest image contract) */
 	char *splice_label; /* where a mutant's handler body goes (splice.h) */
@@ -25,6 +27,10 @@ struct lab {
 /* Defaults for keys lab.conf leaves out. */
 #define LAB_DEFAULT_TIMEOUT 2.0
 #define LAB_DEFAULT_OUT_CAP 65536
+/* Guest instructions per kvmemu run; a lab's references run at most ~131 k
+ * (mem_lab's dirty_huge): 76x headroom, and a spinning guest costs ~0.2 s. */
+#define LAB_DEFAULT_INSN_BUDGET 10000000ul
+#define LAB_MAX_INSN_BUDGET 100000000000ul
 /* A run's wall-clock limit, lab.conf's or a scenario's, is at most this. */
 #define LAB_MAX_TIMEOUT 600.0
 #define LAB_DEFAULT_IMAGE_MAX (48 * 1024)   /* cpu_lab's: 0x1000 + 48 KiB fits its 64 KiB slot */

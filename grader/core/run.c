@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, c
 		.emu_lib = emu_lib,
 		.emu_env = sc->emu_env,
 		.timeout_s = sc->timeout > 0 ? sc->timeout : lab->timeout,
+		.insn_budget = sc->insn_budget ? sc->insn_budget : lab->insn_budget,
 		.out_cap = lab->out_cap,
 	};
 	run_program_name(lab->source, s.program, sizeof s.program);
@@ -91,9 +93,9 @@ static const char *stdbuf_lib(void)
 /* The environment of a run: the preloads (kvmemu for emu, stdbuf) and the
  * knobs; kvmemu is quiet unless a scenario asks otherwise, because its
  * diagnostics on stderr would count as the student's "message on stderr". */
-static char **run_env(const struct run_spec *spec)
+static char **run_env(const struct run_spec *spec, char insn_env[48])
 {
-	size_t n = 0, cap = 6;
+	size_t n = 0, cap = 7;
 	for (char *const *e = spec->emu_env; e && *e; e++)
 		cap++;
 	char **env = xmalloc(cap * sizeof *env);
@@ -105,6 +107,10 @@ static char **run_env(const struct run_spec *spec)
 	if (spec->backend == BACKEND_EMU) {
 		int quiet_set = 0;
 		env[n++] = sb ? "LD_PRELOAD=/box/libkvmemu.so " STDBUF_LIB : "LD_PRELOAD=/box/libkvmemu.so";
+		if (spec->insn_budget) {   /* first: getenv finds it before any scenario knob */
+			snprintf(insn_env, 48, "KVMEMU_INSN_LIMIT=%lu", spec->insn_budget);
+			env[n++] = insn_env;
+		}
 		for (char *const *e = spec->emu_env; e && *e; e++) {
 			env[n++] = *e;
 			quiet_set |= !strncmp(*e, "KVMEMU_QUIET=", 13);
@@ -126,6 +132,18 @@ static enum end_kind end_of(enum box_cause c)
 	case BOX_SETUP_FAIL: break;
 	}
 	return END_SANDBOX;
+}
+
+/* kvmemu's KVMEMU_INSN_LIMIT ended it (grader/kvmemu/budget.c): SIGXCPU
+ * and its line on stderr (or stderr past its cap, where the line may be
+ * lost). Not RLIMIT_CPU's SIGXCPU: that comes past the box's CPU budget,
+ * which ends the box first. A VMM that raises SIGXCPU itself fails either way. */
+static int insn_limit_hit(const struct run_spec *spec, const struct run_outcome *o)
+{
+	static const char line[] = "kvmemu: guest instruction limit of ";
+	return spec->backend == BACKEND_EMU && spec->insn_budget && o->end == END_SIGNALED &&
+	       o->code == SIGXCPU && (memmem(o->err, o->err_len, line, sizeof line - 1) ||
+				      o->err_truncated);
 }
 
 void run_vmm(const struct run_spec *spec, struct run_outcome *out)
@@ -152,7 +170,8 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 	};
 	char *prog = xasprintf("/box/%s", name);
 	char *argv[] = { prog, "/box/guest.bin", NULL };
-	char **env = run_env(spec);
+	char insn_env[48];
+	char **env = run_env(spec, insn_env);
 	struct box_req req = {
 		.argv = argv, .files = files,
 		.nfiles = spec->backend == BACKEND_EMU ? (uc_lib ? 4 : 3) : 2,
@@ -198,6 +217,11 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 		memcpy(out->err, r.err, r.err_len);
 	out->err[r.err_len] = '\0';
 	out->err_len = r.err_len;
+	out->insn_budget = spec->backend == BACKEND_EMU ? spec->insn_budget : 0;
+	if (insn_limit_hit(spec, out)) {
+		out->end = END_TIMEOUT;
+		out->over_budget = out->over_insns = 1;
+	}
 	box_result_free(&r);
 	free(env);
 	free(uc_lib);

@@ -30,6 +30,8 @@ struct run_outcome {
 	double wall_s;
 	double cpu_s;        /* CPU time of the whole box (every task) */
 	int over_budget;     /* END_TIMEOUT: it used its CPU budget (else: asleep at the safety net) */
+	int over_insns;      /* END_TIMEOUT, over_budget: the budget was kvmemu's guest instructions */
+	unsigned long insn_budget;   /* that budget (0: none), for "... of N guest instructions" */
 	int attempts;        /* runs made: a starved run is run again (RUN_STARVED_TRIES) */
 	double timeout_s;    /* its CPU budget, for "ran past its CPU budget of N s" */
 	size_t out_cap;      /* the cap this run had, for "output flood (> N bytes)" */
@@ -43,6 +45,7 @@ struct run_spec {
 	const char *emu_lib;      /* host path of libkvmemu.so (EMU) */
 	char *const *emu_env;     /* scenario knobs, or NULL */
 	double timeout_s;         /* the CPU budget of the whole box, seconds */
+	unsigned long insn_budget;   /* EMU: guest instructions (KVMEMU_INSN_LIMIT); 0: none */
 	size_t out_cap;
 	char program[64];         /* its name in the box, so argv[0] (run_program_name) */
 };
@@ -75,6 +78,9 @@ struct run_spec run_spec_for(const struct lab *lab, const struct scenario *sc, c
  * that hits the net having used less than its budget while it waited for a
  * CPU was starved by the machine: it is run again, up to RUN_STARVED_TRIES
  * runs, then is a grader error (END_SANDBOX), never the program's timeout.
+ * On kvmemu the guest's instructions are a budget too (spec->insn_budget:
+ * KVMEMU_INSN_LIMIT, which ends the VMM with SIGXCPU and one stderr line):
+ * a run that uses them is END_TIMEOUT, over_budget and over_insns.
  */
 #define RUN_WALL_FACTOR 4
 #define RUN_WALL_SLACK_S 2.0

@@ -23,10 +23,10 @@
 /* ---- header ---------------------------------------------------------- */
 
 enum key { K_TITLE, K_POINTS, K_VISIBILITY, K_BACKEND, K_EMU_ENV, K_RANDOM, K_HINT,
-	   K_EXPECT_EXIT, K_EXPECT_STDOUT, K_TIMEOUT, K_HINT_ZH, K_TITLE_ZH, K_HINT_ON, K_COUNT };
+	   K_EXPECT_EXIT, K_EXPECT_STDOUT, K_TIMEOUT, K_HINT_ZH, K_TITLE_ZH, K_HINT_ON, K_INSN_BUDGET, K_COUNT };
 static const char *const key_names[K_COUNT] = {
 	"title", "points", "visibility", "backend", "emu-env", "random", "hint",
-	"expect-exit", "expect-stdout", "timeout", "hint-zh", "title-zh", "hint-on",
+	"expect-exit", "expect-stdout", "timeout", "hint-zh", "title-zh", "hint-on", "insn-budget",
 };
 
 /* Splits "; key: value" into key and value (in place). Returns 0 when line
@@ -246,6 +246,9 @@ static const char *set_key(struct scenario *sc, enum key k, const char *v)
 	}
 	case K_TIMEOUT:
 		return parse_seconds(v, LAB_MAX_TIMEOUT, &sc->timeout) < 0 ? "timeout must be a number of seconds in (0, 600]" : NULL;
+	case K_INSN_BUDGET:
+		return parse_ulong(v, LAB_MAX_INSN_BUDGET, &sc->insn_budget) < 0 || !sc->insn_budget
+			? "insn-budget must be a whole number of guest instructions in [1, 1e11]" : NULL;
 	case K_COUNT: break;
 	}
 	return "unknown key";

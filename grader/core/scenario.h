@@ -39,6 +39,7 @@ struct scenario {
 	char *pin_out;       /* expect-stdout, unescaped; NULL if not pinned */
 	size_t pin_out_len;
 	double timeout;      /* the run's CPU budget, seconds (lab.h); 0: lab.conf's */
+	unsigned long insn_budget; /* its guest instructions on kvmemu (lab.h); 0: lab.conf's */
 	int *key_lines;      /* line of each header key, by scenario_key_line() */
 };
 

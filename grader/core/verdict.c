@@ -85,7 +85,10 @@ void describe_end(const struct run_outcome *o, char *buf, size_t len)
 			 o->code == SIGXCPU ? T(" (CPU time limit)", "（超出 CPU 时间限制）") : "");
 		break;
 	case END_TIMEOUT:
-		if (o->over_budget)
+		if (o->over_insns)
+			snprintf(buf, len, T("timed out: used its budget of %lu guest instructions",
+					     "超时：用完了 %lu 条客户机指令的预算"), o->insn_budget);
+		else if (o->over_budget)
 			snprintf(buf, len, T("timed out: used its CPU budget of %g s", "超时：用完了 CPU 时间预算（%g 秒）"),
 				 o->timeout_s);
 		else   /* asleep or blocked: the budget was not the limit */

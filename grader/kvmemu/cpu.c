@@ -669,6 +669,7 @@ int cpu_init(struct vcpu *v)
 		    UC_HOOK_MEM_WRITE_PROT, (void *)mmio_unmapped_hook, v, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)precise_pc_hook,
 		    c, 0xfffffff0, 0xfffffff0);
+	budget_attach(c);
 	reset_state(c);
 	return 0;
 }

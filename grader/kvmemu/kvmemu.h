@@ -302,6 +302,9 @@ void cpu_set_lip(struct cpu *c, uint64_t lip);
 void cpu_internal_error(struct vcpu *v, uint32_t suberror);
 void cpu_hook_range(struct cpu *c, uint64_t begin, uint64_t end);
 
+/* ---- KVMEMU_INSN_LIMIT (budget.c) ---- */
+void budget_attach(struct cpu *c);          /* at cpu_init: count this engine's instructions */
+
 /* ---- hidden CPU state (env.c) ---- */
 int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
 void env_load(struct cpu *c);               /* engine -> c->env */

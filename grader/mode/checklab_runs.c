@@ -40,7 +40,11 @@ static void reference_ending(struct cl *c, int k)
 	char ended[300];
 	describe_end(o, ended, sizeof ended);
 	unsigned m = cl_col_mask(c, k);
-	if (o->end == END_TIMEOUT)
+	if (o->end == END_TIMEOUT && o->over_insns)
+		cl_error(c, m, "%s: reference used its budget of %lu guest instructions on scenario %s: "
+			 "the guest never halts, or raise `insn-budget` (KVMEMU_INSN_COUNT=1 says what a "
+			 "run takes)", sc->path, o->insn_budget, sc->name);
+	else if (o->end == END_TIMEOUT)
 		cl_error(c, m, "%s: reference timed out on scenario %s: the guest never halts? (limit %g s)",
 			 sc->path, sc->name, o->timeout_s);
 	else if (o->end == END_FLOOD)

@@ -24,13 +24,27 @@ static const struct sc_result *first_public(const struct grading *g, int hit)
 	return NULL;
 }
 
-void report_diagnoses(struct buf *b, const struct grading *g)
+/* How many scenarios show hit i that who may know of. */
+static int hits_for(const struct grading *g, int i, enum audience who)
+{
+	if (who == FOR_TA)
+		return g->diag[i].n;
+	int n = 0;
+	for (int k = 0; k < g->n; k++)
+		n += g->res[k].diag == i + 1 && !g->res[k].sc->hidden;
+	return n;
+}
+
+void report_diagnoses(struct buf *b, const struct grading *g, enum audience who)
 {
 	for (int i = 0; i < g->ndiag; i++) {
 		const struct diag_hit *h = &g->diag[i];
 		const struct diag_rule *rule = h->rule;
+		int n = hits_for(g, i, who);
+		if (n == 0)
+			continue;
 		buf_addf(b, T("diagnosis: %s, in %d of %d scenarios", "诊断：%s，%d/%d 个测例"),
-			 pick(rule->symptom, rule->symptom_zh), h->n, g->n);
+			 pick(rule->symptom, rule->symptom_zh), n, g->n);
 		const struct sc_result *first = first_public(g, i);
 		if (first)
 			buf_addf(b, T(" (first in `%s`)", "（第一个是 `%s`）"), first->sc->name);

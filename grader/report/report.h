@@ -47,16 +47,20 @@ void report_text(struct buf *b, const struct grading *g);
 void report_warnings(struct buf *b, const struct grading *g, const char *indent);
 /* "your program crashed with SIGSEGV in 9 of 14 scenarios; first in `hello`":
  * one line per cause that lost two or more scenarios that ran (a signal
- * counts per signal). Returns how many lines. */
-int report_repeated(struct buf *b, const struct grading *g);
+ * counts per signal). Returns how many lines. FOR_STUDENT: a hidden scenario's
+ * signal is never said nor counted with a public one's (hidden crashes group
+ * together, "killed by a signal"). */
+int report_repeated(struct buf *b, const struct grading *g, enum audience who);
 /* 1 when r failed for the same crash-like cause (a signal, a timeout, a
  * flood) as an earlier scenario of g: its details are kept short. */
-int report_is_repeat(const struct grading *g, const struct sc_result *r);
+int report_is_repeat(const struct grading *g, const struct sc_result *r, enum audience who);
 
 /* diagnosis.c */
 /* Each diagnosis of g (g->diag) as "diagnosis: SYMPTOM, in N of M scenarios
- * (first in `x`)", its likely cause and what to read; nothing when none. */
-void report_diagnoses(struct buf *b, const struct grading *g);
+ * (first in `x`)", its likely cause and what to read; nothing when none.
+ * FOR_STUDENT: N counts the public scenarios only, and a diagnosis that only
+ * hidden ones show is not said (a symptom is more than a cause code). */
+void report_diagnoses(struct buf *b, const struct grading *g, enum audience who);
 /* A covered scenario's pointer to its diagnosis (r->diag != 0), one line. */
 void report_diagnosed(struct buf *b, const struct grading *g, const struct sc_result *r, const char *indent);
 /* 1 when r's hint is about what r got wrong (the scenario's hint-on). */

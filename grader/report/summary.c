@@ -42,11 +42,25 @@ static int same_cause(const struct sc_result *a, const struct sc_result *b)
 	return a->v.code == b->v.code && (a->v.code != CAUSE_SIGNAL || a->run.code == b->run.code);
 }
 
-static void repeated_line(struct buf *b, const struct sc_result *first, int n, int total)
+/* Same cause as a student may know it: a hidden scenario's signal is not
+ * theirs to know (only its cause code), so hidden crashes group together
+ * and never with a public one's signal. */
+static int same_cause_for(const struct sc_result *a, const struct sc_result *b, enum audience who)
+{
+	if (who == FOR_TA || a->v.code != CAUSE_SIGNAL || a->sc->hidden + b->sc->hidden == 0)
+		return same_cause(a, b);
+	return a->v.code == b->v.code && a->sc->hidden && b->sc->hidden;
+}
+
+static void repeated_line(struct buf *b, const struct sc_result *first, int n, int total, enum audience who)
 {
 	char sig[32];
 	switch (first->v.code) {
 	case CAUSE_SIGNAL:
+		if (first->sc->hidden && who == FOR_STUDENT) {   /* hidden ones only: no signal named */
+			buf_adds(b, T("your program was killed by a signal", "你的程序被信号终止"));
+			break;
+		}
 		signal_name(first->run.code, sig, sizeof sig);
 		buf_addf(b, T("your program crashed with %s in %d of %d scenarios; first in `%s`\n",
 			      "你的程序在 %2$d/%3$d 个测例中因 %1$s 崩溃；第一个是 `%4$s`\n"),
@@ -73,7 +87,7 @@ static void repeated_line(struct buf *b, const struct sc_result *first, int n, i
 		 n, total, first->sc->name);
 }
 
-int report_repeated(struct buf *b, const struct grading *g)
+int report_repeated(struct buf *b, const struct grading *g, enum audience who)
 {
 	int lines = 0;
 	for (int i = 0; i < g->n; i++) {   /* in the lab's teaching order: "first in" the simplest */
@@ -82,25 +96,25 @@ int report_repeated(struct buf *b, const struct grading *g)
 			continue;
 		int n = 0, earlier = 0;
 		for (int k = 0; k < g->n; k++)
-			if (counted(at(g, k)) && same_cause(at(g, k), r)) {
+			if (counted(at(g, k)) && same_cause_for(at(g, k), r, who)) {
 				earlier |= k < i;
 				n++;
 			}
 		if (n >= 2 && !earlier) {
-			repeated_line(b, r, n, g->n);
+			repeated_line(b, r, n, g->n, who);
 			lines++;
 		}
 	}
 	return lines;
 }
 
-int report_is_repeat(const struct grading *g, const struct sc_result *r)
+int report_is_repeat(const struct grading *g, const struct sc_result *r, enum audience who)
 {
 	if (!counted(r) || (r->v.code != CAUSE_SIGNAL && r->v.code != CAUSE_TIMEOUT &&
 			    r->v.code != CAUSE_OUTPUT_FLOOD))
 		return 0;
 	for (int k = 0; k < g->n && at(g, k) != r; k++)   /* earlier in teaching order */
-		if (counted(at(g, k)) && same_cause(at(g, k), r))
+		if (counted(at(g, k)) && same_cause_for(at(g, k), r, who))
 			return 1;
 	return 0;
 }

@@ -114,7 +114,7 @@ void report_detail(struct buf *b, const struct grading *g, const struct sc_resul
 		reproduce(b, g, r, indent, who);
 		return;
 	}
-	if (report_is_repeat(g, r)) {   /* said once at the top */
+	if (report_is_repeat(g, r, who)) {   /* said once at the top */
 		reproduce(b, g, r, indent, who);
 		return;
 	}
@@ -173,8 +173,8 @@ void report_preamble(struct buf *b, const struct grading *g, enum audience who)
 	else if (!g->build.ok)
 		report_build_failure(b, g, "", who);
 	report_warnings(b, g, "");
-	report_diagnoses(b, g);
-	report_repeated(b, g);
+	report_diagnoses(b, g, who);
+	report_repeated(b, g, who);
 }
 
 void report_text(struct buf *b, const struct grading *g)

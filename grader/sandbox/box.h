@@ -9,11 +9,13 @@
  *   bwrap.c     layer "bubblewrap";  fallback.c  layer "fallback"
  *   seccomp.c   the one filter of both layers;  tree.c  measuring/removing trees
  *   cpu.c       the whole box's CPU time and run_delay (its budget; starved or asleep)
+ *   cgroup.c    a cgroup per box where one can be made (fair CPU, pids, memory, its CPU)
  *
  * A layer is a struct box_layer: core.c calls its hooks at fixed points of a
  * run and knows nothing else of it (as kvmtool's core knows devices only by
  * their ops).  Layers are registered, in order of preference, in core.c's
- * box_layers[].
+ * box_layers[].  What stacks on any layer (a cgroup per box) is a struct
+ * box_addon, registered in core.c's box_addons[]: every one runs.
  */
 #ifndef VIRTLAB_SANDBOX_BOX_H
 #define VIRTLAB_SANDBOX_BOX_H
@@ -97,6 +99,15 @@ struct stream {
 
 struct box_layer;
 
+/* The box's cgroups (cgroup.c): one per distinct hierarchy. */
+struct box_cg {
+	int on;                 /* 0: none; 1 or 2: cgroup v1 / v2 */
+	int n;
+	void *g[4];             /* libcgroup's struct cgroup */
+	int procs[4];           /* their cgroup.procs, for the child to join */
+	int usage_fd;           /* cpuacct.usage (v1) or cpu.stat (v2) */
+};
+
 /* One run, from prepare() to run_free(). */
 struct run {
 	const struct box_layer *layer;
@@ -115,6 +126,7 @@ struct run {
 	struct pidset before;
 	struct stream out, err;
 	struct watch w;
+	struct box_cg cg;
 };
 
 /* What the box's first process needs after fork (no allocation from here on). */
@@ -127,6 +139,7 @@ struct child_plan {
 	struct ident id;
 	struct kvm_plan kvm;
 	const struct scratch *s;
+	const struct box_cg *cg;
 	pid_t grader;
 };
 
@@ -159,6 +172,23 @@ struct box_layer {
 };
 
 extern const struct box_layer box_bwrap, box_fallback;
+
+/*
+ * What stacks on whichever layer runs.  Hooks may be NULL.  prepare: parent,
+ * before the layer's prepare (0, even when it has nothing to give here; -1
+ * with res filled); join: the child, first thing after fork (no allocation);
+ * cpu: the box's CPU so far in seconds, or < 0 when it can't tell; finish:
+ * parent, after every task was reaped.
+ */
+struct box_addon {
+	const char *name;
+	int (*prepare)(struct run *r, struct box_result *res);
+	int (*join)(const struct child_plan *p);
+	double (*cpu)(const struct run *r);
+	void (*finish)(struct run *r);
+};
+extern const struct box_addon box_cgroup;
+double box_addons_cpu(const struct run *r);   /* core.c: the most any addon saw, or -1 */
 
 /* core.c */
 int box_run_on(const struct box_layer *layer, const struct box_req *req, struct box_result *res);
@@ -196,6 +226,7 @@ struct capture_ctx {
 	const char *scratch;            /* root of the scratch tree */
 	const struct box_limits *lim;
 	double cpu_base;                /* box_children_cpu() before the box started */
+	const struct run *run;          /* for box_addons_cpu() */
 	double t0;                      /* when it started */
 };
 void capture(const struct capture_ctx *c, struct box_result *res);

@@ -171,6 +171,9 @@ static struct box_cpu sample(const struct capture_ctx *c, struct box_result *res
 {
 	struct box_cpu u;
 	box_cpu_sample(c->before, c->cpu_base, &u);
+	double counted = c->run ? box_addons_cpu(c->run) : -1;   /* a cgroup's count of every task */
+	if (counted > u.cpu_s)
+		u.cpu_s = counted;
 	if (u.cpu_s > res->cpu_s)
 		res->cpu_s = u.cpu_s;
 	return u;

@@ -144,9 +144,27 @@ static int drop_privs(const struct child_plan *p)
 	return 0;
 }
 
+/* In order; every one runs, on every layer (box.h). */
+static const struct box_addon *const box_addons[] = { &box_cgroup };
+#define N_ADDONS (sizeof box_addons / sizeof *box_addons)
+
+double box_addons_cpu(const struct run *r)
+{
+	double best = -1;
+	for (size_t i = 0; i < N_ADDONS; i++) {
+		double v = box_addons[i]->cpu ? box_addons[i]->cpu(r) : -1;
+		if (v > best)
+			best = v;
+	}
+	return best;
+}
+
 _Noreturn static void child_run(const struct child_plan *p)
 {
 	signal(SIGPIPE, SIG_DFL);
+	for (size_t i = 0; i < N_ADDONS; i++)   /* first: nothing runs outside the box's cgroup */
+		if (box_addons[i]->join && box_addons[i]->join(p) != 0)
+			child_fail(p->report_fd, box_addons[i]->name);
 	if (child_fds(p) != 0)
 		child_fail(p->report_fd, "fds");
 	if (setsid() < 0)
@@ -193,6 +211,9 @@ static void run_free(struct run *r)
 	free(r->out.buf);
 	free(r->err.buf);
 	scratch_remove(&r->s);
+	for (size_t i = 0; i < N_ADDONS; i++)   /* every task was reaped */
+		if (box_addons[i]->finish)
+			box_addons[i]->finish(r);
 }
 
 static int mentions(const char *text, const char *what)
@@ -317,6 +338,9 @@ static int prepare(struct run *r, const struct box_req *req, struct box_result *
 	r->exec_argv = r->argv;
 	r->exec_env = r->env;
 	r->cwd = r->s.tmp;
+	for (size_t i = 0; i < N_ADDONS; i++)
+		if (box_addons[i]->prepare && box_addons[i]->prepare(r, res) != 0)
+			return -1;
 	if (r->layer->prepare && r->layer->prepare(r, req, res) != 0)
 		return -1;
 	r->in_fd = open(req->stdin_path ? req->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
@@ -356,7 +380,7 @@ static pid_t start_child(struct run *r, const struct box_req *req)
 		.in_fd = r->in_fd, .out_fd = r->pout[1], .err_fd = r->perr[1],
 		.report_fd = r->prep[1], .json_fd = r->pjson[1], .seccomp_fd = r->seccomp_fd,
 		.block_fd = r->pblock[0], .lim = req->lim, .id = r->id, .kvm = r->kvm, .s = &r->s,
-		.grader = getpid(),
+		.cg = &r->cg, .grader = getpid(),
 	};
 	pid_t pid = fork();
 	if (pid == 0)
@@ -370,7 +394,7 @@ int box_run_on(const struct box_layer *layer, const struct box_req *req, struct 
 	memset(res, 0, sizeof *res);
 	struct run r = { .layer = layer, .req = req, .pout = { -1, -1 }, .perr = { -1, -1 },
 			 .prep = { -1, -1 }, .pjson = { -1, -1 }, .pblock = { -1, -1 },
-			 .in_fd = -1, .seccomp_fd = -1, .w = { .pidfd = -1 } };
+			 .in_fd = -1, .seccomp_fd = -1, .w = { .pidfd = -1 }, .cg = { .usage_fd = -1 } };
 	double t0 = now_s(), deadline = t0 + req->lim.wall_s;
 	/* Orphans of the box re-parent to us, so we can kill and reap them all. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -394,7 +418,7 @@ int box_run_on(const struct box_layer *layer, const struct box_req *req, struct 
 		reap_all(&r.before, &r.w);
 		goto out;
 	}
-	struct capture_ctx c = { &r.w, &r.out, &r.err, deadline, &r.before, r.s.root, &req->lim, cpu0, t0 };
+	struct capture_ctx c = { &r.w, &r.out, &r.err, deadline, &r.before, r.s.root, &req->lim, cpu0, &r, t0 };
 	capture(&c, res);
 	reap_all(&r.before, &r.w);
 	if (layer->ran && layer->ran(&r, res) != 0)
@@ -417,6 +441,9 @@ out:
 	double reaped = box_children_cpu() - cpu0;   /* every task reaped by us or theirs */
 	if (reaped > res->cpu_s)
 		res->cpu_s = reaped;
+	double counted = box_addons_cpu(&r);         /* a cgroup's: every task, however it ended */
+	if (counted > res->cpu_s)
+		res->cpu_s = counted;
 	run_free(&r);
 	return rc;
 }

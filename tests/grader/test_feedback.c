@@ -9,6 +9,7 @@
 
 #include "check_decl.h"
 #include "build.h"
+#include "diagnose.h"
 #include "lab.h"
 #include "lang.h"
 #include "report.h"
@@ -201,9 +202,10 @@ TEST(repeated_crash_said_once)
 	struct sc_result res[4];
 	crashed(&g, res);
 	struct buf b = {0};
-	ck_assert_int_eq(report_repeated(&b, &g), 1);
+	ck_assert_int_eq(report_repeated(&b, &g, FOR_TA), 1);
 	ck_assert_str_eq(buf_str(&b), "your program crashed with SIGSEGV in 3 of 4 scenarios; first in `hello`\n");
-	ck_assert(!report_is_repeat(&g, &res[0]) && report_is_repeat(&g, &res[1]) && report_is_repeat(&g, &res[3]));
+	ck_assert(!report_is_repeat(&g, &res[0], FOR_TA) && report_is_repeat(&g, &res[1], FOR_TA) &&
+		  report_is_repeat(&g, &res[3], FOR_TA));
 	reset(&b);
 	report_text(&b, &g);
 	const char *t = buf_str(&b);
@@ -225,14 +227,57 @@ TEST(different_signals_are_different_causes)
 	res[1].run.code = SIGABRT;
 	judge(&res[1].exp, &res[1].run, &res[1].v);
 	struct buf b = {0};
-	ck_assert_int_eq(report_repeated(&b, &g), 1);
+	ck_assert_int_eq(report_repeated(&b, &g, FOR_TA), 1);
 	ck_assert_str_eq(buf_str(&b), "your program crashed with SIGSEGV in 2 of 4 scenarios; first in `hello`\n");
-	ck_assert(!report_is_repeat(&g, &res[1]));
+	ck_assert(!report_is_repeat(&g, &res[1], FOR_TA));
 	res[3].run.code = SIGBUS;
 	judge(&res[3].exp, &res[3].run, &res[3].v);
 	reset(&b);
-	ck_assert_int_eq(report_repeated(&b, &g), 0);   /* no cause lost two */
+	ck_assert_int_eq(report_repeated(&b, &g, FOR_TA), 0);   /* no cause lost two */
 	ck_assert_str_eq(buf_str(&b), "");
+	buf_free(&b);
+}
+END_TEST
+
+/*
+ * What a student sees of a hidden scenario is its name, points, pass/fail and
+ * cause code: the lines said once at the top (repeated causes, diagnoses)
+ * must not carry its signal or its symptom, by name or by a count.
+ */
+TEST(summary_lines_keep_hidden_details_hidden)
+{
+	struct grading g;
+	struct sc_result res[4];
+	crashed(&g, res);   /* hello, mixed: SIGSEGV; secret (hidden): SIGSEGV */
+	res[1].run.code = SIGABRT;   /* only the hidden one shares hello's signal */
+	judge(&res[1].exp, &res[1].run, &res[1].v);
+	struct buf b = {0};
+	report_text_for(&b, &g, FOR_STUDENT);
+	const char *t = buf_str(&b);
+	ck_assert_msg(!strstr(t, "in 2 of 4 scenarios"), "a count that tells the hidden one's signal:\n%s", t);
+	ck_assert_msg(strstr(t, "FAIL  0/1  secret"), "its line:\n%s", t);
+	reset(&b);
+	report_text_for(&b, &g, FOR_TA);   /* the TA sees it all */
+	ck_assert_msg(strstr(buf_str(&b), "crashed with SIGSEGV in 2 of 4 scenarios"), "%s", buf_str(&b));
+	/* a diagnosis whose only hit is hidden: not shown to the student */
+	crashed(&g, res);
+	struct diag_rule rule = { .name = "r", .symptom = "SYMPTOM-OF-THE-HIDDEN-ONE", .cause = "CAUSE-X" };
+	struct diag_hit hit = { .rule = &rule, .n = 1, .first = 3 };
+	res[3].diag = 1;
+	g.diag = &hit;
+	g.ndiag = 1;
+	reset(&b);
+	report_text_for(&b, &g, FOR_STUDENT);
+	t = buf_str(&b);
+	ck_assert_msg(!strstr(t, "SYMPTOM-OF-THE-HIDDEN-ONE") && !strstr(t, "CAUSE-X"), "hidden symptom:\n%s", t);
+	reset(&b);
+	/* with public hits too, the student's count is of the public ones */
+	res[0].diag = 1;
+	hit.n = 2;
+	hit.first = 0;
+	report_text_for(&b, &g, FOR_STUDENT);
+	t = buf_str(&b);
+	ck_assert_msg(strstr(t, "diagnosis: SYMPTOM-OF-THE-HIDDEN-ONE, in 1 of 4 scenarios"), "%s", t);
 	buf_free(&b);
 }
 END_TEST

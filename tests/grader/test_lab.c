@@ -22,6 +22,10 @@ TEST(good_conf)
 	ck_assert(lab.timeout == 2.5);
 	ck_assert_uint_eq(lab.out_cap, 4096);
 	lab_free(&lab);
+	ck_assert_msg(lab_parse("l.conf", "source = a.c\ninsn_budget = 2500000\n", &lab, err, sizeof err) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(lab.insn_budget, 2500000);
+	lab_free(&lab);
 }
 END_TEST
 
@@ -30,6 +34,7 @@ TEST(defaults)
 	struct lab lab;
 	ck_assert_int_eq(lab_parse("l.conf", "source = a.c\n", &lab, err, sizeof err), 0);
 	ck_assert(lab.timeout == LAB_DEFAULT_TIMEOUT);
+	ck_assert_uint_eq(lab.insn_budget, LAB_DEFAULT_INSN_BUDGET);
 	ck_assert_uint_eq(lab.out_cap, LAB_DEFAULT_OUT_CAP);
 	ck_assert_str_eq(lab.cflags, "");
 	lab_free(&lab);
@@ -51,6 +56,10 @@ TEST(errors_name_file_and_line)
 	bad("source = a.c\ntimeout = 0\n", "l.conf:2: timeout");
 	bad("source = a.c\ntimeout = fast\n", "l.conf:2: timeout");
 	bad("source = a.c\nout_cap = -5\n", "l.conf:2: out_cap");
+	bad("source = a.c\ninsn_budget = 0\n", "l.conf:2: insn_budget");
+	bad("source = a.c\ninsn_budget = 1e6\n", "l.conf:2: insn_budget");
+	bad("source = a.c\ninsn_budget = -3\n", "l.conf:2: insn_budget");
+	bad("source = a.c\ninsn_budget = 100000000001\n", "l.conf:2: insn_budget");
 	bad("source = ../etc/passwd\n", "l.conf:1: source");
 	bad("name = x\n", "l.conf:1: missing required key 'source'");
 	bad("source = a.c\n = x\n", "l.conf:2: missing key");

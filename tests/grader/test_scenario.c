@@ -47,6 +47,7 @@ TEST(minimal_header)
 	ck_assert_ptr_null(sc.pin_out);
 	ck_assert_int_eq(sc.pin_exit, EXIT_UNSET);
 	ck_assert(sc.timeout == 0);
+	ck_assert_uint_eq(sc.insn_budget, 0);
 	scenario_free(&sc);
 }
 END_TEST
@@ -65,6 +66,7 @@ TEST(full_header)
 		"; expect-exit: error\n"
 		"; expect-stdout: \"a\\tb\\n\\x41\\101\\\\\\\"\\0z\"\n"
 		"; timeout: 1.5\n"
+		"; insn-budget: 123456\n"
 		";\n"
 		"; prose: not a header line any more? it is; header ended above\n";
 	ck_assert_msg(parse(text, &sc) == 0, "parse failed: %s", err);
@@ -80,6 +82,7 @@ TEST(full_header)
 	ck_assert_uint_eq(sc.pin_out_len, 10);
 	ck_assert(memcmp(sc.pin_out, "a\tb\nAA\\\"\0z", 10) == 0);
 	ck_assert(sc.timeout == 1.5);
+	ck_assert_uint_eq(sc.insn_budget, 123456);
 	scenario_free(&sc);
 }
 END_TEST
@@ -116,6 +119,8 @@ TEST(errors_name_file_and_line)
 	expect_error("; title: T\n; points: 1\n; expect-exit: 0\n", "g/x.asm:3: expect-exit:");
 	expect_error("; title: T\n; points: 1\n; timeout: 0\n", "g/x.asm:3: timeout:");
 	expect_error("; title: T\n; points: 1\n; timeout: soon\n", "g/x.asm:3: timeout:");
+	expect_error("; title: T\n; points: 1\n; insn-budget: 0\n", "g/x.asm:3: insn-budget:");
+	expect_error("; title: T\n; points: 1\n; insn-budget: lots\n", "g/x.asm:3: insn-budget:");
 	expect_error("; title:\n; points: 1\n", "g/x.asm:1: title: empty value");
 	expect_error("; title: a\x1b[2Jb\n; points: 1\n", "g/x.asm:1: title: control character");
 }

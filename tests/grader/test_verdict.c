@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check_decl.h"
+#include "lang.h"
 #include "verdict.h"
 
 static struct run_outcome outcome(enum end_kind end, int code, const char *out, const char *err)
@@ -169,6 +170,15 @@ TEST(end_descriptions)
 	o.over_budget = 1;
 	describe_end(&o, buf, sizeof buf);
 	ck_assert_str_eq(buf, "timed out: used its CPU budget of 0.5 s");
+	o.over_insns = 1;   /* kvmemu's KVMEMU_INSN_LIMIT: the budget in its own units */
+	o.insn_budget = 10000000;
+	describe_end(&o, buf, sizeof buf);
+	ck_assert_str_eq(buf, "timed out: used its budget of 10000000 guest instructions");
+	lang_set(LANG_ZH);
+	describe_end(&o, buf, sizeof buf);
+	lang_set(LANG_EN);
+	ck_assert_str_eq(buf, "超时：用完了 10000000 条客户机指令的预算");
+	o.over_insns = 0;
 	o.over_budget = 0;   /* asleep at the wall-clock safety net: the report says what it used */
 	o.wall_s = 4;
 	o.cpu_s = 0.01;

@@ -23,7 +23,8 @@ LIBKVMEMU = os.path.join(BUILD, "libkvmemu.so")
 KVM_EMU = os.path.join(ROOT, "scripts", "kvm-emu")
 
 HEADER_KEYS = {"title", "points", "visibility", "backend", "emu-env", "random",
-               "hint", "hint-zh", "hint-on", "title-zh", "expect-exit", "expect-stdout", "timeout"}
+               "hint", "hint-zh", "hint-on", "title-zh", "expect-exit", "expect-stdout", "timeout",
+               "insn-budget"}
 
 
 # ---------------------------------------------------------------- lab.conf

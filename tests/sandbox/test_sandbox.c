@@ -283,6 +283,94 @@ TEST(setsid_leftover)
 }
 END_TEST
 
+/* One box of a pair (fair_pair): its CPU and what /proc/self/cgroup said, through fd. */
+static void fair_box(const char *script, int fd)
+{
+	struct box_limits lim = box_default_limits();
+	lim.cpu_budget_s = 30;
+	lim.cpu_s = 60;
+	lim.wall_s = 2.0;   /* both end at the safety net: the same wall time, CPU compared */
+	struct box_result r;
+	char msg[600] = "";
+	if (run_sh(script, &lim, NULL, 0, 0, NULL, &r) == 0)
+		snprintf(msg, sizeof msg, "%.3f", r.cpu_s);
+	if (write(fd, msg, strlen(msg) + 1) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* Is the first process of the box that pid (a grader) runs in a virtlab-box
+ * cgroup?  Read from here: the box may have a cgroup namespace of its own. */
+static int box_in_cgroup(pid_t grader)
+{
+	char p[128], buf[4096] = "";
+	snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)grader, (int)grader);
+	FILE *f = fopen(p, "re");
+	long kid = 0;
+	int ok = f && fscanf(f, "%ld", &kid) == 1;
+	if (f)
+		fclose(f);
+	snprintf(p, sizeof p, "/proc/%ld/cgroup", kid);
+	f = ok ? fopen(p, "re") : NULL;
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+	return strstr(buf, "virtlab-box-") != NULL;
+}
+
+/*
+ * With a cgroup per box, forking buys no CPU: a box's weight is one however
+ * many tasks it has.  Two boxes side by side on one CPU, one forking eight
+ * spinners and one spinning alone, for the same wall time: the lone spinner
+ * gets about as much CPU as the whole forking box (without cgroups or
+ * autogroups, 1/9 of it).  CPU is measured by the boxes' cgroups, not timed.
+ */
+TEST(forking_buys_no_cpu_with_a_cgroup)
+{
+	const char *cgd = box_cgroup_describe();
+	if (strncmp(cgd, "cgroup", 6) != 0)
+		CHECK_SKIP("%s", cgd);
+	cpu_set_t one, old;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof old, &old), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	static const char *const scripts[2] = {
+		"for i in 1 2 3 4 5 6 7; do (while :; do :; done) & done; while :; do :; done",
+		"while :; do :; done",
+	};
+	int fds[2][2];
+	pid_t kids[2];
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(pipe(fds[i]), 0);
+		if ((kids[i] = fork()) == 0)
+			fair_box(scripts[i], fds[i][1]);
+		close(fds[i][1]);
+	}
+	usleep(1000 * 1000);   /* both boxes running */
+	int in_cg[2] = { box_in_cgroup(kids[0]), box_in_cgroup(kids[1]) };
+	double cpu[2] = { 0, 0 };
+	for (int i = 0; i < 2; i++) {
+		char buf[600] = "";
+		ssize_t n = read(fds[i][0], buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = 0;
+		close(fds[i][0]);
+		waitpid(kids[i], NULL, 0);
+		ck_assert_msg(sscanf(buf, "%lf", &cpu[i]) == 1, "box %d said '%s'", i, buf);
+	}
+	sched_setaffinity(0, sizeof old, &old);
+	fprintf(stderr, "forking box %.2f s of CPU, lone spinner %.2f s (%s)\n", cpu[0], cpu[1], cgd);
+	ck_assert_msg(in_cg[0] && in_cg[1], "expected both boxes in a virtlab-box cgroup (%s), got %d and %d",
+		      cgd, in_cg[0], in_cg[1]);
+	ck_assert_msg(cpu[0] > 0.2 && cpu[1] > 0.2, "expected both boxes to run; got %.3f s and %.3f s", cpu[0], cpu[1]);
+	ck_assert_msg(cpu[1] >= 0.5 * cpu[0],
+		      "expected the lone spinner to get at least half the forking box's CPU (fair shares); "
+		      "got %.3f s vs %.3f s, where: %s", cpu[1], cpu[0], cgd);
+	ck_assert_int_eq(strays(), 0);
+}
+END_TEST
+
 TEST(fork_bomb)
 {
 	struct box_limits lim = box_default_limits();

@@ -17,7 +17,7 @@ SANDBOX_INC  := -Igrader -Igrader/sandbox -Igrader/util
 $(SANDBOX_TEST_BIN): tests/sandbox/test_sandbox.c tests/check_decl.c tests/check_decl.h \
 		     $(SANDBOX_SRCS) $(SANDBOX_HDRS) $(SANDBOX_ATTACK_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -Itests $(CHECK_CFLAGS) -o $@ tests/sandbox/test_sandbox.c \
+	$(CC) $(KIT_CFLAGS) $(GRADER_DEFS) $(SANDBOX_INC) -Itests $(CHECK_CFLAGS) -o $@ tests/sandbox/test_sandbox.c \
 		tests/check_decl.c $(SANDBOX_SRCS) $(CHECK_LIBS) $(GRADER_LIBS) -lpthread
 
 # what a hostile program tries from inside the box (copied in as /box/attack)
@@ -27,7 +27,7 @@ $(SANDBOX_ATTACK_BIN): tests/sandbox/box_attack.c
 
 $(SANDBOX_BENCH_BIN): tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(SANDBOX_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) $(SANDBOX_INC) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(GRADER_LIBS)
+	$(CC) $(KIT_CFLAGS) $(GRADER_DEFS) $(SANDBOX_INC) -o $@ tests/sandbox/bench_sandbox.c $(SANDBOX_SRCS) $(GRADER_LIBS)
 
 .PHONY: test-sandbox bench-sandbox
 # Every run works in a copy in /tmp, never in the clone: the box's uid (and nobody) must reach
