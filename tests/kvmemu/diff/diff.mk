@@ -8,7 +8,8 @@
 DIFF_B      := $(BUILD)/tests/kvmemu/diff
 DIFF_SRC    := tests/kvmemu/diff
 DIFF_CORPUS := $(patsubst $(DIFF_SRC)/corpus/%.asm,$(DIFF_B)/corpus/%.bin,$(wildcard $(DIFF_SRC)/corpus/*.asm))
-DIFF_SEEDS  ?= 100
+# A thousand seeds: about 4 minutes on 2 cores from a cold oracle cache (QEMU boots once for all).
+DIFF_SEEDS  ?= 1000
 ORACLE      ?= auto
 # The oracle's kernel: Debian's, unpacked (never installed) under the build dir.
 ORACLE_KERNEL := $(BUILD)/oracle-kernel
@@ -37,7 +38,7 @@ $(ORACLE_KERNEL)/.fetched: scripts/fetch-oracle-kernel
 
 test-kvmemu-diff: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(BUILD)/libkvmemu.so $(ORACLE_KERNEL)/.fetched
 	$(PYTEST) $(DIFF_SRC)/test_compare.py
-	@rm -rf $(DIFF_B)/gen && /usr/bin/python3 $(DIFF_SRC)/gen.py --out $(DIFF_B)/gen --from 1 --count $(DIFF_SEEDS)
+	@rm -rf $(DIFF_B)/gen && /usr/bin/python3 $(DIFF_SRC)/gen.py --out $(DIFF_B)/gen --from 1 --count $(call arg,DIFF_SEEDS)
 	$(DIFF_RUN) $(DIFF_CORPUS) $(DIFF_B)/gen/*.bin
 
 N    ?= 1000
