@@ -363,7 +363,8 @@ TEST(forking_buys_no_cpu_with_a_cgroup)
 	fprintf(stderr, "forking box %.2f s of CPU, lone spinner %.2f s (%s)\n", cpu[0], cpu[1], cgd);
 	ck_assert_msg(in_cg[0] && in_cg[1], "expected both boxes in a virtlab-box cgroup (%s), got %d and %d",
 		      cgd, in_cg[0], in_cg[1]);
-	ck_assert_msg(cpu[0] > 0.2 && cpu[1] > 0.2, "expected both boxes to run; got %.3f s and %.3f s", cpu[0], cpu[1]);
+	/* Both ran (a floor, not a speed: the CPU is shared with whatever else the machine runs). */
+	ck_assert_msg(cpu[0] > 0.02 && cpu[1] > 0.02, "expected both boxes to run; got %.3f s and %.3f s", cpu[0], cpu[1]);
 	ck_assert_msg(cpu[1] >= 0.5 * cpu[0],
 		      "expected the lone spinner to get at least half the forking box's CPU (fair shares); "
 		      "got %.3f s vs %.3f s, where: %s", cpu[1], cpu[0], cgd);
