@@ -89,7 +89,7 @@ all: $(ALL_TARGETS)
 # suites need (--handout: also chromium, fonts-noto-cjk, gdb; it says what it installs), then build
 # and run every suite in a sub-make, which reads the lab.mk the installed tools can now make.
 # The suites run TEST_JOBS at a time (default: one per core), each one's output kept together
-# (-O): most of them drive one program at a time, and none depends on being alone — the kit's
+# (-O), every suite run even after one failed (-k): most of them drive one program at a time, and none depends on being alone — the kit's
 # limits count CPU time, not wall-clock time (DESIGN.md "Budgets, not wall clocks"), so a suite
 # beside another is also the busy machine a TA grades on. TEST_JOBS=1 runs them one by one.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
@@ -97,7 +97,7 @@ TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test:
 	@scripts/install-deps --handout
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory -j$(call arg,TEST_JOBS) -O test-suites
+	@$(MAKE) --no-print-directory -k -j$(call arg,TEST_JOBS) -O test-suites
 test-suites: all $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
 
