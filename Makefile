@@ -89,9 +89,10 @@ all: $(ALL_TARGETS)
 # suites need (--handout: also chromium, fonts-noto-cjk, gdb; it says what it installs), then build
 # and run every suite in a sub-make, which reads the lab.mk the installed tools can now make.
 # The suites run TEST_JOBS at a time (default: one per core), each one's output kept together
-# (-O), every suite run even after one failed (-k): most of them drive one program at a time, and none depends on being alone — the kit's
-# limits count CPU time, not wall-clock time (DESIGN.md "Budgets, not wall clocks"), so a suite
-# beside another is also the busy machine a TA grades on. TEST_JOBS=1 runs them one by one.
+# (-O), and every suite runs even after one failed (-k). Most of them drive one program at a time,
+# and none depends on being alone: the kit's limits count CPU time, not wall-clock time (DESIGN.md
+# "Budgets"), so a suite beside another is also the busy machine a TA grades on. TEST_JOBS=1 runs
+# them one by one.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 .PHONY: test-suites
 test:
