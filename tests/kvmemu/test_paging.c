@@ -64,6 +64,15 @@ static void lm_tables(struct vmm *v)
 	put64(v, 0x14000, 0 | P_BIG);                     /* PD[0]: 2 MiB at 0 */
 }
 
+/* Only the first 2 MiB, a 2 MiB page onto physical 0, from three table pages
+ * at 0x10000-0x12000 (the dirty-log tests count exactly those pages). */
+static void low_tables(struct vmm *v)
+{
+	put64(v, 0x10000, 0x11000 | P_RW);                /* PML4[0] */
+	put64(v, 0x11000, 0x12000 | P_RW);                /* PDPT[0] */
+	put64(v, 0x12000, 0 | P_BIG);                     /* PD[0]: 2 MiB at 0 */
+}
+
 /* Long mode as KVM_SET_SREGS sets it (no GDT in memory): EFER.LME|LMA,
  * CR4.PAE, CR0.PG|PE, a 64-bit CS. */
 static void long_mode(struct vmm *v, uint64_t rip, const char *file, int line)
@@ -571,9 +580,7 @@ TEST(dirty_log_page_tables)
 	VM_OPEN(&v);
 	SLOT_FLAGS(&v, 0, 0, 0x100000, KVM_MEM_LOG_DIRTY_PAGES);
 	VM_LOAD(&v, "lm_read", 0x1000);
-	put64(&v, 0x10000, 0x11000 | P_RW);
-	put64(&v, 0x11000, 0x12000 | P_RW);
-	put64(&v, 0x12000, 0 | P_BIG);
+	low_tables(&v);
 	LONG_MODE(&v, 0x1000);
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_IO);
@@ -601,9 +608,7 @@ TEST(dirty_log_straddle)
 	SLOT_FLAGS(&v, 0, 0, 0x100000, KVM_MEM_LOG_DIRTY_PAGES);
 	SLOT_FLAGS(&v, 1, 0x100000, 0x10000, KVM_MEM_LOG_DIRTY_PAGES);
 	VM_LOAD(&v, "lm_dirty_straddle", 0x1000);
-	put64(&v, 0x10000, 0x11000 | P_RW);
-	put64(&v, 0x11000, 0x12000 | P_RW);
-	put64(&v, 0x12000, 0 | P_BIG);
+	low_tables(&v);
 	LONG_MODE(&v, 0x1000);
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_IO);
