@@ -58,6 +58,8 @@ def fail(code, msg):
 # Where the kernel comes from: VIRTLAB_ORACLE_KERNEL, a tree with boot/ and lib/modules/
 # (scripts/fetch-oracle-kernel unpacks Debian's there, under the build dir), else the host's own.
 KROOT = os.environ.get("VIRTLAB_ORACLE_KERNEL") or "/"
+# kmod's modinfo is in /sbin, which a non-root user's PATH (e.g. Debian's) doesn't hold.
+MODINFO = shutil.which("modinfo", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") or "modinfo"
 
 
 def kernel():
@@ -73,7 +75,7 @@ def kernel():
 
 
 def module_path(kver, name):
-    out = subprocess.run(["modinfo", "-b", KROOT, "-k", kver, "-n", name], capture_output=True, text=True)
+    out = subprocess.run([MODINFO, "-b", KROOT, "-k", kver, "-n", name], capture_output=True, text=True)
     if out.returncode != 0:
         fail(3, "modinfo -b %s -k %s %s: %s" % (KROOT, kver, name, out.stderr.strip()))
     path = out.stdout.strip()
@@ -89,7 +91,7 @@ def modules(kver):
             return
         seen.add(name)
         path = module_path(kver, name)
-        deps = subprocess.run(["modinfo", "-F", "depends", path], capture_output=True, text=True).stdout.strip()
+        deps = subprocess.run([MODINFO, "-F", "depends", path], capture_output=True, text=True).stdout.strip()
         for d in filter(None, deps.split(",")):
             visit(d)
         order.append((name, path))
