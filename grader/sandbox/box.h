@@ -35,6 +35,10 @@
 #define BOX_SCRATCH_BYTES ((size_t)64 << 20)
 #define BOX_SCRATCH_FILES 20000
 #define BOX_SCRATCH_POLL_S 0.05
+/* A box starved at the wall-clock safety net (capture.c) gets its wall time again, this many
+ * times, before it is stopped as starved: waiting for a CPU is the machine's doing, and a rerun
+ * would meet the same load. */
+#define BOX_WALL_EXTENSIONS 3
 /* Trusted inputs shown in place per run (more are copied). */
 #define BOX_SHOWN_MAX 4
 /* fds the box's first process gets beyond 0-2 (bwrap reads 3, 5, 6; 4 is ours) */

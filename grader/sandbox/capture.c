@@ -232,12 +232,21 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 	const struct pidset *before = c->before;
 	double deadline = c->deadline, next_check = now_s() + BOX_SCRATCH_POLL_S;
 	double moved = 0, idle_since = c->t0;
-	int out_open = 1, err_open = 1, killed = 0;
+	int out_open = 1, err_open = 1, killed = 0, extended = 0;
 	while (out_open || err_open || !w->exited) {
 		double t = now_s(), left = deadline - t;
 		if (left <= 0 && !killed) {
+			int starved = starved_at_deadline(c, t, res, moved);
+			if (starved && extended < BOX_WALL_EXTENSIONS) {
+				/* starved, not asleep: the budget, not the load, should end it */
+				extended++;
+				deadline = t + (c->deadline - c->t0);
+				continue;
+			}
 			res->cause = BOX_TIMEOUT;
-			res->starved = starved_at_deadline(c, t, res, moved);
+			res->starved = starved;
+			/* its last 50 ms may have crossed the budget: then it is its budget */
+			res->over_budget = c->lim->cpu_budget_s > 0 && res->cpu_s >= c->lim->cpu_budget_s;
 			killed = 1;
 			kill_group(w->pid);
 			reap_all(before, w);

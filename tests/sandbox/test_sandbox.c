@@ -208,11 +208,11 @@ TEST(asleep_costs_its_budget)
 END_TEST
 
 /*
- * Starved: the box and three CPU hogs of ours share one CPU (affinity is
- * inherited), so the box's spinner waits, runnable, most of the wall time and
- * hits the safety net far from its budget: starved, the machine's fault.
+ * A spinner beside three CPU hogs of ours on one CPU (affinity is inherited):
+ * it waits, runnable, most of the wall time.  Runs it with budget and wall
+ * clock as given; the hogs are gone when it returns.
  */
-TEST(starved_by_neighbours)
+static int run_beside_hogs(double budget_s, double wall_s, struct box_result *r)
 {
 	cpu_set_t one, old;
 	ck_assert_int_eq(sched_getaffinity(0, sizeof old, &old), 0);
@@ -225,20 +225,48 @@ TEST(starved_by_neighbours)
 			for (;;)
 				;
 	struct box_limits lim = box_default_limits();
-	lim.cpu_budget_s = 30;
-	lim.cpu_s = 60;
-	lim.wall_s = 1.5;
-	struct box_result r;
-	int rc = run_sh("while :; do :; done", &lim, NULL, 0, 0, NULL, &r);
+	lim.cpu_budget_s = budget_s;
+	lim.cpu_s = 2 * budget_s;
+	lim.wall_s = wall_s;
+	int rc = run_sh("while :; do :; done", &lim, NULL, 0, 0, NULL, r);
 	for (int i = 0; i < 3; i++) {
 		kill(hogs[i], SIGKILL);
 		waitpid(hogs[i], NULL, 0);
 	}
 	sched_setaffinity(0, sizeof old, &old);
+	return rc;
+}
+
+/*
+ * Starved: the spinner hits the safety net far from its budget, again after
+ * each of the BOX_WALL_EXTENSIONS it gets: starved, the machine's fault.
+ */
+TEST(starved_by_neighbours)
+{
+	struct box_result r;
+	int rc = run_beside_hogs(30, 1.5, &r);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
 	ck_assert_msg(r.starved && !r.over_budget, "starved %d over_budget %d (cpu %.2f s in %.2f s)",
 		      r.starved, r.over_budget, r.cpu_s, r.wall_s);
+	box_result_free(&r);
+}
+END_TEST
+
+/*
+ * Starved but moving: at the safety net the box gets its wall time again
+ * (BOX_WALL_EXTENSIONS), so a budget it needs 2.4 s of wall time for at a
+ * quarter of a CPU ends as its own, over budget, not starved.
+ */
+TEST(starved_box_spends_its_budget)
+{
+	struct box_result r;
+	int rc = run_beside_hogs(0.6, 1.5, &r);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(r.cause, BOX_TIMEOUT);
+	ck_assert_msg(r.over_budget && !r.starved, "over_budget %d starved %d (cpu %.2f s in %.2f s)",
+		      r.over_budget, r.starved, r.cpu_s, r.wall_s);
+	ck_assert_msg(r.wall_s > 1.5, "expected past the first safety net (1.5 s), got %.2f s wall", r.wall_s);
 	box_result_free(&r);
 }
 END_TEST
@@ -287,7 +315,7 @@ END_TEST
 static void fair_box(const char *script, int fd)
 {
 	struct box_limits lim = box_default_limits();
-	lim.cpu_budget_s = 30;
+	lim.cpu_budget_s = 0;   /* none: a starved box would get more wall time (BOX_WALL_EXTENSIONS) */
 	lim.cpu_s = 60;
 	lim.wall_s = 2.0;   /* both end at the safety net: the same wall time, CPU compared */
 	struct box_result r;
