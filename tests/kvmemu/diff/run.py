@@ -218,10 +218,10 @@ def run_kvm(client, guests):
     return traces
 
 
-def run_qemu(bindir, guests):
+def run_qemu(bindir, client, guests):
     cache, tdir = os.path.join(bindir, "oracle-cache"), os.path.join(bindir, "oracle")
     r = subprocess.run([sys.executable, os.path.join(HERE, "oracle.py"), "--client",
-                        os.path.join(bindir, "diffvmm-static"), "--cache", cache, "--out", tdir] + guests,
+                        client + "-static", "--cache", cache, "--out", tdir] + guests,
                        stderr=subprocess.PIPE, text=True)
     sys.stderr.write(r.stderr)
     if r.returncode == 3:
@@ -259,9 +259,10 @@ def main():
     ap.add_argument("--oracle", default="auto", choices=["auto", "kvm", "qemu", "none"])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--label", default="test-kvmemu-diff")
+    ap.add_argument("--client", default="diffvmm", help="the client in BINDIR (NAME-static: the oracle's)")
     ap.add_argument("guests", nargs="+")
     a = ap.parse_args()
-    client = os.path.join(a.bindir, "diffvmm")
+    client = os.path.join(a.bindir, a.client)
     rules = allowlist(os.path.join(a.root, "tests/kvmemu/FACTS.md"))
     knowns = known(os.path.join(HERE, "known.txt"))
 
@@ -275,7 +276,7 @@ def main():
         elif a.oracle == "kvm":
             sys.exit("run.py: " + why)
     if oracle is None and a.oracle in ("auto", "qemu"):
-        oracle, why2 = run_qemu(a.bindir, a.guests)
+        oracle, why2 = run_qemu(a.bindir, client, a.guests)
         which = "upstream kvm_amd in QEMU/TCG"
         why = "; ".join(filter(None, [why, why2]))
     if a.oracle == "none":
