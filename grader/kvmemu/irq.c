@@ -899,6 +899,20 @@ static bool interrupts_allowed(struct vcpu *v)
 	return if_set(v) && !shadowed(v);
 }
 
+/* An instruction KVM carried out itself (an IN or OUT completed at the next
+ * KVM_RUN) ends an STI/MOV SS shadow, as kvm_skip_emulated_instruction does
+ * (svm_set_interrupt_shadow(vcpu, 0)): the window opens before the next
+ * instruction, not after it. */
+void irq_insn_skipped(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	if (!shadowed(v))
+		return;
+	cpu_env(c);                    /* c->env loaded */
+	c->env.hflags &= ~(1u << 3);
+	env_store(c);
+}
+
 /* Not allowed yet: stop once it may be. IF clear: at the first block that
  * runs with IF set; a shadow: after one more block (the shadowed
  * instruction runs; QEMU ends a block after STI and MOV SS). */
@@ -1063,11 +1077,20 @@ void irq_run_end(struct vcpu *v)
 }
 
 /* Before the guest runs: INIT/SIPI taken, a vCPU that isn't runnable
- * (an AP before its SIPI) blocked. 0: run, -EINTR. */
+ * (an AP before its SIPI) blocked. 0: run, -EINTR; -EAGAIN: an AP never
+ * started (KVM_MP_STATE_UNINITIALIZED) waits for its INIT, takes the events
+ * and returns EAGAIN, and the VMM runs it again (kvm_arch_vcpu_ioctl_run). */
 static int events_and_state(struct vcpu *v)
 {
 	struct vcpu_irq *vi = v->irq;
 	struct vmirq *q = v->vm->irq;
+	if (vi->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		int r = block(v);
+		if (r)
+			return r;
+		accept_events(v, q);
+		return -EAGAIN;
+	}
 	for (;;) {
 		accept_events(v, q);
 		if (vi->mp_state == KVM_MP_STATE_RUNNABLE || vi->mp_state == KVM_MP_STATE_HALTED)

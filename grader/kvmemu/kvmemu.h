@@ -417,6 +417,7 @@ void irq_kick(struct vcpu *v);
 int irq_entry(struct vcpu *v);                       /* 1: exit set, <0: -EINTR */
 void irq_run_begin(struct vcpu *v);
 void irq_run_end(struct vcpu *v);
+void irq_insn_skipped(struct vcpu *v);              /* an STI shadow ends (pio.c) */
 int irq_halt(struct vcpu *v);                        /* 0 or -EINTR */
 bool irq_pio(struct vcpu *v);                        /* run->io taken in kernel */
 bool irq_mmio(struct vcpu *v);                       /* run->mmio write taken */

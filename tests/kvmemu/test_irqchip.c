@@ -389,6 +389,29 @@ TEST(irq_window_userspace)
 }
 END_TEST
 
+/* An OUT in STI's shadow: KVM completes it at the next KVM_RUN with
+ * kvm_skip_emulated_instruction, which ends the shadow
+ * (svm_set_interrupt_shadow(vcpu, 0)), so a requested window opens before
+ * the next instruction (seen on the QEMU oracle: tests/kvmemu/diff m02). */
+TEST(irq_window_after_shadowed_out)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "irq_window_out");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "if_flag after sti", 1, v.run->if_flag);
+	WANT_EQ(&v, "ready_for_interrupt_injection in the shadow", 0,
+		v.run->ready_for_interrupt_injection);
+	v.run->request_interrupt_window = 1;
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IRQ_WINDOW_OPEN);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "RIP where the window opens (the NOP after the OUT)", 0x1004, r.rip);
+	vmm_close(&v);
+}
+END_TEST
+
 /* The LAPIC timer (one-shot) and an IOAPIC-routed GSI reach a 32-bit
  * protected-mode guest through its IDT; the LAPIC's and IOAPIC's registers
  * are MMIO that never exits (lapic.c apic_mmio_*, ioapic.c ioapic_mmio_*). */
@@ -436,15 +459,19 @@ END_TEST
 struct ap {
 	int fd;
 	struct kvm_run *run;
-	int result, err;
+	int first, first_err, result, err;
 	uint16_t cs, port2;
 };
 
-/* The AP's KVM_RUNs, on its own thread as a VMM does it: the first exit
- * (its CS), then the next (in the IPI's handler). */
+/* The AP's KVM_RUNs, on its own thread as a VMM does it: the first returns
+ * EAGAIN once the INIT woke it (kvm_arch_vcpu_ioctl_run,
+ * KVM_MP_STATE_UNINITIALIZED; QEMU's kvm_cpu_exec runs again); then the
+ * first exit (its CS), then the next (in the IPI's handler). */
 static void *ap_thread(void *arg)
 {
 	struct ap *a = arg;
+	a->first = ioctl(a->fd, KVM_RUN, 0);   /* EAGAIN once INIT woke it */
+	a->first_err = errno;
 	a->result = ioctl(a->fd, KVM_RUN, 0);
 	a->err = errno;
 	if (a->result != 0 || a->run->exit_reason != KVM_EXIT_IO || a->run->io.port != 0xf5)
@@ -483,6 +510,8 @@ TEST(smp_init_sipi)
 	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
 	WANT_EQ(&v, "the AP's mark, seen by the BSP", 0x55, vmm_io_data(&v)[0]);
 	pthread_join(t, NULL);
+	WANT_EQ(&v, "the AP's first KVM_RUN (result)", -1, a.first);
+	WANT_EQ(&v, "the AP's first KVM_RUN (errno)", EAGAIN, a.first_err);
 	WANT_EQ(&v, "the AP's KVM_RUNs", 0, a.result);
 	WANT_EQ(&v, "the AP's CS at its first exit (SIPI vector 2)", 0x200, a.cs);
 	WANT_EQ(&v, "the AP's second exit: in the NMI's handler", 0xf6, a.port2);
