@@ -456,11 +456,43 @@ TEST(nmi_userspace)
 }
 END_TEST
 
+/* NMI blocking (SDM vol. 3, 6.7.1): from an NMI's delivery to the next
+ * IRET no NMI is taken; KVM holds a KVM_NMI asked meanwhile (nmi_allowed is
+ * false while NMIs are masked) and injects it once the IRET completed, so
+ * its handler runs again with the IRET's return address on the stack. */
+TEST(nmi_blocked_until_iret)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "nmi_iret");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "KVM_NMI", 0, ioctl(v.vcpu, KVM_NMI));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);
+	WANT_EQ(&v, "KVM_NMI in the handler", 0, ioctl(v.vcpu, KVM_NMI));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf2, 1);     /* not nested */
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);     /* after the IRET */
+	uint16_t ret;
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	memcpy(&ret, v.slot[0].hva + (r.rsp & 0xffff), 2);   /* SS base 0 */
+	WANT_EQ(&v, "the second NMI's return address (the first's IRET target)", 0x1013, ret);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf2, 1);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf3, 1);
+	vmm_close(&v);
+}
+END_TEST
+
 struct ap {
 	int fd;
 	struct kvm_run *run;
 	int first, first_err, result, err;
 	uint16_t cs, port2;
+	uint64_t rdx;
 };
 
 /* The AP's KVM_RUNs, on its own thread as a VMM does it: the first returns
@@ -477,6 +509,9 @@ static void *ap_thread(void *arg)
 	if (a->result != 0 || a->run->exit_reason != KVM_EXIT_IO || a->run->io.port != 0xf5)
 		return NULL;
 	memcpy(&a->cs, (uint8_t *)a->run + a->run->io.data_offset, 2);
+	struct kvm_regs r;
+	if (ioctl(a->fd, KVM_GET_REGS, &r) == 0)
+		a->rdx = r.rdx;
 	a->result = ioctl(a->fd, KVM_RUN, 0);
 	a->err = errno;
 	if (a->result == 0 && a->run->exit_reason == KVM_EXIT_IO)
@@ -501,6 +536,10 @@ TEST(smp_init_sipi)
 		FAIL(&v, "KVM_CREATE_VCPU 1: %s", strerror(errno));
 	a.run = mmap(NULL, v.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
 	WANT_EQ(&v, "mmap of the AP's kvm_run", 0, a.run == MAP_FAILED);
+	/* INIT sets RDX to CPUID.1:EAX (kvm_vcpu_reset) */
+	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[1]; } id = {
+		.c.nent = 1, .e[0] = { .function = 1, .eax = 0x60fb1 } };
+	WANT_EQ(&v, "KVM_SET_CPUID2 on the AP", 0, ioctl(a.fd, KVM_SET_CPUID2, &id));
 	struct kvm_mp_state mp;
 	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
 	WANT_EQ(&v, "AP before INIT/SIPI", KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
@@ -514,6 +553,7 @@ TEST(smp_init_sipi)
 	WANT_EQ(&v, "the AP's first KVM_RUN (errno)", EAGAIN, a.first_err);
 	WANT_EQ(&v, "the AP's KVM_RUNs", 0, a.result);
 	WANT_EQ(&v, "the AP's CS at its first exit (SIPI vector 2)", 0x200, a.cs);
+	WANT_EQ(&v, "the AP's RDX after INIT (its CPUID.1:EAX)", 0x60fb1, a.rdx);
 	WANT_EQ(&v, "the AP's second exit: in the NMI's handler", 0xf6, a.port2);
 	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
 	WANT_EQ(&v, "AP after SIPI", KVM_MP_STATE_RUNNABLE, mp.mp_state);

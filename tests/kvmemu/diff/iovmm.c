@@ -56,7 +56,7 @@
 #include <linux/kvm.h>
 
 #define MAX_EXITS   4000
-#define BIOS_EXITS  200000
+#define BIOS_EXITS  5000
 #define TIMEOUT_S   20
 #define BIOS_S      60
 #define LOAD_GPA    0x10000
@@ -176,6 +176,15 @@ static void cpuid(struct vm *v, int fd)
 	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[100]; } c = { .c.nent = 100 };
 	if (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, &c) < 0)
 		die("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	/* 36 physical address bits on both sides, as QEMU's phys-bits sets
+	 * them: SeaBIOS sizes its variable MTRR masks from it. */
+	for (unsigned i = 0; i < c.c.nent; i++)
+		if (c.e[i].function == 0x80000008)
+			c.e[i].eax = (c.e[i].eax & ~0xffu) | 36;
+	/* One family/model/stepping on both sides: INIT puts it in RDX. */
+	for (unsigned i = 0; i < c.c.nent; i++)
+		if (c.e[i].function == 1)
+			c.e[i].eax = 0x60fb1;
 	traced(fd, KVM_SET_CPUID2, &c, "SET_CPUID2");
 }
 
@@ -250,7 +259,7 @@ static void vm_open(struct vm *v, const char *path)
 	if (v->flags & IO_IRQCHIP)
 		traced(v->fd, KVM_CREATE_IRQCHIP, 0, "CREATE_IRQCHIP");
 	if (v->flags & IO_PIT) {
-		struct kvm_pit_config pc = { 0 };
+		struct kvm_pit_config pc = { .flags = KVM_PIT_SPEAKER_DUMMY };	/* as QEMU */
 		traced(v->fd, KVM_CREATE_PIT2, &pc, "CREATE_PIT2");
 	}
 	v->ram_size = v->bios ? BIOS_RAM : IO_RAM;
@@ -409,6 +418,8 @@ static void bios_io(struct vm *v, struct kvm_run *run)
 			data[0] = cmos(v);
 		else if (run->io.port == 0x3fd)
 			data[0] = 0x60;	/* THR empty */
+		else if (run->io.port == 0x402)
+			data[0] = 0xe9;	/* QEMU's debugcon readback: SeaBIOS then prints there */
 	}
 	pthread_mutex_unlock(&v->lock);
 }
@@ -561,6 +572,8 @@ static void *vcpu_thread(void *arg)
 			}
 			why = errno == EINTR ? "EINTR" : "KVM_RUN-failed";
 			fprintf(c->out, "run %d.%d -1 %s\n", c->id, c->nexit, strerrorname_np(errno));
+			if (v->bios && getenv("IOVMM_STATE"))
+				state(c);	/* where a BIOS was (timing: not in traces) */
 			break;
 		}
 		int stop = io_exit(c);
@@ -568,6 +581,8 @@ static void *vcpu_thread(void *arg)
 			mp_state(c, 0);
 		if (stop) {
 			why = reason_name(c->run->exit_reason);
+			if (v->bios)
+				state(c);	/* where a BIOS stopped */
 			break;
 		}
 		if (v->bios && bios_ended(v)) {
