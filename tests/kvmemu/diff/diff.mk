@@ -58,7 +58,7 @@ test-kvmemu-diff: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(BU
 	$(DIFF_RUN) $(DIFF_CORPUS) $(DIFF_B)/gen/*.bin
 	@rm -f $(DIFF_B)/io/seabios.bin; if [ -f $(call shquote,$(SEABIOS)) ]; then cp $(call shquote,$(SEABIOS)) $(DIFF_B)/io/seabios.bin; \
 	 else echo "test-kvmemu-io: SKIP SeaBIOS: no $(SEABIOS) (apt-get install seabios)"; fi
-	$(DIFF_RUN) --client iovmm --label test-kvmemu-io $(DIFF_IO) $$(ls $(DIFF_B)/io/seabios.bin 2>/dev/null)
+	$(DIFF_RUN) --client iovmm --known $(DIFF_SRC)/known-io.txt --label test-kvmemu-io $(DIFF_IO) $$(ls $(DIFF_B)/io/seabios.bin 2>/dev/null)
 
 N    ?= 1000
 FROM ?= 1
