@@ -12,10 +12,7 @@ io_main:
 	out 0xef, al
 
 on_vector:
-	xchg eax, [esp]			; the vector; the guest's EAX kept there
-	out 0xe0, eax
-	mov eax, [esp + 4]
-	out 0xe0, eax			; where it landed
+	report_vector
 	inc dword [SHARED]
 	cmp dword [SHARED], 1
 	jne .out
