@@ -1261,9 +1261,11 @@ int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg)
 		pthread_mutex_unlock(&q->lock);
 		irq_kick(v);
 		return r;
-	case KVM_GET_MP_STATE:
+	case KVM_GET_MP_STATE:               /* kvm_arch_vcpu_ioctl_get_mpstate */
 		if (!p)
 			return -EFAULT;
+		if (vi->has_apic)                /* kvm_apic_accept_events first */
+			accept_events(v, v->vm->irq);
 		((struct kvm_mp_state *)p)->mp_state = vi->mp_state;
 		return 0;
 	case KVM_SET_MP_STATE: {             /* kvm_arch_vcpu_ioctl_set_mpstate */

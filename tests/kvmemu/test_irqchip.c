@@ -487,6 +487,33 @@ TEST(nmi_blocked_until_iret)
 }
 END_TEST
 
+/* KVM_GET_MP_STATE takes the pending INIT and SIPI first
+ * (kvm_arch_vcpu_ioctl_get_mpstate -> kvm_apic_accept_events): an AP that
+ * never ran is RUNNABLE at the SIPI's vector once the BSP sent both, so its
+ * first KVM_RUN runs (no EAGAIN). */
+TEST(smp_mp_state_takes_events)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "smp_sipi", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	int ap = ioctl(v.vm, KVM_CREATE_VCPU, 1UL);
+	if (ap < 0)
+		FAIL(&v, "KVM_CREATE_VCPU 1: %s", strerror(errno));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	struct kvm_mp_state mp;
+	WANT_EQ(&v, "KVM_GET_MP_STATE", 0, ioctl(ap, KVM_GET_MP_STATE, &mp));
+	WANT_EQ(&v, "the AP after INIT and SIPI", KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	struct kvm_sregs s;
+	WANT_EQ(&v, "KVM_GET_SREGS", 0, ioctl(ap, KVM_GET_SREGS, &s));
+	WANT_EQ(&v, "the AP's CS (SIPI vector 3)", 0x300, s.cs.selector);
+	close(ap);
+	vmm_close(&v);
+}
+END_TEST
+
 struct ap {
 	int fd;
 	struct kvm_run *run;

@@ -70,7 +70,7 @@
 
 struct cpu {
 	struct vm *vm;
-	int id, fd, nexit, done, mp;
+	int id, fd, nexit, done, mp, started;
 	struct kvm_run *run;
 	pthread_t th;
 	FILE *out;
@@ -569,6 +569,7 @@ static void *vcpu_thread(void *arg)
 	struct vm *v = c->vm;
 	const char *why = "max-exits";
 	mp_state(c, 1);
+	__atomic_store_n(&c->started, 1, __ATOMIC_SEQ_CST);
 	/* the first entry is ready (KVM sets ready_for_interrupt_injection = 1
 	 * only at exits: the kvm_run page starts zeroed) */
 	for (c->nexit = 0; c->nexit < (v->bios ? BIOS_EXITS : MAX_EXITS) && !v->stop; c->nexit++) {
@@ -622,9 +623,15 @@ static void one(const char *name, const char *path)
 	printf("case %s\n", name);
 	vm_open(&v, path);
 	fflush(stdout);
-	for (int i = 0; i < v.ncpu; i++)
+	/* APs first, each past its first KVM_GET_MP_STATE before the BSP runs:
+	 * else that state (and the EAGAIN that follows UNINITIALIZED) would
+	 * depend on whether the BSP's INIT and SIPI came before it. */
+	for (int i = v.ncpu - 1; i >= 0; i--) {
 		if (pthread_create(&v.cpu[i].th, NULL, vcpu_thread, &v.cpu[i]))
 			die("pthread_create");
+		while (i && !__atomic_load_n(&v.cpu[i].started, __ATOMIC_SEQ_CST))
+			usleep(1000);
+	}
 	time_t t0 = time(NULL);
 	int limit = v.bios ? BIOS_S : TIMEOUT_S;
 	/* run.py gives kvm-emu less: its virtual clock skips the BIOS's waits */
