@@ -276,8 +276,8 @@ int env_probe(struct cpu *c)
 	    rd32(d + OFF_IDT + 16) != 0x1357 || rd64(d + OFF_CR + 24) != 0x5000 ||
 	    (rd64(d + OFF_EFER) & 0x501) != 0x501 ||
 	    (rd32(d + OFF_HFLAGS) & (HF_PE | HF_LMA | HF_CS64)) != (HF_PE | HF_LMA | HF_CS64) ||
-	    /* x86_cpu_reset sets GIF; nothing else in hflags2 yet */
-	    rd32(d + OFF_HFLAGS2) != HF2_GIF_MASK)
+	    /* x86_cpu_reset sets GIF, and no NMI is blocked yet */
+	    (rd32(d + OFF_HFLAGS2) & (HF2_GIF_MASK | HF2_NMI_MASK)) != HF2_GIF_MASK)
 		goto bad;
 	return 0;
 bad:
