@@ -25,6 +25,7 @@
 enum {
 	OFF_EIP = 128,              /* regs[16] before it */
 	OFF_HFLAGS = 176,
+	OFF_HFLAGS2 = 180,          /* uint32_t hflags2, after hflags */
 	OFF_SEGS = 184,             /* SegmentCache segs[6], ldt, tr, gdt, idt */
 	SEGCACHE = 24,              /* { u32 selector; u64 base; u32 limit, flags } */
 	OFF_LDT = OFF_SEGS + 6 * SEGCACHE,
@@ -161,6 +162,26 @@ void env_set_cr2(struct cpu *c, uint64_t cr2)
 	uc.context_restore(c->uc, c->ctx);
 }
 
+/* QEMU's HF2_NMI_MASK (hflags2 bit 2): NMIs blocked from an NMI's delivery
+ * to the next IRET, which QEMU's IRET helpers end (helper_iret_real,
+ * helper_iret_protected: hflags2 &= ~HF2_NMI_MASK). */
+#define HF2_GIF_MASK 1u
+#define HF2_NMI_MASK 4u
+
+bool env_nmi_blocked(struct cpu *c)
+{
+	uc.context_save(c->uc, c->ctx);
+	return rd32(data(c) + OFF_HFLAGS2) & HF2_NMI_MASK;
+}
+
+void env_set_nmi_blocked(struct cpu *c, bool on)
+{
+	uc.context_save(c->uc, c->ctx);
+	uint32_t h2 = rd32(data(c) + OFF_HFLAGS2);
+	wr32(data(c) + OFF_HFLAGS2, on ? h2 | HF2_NMI_MASK : h2 & ~HF2_NMI_MASK);
+	uc.context_restore(c->uc, c->ctx);
+}
+
 /* kvm_segment <-> QEMU's SegmentCache flags (as QEMU's own target/i386/kvm.c
  * converts them). */
 uint32_t env_flags_of(const struct kvm_segment *s)
@@ -254,7 +275,9 @@ int env_probe(struct cpu *c)
 	    rd32(d + OFF_GDT + 16) != 0xabcd || rd64(d + OFF_IDT + 8) != 0x9abcdef0 ||
 	    rd32(d + OFF_IDT + 16) != 0x1357 || rd64(d + OFF_CR + 24) != 0x5000 ||
 	    (rd64(d + OFF_EFER) & 0x501) != 0x501 ||
-	    (rd32(d + OFF_HFLAGS) & (HF_PE | HF_LMA | HF_CS64)) != (HF_PE | HF_LMA | HF_CS64))
+	    (rd32(d + OFF_HFLAGS) & (HF_PE | HF_LMA | HF_CS64)) != (HF_PE | HF_LMA | HF_CS64) ||
+	    /* x86_cpu_reset sets GIF, and no NMI is blocked yet */
+	    (rd32(d + OFF_HFLAGS2) & (HF2_GIF_MASK | HF2_NMI_MASK)) != HF2_GIF_MASK)
 		goto bad;
 	return 0;
 bad:

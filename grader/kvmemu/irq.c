@@ -899,6 +899,20 @@ static bool interrupts_allowed(struct vcpu *v)
 	return if_set(v) && !shadowed(v);
 }
 
+/* An instruction KVM carried out itself (an IN or OUT completed at the next
+ * KVM_RUN) ends an STI/MOV SS shadow, as kvm_skip_emulated_instruction does
+ * (svm_set_interrupt_shadow(vcpu, 0)): the window opens before the next
+ * instruction, not after it. */
+void irq_insn_skipped(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	if (!shadowed(v))
+		return;
+	cpu_env(c);                    /* c->env loaded */
+	c->env.hflags &= ~(1u << 3);
+	env_store(c);
+}
+
 /* Not allowed yet: stop once it may be. IF clear: at the first block that
  * runs with IF set; a shadow: after one more block (the shadowed
  * instruction runs; QEMU ends a block after STI and MOV SS). */
@@ -918,7 +932,23 @@ static void wait_window(struct vcpu *v)
 static int deliver(struct vcpu *v, bool nmi, int vector)
 {
 	struct event ev = { .kind = nmi ? EV_NMI : EV_EXT_INT, .vector = (uint8_t)vector };
-	return event_inject(v, ev);
+	int r = event_inject(v, ev);
+	if (nmi)
+		env_set_nmi_blocked(&v->cpu, true);    /* until the next IRET (SDM vol. 3, 6.7.1) */
+	return r;
+}
+
+/* An NMI pending while one's handler hasn't returned (NMI blocking until
+ * IRET): the engine stops after every block until QEMU's IRET helper ends
+ * the blocking (IRET ends a block), then the NMI is delivered with the
+ * IRET's return address, as KVM does once the IRET completed. */
+static bool nmi_held(struct vcpu *v, bool pending)
+{
+	if (!pending || !env_nmi_blocked(&v->cpu))
+		return false;
+	v->cpu.irq_hold = true;
+	v->cpu.vdeadline = 0;
+	return true;
 }
 
 /* INIT: kvm_vcpu_reset(vcpu, init_event = true): real mode at
@@ -939,8 +969,14 @@ static void init_reset(struct vcpu *v)
 	s.cr2 = s.cr3 = s.cr4 = s.efer = 0;
 	memset(s.interrupt_bitmap, 0, sizeof s.interrupt_bitmap);
 	cpu_set_sregs(v, &s);
+	/* RDX: the vCPU's CPUID.1:EAX (family, model, stepping), 0x600 without
+	 * one (kvm_vcpu_reset: kvm_find_cpuid_entry(vcpu, 1)). */
 	struct kvm_regs r = { .rdx = 0x600, .rip = 0xfff0, .rflags = 2 };
+	for (uint32_t k = 0; k < v->ncpuid; k++)
+		if (v->cpuid[k].function == 1)
+			r.rdx = v->cpuid[k].eax;
 	cpu_set_regs(v, &r);
+	env_set_nmi_blocked(&v->cpu, false);
 }
 
 /* kvm_apic_accept_events: INIT resets (the BSP runs on, an AP waits for a
@@ -981,7 +1017,8 @@ static bool runnable(struct vcpu *v, struct vmirq *q)
 		return true;
 	if (vi->mp_state != KVM_MP_STATE_HALTED)
 		return vi->mp_state == KVM_MP_STATE_RUNNABLE;
-	return vi->apic.nmi_pending || vi->nmi_pending || (has_interrupt(v, q) && if_set(v));
+	return ((vi->apic.nmi_pending || vi->nmi_pending) && !env_nmi_blocked(&v->cpu)) ||
+	       (has_interrupt(v, q) && if_set(v));
 }
 
 /* kvm_vcpu_block: wait inside KVM_RUN until runnable. Virtual clock: when
@@ -1063,11 +1100,20 @@ void irq_run_end(struct vcpu *v)
 }
 
 /* Before the guest runs: INIT/SIPI taken, a vCPU that isn't runnable
- * (an AP before its SIPI) blocked. 0: run, -EINTR. */
+ * (an AP before its SIPI) blocked. 0: run, -EINTR; -EAGAIN: an AP never
+ * started (KVM_MP_STATE_UNINITIALIZED) waits for its INIT, takes the events
+ * and returns EAGAIN, and the VMM runs it again (kvm_arch_vcpu_ioctl_run). */
 static int events_and_state(struct vcpu *v)
 {
 	struct vcpu_irq *vi = v->irq;
 	struct vmirq *q = v->vm->irq;
+	if (vi->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		int r = block(v);
+		if (r)
+			return r;
+		accept_events(v, q);
+		return -EAGAIN;
+	}
 	for (;;) {
 		accept_events(v, q);
 		if (vi->mp_state == KVM_MP_STATE_RUNNABLE || vi->mp_state == KVM_MP_STATE_HALTED)
@@ -1097,7 +1143,7 @@ int irq_entry(struct vcpu *v)
 	if (!vi->has_apic) {
 		/* User-space irqchip: KVM_INTERRUPT's vector is injected as is
 		 * (an injected event ignores IF), KVM_NMI's NMI too. */
-		if (vi->nmi_pending) {
+		if (vi->nmi_pending && !nmi_held(v, true)) {
 			vi->nmi_pending--;
 			if (deliver(v, true, 2))
 				return 1;
@@ -1128,6 +1174,8 @@ int irq_entry(struct vcpu *v)
 	uint64_t next = poll_timers(v, q, now);
 	int vec = -1;
 	bool nmi = vi->apic.nmi_pending > 0 || vi->nmi_pending > 0;
+	if (nmi_held(v, nmi))
+		nmi = false;
 	if (nmi) {
 		if (vi->apic.nmi_pending)
 			vi->apic.nmi_pending--;
@@ -1213,9 +1261,11 @@ int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg)
 		pthread_mutex_unlock(&q->lock);
 		irq_kick(v);
 		return r;
-	case KVM_GET_MP_STATE:
+	case KVM_GET_MP_STATE:               /* kvm_arch_vcpu_ioctl_get_mpstate */
 		if (!p)
 			return -EFAULT;
+		if (vi->has_apic)                /* kvm_apic_accept_events first */
+			accept_events(v, v->vm->irq);
 		((struct kvm_mp_state *)p)->mp_state = vi->mp_state;
 		return 0;
 	case KVM_SET_MP_STATE: {             /* kvm_arch_vcpu_ioctl_set_mpstate */

@@ -311,6 +311,8 @@ void env_load(struct cpu *c);               /* engine -> c->env */
 void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
 void env_set_cr2(struct cpu *c, uint64_t cr2);
+bool env_nmi_blocked(struct cpu *c);          /* an NMI delivered, no IRET yet */
+void env_set_nmi_blocked(struct cpu *c, bool on);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
@@ -417,6 +419,7 @@ void irq_kick(struct vcpu *v);
 int irq_entry(struct vcpu *v);                       /* 1: exit set, <0: -EINTR */
 void irq_run_begin(struct vcpu *v);
 void irq_run_end(struct vcpu *v);
+void irq_insn_skipped(struct vcpu *v);              /* an STI shadow ends (pio.c) */
 int irq_halt(struct vcpu *v);                        /* 0 or -EINTR */
 bool irq_pio(struct vcpu *v);                        /* run->io taken in kernel */
 bool irq_mmio(struct vcpu *v);                       /* run->mmio write taken */

@@ -316,5 +316,6 @@ int pio_complete(struct vcpu *v)
 	if (p == P_IN)
 		complete_in(v);
 	cpu_set_lip(c, v->pending_lip + v->pending_len);
+	irq_insn_skipped(v);
 	return 0;
 }

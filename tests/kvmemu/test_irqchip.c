@@ -389,6 +389,29 @@ TEST(irq_window_userspace)
 }
 END_TEST
 
+/* An OUT in STI's shadow: KVM completes it at the next KVM_RUN with
+ * kvm_skip_emulated_instruction, which ends the shadow
+ * (svm_set_interrupt_shadow(vcpu, 0)), so a requested window opens before
+ * the next instruction (seen on the QEMU oracle: tests/kvmemu/diff m02). */
+TEST(irq_window_after_shadowed_out)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "irq_window_out");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "if_flag after sti", 1, v.run->if_flag);
+	WANT_EQ(&v, "ready_for_interrupt_injection in the shadow", 0,
+		v.run->ready_for_interrupt_injection);
+	v.run->request_interrupt_window = 1;
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_IRQ_WINDOW_OPEN);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "RIP where the window opens (the NOP after the OUT)", 0x1004, r.rip);
+	vmm_close(&v);
+}
+END_TEST
+
 /* The LAPIC timer (one-shot) and an IOAPIC-routed GSI reach a 32-bit
  * protected-mode guest through its IDT; the LAPIC's and IOAPIC's registers
  * are MMIO that never exits (lapic.c apic_mmio_*, ioapic.c ioapic_mmio_*). */
@@ -433,23 +456,89 @@ TEST(nmi_userspace)
 }
 END_TEST
 
+/* NMI blocking (SDM vol. 3, 6.7.1): from an NMI's delivery to the next
+ * IRET no NMI is taken; KVM holds a KVM_NMI asked meanwhile (nmi_allowed is
+ * false while NMIs are masked) and injects it once the IRET completed, so
+ * its handler runs again with the IRET's return address on the stack. */
+TEST(nmi_blocked_until_iret)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "nmi_iret");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	WANT_EQ(&v, "KVM_NMI", 0, ioctl(v.vcpu, KVM_NMI));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);
+	WANT_EQ(&v, "KVM_NMI in the handler", 0, ioctl(v.vcpu, KVM_NMI));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf2, 1);     /* not nested */
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);     /* after the IRET */
+	uint16_t ret;
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	memcpy(&ret, v.slot[0].hva + (r.rsp & 0xffff), 2);   /* SS base 0 */
+	WANT_EQ(&v, "the second NMI's return address (the first's IRET target)", 0x1013, ret);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf2, 1);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf3, 1);
+	vmm_close(&v);
+}
+END_TEST
+
+/* KVM_GET_MP_STATE takes the pending INIT and SIPI first
+ * (kvm_arch_vcpu_ioctl_get_mpstate -> kvm_apic_accept_events): an AP that
+ * never ran is RUNNABLE at the SIPI's vector once the BSP sent both, so its
+ * first KVM_RUN runs (no EAGAIN). */
+TEST(smp_mp_state_takes_events)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "smp_sipi", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	int ap = ioctl(v.vm, KVM_CREATE_VCPU, 1UL);
+	if (ap < 0)
+		FAIL(&v, "KVM_CREATE_VCPU 1: %s", strerror(errno));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
+	struct kvm_mp_state mp;
+	WANT_EQ(&v, "KVM_GET_MP_STATE", 0, ioctl(ap, KVM_GET_MP_STATE, &mp));
+	WANT_EQ(&v, "the AP after INIT and SIPI", KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	struct kvm_sregs s;
+	WANT_EQ(&v, "KVM_GET_SREGS", 0, ioctl(ap, KVM_GET_SREGS, &s));
+	WANT_EQ(&v, "the AP's CS (SIPI vector 3)", 0x300, s.cs.selector);
+	close(ap);
+	vmm_close(&v);
+}
+END_TEST
+
 struct ap {
 	int fd;
 	struct kvm_run *run;
-	int result, err;
+	int first, first_err, result, err;
 	uint16_t cs, port2;
+	uint64_t rdx;
 };
 
-/* The AP's KVM_RUNs, on its own thread as a VMM does it: the first exit
- * (its CS), then the next (in the IPI's handler). */
+/* The AP's KVM_RUNs, on its own thread as a VMM does it: the first returns
+ * EAGAIN once the INIT woke it (kvm_arch_vcpu_ioctl_run,
+ * KVM_MP_STATE_UNINITIALIZED; QEMU's kvm_cpu_exec runs again); then the
+ * first exit (its CS), then the next (in the IPI's handler). */
 static void *ap_thread(void *arg)
 {
 	struct ap *a = arg;
+	a->first = ioctl(a->fd, KVM_RUN, 0);   /* EAGAIN once INIT woke it */
+	a->first_err = errno;
 	a->result = ioctl(a->fd, KVM_RUN, 0);
 	a->err = errno;
 	if (a->result != 0 || a->run->exit_reason != KVM_EXIT_IO || a->run->io.port != 0xf5)
 		return NULL;
 	memcpy(&a->cs, (uint8_t *)a->run + a->run->io.data_offset, 2);
+	struct kvm_regs r;
+	if (ioctl(a->fd, KVM_GET_REGS, &r) == 0)
+		a->rdx = r.rdx;
 	a->result = ioctl(a->fd, KVM_RUN, 0);
 	a->err = errno;
 	if (a->result == 0 && a->run->exit_reason == KVM_EXIT_IO)
@@ -474,6 +563,10 @@ TEST(smp_init_sipi)
 		FAIL(&v, "KVM_CREATE_VCPU 1: %s", strerror(errno));
 	a.run = mmap(NULL, v.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
 	WANT_EQ(&v, "mmap of the AP's kvm_run", 0, a.run == MAP_FAILED);
+	/* INIT sets RDX to CPUID.1:EAX (kvm_vcpu_reset) */
+	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[1]; } id = {
+		.c.nent = 1, .e[0] = { .function = 1, .eax = 0x60fb1 } };
+	WANT_EQ(&v, "KVM_SET_CPUID2 on the AP", 0, ioctl(a.fd, KVM_SET_CPUID2, &id));
 	struct kvm_mp_state mp;
 	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
 	WANT_EQ(&v, "AP before INIT/SIPI", KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
@@ -483,8 +576,11 @@ TEST(smp_init_sipi)
 	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf0, 1);
 	WANT_EQ(&v, "the AP's mark, seen by the BSP", 0x55, vmm_io_data(&v)[0]);
 	pthread_join(t, NULL);
+	WANT_EQ(&v, "the AP's first KVM_RUN (result)", -1, a.first);
+	WANT_EQ(&v, "the AP's first KVM_RUN (errno)", EAGAIN, a.first_err);
 	WANT_EQ(&v, "the AP's KVM_RUNs", 0, a.result);
 	WANT_EQ(&v, "the AP's CS at its first exit (SIPI vector 2)", 0x200, a.cs);
+	WANT_EQ(&v, "the AP's RDX after INIT (its CPUID.1:EAX)", 0x60fb1, a.rdx);
 	WANT_EQ(&v, "the AP's second exit: in the NMI's handler", 0xf6, a.port2);
 	ioctl(a.fd, KVM_GET_MP_STATE, &mp);
 	WANT_EQ(&v, "AP after SIPI", KVM_MP_STATE_RUNNABLE, mp.mp_state);

@@ -8,6 +8,9 @@
 DIFF_B      := $(BUILD)/tests/kvmemu/diff
 DIFF_SRC    := tests/kvmemu/diff
 DIFF_CORPUS := $(patsubst $(DIFF_SRC)/corpus/%.asm,$(DIFF_B)/corpus/%.bin,$(wildcard $(DIFF_SRC)/corpus/*.asm))
+# The I/O client's cases (iovmm.c): interrupts, irqchips, two vCPUs; and SeaBIOS when installed.
+DIFF_IO     := $(patsubst $(DIFF_SRC)/corpus-io/%.asm,$(DIFF_B)/io/%.bin,$(wildcard $(DIFF_SRC)/corpus-io/*.asm))
+SEABIOS     ?= /usr/share/seabios/bios.bin
 # A thousand seeds: about 4 minutes on 2 cores from a cold oracle cache (QEMU boots once for all).
 DIFF_SEEDS  ?= 1000
 ORACLE      ?= auto
@@ -16,7 +19,7 @@ ORACLE_KERNEL := $(BUILD)/oracle-kernel
 DIFF_RUN     = VIRTLAB_ORACLE_KERNEL=$(call shquote,$(abspath $(ORACLE_KERNEL))) /usr/bin/python3 $(DIFF_SRC)/run.py --bindir $(call shquote,$(abspath $(DIFF_B))) \
 	       --root $(call shquote,$(CURDIR)) --oracle $(call arg,ORACLE)
 
-ALL_TARGETS  += $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS)
+ALL_TARGETS  += $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(DIFF_B)/iovmm $(DIFF_B)/iovmm-static $(DIFF_IO)
 TEST_TARGETS += test-kvmemu-diff
 .PHONY: test-kvmemu-diff fuzz-kvmemu
 
@@ -29,6 +32,18 @@ $(DIFF_B)/diffvmm-static: $(DIFF_SRC)/diffvmm.c
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) -static -o $@ $<
 
+$(DIFF_B)/iovmm: $(DIFF_SRC)/iovmm.c
+	@mkdir -p $(@D)
+	$(CC) $(KIT_CFLAGS) -pthread -o $@ $<
+
+$(DIFF_B)/iovmm-static: $(DIFF_SRC)/iovmm.c
+	@mkdir -p $(@D)
+	$(CC) $(KIT_CFLAGS) -pthread -static -o $@ $<
+
+$(DIFF_B)/io/%.bin: $(DIFF_SRC)/corpus-io/%.asm $(DIFF_SRC)/io.inc
+	@mkdir -p $(@D)
+	nasm -f bin -I $(DIFF_SRC)/ -o $@ $<
+
 $(DIFF_B)/corpus/%.bin: $(DIFF_SRC)/corpus/%.asm $(DIFF_SRC)/machine.inc
 	@mkdir -p $(@D)
 	nasm -f bin -I $(DIFF_SRC)/ -o $@ $<
@@ -36,10 +51,14 @@ $(DIFF_B)/corpus/%.bin: $(DIFF_SRC)/corpus/%.asm $(DIFF_SRC)/machine.inc
 $(ORACLE_KERNEL)/.fetched: scripts/fetch-oracle-kernel
 	scripts/fetch-oracle-kernel $(call shquote,$(ORACLE_KERNEL)) && touch $@
 
-test-kvmemu-diff: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(BUILD)/libkvmemu.so $(ORACLE_KERNEL)/.fetched
+test-kvmemu-diff: $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(BUILD)/libkvmemu.so $(ORACLE_KERNEL)/.fetched \
+		$(DIFF_B)/iovmm $(DIFF_B)/iovmm-static $(DIFF_IO)
 	$(PYTEST) $(DIFF_SRC)/test_compare.py
 	@rm -rf $(DIFF_B)/gen && /usr/bin/python3 $(DIFF_SRC)/gen.py --out $(DIFF_B)/gen --from 1 --count $(call arg,DIFF_SEEDS)
 	$(DIFF_RUN) $(DIFF_CORPUS) $(DIFF_B)/gen/*.bin
+	@rm -f $(DIFF_B)/io/seabios.bin; if [ -f $(call shquote,$(SEABIOS)) ]; then cp $(call shquote,$(SEABIOS)) $(DIFF_B)/io/seabios.bin; \
+	 else echo "test-kvmemu-io: SKIP SeaBIOS: no $(SEABIOS) (apt-get install seabios)"; fi
+	$(DIFF_RUN) --client iovmm --known $(DIFF_SRC)/known-io.txt --label test-kvmemu-io $(DIFF_IO) $$(ls $(DIFF_B)/io/seabios.bin 2>/dev/null)
 
 N    ?= 1000
 FROM ?= 1

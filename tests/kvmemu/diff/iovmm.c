@@ -1,0 +1,697 @@
+/* iovmm.c - the differential harness's I/O client: interrupts, the irqchips,
+ * two vCPUs, and SeaBIOS, on whatever /dev/kvm it gets (real KVM, or kvmemu
+ * under scripts/kvm-emu). Prints a canonical trace of what user space sees.
+ *
+ *   iovmm [NAME=]GUEST.bin ...      (NAME defaults to GUEST's base name)
+ *
+ * A guest is either
+ *  - an io case (corpus-io/NAME.asm with io.inc): "IOVMMv1" at byte 8, its flags
+ *    (io.inc's IO_*) at 16, its 32-bit entry at 20; loaded at 0x10000 in
+ *    1 MiB of RAM, the BSP starting at the entry in flat 32-bit protected
+ *    mode (selectors 8/16: the guest loads io.inc's GDT), an AP (IO_SMP) in
+ *    KVM_MP_STATE_UNINITIALIZED until the BSP's INIT-SIPI-SIPI (vector 0x10:
+ *    the image's first byte), each vCPU's KVM_RUN on its own thread;
+ *  - else a BIOS image (SeaBIOS's bios.bin): mapped read-only below 4 GiB
+ *    and copied to the top of the first MiB of 16 MiB of RAM, run from the
+ *    reset vector with the in-kernel irqchip and PIT, the CMOS (memory size)
+ *    at 0x70/0x71 and nothing else (no PCI, no fw_cfg).
+ *
+ * The trace:
+ *   case NAME
+ *   ioctl NAME RESULT              each setup ioctl
+ *   cpu C                          then that vCPU's items, in its order:
+ *   mp C.K STATE                   KVM_GET_MP_STATE before the first run and
+ *                                  after each exit, when it changed
+ *   exit C.K REASON field=value    the exit (K counts C's exits)
+ *   state C.K reg=value ...        registers at the exit (all at the first,
+ *                                  then what changed); not for a BIOS
+ *   inject C.K VECTOR / nmi C.K / irq C.K GSI LEVEL STATUS   what user space did
+ *   lapic C.K field=value ...      KVM_GET_LAPIC (TMCCT left out: it counts
+ *                                  down in time, not in guest steps)
+ *   end C REASON
+ *   debug TEXT / serial TEXT       a BIOS's port 0x402 and COM1 output, by line
+ *   mem 0 0xGPA HASH                 each RAM page whose bytes differ from the load
+ * A BIOS's exits are printed as runs: "exit C.K REASON ... xN" for N equal
+ * exits in a row (polling loops repeat as often as time lets them).
+ *
+ * The guest's ports (io cases): out 0xe0 report (the state line is the
+ * content); 0xe1 AL queue an interrupt for KVM_INTERRUPT (user-space irqchip:
+ * injected at the first entry with ready_for_interrupt_injection and if_flag,
+ * request_interrupt_window set until then); 0xe2 KVM_NMI; 0xe3/0xe4 AL
+ * KVM_IRQ_LINE_STATUS level 1/0; 0xe5 KVM_GET_LAPIC; 0xef this vCPU is done.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#define MAX_EXITS   4000
+#define BIOS_EXITS  5000
+#define TIMEOUT_S   20
+#define BIOS_S      60	/* the oracle's SeaBIOS: 448 exits, ~30 s under nested TCG */
+#define LOAD_GPA    0x10000
+#define IO_RAM      0x100000
+#define BIOS_RAM    0x1000000
+
+/* io.inc's header flags. */
+#define IO_IRQCHIP  1
+#define IO_SMP      2
+#define IO_PIT      4
+
+struct cpu {
+	struct vm *vm;
+	int id, fd, nexit, done, mp, started;
+	struct kvm_run *run;
+	pthread_t th;
+	FILE *out;
+	char *buf;
+	size_t len;
+	int queued;		/* vector for KVM_INTERRUPT, or -1 */
+	struct kvm_regs last;
+	int have_last;
+	/* a BIOS's run of equal exits */
+	char prev[160];
+	unsigned repeat;
+	int prev_k;
+};
+
+struct vm {
+	int kvm, fd, ncpu, bios, flags;
+	size_t run_size;
+	uint8_t *ram, *init;
+	size_t ram_size;
+	uint8_t *rom;
+	size_t rom_size;
+	struct cpu cpu[2];
+	uint8_t cmos_index;
+	char line[2][256];	/* debug, serial */
+	size_t linelen[2];
+	FILE *text;
+	char *textbuf;
+	size_t textlen;
+	pthread_mutex_t lock;
+	volatile int stop;
+};
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("iovmm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static int traced(int fd, unsigned long req, void *arg, const char *name)
+{
+	int r = ioctl(fd, req, arg);
+	if (r < 0)
+		printf("ioctl %s -1 %s\n", name, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+	else
+		printf("ioctl %s %d\n", name, r);
+	return r;
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static const char *reason_name(uint32_t r)
+{
+	static const char *names[] = {
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL", [KVM_EXIT_DEBUG] = "DEBUG",
+		[KVM_EXIT_HLT] = "HLT", [KVM_EXIT_MMIO] = "MMIO", [KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+		[KVM_EXIT_SHUTDOWN] = "SHUTDOWN", [KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY", [KVM_EXIT_INTR] = "INTR",
+		[KVM_EXIT_SET_TPR] = "SET_TPR", [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+		[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	};
+	return r < sizeof names / sizeof names[0] && names[r] ? names[r] : "OTHER";
+}
+
+static const char *mp_name(int s)
+{
+	static const char *names[] = { "RUNNABLE", "UNINITIALIZED", "INIT_RECEIVED", "HALTED",
+				       "SIPI_RECEIVED", "STOPPED", "CHECK_STOP", "OPERATING", "LOAD" };
+	return s >= 0 && s < (int)(sizeof names / sizeof names[0]) ? names[s] : "?";
+}
+
+/* ---- the machine ---- */
+
+static void *anon(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap %zu: %s", n, strerror(errno));
+	return p;
+}
+
+static void slot(struct vm *v, uint32_t n, uint64_t gpa, void *hva, size_t size, uint32_t flags)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = n, .flags = flags, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+	traced(v->fd, KVM_SET_USER_MEMORY_REGION, &r, "SET_USER_MEMORY_REGION");
+}
+
+static void cpuid(struct vm *v, int fd)
+{
+	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[100]; } c = { .c.nent = 100 };
+	if (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, &c) < 0)
+		die("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	/* 36 physical address bits on both sides, as QEMU's phys-bits sets
+	 * them: SeaBIOS sizes its variable MTRR masks from it. */
+	for (unsigned i = 0; i < c.c.nent; i++)
+		if (c.e[i].function == 0x80000008)
+			c.e[i].eax = (c.e[i].eax & ~0xffu) | 36;
+	/* No KVM paravirtual leaves (0x40000000-0x400000ff, as QEMU's kvm=off):
+	 * kvmemu has no kvmclock (README), and SeaBIOS would take its TSC
+	 * frequency from it on KVM and from the PIT on kvmemu. */
+	unsigned n = 0;
+	for (unsigned i = 0; i < c.c.nent; i++)
+		if (c.e[i].function < 0x40000000 || c.e[i].function > 0x4fffffff)
+			c.e[n++] = c.e[i];
+	c.c.nent = n;
+	/* One family/model/stepping on both sides: INIT puts it in RDX. */
+	for (unsigned i = 0; i < c.c.nent; i++)
+		if (c.e[i].function == 1)
+			c.e[i].eax = 0x60fb1;
+	traced(fd, KVM_SET_CPUID2, &c, "SET_CPUID2");
+}
+
+static void flat32(struct cpu *c)
+{
+	struct kvm_sregs s;
+	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+		die("KVM_GET_SREGS: %s", strerror(errno));
+	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 8, .type = 11,
+				    .present = 1, .s = 1, .db = 1, .g = 1 };
+	struct kvm_segment data = code;
+	data.selector = 16;
+	data.type = 3;
+	s.cs = code;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.cr0 |= 1;
+	traced(c->fd, KVM_SET_SREGS, &s, "SET_SREGS");
+	struct kvm_regs r = { .rflags = 2, .rsp = 0x8000 };
+	memcpy(&r.rip, c->vm->ram + LOAD_GPA + 20, 4);
+	traced(c->fd, KVM_SET_REGS, &r, "SET_REGS");
+}
+
+static void vcpu_open(struct vm *v, int id)
+{
+	struct cpu *c = &v->cpu[id];
+	c->vm = v;
+	c->id = id;
+	c->queued = -1;
+	c->fd = ioctl(v->fd, KVM_CREATE_VCPU, id);
+	if (c->fd < 0)
+		die("KVM_CREATE_VCPU %d: %s", id, strerror(errno));
+	c->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (c->run == MAP_FAILED)
+		die("mmap kvm_run: %s", strerror(errno));
+	c->out = open_memstream(&c->buf, &c->len);
+	cpuid(v, c->fd);
+}
+
+static size_t load(const char *path, uint8_t **data)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	static uint8_t buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	*data = buf;
+	return n;
+}
+
+static void vm_open(struct vm *v, const char *path)
+{
+	uint8_t *img;
+	size_t n = load(path, &img);
+	memset(v, 0, sizeof *v);
+	pthread_mutex_init(&v->lock, NULL);
+	v->text = open_memstream(&v->textbuf, &v->textlen);
+	v->bios = !(n >= 24 && !memcmp(img + 8, "IOVMMv1", 8));
+	if (!v->bios)
+		memcpy(&v->flags, img + 16, 4);
+	else
+		v->flags = IO_IRQCHIP | IO_PIT;
+	v->ncpu = v->flags & IO_SMP ? 2 : 1;
+	v->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (v->kvm < 0)
+		die("/dev/kvm: %s", strerror(errno));
+	v->fd = ioctl(v->kvm, KVM_CREATE_VM, 0);
+	if (v->fd < 0)
+		die("KVM_CREATE_VM: %s", strerror(errno));
+	v->run_size = (size_t)ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	traced(v->fd, KVM_SET_TSS_ADDR, (void *)0xfffbd000ul, "SET_TSS_ADDR");
+	if (v->flags & IO_IRQCHIP)
+		traced(v->fd, KVM_CREATE_IRQCHIP, 0, "CREATE_IRQCHIP");
+	if (v->flags & IO_PIT) {
+		struct kvm_pit_config pc = { .flags = KVM_PIT_SPEAKER_DUMMY };	/* as QEMU */
+		traced(v->fd, KVM_CREATE_PIT2, &pc, "CREATE_PIT2");
+	}
+	v->ram_size = v->bios ? BIOS_RAM : IO_RAM;
+	v->ram = anon(v->ram_size);
+	if (v->bios) {
+		if (n > 0x20000 || n % 0x1000)
+			die("%s: a BIOS image of %zu bytes (want at most 128 KiB, in pages)", path, n);
+		v->rom_size = n;
+		v->rom = anon(n);
+		memcpy(v->rom, img, n);
+		memcpy(v->ram + 0x100000 - n, img, n);
+		slot(v, 1, 0x100000000ull - n, v->rom, n, KVM_MEM_READONLY);
+	} else {
+		if (n > IO_RAM - LOAD_GPA)
+			die("%s: too big", path);
+		memcpy(v->ram + LOAD_GPA, img, n);
+	}
+	v->init = malloc(v->ram_size);
+	memcpy(v->init, v->ram, v->ram_size);
+	slot(v, 0, 0, v->ram, v->ram_size, 0);
+	for (int i = 0; i < v->ncpu; i++)
+		vcpu_open(v, i);
+	if (!v->bios)
+		flat32(&v->cpu[0]);
+}
+
+static void vm_close(struct vm *v)
+{
+	for (int i = 0; i < v->ncpu; i++) {
+		munmap(v->cpu[i].run, v->run_size);
+		close(v->cpu[i].fd);
+		free(v->cpu[i].buf);
+	}
+	munmap(v->ram, v->ram_size);
+	if (v->rom)
+		munmap(v->rom, v->rom_size);
+	free(v->init);
+	free(v->textbuf);
+	close(v->fd);
+	close(v->kvm);
+}
+
+/* ---- what the vCPU threads print ---- */
+
+static void state(struct cpu *c)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	if (ioctl(c->fd, KVM_GET_REGS, &r) < 0 || ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+		die("KVM_GET_REGS/SREGS: %s", strerror(errno));
+	fprintf(c->out, "state %d.%d", c->id, c->nexit);
+#define R(x) if (!c->have_last || c->last.x != r.x) fprintf(c->out, " %s=%#llx", #x, (unsigned long long)r.x)
+	R(rax); R(rbx); R(rcx); R(rdx); R(rsi); R(rdi); R(rsp); R(rbp); R(rip); R(rflags);
+#undef R
+	fprintf(c->out, " cs=%#x cr0=%#llx cr8=%#llx apic_base=%#llx intr=%#llx\n", s.cs.selector,
+		(unsigned long long)s.cr0, (unsigned long long)s.cr8, (unsigned long long)s.apic_base,
+		(unsigned long long)(s.interrupt_bitmap[0] | s.interrupt_bitmap[1] |
+				     s.interrupt_bitmap[2] | s.interrupt_bitmap[3]));
+	c->last = r;
+	c->have_last = 1;
+}
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned off)
+{
+	uint32_t x;
+	memcpy(&x, l->regs + off, 4);
+	return x;
+}
+
+static void lapic(struct cpu *c)
+{
+	struct kvm_lapic_state l;
+	if (ioctl(c->fd, KVM_GET_LAPIC, &l) < 0) {
+		fprintf(c->out, "lapic %d.%d -1 %s\n", c->id, c->nexit, strerrorname_np(errno));
+		return;
+	}
+	static const struct { unsigned off; const char *name; } f[] = {
+		{ 0x20, "id" }, { 0x30, "ver" }, { 0x80, "tpr" }, { 0xa0, "ppr" }, { 0xd0, "ldr" },
+		{ 0xe0, "dfr" }, { 0xf0, "svr" }, { 0x280, "esr" }, { 0x300, "icr" }, { 0x310, "icr2" },
+		{ 0x320, "lvtt" }, { 0x330, "lvtthmr" }, { 0x340, "lvtpc" }, { 0x350, "lvt0" },
+		{ 0x360, "lvt1" }, { 0x370, "lvterr" }, { 0x380, "tmict" }, { 0x3e0, "tdcr" },
+	};
+	/* Left out: TMCCT (0x390), the timer's current count, which falls with time. */
+	fprintf(c->out, "lapic %d.%d", c->id, c->nexit);
+	for (unsigned i = 0; i < sizeof f / sizeof f[0]; i++)
+		fprintf(c->out, " %s=%#x", f[i].name, lapic_reg(&l, f[i].off));
+	for (unsigned i = 0; i < 8; i++)
+		fprintf(c->out, " isr%u=%#x", i, lapic_reg(&l, 0x100 + 16 * i));
+	for (unsigned i = 0; i < 8; i++)
+		fprintf(c->out, " tmr%u=%#x", i, lapic_reg(&l, 0x180 + 16 * i));
+	for (unsigned i = 0; i < 8; i++)
+		fprintf(c->out, " irr%u=%#x", i, lapic_reg(&l, 0x200 + 16 * i));
+	fputc('\n', c->out);
+}
+
+static void mp_state(struct cpu *c, int first)
+{
+	struct kvm_mp_state m;
+	if (ioctl(c->fd, KVM_GET_MP_STATE, &m) < 0)
+		m.mp_state = 100 + errno;
+	if (first || (int)m.mp_state != c->mp)
+		fprintf(c->out, "mp %d.%d %s\n", c->id, c->nexit, mp_name(m.mp_state));
+	c->mp = m.mp_state;
+}
+
+/* ---- the devices user space has: the CMOS, the debug port, COM1 ---- */
+
+static uint8_t cmos(struct vm *v)
+{
+	uint32_t ext = (BIOS_RAM - 0x100000) / 1024;
+	switch (v->cmos_index & 0x7f) {
+	case 0x0a: return 0x26;
+	case 0x0b: return 0x02;
+	case 0x0d: return 0x80;
+	case 0x10: return 0;	/* no floppy */
+	case 0x15: return 0x80;	/* 640 KiB base */
+	case 0x16: return 0x02;
+	case 0x17: case 0x30: return ext & 0xff;
+	case 0x18: case 0x31: return ext >> 8;
+	default: return 0;
+	}
+}
+
+static void text_out(struct vm *v, int which, uint8_t ch)
+{
+	static const char *tag[] = { "debug", "serial" };
+	if (ch == '\n' || v->linelen[which] == sizeof v->line[0] - 1) {
+		v->line[which][v->linelen[which]] = 0;
+		/* SeaBIOS's TSC frequency, measured against the PIT: timing */
+		if (!strncmp(v->line[which], "CPU Mhz=", 8))
+			snprintf(v->line[which], sizeof v->line[0], "CPU Mhz=(timing, not compared)");
+		fprintf(v->text, "%s %s\n", tag[which], v->line[which]);
+		v->linelen[which] = 0;
+		if (ch == '\n')
+			return;
+	}
+	if (ch == '\r')
+		return;
+	v->line[which][v->linelen[which]++] = ch < 0x20 || ch > 0x7e ? '.' : (char)ch;
+}
+
+/* The port answers a BIOS gets; every other IN reads all ones. */
+static void bios_io(struct vm *v, struct kvm_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	unsigned n = run->io.size * run->io.count;
+	pthread_mutex_lock(&v->lock);
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		for (unsigned i = 0; i < n; i++) {
+			if (run->io.port == 0x70)
+				v->cmos_index = data[i];
+			else if (run->io.port == 0x402)
+				text_out(v, 0, data[i]);
+			else if (run->io.port == 0x3f8)
+				text_out(v, 1, data[i]);
+		}
+	} else {
+		memset(data, 0xff, n);
+		if (run->io.port == 0x71)
+			data[0] = cmos(v);
+		else if (run->io.port == 0x3fd)
+			data[0] = 0x60;	/* THR empty */
+		else if (run->io.port == 0x402)
+			data[0] = 0xe9;	/* QEMU's debugcon readback: SeaBIOS then prints there */
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+static uint8_t answer(uint64_t addr, unsigned i)
+{
+	return (uint8_t)((addr + i) * 0x9d + 0x3b);
+}
+
+/* An io case's exit: its fields, and what the guest asked user space for.
+ * Returns 0 to go on. */
+static int io_exit(struct cpu *c)
+{
+	struct kvm_run *run = c->run;
+	struct vm *v = c->vm;
+	char line[160];
+	int n = snprintf(line, sizeof line, "exit %s", reason_name(run->exit_reason));
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t *data = (uint8_t *)run + run->io.data_offset;
+		uint32_t val = 0;
+		n += snprintf(line + n, sizeof line - n, " dir=%u size=%u port=%#x count=%u",
+			      run->io.direction, run->io.size, run->io.port, run->io.count);
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			memcpy(&val, data, run->io.size < 4 ? run->io.size : 4);
+			if (!v->bios)
+				n += snprintf(line + n, sizeof line - n, " data=%#x", val);
+		}
+		if (v->bios)
+			bios_io(v, run);
+		else if (run->io.direction == KVM_EXIT_IO_IN)
+			for (unsigned i = 0; i < run->io.size * run->io.count; i++)
+				data[i] = answer(run->io.port, i);
+		break;
+	}
+	case KVM_EXIT_MMIO:
+		n += snprintf(line + n, sizeof line - n, " gpa=%#llx len=%u write=%u",
+			      (unsigned long long)run->mmio.phys_addr, run->mmio.len, run->mmio.is_write);
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, v->bios ? 0xff : 0, sizeof run->mmio.data);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		n += snprintf(line + n, sizeof line - n, " suberror=%u", run->internal.suberror);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		n += snprintf(line + n, sizeof line - n, " reason=%#llx",
+			      (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	}
+	if (!(v->flags & IO_IRQCHIP))
+		n += snprintf(line + n, sizeof line - n, " ready=%u if=%u cr8=%llu",
+			      run->ready_for_interrupt_injection, run->if_flag,
+			      (unsigned long long)run->cr8);
+	if (v->bios) {
+		/* runs of equal exits: polling repeats as often as time allows */
+		if (!strcmp(line, c->prev)) {
+			c->repeat++;
+		} else {
+			if (c->repeat > 1)
+				fprintf(c->out, "exit %d.%d %s xN\n", c->id, c->prev_k, c->prev + 5);
+			else if (c->repeat)
+				fprintf(c->out, "exit %d.%d %s\n", c->id, c->prev_k, c->prev + 5);
+			snprintf(c->prev, sizeof c->prev, "%s", line);
+			c->repeat = 1;
+			c->prev_k++;
+		}
+	} else {
+		fprintf(c->out, "exit %d.%d %s\n", c->id, c->nexit, line + 5);
+		state(c);
+	}
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (v->bios || run->io.direction != KVM_EXIT_IO_OUT)
+			return 0;
+		uint8_t al = *((uint8_t *)run + run->io.data_offset);
+		switch (run->io.port) {
+		case 0xe1:
+			c->queued = al;
+			return 0;
+		case 0xe2:
+			fprintf(c->out, "nmi %d.%d %d\n", c->id, c->nexit, ioctl(c->fd, KVM_NMI, 0));
+			return 0;
+		case 0xe3: case 0xe4: {
+			struct kvm_irq_level l = { .irq = al, .level = run->io.port == 0xe3 };
+			int r = ioctl(v->fd, KVM_IRQ_LINE_STATUS, &l);
+			fprintf(c->out, "irq %d.%d %u %u %d\n", c->id, c->nexit, al, l.level,
+				r < 0 ? -1000 - errno : (int)l.status);
+			return 0;
+		}
+		case 0xe5:
+			lapic(c);
+			return 0;
+		case 0xef:
+			return 1;
+		}
+		return 0;
+	case KVM_EXIT_MMIO:
+		return 0;
+	case KVM_EXIT_HLT:
+		return c->queued < 0;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* The user-space irqchip's injection, as QEMU's kvm_arch_pre_run does it. */
+static void pre_run(struct cpu *c)
+{
+	if (c->vm->flags & IO_IRQCHIP)
+		return;
+	if (c->queued >= 0 && c->run->ready_for_interrupt_injection && c->run->if_flag) {
+		struct kvm_interrupt irq = { .irq = (uint32_t)c->queued };
+		int r = ioctl(c->fd, KVM_INTERRUPT, &irq);
+		fprintf(c->out, "inject %d.%d %d %d\n", c->id, c->nexit, c->queued, r);
+		c->queued = -1;
+	}
+	c->run->request_interrupt_window = c->queued >= 0;
+}
+
+/* SeaBIOS's last words when nothing boots: the run ends there. */
+static int bios_ended(struct vm *v)
+{
+	pthread_mutex_lock(&v->lock);
+	fflush(v->text);
+	int r = v->textbuf && strstr(v->textbuf, "No bootable device") != NULL;
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct cpu *c = arg;
+	struct vm *v = c->vm;
+	const char *why = "max-exits";
+	mp_state(c, 1);
+	__atomic_store_n(&c->started, 1, __ATOMIC_SEQ_CST);
+	/* the first entry is ready (KVM sets ready_for_interrupt_injection = 1
+	 * only at exits: the kvm_run page starts zeroed) */
+	for (c->nexit = 0; c->nexit < (v->bios ? BIOS_EXITS : MAX_EXITS) && !v->stop; c->nexit++) {
+		pre_run(c);
+		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
+			if (errno == EAGAIN && !v->stop) {
+				/* An AP's first KVM_RUN returns EAGAIN once INIT woke it
+				 * (x86.c, KVM_MP_STATE_UNINITIALIZED); QEMU runs again.
+				 * Its MP state then is INIT_RECEIVED or RUNNABLE, as the
+				 * SIPI came before the wake-up or not: not printed. */
+				fprintf(c->out, "run %d.%d -1 EAGAIN\n", c->id, c->nexit--);
+				continue;
+			}
+			why = errno == EINTR ? "EINTR" : "KVM_RUN-failed";
+			fprintf(c->out, "run %d.%d -1 %s\n", c->id, c->nexit, strerrorname_np(errno));
+			if (v->bios && getenv("IOVMM_STATE"))
+				state(c);	/* where a BIOS was (timing: not in traces) */
+			break;
+		}
+		int stop = io_exit(c);
+		if (!v->bios)
+			mp_state(c, 0);
+		if (stop) {
+			why = reason_name(c->run->exit_reason);
+			if (v->bios)
+				state(c);	/* where a BIOS stopped */
+			break;
+		}
+		if (v->bios && bios_ended(v)) {
+			why = "no-bootable-device";
+			break;
+		}
+	}
+	if (v->bios && c->repeat)
+		fprintf(c->out, "exit %d.%d %s%s\n", c->id, c->prev_k, c->prev + 5, c->repeat > 1 ? " xN" : "");
+	fprintf(c->out, "end %d %s\n", c->id, why);
+	c->done = 1;
+	if (v->bios)
+		v->stop = 1;	/* a BIOS's end ends the machine */
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+static void one(const char *name, const char *path)
+{
+	static struct vm v;
+	printf("case %s\n", name);
+	vm_open(&v, path);
+	fflush(stdout);
+	/* APs first, each past its first KVM_GET_MP_STATE before the BSP runs:
+	 * else that state (and the EAGAIN that follows UNINITIALIZED) would
+	 * depend on whether the BSP's INIT and SIPI came before it. */
+	for (int i = v.ncpu - 1; i >= 0; i--) {
+		if (pthread_create(&v.cpu[i].th, NULL, vcpu_thread, &v.cpu[i]))
+			die("pthread_create");
+		while (i && !__atomic_load_n(&v.cpu[i].started, __ATOMIC_SEQ_CST))
+			usleep(1000);
+	}
+	time_t t0 = time(NULL);
+	int limit = v.bios ? BIOS_S : TIMEOUT_S;
+	/* run.py gives kvm-emu less: its virtual clock skips the BIOS's waits */
+	if (v.bios && getenv("IOVMM_BIOS_S"))
+		limit = atoi(getenv("IOVMM_BIOS_S"));
+	for (;;) {
+		int all = 1;
+		for (int i = 0; i < v.ncpu; i++)
+			all &= v.cpu[i].done;
+		if (all)
+			break;
+		if (time(NULL) - t0 >= limit || v.stop) {
+			/* the time, or a BIOS's end: stop every KVM_RUN */
+			v.stop = 1;
+			for (int i = 0; i < v.ncpu; i++)
+				if (!v.cpu[i].done)
+					pthread_kill(v.cpu[i].th, SIGUSR1);
+		}
+		usleep(20000);
+	}
+	for (int i = 0; i < v.ncpu; i++) {
+		pthread_join(v.cpu[i].th, NULL);
+		fclose(v.cpu[i].out);
+		printf("cpu %d\n%s", i, v.cpu[i].buf);
+	}
+	for (int i = 0; i < 2; i++)
+		if (v.linelen[i])
+			text_out(&v, i, '\n');
+	fclose(v.text);
+	fputs(v.textbuf, stdout);
+	for (size_t p = 0; p < v.ram_size; p += 4096)
+		if (memcmp(v.ram + p, v.init + p, 4096))
+			printf("mem 0 %#zx %016" PRIx64 "\n", p, fnv1a(v.ram + p, 4096));
+	fflush(stdout);
+	vm_close(&v);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: iovmm [NAME=]GUEST.bin ...\n");
+		return 2;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGUSR1, &sa, NULL);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	for (int i = 1; i < argc; i++) {
+		char name[256];
+		const char *path = argv[i], *eq = strchr(argv[i], '=');
+		if (eq && eq - argv[i] < (int)sizeof name) {
+			snprintf(name, sizeof name, "%.*s", (int)(eq - argv[i]), argv[i]);
+			path = eq + 1;
+		} else {
+			const char *b = strrchr(path, '/');
+			snprintf(name, sizeof name, "%s", b ? b + 1 : path);
+			char *dot = strrchr(name, '.');
+			if (dot)
+				*dot = 0;
+		}
+		one(name, path);
+	}
+	return 0;
+}
