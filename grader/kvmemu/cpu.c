@@ -157,7 +157,7 @@ void cpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
 
 /* kvm_is_valid_sregs, kvm_is_valid_cr0 and kvm_is_valid_cr4 (arch/x86/kvm/
  * x86.c), and kvm_set_apic_base's reserved bits (lapic.c), for a vCPU that
- * has had no KVM_SET_CPUID2: MAXPHYADDR 36, and every CR4 bit that needs a
+ * has had no KVM_SET_CPUID2: MAXPHYADDR 36 (cpuid_maxphyaddr), and every CR4 bit that needs a
  * CPUID feature (OSXSAVE, SMEP, SMAP, FSGSBASE, PKE, LA57, UMIP, VMXE,
  * PCIDE, CET, ...) reserved unless KVM_SET_CPUID2 gave that feature. */
 
@@ -193,7 +193,7 @@ bool cpu_cr4_valid(const struct vcpu *v, uint64_t cr4)
 
 static bool valid_sregs(const struct vcpu *v, const struct kvm_sregs *s)
 {
-	uint64_t rsvd_gpa = ~0ull << MAXPHYADDR;
+	uint64_t rsvd_gpa = ~0ull << cpuid_maxphyaddr(v);
 	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG)) {
 		if (!(s->cr4 & CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;

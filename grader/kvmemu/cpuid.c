@@ -74,6 +74,17 @@ void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4])
 
 static int supported(struct kvm_cpuid_entry2 *e);
 
+/* cpuid_query_maxphyaddr (cpuid.c): the guest's CPUID 0x80000008 EAX[7:0] when
+ * its 0x80000000 reaches that leaf, else 36 (also before any KVM_SET_CPUID2). */
+int cpuid_maxphyaddr(const struct vcpu *v)
+{
+	const struct kvm_cpuid_entry2 *e = find(v, 0x80000000, 0);
+	if (!e || e->eax < 0x80000008 || !(e = find(v, 0x80000008, 0)))
+		return 36;
+	int bits = e->eax & 0xff;
+	return bits >= 32 && bits <= 52 ? bits : 36;   /* kvmemu's shifts need a sane width */
+}
+
 /* Does the guest's CPUID (f, index 0) have bit `bit` of register r
  * (0 eax .. 3 edx)? guest_cpuid_has. With host = true and no KVM_SET_CPUID2
  * yet: does the CPU (KVM_GET_SUPPORTED_CPUID's set) have it? */

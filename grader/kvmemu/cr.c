@@ -175,7 +175,7 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 		/* kvm_set_cr3: in long mode bits past MAXPHYADDR are reserved
 		 * (bit 63 is PCID's no-flush hint). */
 		uint64_t addr = (reg_get(c, UC_X86_REG_CR4) & CR4_PCIDE) ? val & ~(1ull << 63) : val;
-		if ((cpu_env(c)->efer & EFER_LMA) && (addr & ~0ull << MAXPHYADDR))
+		if ((cpu_env(c)->efer & EFER_LMA) && (addr & ~0ull << cpuid_maxphyaddr(v)))
 			return event_inject(v, event_exception(X86_GP, 0));
 		/* Dirty logging of the walker's A/D writes: the old tables' so
 		 * far, then the new tables hashed as they are now (mmu.c). */

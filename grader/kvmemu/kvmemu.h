@@ -348,6 +348,7 @@ int msr_index_list(struct kvm_msr_list *l);
 int syscall_insn(struct vcpu *v, uint64_t lip);
 void cpuid_lookup(const struct vcpu *v, uint32_t f, uint32_t i, uint32_t out[4]);
 bool cpuid_has(const struct vcpu *v, uint32_t f, int r, int bit);
+int cpuid_maxphyaddr(const struct vcpu *v);
 bool cpuid_host_has(uint32_t f, int r, int bit);  /* in KVM_GET_SUPPORTED_CPUID's set */
 void cpuid_host_leaf(uint32_t f, uint32_t i, uint32_t out[4]);   /* that set's leaf, or zeros */
 int cpuid_hook(uc_engine *u, void *opaque);

@@ -184,7 +184,7 @@ static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user
 	}
 	bool lma = cpu_env(c)->efer & EFER_LMA;
 	uint64_t nx = (cpu_env(c)->efer & EFER_NXE) ? 0 : PTE_NX;
-	uint64_t rsvd = PHYS_RSVD(MAXPHYADDR) | nx, e = 0, table, size;
+	uint64_t rsvd = PHYS_RSVD(cpuid_maxphyaddr(v)) | nx, e = 0, table, size;
 	bool rw = true, us = true;
 	struct used u = { .n = 0 };
 	enum xlat r;

@@ -153,7 +153,7 @@ static int get_apic_base(struct vcpu *v, uint32_t index, uint64_t *val, bool hos
 static int set_apic_base(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 {
 	(void)index; (void)host;
-	if (val & (~0ull << MAXPHYADDR | 0x2ff | 1ull << 10))
+	if (val & (~0ull << cpuid_maxphyaddr(v) | 0x2ff | 1ull << 10))
 		return 1;
 	v->cpu.apic_base = val;
 	return 0;
@@ -244,7 +244,7 @@ static int set_mtrr(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 	(void)host;
 	struct cpu *c = &v->cpu;
 	int f = mtrr_fixed_slot(index);
-	uint64_t rsvd = ~0ull << MAXPHYADDR;
+	uint64_t rsvd = ~0ull << cpuid_maxphyaddr(v);
 	if (f >= 0) {
 		for (int i = 0; i < 8; i++)
 			if (!mtrr_type_ok(val >> (8 * i) & 0xff))
@@ -411,7 +411,7 @@ static int get_hsave(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
 static int set_hsave(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 {
 	(void)index;
-	if (!host && ((val & 0xfff) || (val >> MAXPHYADDR)))
+	if (!host && ((val & 0xfff) || (val >> cpuid_maxphyaddr(v))))
 		return 1;
 	v->cpu.hsave_pa = val & ~0xfffull;
 	return 0;

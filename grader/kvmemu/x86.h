@@ -83,9 +83,6 @@ enum {
 #define PTE_NX   (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull     /* bits 51:12 */
 #define PX(level, lin) (((lin) >> (12 + 9 * (level))) & 511)   /* 4-level/PAE index */
-/* MAXPHYADDR of the vCPU: KVM_SET_SREGS' CR3 and APIC base checks, reserved
- * bits in kvmemu's page walk (FACTS.md: what KVM refused here). */
-#define MAXPHYADDR 36
 #define PHYS_RSVD(maxphy) (((1ull << 52) - 1) & ~((1ull << (maxphy)) - 1))
 
 /* Segment descriptors, high dword (SDM vol. 3, 3.4.5), and QEMU's segment

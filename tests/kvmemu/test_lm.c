@@ -310,10 +310,16 @@ END_TEST
 /* The MTRRs, the machine-check banks and AMD's HWCR and DE_CFG, as Linux
  * 6.1's KVM answers a guest that reads and writes them at boot; each row
  * names the function. "GP" rows expect #GP(0) on the instruction. */
+enum { RD = 1, WR = 2, GP = 1 };
+struct msr_row { int op; uint32_t index; uint64_t val; int gp; uint64_t want; };
+
+/* Runs lm_msr_table.asm over rows t[0..n), each RDMSR or WRMSR expected to
+ * fault (#GP) or not, and a read to return want. */
+static void run_msr_rows(struct vmm *v, const struct msr_row *t, size_t n);
+
 TEST(boot_msr_table)
 {
-	enum { RD = 1, WR = 2, GP = 1 };
-	static const struct { int op; uint32_t index; uint64_t val; int gp; uint64_t want; } t[] = {
+	static const struct msr_row t[] = {
 		/* mtrr.c kvm_mtrr_set_msr/get_msr: variable base and mask as written */
 		{ WR, 0x200, 0x80000006, 0, 0 }, { RD, 0x200, 0, 0, 0x80000006 },
 		{ WR, 0x201, 0xfc0000800ull, 0, 0 }, { RD, 0x201, 0, 0, 0xfc0000800ull },
@@ -346,40 +352,70 @@ TEST(boot_msr_table)
 	};
 	struct vmm v;
 	LM_VM(&v, "lm_msr_table");
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		put64(&v, 0x6000 + 16 * i, (uint64_t)t[i].index << 32 | (uint32_t)t[i].op);
-		put64(&v, 0x6008 + 16 * i, t[i].val);
+	run_msr_rows(&v, t, sizeof t / sizeof t[0]);
+	vmm_close(&v);
+}
+END_TEST
+
+static void run_msr_rows(struct vmm *v, const struct msr_row *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		put64(v, 0x6000 + 16 * i, (uint64_t)t[i].index << 32 | (uint32_t)t[i].op);
+		put64(v, 0x6008 + 16 * i, t[i].val);
 	}
-	put64(&v, 0x6000 + 16 * (sizeof t / sizeof t[0]), 0);
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+	put64(v, 0x6000 + 16 * n, 0);
+	for (size_t i = 0; i < n; i++) {
 		char what[96];
 		snprintf(what, sizeof what, "row %zu: %s of MSR 0x%x faulted", i,
 			 t[i].op == RD ? "RDMSR" : "WRMSR", t[i].index);
-		VM_RUN(&v);
-		bool gp = v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == 0xe9;
-		WANT_EQ(&v, what, t[i].gp, gp);
+		VM_RUN(v);
+		bool gp = v->run->exit_reason == KVM_EXIT_IO && v->run->io.port == 0xe9;
+		WANT_EQ(v, what, t[i].gp, gp);
 		if (gp) {
-			uint32_t vec = out32(&v, __FILE__, __LINE__);
-			WANT_EQ(&v, "the vector (#GP)", 13, vec);
+			uint32_t vec = out32(v, __FILE__, __LINE__);
+			WANT_EQ(v, "the vector (#GP)", 13, vec);
 			for (int k = 0; k < 4; k++)
-				VM_RUN(&v);
+				VM_RUN(v);
 		}
 		uint64_t got[2];
 		for (int k = 0; k < 2; k++) {
 			if (k || gp)
-				VM_RUN(&v);
-			WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe8, 1);
+				VM_RUN(v);
+			WANT_IO(v, KVM_EXIT_IO_OUT, 4, 0xe8, 1);
 			uint32_t x;
-			memcpy(&x, vmm_io_data(&v), 4);
+			memcpy(&x, vmm_io_data(v), 4);
 			got[k] = x;
 		}
 		if (t[i].op == RD && !t[i].gp) {
 			snprintf(what, sizeof what, "row %zu: RDMSR 0x%x", i, t[i].index);
-			WANT_EQ(&v, what, t[i].want, got[0] | got[1] << 32);
+			WANT_EQ(v, what, t[i].want, got[0] | got[1] << 32);
 		}
 	}
-	VM_RUN(&v);
-	WANT_EXIT(&v, KVM_EXIT_HLT);
+	VM_RUN(v);
+	WANT_EXIT(v, KVM_EXIT_HLT);
+}
+
+/* The guest's MAXPHYADDR is its CPUID 0x80000008 EAX[7:0] (cpuid.c
+ * cpuid_query_maxphyaddr), 36 without that leaf: a variable MTRR mask with
+ * bit 36 set is #GP at 36 bits and valid at 40 (kvm_mtrr_valid), bit 40 is
+ * #GP at 40. SeaBIOS writes such masks for a 40-bit guest. */
+TEST(mtrr_follows_guest_maxphyaddr)
+{
+	static const struct msr_row t[] = {
+		{ WR, 0x203, 0xf000000800ull, 0, 0 }, { RD, 0x203, 0, 0, 0xf000000800ull },
+		{ WR, 0x203, 0x10000000800ull, GP, 0 },
+		{ WR, 0x1b, 0xfee00900ull | 1ull << 38, 0, 0 },   /* APIC base, kvm_set_apic_base */
+	};
+	struct vmm v;
+	LM_VM(&v, "lm_msr_table");
+	struct kvm_cpuid2 *c = calloc(1, sizeof *c + 2 * sizeof c->entries[0]);
+	c->nent = 2;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0x80000000, .eax = 0x80000008 };
+	c->entries[1] = (struct kvm_cpuid_entry2){ .function = 0x80000008, .eax = 0x3028 };  /* 40, 48 */
+	if (ioctl(v.vcpu, KVM_SET_CPUID2, c) != 0)
+		FAIL(&v, "KVM_SET_CPUID2: %s", strerror(errno));
+	free(c);
+	run_msr_rows(&v, t, sizeof t / sizeof t[0]);
 	vmm_close(&v);
 }
 END_TEST
