@@ -442,6 +442,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 {
 	(void)u;
 	struct cpu *c = opaque;
+	c->tb_lip = addr;             /* mmio.c flags_after */
 	if (kvmemu_signalled) {
 		stop(c, S_SIGNAL);
 		return;

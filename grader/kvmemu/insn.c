@@ -201,6 +201,13 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 		return false;
 	uint8_t op = p[i++];
 	int reg = i < n ? (p[i] >> 3 & 7) : 0;
+	m->map = map;
+	m->op = op;
+	m->reg = (uint8_t)reg;
+	m->osize = rex & 8 ? 8 : o16 ? 2 : 4;
+	if (map == 0 && ((op < 0x40 && !(op & 1)) || op == 0x80 || op == 0x84 || op == 0xa8 ||
+			 op == 0xc0 || op == 0xd0 || op == 0xd2 || op == 0xf6 || op == 0xfe))
+		m->osize = 1;
 	uint64_t rsp = reg_get(c, UC_X86_REG_RSP);
 	if (map == 0 && implicit_stack(op, reg)) {
 		/* The push below RSP or the pop at it (which one faults: both are

@@ -61,6 +61,7 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 	c->mmio_fault_gpa = addr;
 	c->mmio_fault_len = (uint32_t)size;
 	c->mmio_fault_write = type != UC_MEM_READ_UNMAPPED;
+	c->mmio_sysflags = env_sysflags(c);
 	c->stop = S_MMIO;
 	return false;
 }
@@ -162,6 +163,150 @@ static bool split_access(struct vcpu *v)
 		return false;
 	}
 	return true;
+}
+
+/* ---- the flags before it (D4: Unicorn 2.1.1) ----
+ * QEMU computes the arithmetic flags lazily: a flag-setting instruction
+ * leaves its result and source in cc_dst and cc_src, and the operation
+ * (cc_op) stays in the translator until something needs it in memory.
+ * When an access aborts, QEMU recovers cc_op from the block's records
+ * (cpu_restore_state); Unicorn 2.1.1 calls its unmapped-memory hooks and
+ * abandons the instruction without that (2.1.4 restores first: upstream
+ * commits 4a13bc7c, b999f507), so the engine's cc_op is that of an older
+ * instruction and RFLAGS read wrong. Only an instruction inside a block,
+ * after a flag-setting one, without a code hook (before a hooked one
+ * Unicorn stores cc_op) and at its first access: afterwards it has one
+ * (step_begin). The block's instructions before it are decoded; the last
+ * one that sets flags, when QEMU derives them from cc_dst and cc_src alone
+ * (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR, TEST, INC, DEC, SHL, SHR,
+ * SAR by an immediate), gives CF..OF; the other bits are taken in the
+ * hook, before the engine computes RFLAGS from the stale cc_op (whose
+ * CC_OP_EFLAGS makes any bit of CC_SRC a flag). Written back, they make
+ * cc_op CC_OP_EFLAGS. Any other (rotates, multiplies, BT, ...) leaves the
+ * engine's view: README "Known differences". */
+
+enum cc_kind { CC_NONE, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_INC, CC_DEC, CC_SHL,
+	       CC_SAR, CC_SYNCED, CC_OTHER };
+
+#define RFL_ARITH 0x8d5ull          /* CF PF AF ZF SF OF */
+
+/* A shift's count (C0, C1: imm8; D0, D1: 1; D2, D3: CL, known only when
+ * it runs: QEMU then stores cc_op itself). */
+static enum cc_kind shift_kind(struct vcpu *v, uint64_t lip, const struct mem_operand *m)
+{
+	uint8_t n = 1;
+	if (m->reg < 4 || m->reg == 6)
+		return CC_OTHER;      /* rotates (and the undocumented /6) */
+	if (m->op == 0xd2 || m->op == 0xd3)
+		return CC_SYNCED;
+	if ((m->op == 0xc0 || m->op == 0xc1) && !lin_read(v, lip + m->insn_len - 1, &n, 1))
+		return CC_OTHER;
+	if (!(n & (m->osize == 8 ? 0x3f : 0x1f)))
+		return CC_NONE;       /* a count of 0 changes nothing */
+	return m->reg == 4 ? CC_SHL : CC_SAR;   /* QEMU's SHR is its SAR's flags */
+}
+
+/* What an instruction does to the flags (SDM vol. 2, appendix A's maps). */
+static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_operand *m)
+{
+	static const enum cc_kind alu[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB,
+					     CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+	uint8_t op = m->op;
+	if (m->map == 0) {
+		if (op < 0x40 && (op & 7) < 6)
+			return alu[op >> 3];
+		if (op >= 0x80 && op <= 0x83)
+			return alu[m->reg];
+		if (op == 0x84 || op == 0x85 || op == 0xa8 || op == 0xa9)
+			return CC_LOGIC;
+		if (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3))
+			return shift_kind(v, lip, m);
+		if (op == 0xf6 || op == 0xf7)    /* test, not, neg; mul and div: other */
+			return m->reg < 2 ? CC_LOGIC : m->reg == 2 ? CC_NONE :
+			       m->reg == 3 ? CC_SUB : CC_OTHER;
+		if (op == 0xfe || op == 0xff)    /* inc, dec, push */
+			return m->reg == 0 ? CC_INC : m->reg == 1 ? CC_DEC :
+			       m->reg == 6 && op == 0xff ? CC_NONE : CC_OTHER;
+		if ((op >= 0x50 && op <= 0x5f) || op == 0x63 || op == 0x68 || op == 0x6a ||
+		    (op >= 0x86 && op <= 0x8b) || op == 0x8d || op == 0x8f ||
+		    (op >= 0x90 && op <= 0x99) || op == 0x9c || (op >= 0xa0 && op <= 0xa3) ||
+		    (op >= 0xb0 && op <= 0xbf) || op == 0xc6 || op == 0xc7)
+			return CC_NONE;       /* push, pop, mov, lea, xchg, cbw, pushf */
+	} else if (m->map == 1) {
+		if ((op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f) || op == 0xb6 ||
+		    op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x1f || op == 0x10 ||
+		    op == 0x11 || op == 0x28 || op == 0x29 || op == 0x2b || op == 0x6e ||
+		    op == 0x6f || op == 0x7e || op == 0x7f || op == 0xd6 || op == 0xe7 || op == 0xc3)
+			return CC_NONE;       /* cmov, setcc, movzx/movsx, nop, SSE moves */
+	}
+	return CC_OTHER;
+}
+
+/* QEMU's compute_all for the kind (cc_helper_template.h): cc[0] (CC_DST)
+ * is the result, cc[1] (CC_SRC) the second source (ADD, ADC, SUB, SBB),
+ * the carry in (INC, DEC) or the value shifted one place less (shifts),
+ * cc[2] (CC_SRC2) ADC's and SBB's carry in. */
+static uint64_t cc_compute(enum cc_kind k, uint32_t size, const uint64_t cc[3])
+{
+	uint64_t mask = size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	uint64_t sign = 1ull << (size * 8 - 1), dst = cc[0] & mask, src1 = 0, src2 = 0;
+	uint64_t c3 = cc[2] & mask;
+	bool cf = false, of = false, af = true;
+	if (k == CC_ADD || k == CC_ADC) {
+		src2 = cc[1] & mask;
+		src1 = (dst - src2 - (k == CC_ADC ? c3 : 0)) & mask;
+		cf = k == CC_ADC && c3 ? dst <= src1 : dst < src1;
+		of = (~(src1 ^ src2) & (src1 ^ dst) & sign) != 0;
+	} else if (k == CC_SUB || k == CC_SBB) {
+		src2 = cc[1] & mask;
+		src1 = (dst + src2 + (k == CC_SBB ? c3 : 0)) & mask;
+		cf = k == CC_SBB && c3 ? src1 <= src2 : src1 < src2;
+		of = ((src1 ^ src2) & (src1 ^ dst) & sign) != 0;
+	} else if (k == CC_INC || k == CC_DEC) {
+		cf = cc[1] & 1;
+		src2 = 1;
+		src1 = (k == CC_INC ? dst - 1 : dst + 1) & mask;
+		of = dst == (k == CC_INC ? sign : sign - 1);
+	} else if (k == CC_SHL || k == CC_SAR) {
+		src1 = cc[1] & mask;
+		cf = k == CC_SHL ? (src1 & sign) != 0 : src1 & 1;
+		of = ((src1 ^ dst) & sign) != 0;
+		af = false;
+	} else {
+		af = false;           /* logic */
+	}
+	return (cf ? RFL_CF : 0) | (__builtin_parityll(dst & 0xff) ? 0 : 1u << 2) |
+	       (af ? (dst ^ src1 ^ src2) & 0x10 : 0) | (dst == 0 ? 1u << 6 : 0) |
+	       (dst & sign ? 1u << 7 : 0) | (of ? 1u << 11 : 0);
+}
+
+/* RFLAGS as the instructions from the block's start to the MMIO one left
+ * them, where the engine lost them (above). */
+static void flags_fix(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t lip = c->tb_lip, at = c->mmio_lip;
+	struct mem_operand m;
+	enum cc_kind k = CC_NONE;
+	uint32_t size = 0;
+	if (lip >= at || at - lip > PAGE_SZ || cpu_covered(c, at))
+		return;
+	while (lip < at) {
+		insn_mem_operand(v, lip, &m);
+		if (!m.insn_len)
+			return;           /* not decoded: the engine's view */
+		enum cc_kind mk = cc_kind_of(v, lip, &m);
+		if (mk != CC_NONE) {
+			k = mk == CC_SYNCED ? CC_NONE : mk;
+			size = m.osize;
+		}
+		lip += m.insn_len;
+	}
+	if (lip != at || k == CC_NONE || k == CC_OTHER)
+		return;
+	uint64_t cc[3];
+	env_cc(c, cc);
+	reg_set(c, UC_X86_REG_RFLAGS, c->mmio_sysflags | cc_compute(k, size, cc));
 }
 
 /* ---- the exits: one per piece of at most 8 bytes (complete_emulated_mmio) ---- */
@@ -381,6 +526,7 @@ int mmio_begin(struct vcpu *v)
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 1;
 	}
+	flags_fix(v);
 	c->mmio_exit_write = false;
 	c->mmio_cur = c->mmio_off = 0;
 	if (!c->mmio_fault_write && next_exit(v))
