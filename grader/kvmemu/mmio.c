@@ -112,7 +112,7 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 	return left ? -1 : covered;
 }
 
-/* The access, from the decoded operand (insn.c: 64-bit mode, the common
+/* The access, from the decoded operand (insn.c: every mode, the common
  * instructions). Unicorn keeps EIP exact at general loads and stores but
  * not at SSE ones (it syncs EIP before gen_op_ld_v/gen_op_st_v only): RIP
  * may still be on an earlier instruction of the block, whose effects are
@@ -217,6 +217,8 @@ static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_op
 			return alu[op >> 3];
 		if (op >= 0x80 && op <= 0x83)
 			return alu[m->reg];
+		if (op >= 0x40 && op <= 0x4f)    /* inc, dec r (not 64-bit mode: REX) */
+			return op < 0x48 ? CC_INC : CC_DEC;
 		if (op == 0x84 || op == 0x85 || op == 0xa8 || op == 0xa9)
 			return CC_LOGIC;
 		if (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3))
