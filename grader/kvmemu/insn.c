@@ -280,6 +280,26 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 		m->valid = true;
 		return true;
 	}
+	if (map == 0 && op >= 0xa4 && op <= 0xaf && op != 0xa8 && op != 0xa9) {
+		/* String instructions (SDM vol. 2, "MOVS"...): DS:rSI (any
+		 * override) and ES:rDI, one element of 1, 2, 4 or 8 bytes. */
+		uint64_t amask = asz == 8 ? ~0ull : asz == 4 ? 0xffffffffull : 0xffff;
+		uint8_t k = op & 0xfe;
+		m->string = m->valid = true;
+		m->src = k == 0xa4 || k == 0xa6 || k == 0xac;
+		m->dst = k != 0xac;
+		m->seg = seg >= 0 ? seg : SEG_DS;
+		m->ea = (reg_get(c, UC_X86_REG_RSI) & amask) +
+			(seg >= 0 || !m64 ? cpu_seg_base(c, m->seg) : 0);
+		m->ea2 = (reg_get(c, UC_X86_REG_RDI) & amask) + (m64 ? 0 : cpu_seg_base(c, SEG_ES));
+		if (!m64) {
+			m->ea = (uint32_t)m->ea;
+			m->ea2 = (uint32_t)m->ea2;
+		}
+		m->len = op & 1 ? m->osize : 1;
+		m->insn_len = i;
+		return true;
+	}
 	if (map == 0 && !modrm_map0(op)) {
 		if (plain_size(op, rex, o16, m64) >= 0)
 			m->insn_len = i + (uint32_t)plain_size(op, rex, o16, m64);
@@ -295,6 +315,8 @@ bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m)
 		return false;
 	uint8_t modrm = p[i++];
 	int mod = modrm >> 6, rm = modrm & 7;
+	m->modrm = modrm;
+	m->rex = rex;
 	if (mod == 3) {                                      /* a register operand */
 		m->insn_len = i + (uint32_t)imm_size(map, op, reg, o16);
 		return false;

@@ -162,12 +162,16 @@ struct cpu {
 		uint16_t written;     /* bytes of data the instruction wrote */
 		struct slot *slot;    /* MP_ROM: its slot, writable during the step */
 		uint8_t saved[16];    /* MP_ROM: the slot's bytes before the step */
+		bool rd, wr;          /* the instruction reads it, may write it */
 	} mmio_part[2];
 	uint32_t mmio_nparts;
 	uint64_t mmio_fault_gpa;  /* the engine's faulting piece */
 	uint32_t mmio_fault_len;
 	bool mmio_fault_write;
 	bool mmio_decoded;        /* the parts are the decoded operand's (else the fault's) */
+	bool mmio_string;         /* a string instruction: one element a step (cpu.c) */
+	uint64_t mmio_rsi, mmio_rdi;  /* ...and its registers before the element */
+	uint64_t mmio_rf_next;    /* where a REP string instruction whose RF was set ends */
 	bool mmio_exit_write;     /* the exits being made are the write ones */
 	uint32_t mmio_cur, mmio_off;  /* the exit in flight: part, offset in it */
 	uint64_t mmio_lip;        /* the instruction */
@@ -369,6 +373,10 @@ struct mem_operand {
 	uint8_t op;               /* byte, ModRM.reg (when it has one) */
 	uint8_t reg;
 	uint8_t osize;            /* operand size: 1, 2, 4 or 8 (byte forms, 66, REX.W) */
+	uint8_t modrm, rex;       /* (0 when none) */
+	bool string;              /* MOVS CMPS STOS LODS SCAS: ea = [rSI] (none for STOS, */
+	bool src, dst;            /* SCAS), ea2 = ES:[rDI] (none for LODS), len an element */
+	uint64_t ea2;
 };
 bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m);
 void insn_stack_fault(struct vcpu *v, struct event *ev);

@@ -68,13 +68,15 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 
 /* ---- the access, as KVM splits it ---- */
 
-static void add_part(struct vcpu *v, uint64_t gpa, uint32_t len)
+static void add_part(struct vcpu *v, uint64_t gpa, uint32_t len, bool rd, bool wr)
 {
 	struct cpu *c = &v->cpu;
 	struct mmio_part *p = &c->mmio_part[c->mmio_nparts++];
 	memset(p, 0, sizeof *p);
 	p->gpa = gpa;
 	p->len = len;
+	p->rd = rd;
+	p->wr = wr;
 	p->kind = !gpa_ptr(v->vm, gpa, len) ? MP_MMIO : gpa_writable(v->vm, gpa, len) ? MP_RAM : MP_ROM;
 	for (int i = 0; i < KVMEMU_MAX_SLOTS && p->kind == MP_ROM && !p->slot; i++) {
 		struct slot *s = &v->vm->slots[i];
@@ -102,7 +104,7 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 	while (left && c->mmio_nparts < 2 && mmu_translate(v, ea, &gpa)) {
 		uint32_t n = PAGE_SZ - (uint32_t)(ea & (PAGE_SZ - 1));
 		n = n < left ? n : left;
-		add_part(v, gpa, n);
+		add_part(v, gpa, n, !c->mmio_fault_write, true);
 		covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
 		ea += n;
 		left -= n;
@@ -110,6 +112,31 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 	if (left || !covered)
 		c->mmio_nparts = 0;
 	return left ? -1 : covered;
+}
+
+/* A string instruction's element: its source (DS:rSI) and destination
+ * (ES:rDI), each one part. KVM's emulator does one element a time, each
+ * access as another instruction's (x86_emulate_insn, string_insn_completed:
+ * RIP stays on the instruction until rCX is 0): one exit or two (MOVS
+ * between MMIO pages) an element. An element across pages: not here (-1). */
+static int split_string(struct vcpu *v, const struct mem_operand *m)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t k = m->op & 0xfe;       /* a4 movs, a6 cmps, aa stos, ac lods, ae scas */
+	bool covered = false;
+	c->mmio_nparts = 0;
+	for (int j = 0; j < 2; j++) {
+		uint64_t ea = j ? m->ea2 : m->ea, gpa;
+		if (!(j ? m->dst : m->src))
+			continue;
+		if ((ea & (PAGE_SZ - 1)) + m->len > PAGE_SZ || !mmu_translate(v, ea, &gpa))
+			return -1;
+		add_part(v, gpa, m->len, !j || k == 0xa6 || k == 0xae, j && (k == 0xa4 || k == 0xaa));
+		covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
+	}
+	if (!covered)
+		c->mmio_nparts = 0;
+	return covered;
 }
 
 /* The access, from the decoded operand (insn.c: every mode, the common
@@ -126,12 +153,14 @@ static bool split_access(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	struct mem_operand m;
 	uint64_t lip = c->mmio_lip;
-	c->mmio_decoded = false;
+	c->mmio_decoded = c->mmio_string = false;
 	for (int k = 0; k < 64 && !c->mmio_decoded; k++) {
 		bool ok = insn_mem_operand(v, lip, &m);
-		int r = ok && !m.stack && m.len ? split_operand(v, &m) : 0;
+		int r = ok && m.string ? split_string(v, &m) :
+			ok && !m.stack && m.len ? split_operand(v, &m) : 0;
 		if (r > 0) {
 			c->mmio_decoded = true;
+			c->mmio_string = m.string;
 			c->mmio_insn_len = m.insn_len;
 		}
 		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len))
@@ -145,7 +174,7 @@ static bool split_access(struct vcpu *v)
 	}
 	if (!c->mmio_decoded) {
 		c->mmio_nparts = 0;
-		add_part(v, c->mmio_fault_gpa, c->mmio_fault_len);
+		add_part(v, c->mmio_fault_gpa, c->mmio_fault_len, !c->mmio_fault_write, true);
 	}
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
@@ -178,15 +207,16 @@ static bool split_access(struct vcpu *v)
  * Unicorn stores cc_op) and at its first access: afterwards it has one
  * (step_begin). The block's instructions before it are decoded; the last
  * one that sets flags, when QEMU derives them from cc_dst and cc_src alone
- * (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR, TEST, INC, DEC, SHL, SHR,
+ * (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR (and XOR r,r: QEMU's CC_OP_CLR),
+ * TEST, INC, DEC, SHL, SHR,
  * SAR by an immediate), gives CF..OF; the other bits are taken in the
  * hook, before the engine computes RFLAGS from the stale cc_op (whose
  * CC_OP_EFLAGS makes any bit of CC_SRC a flag). Written back, they make
  * cc_op CC_OP_EFLAGS. Any other (rotates, multiplies, BT, ...) leaves the
  * engine's view: README "Known differences". */
 
-enum cc_kind { CC_NONE, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_INC, CC_DEC, CC_SHL,
-	       CC_SAR, CC_SYNCED, CC_OTHER };
+enum cc_kind { CC_NONE, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_CLR, CC_INC, CC_DEC,
+	       CC_SHL, CC_SAR, CC_SYNCED, CC_OTHER };
 
 #define RFL_ARITH 0x8d5ull          /* CF PF AF ZF SF OF */
 
@@ -213,6 +243,9 @@ static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_op
 					     CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
 	uint8_t op = m->op;
 	if (m->map == 0) {
+		if (op >= 0x30 && op <= 0x33 && (m->modrm >> 6) == 3 &&
+		    ((m->modrm >> 3 & 7) | (m->rex & 4 ? 8 : 0)) == ((m->modrm & 7) | (m->rex & 1 ? 8 : 0)))
+			return CC_CLR;        /* xor r, r: QEMU's CC_OP_CLR, ZF and PF */
 		if (op < 0x40 && (op & 7) < 6)
 			return alu[op >> 3];
 		if (op >= 0x80 && op <= 0x83)
@@ -231,7 +264,8 @@ static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_op
 			       m->reg == 6 && op == 0xff ? CC_NONE : CC_OTHER;
 		if ((op >= 0x50 && op <= 0x5f) || op == 0x63 || op == 0x68 || op == 0x6a ||
 		    (op >= 0x86 && op <= 0x8b) || op == 0x8d || op == 0x8f ||
-		    (op >= 0x90 && op <= 0x99) || op == 0x9c || (op >= 0xa0 && op <= 0xa3) ||
+		    (op >= 0x90 && op <= 0x99) || op == 0x9c || (op >= 0xa0 && op <= 0xa5) ||
+		    op == 0xaa || op == 0xab || op == 0xac || op == 0xad ||
 		    (op >= 0xb0 && op <= 0xbf) || op == 0xc6 || op == 0xc7)
 			return CC_NONE;       /* push, pop, mov, lea, xchg, cbw, pushf */
 	} else if (m->map == 1) {
@@ -277,6 +311,8 @@ static uint64_t cc_compute(enum cc_kind k, uint32_t size, const uint64_t cc[3])
 	} else {
 		af = false;           /* logic */
 	}
+	if (k == CC_CLR)
+		return 0x44;
 	return (cf ? RFL_CF : 0) | (__builtin_parityll(dst & 0xff) ? 0 : 1u << 2) |
 	       (af ? (dst ^ src1 ^ src2) & 0x10 : 0) | (dst == 0 ? 1u << 6 : 0) |
 	       (dst & sign ? 1u << 7 : 0) | (of ? 1u << 11 : 0);
@@ -317,7 +353,7 @@ static void flags_fix(struct vcpu *v)
  * for read-only ones too. */
 static bool exits_for(const struct cpu *c, const struct mmio_part *p)
 {
-	return p->kind == MP_MMIO || (c->mmio_exit_write && p->kind == MP_ROM);
+	return c->mmio_exit_write ? p->wr && p->kind != MP_RAM : p->rd && p->kind == MP_MMIO;
 }
 
 /* Fills run for the piece at (mmio_cur, mmio_off), or the next part's
@@ -360,12 +396,14 @@ static bool next_exit(struct vcpu *v)
 
 /* ---- the step: the instruction runs once with its MMIO served here ---- */
 
-/* The MMIO part holding gpa, or NULL. */
-static struct mmio_part *part_at(struct cpu *c, uint64_t gpa)
+/* The MMIO part holding gpa that the instruction reads (write false) or
+ * writes, or NULL. */
+static struct mmio_part *part_at(struct cpu *c, uint64_t gpa, bool write)
 {
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
-		if (p->kind == MP_MMIO && gpa >= p->gpa && gpa < p->gpa + p->len)
+		if (p->kind == MP_MMIO && (write ? p->wr : p->rd) && gpa >= p->gpa &&
+		    gpa < p->gpa + p->len)
 			return p;
 	}
 	return NULL;
@@ -384,7 +422,7 @@ static uint64_t step_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	uint64_t addr = m->page + offset, val = 0;
 	bool ours = false;
 	for (unsigned i = 0; i < size && i < sizeof val; i++) {
-		struct mmio_part *p = part_at(c, addr + i);
+		struct mmio_part *p = part_at(c, addr + i, false);
 		if (p) {
 			((uint8_t *)&val)[i] = p->data[addr + i - p->gpa];
 			ours = true;
@@ -393,11 +431,11 @@ static uint64_t step_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	if (!ours && c->mmio_decoded) {
 		for (uint32_t i = 0; i < c->mmio_nparts && !ours; i++) {
 			struct mmio_part *p = &c->mmio_part[i];
-			ours = p->kind == MP_MMIO && addr >= (p->gpa & ~15ull) &&
+			ours = p->kind == MP_MMIO && p->rd && addr >= (p->gpa & ~15ull) &&
 			       addr + size <= ((p->gpa + p->len + 15) & ~15ull);
 		}
 	}
-	if (!ours || c->mmio_fault_write)     /* no read exit was made for it */
+	if (!ours)                    /* no read exit was made for it */
 		unhandled(c, "an MMIO read", addr, size);
 	return val;
 }
@@ -411,7 +449,7 @@ static void step_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 	struct cpu *c = &m->v->cpu;
 	uint64_t addr = m->page + offset;
 	for (unsigned i = 0; i < size && i < sizeof value; i++) {
-		struct mmio_part *p = part_at(c, addr + i);
+		struct mmio_part *p = part_at(c, addr + i, true);
 		if (!p) {
 			unhandled(c, "an MMIO write", addr, size);
 			return;
@@ -430,6 +468,8 @@ static int step_begin(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	c->mmio_step = true;
 	c->mmio_done = false;
+	c->mmio_rsi = reg_get(c, UC_X86_REG_RSI);
+	c->mmio_rdi = reg_get(c, UC_X86_REG_RDI);
 	c->mmio_nmap = 0;
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
@@ -442,7 +482,8 @@ static int step_begin(struct vcpu *v)
 		uc_err e = UC_ERR_OK;
 		if (p->kind == MP_ROM) {
 			e = uc.mem_protect(c->uc, p->slot->gpa, p->slot->size, UC_PROT_ALL);
-		} else if (p->kind == MP_MMIO) {
+		} else if (p->kind == MP_MMIO && !(c->mmio_nmap && c->mmio_map[0].page ==
+							   (p->gpa & ~(uint64_t)(PAGE_SZ - 1)))) {
 			struct mmio_page *m = &c->mmio_map[c->mmio_nmap];
 			m->v = v;
 			m->page = p->gpa & ~(uint64_t)(PAGE_SZ - 1);
@@ -531,7 +572,7 @@ int mmio_begin(struct vcpu *v)
 	flags_fix(v);
 	c->mmio_exit_write = false;
 	c->mmio_cur = c->mmio_off = 0;
-	if (!c->mmio_fault_write && next_exit(v))
+	if (next_exit(v))
 		return 1;
 	return step_begin(v);
 }
@@ -562,12 +603,21 @@ int mmio_step_end(struct vcpu *v)
 	step_undo(v);
 	for (uint32_t i = 0; i < c->mmio_nparts && wrote; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
-		if (p->kind == MP_MMIO && p->written != (uint16_t)((1u << p->len) - 1))
+		if (p->kind == MP_MMIO && p->wr && p->written != (uint16_t)((1u << p->len) - 1))
 			unhandled(c, "a partial MMIO write", p->gpa, p->len);
 	}
 	if (c->mmio_unhandled) {
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 1;
+	}
+	/* A REP string instruction with elements left (RIP still on it):
+	 * KVM's writeback sets RF (x86_emulate_insn: "rep_prefix && String"),
+	 * which stays until the instruction completes (even its last element
+	 * exits with RIP on it and rCX 0); the engine would keep it: cpu.c's
+	 * code hook on the next instruction clears it. */
+	if (c->mmio_string && wrote && cpu_lip(c) == c->mmio_lip) {
+		reg_set(c, UC_X86_REG_RFLAGS, reg_get(c, UC_X86_REG_RFLAGS) | RFL_RF);
+		c->mmio_rf_next = c->mmio_lip + c->mmio_insn_len;   /* cpu.c code_hook */
 	}
 	if (!wrote)
 		return 0;
