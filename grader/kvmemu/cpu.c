@@ -381,9 +381,21 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		stop(c, S_SIGNAL);
 		return;
 	}
+	if (addr == c->mmio_rf_next && addr) {  /* (mmio.c mmio_step_end) */
+		reg_set(c, UC_X86_REG_RFLAGS, reg_get(c, UC_X86_REG_RFLAGS) & ~RFL_RF);
+		c->mmio_rf_next = 0;
+	}
 	if (c->mmio_step && addr == c->mmio_lip) {
 		/* The MMIO instruction runs now (mmio.c). The engine may start
-		 * it again (a new block at it): it still has to run. */
+		 * it again (a new block at it): it still has to run. A REP
+		 * string instruction comes back for its next element once this
+		 * one is done (rSI or rDI moved): one element a step. */
+		if (c->mmio_done && c->mmio_string &&
+		    (reg_get(c, UC_X86_REG_RSI) != c->mmio_rsi ||
+		     reg_get(c, UC_X86_REG_RDI) != c->mmio_rdi)) {
+			stop(c, S_STEPPED);
+			return;
+		}
 		c->mmio_done = true;
 		return;
 	}
@@ -442,6 +454,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 {
 	(void)u;
 	struct cpu *c = opaque;
+	c->tb_lip = addr;             /* mmio.c flags_after */
 	if (kvmemu_signalled) {
 		stop(c, S_SIGNAL);
 		return;

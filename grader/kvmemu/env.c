@@ -24,6 +24,10 @@
 /* Offsets into CPUX86State (x86_64 target: target_ulong is 64 bits). */
 enum {
 	OFF_EIP = 128,              /* regs[16] before it */
+	OFF_CC_DST = 144,           /* after eflags: QEMU's lazy flags */
+	OFF_CC_SRC = 152,
+	OFF_CC_OP = 168,            /* after cc_src2: u32 (CC_OP_EFLAGS is 1) */
+	OFF_DF = 172,               /* i32: 1, or -1 for DF set */
 	OFF_HFLAGS = 176,
 	OFF_HFLAGS2 = 180,          /* uint32_t hflags2, after hflags */
 	OFF_SEGS = 184,             /* SegmentCache segs[6], ldt, tr, gdt, idt */
@@ -250,6 +254,26 @@ static int probe_dr(struct cpu *c)
 	return 0;
 }
 
+/* QEMU's lazy flags as the engine left them: the last flag-setting
+ * operation's result and sources (which ones: mmio.c flags_fix). */
+void env_cc(struct cpu *c, uint64_t cc[3])
+{
+	uc.context_save(c->uc, c->ctx);
+	for (int i = 0; i < 3; i++)
+		cc[i] = rd64(data(c) + OFF_CC_DST + 8 * i);
+}
+
+/* RFLAGS but the arithmetic flags, inside the engine's run (a hook): env's
+ * eflags holds them there (x86_cpu_exec_enter took CF..OF out; when the
+ * run ends they are computed back in, from a cc_op that may be stale: see
+ * mmio.c flags_fix), DF is df. */
+uint64_t env_sysflags(struct cpu *c)
+{
+	uc.context_save(c->uc, c->ctx);
+	return (rd64(data(c) + OFF_EIP + 8) & 0x3f7300) | (rd32(data(c) + OFF_DF) & RFL_DF) |
+	       RFL_FIXED;
+}
+
 /* Checks the layout against values set through the public API; shrinks the
  * context to ENV_BYTES. 0, or -1 with a diagnostic. */
 int env_probe(struct cpu *c)
@@ -269,8 +293,13 @@ int env_probe(struct cpu *c)
 	reg_set(c, UC_X86_REG_CR3, 0x5000);
 	uc_x86_msr efer = { .rid = 0xc0000080, .value = 0x101 };  /* SCE, LME; LMA is kept */
 	uc.reg_write(c->uc, UC_X86_REG_MSR, &efer);
+	reg_set(c, UC_X86_REG_RFLAGS, 0xcd7);  /* cpu_load_eflags: CC_SRC = CF..OF, CC_OP_EFLAGS, df -1 */
 	uc.context_save(c->uc, c->ctx);
 	const uint8_t *d = data(c);
+	if (rd64(d + OFF_CC_SRC) != 0x8d5 || rd32(d + OFF_CC_OP) != 1 ||
+	    rd32(d + OFF_DF) != ~0u)
+		goto bad;
+	reg_set(c, UC_X86_REG_RFLAGS, RFL_FIXED);
 	if (rd64(d + OFF_EIP) != 0x1122334455667788ull || rd64(d + OFF_GDT + 8) != 0x12345678 ||
 	    rd32(d + OFF_GDT + 16) != 0xabcd || rd64(d + OFF_IDT + 8) != 0x9abcdef0 ||
 	    rd32(d + OFF_IDT + 16) != 0x1357 || rd64(d + OFF_CR + 24) != 0x5000 ||

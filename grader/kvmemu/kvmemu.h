@@ -162,15 +162,21 @@ struct cpu {
 		uint16_t written;     /* bytes of data the instruction wrote */
 		struct slot *slot;    /* MP_ROM: its slot, writable during the step */
 		uint8_t saved[16];    /* MP_ROM: the slot's bytes before the step */
+		bool rd, wr;          /* the instruction reads it, may write it */
 	} mmio_part[2];
 	uint32_t mmio_nparts;
 	uint64_t mmio_fault_gpa;  /* the engine's faulting piece */
 	uint32_t mmio_fault_len;
 	bool mmio_fault_write;
 	bool mmio_decoded;        /* the parts are the decoded operand's (else the fault's) */
+	bool mmio_string;         /* a string instruction: one element a step (cpu.c) */
+	uint64_t mmio_rsi, mmio_rdi;  /* ...and its registers before the element */
+	uint64_t mmio_rf_next;    /* where a REP string instruction whose RF was set ends */
 	bool mmio_exit_write;     /* the exits being made are the write ones */
 	uint32_t mmio_cur, mmio_off;  /* the exit in flight: part, offset in it */
 	uint64_t mmio_lip;        /* the instruction */
+	uint64_t tb_lip;          /* where the engine's current block began (block_hook) */
+	uint64_t mmio_sysflags;   /* RFLAGS but CF..OF at the access (env_sysflags) */
 	uint32_t mmio_insn_len;   /* its length (mmio_decoded) */
 	bool mmio_step;           /* it runs once now, its MMIO served by mmio.c */
 	bool mmio_done;           /* ...and has started: cpu.c stops at the next one */
@@ -313,6 +319,8 @@ void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
 void env_set_cr2(struct cpu *c, uint64_t cr2);
 bool env_nmi_blocked(struct cpu *c);          /* an NMI delivered, no IRET yet */
 void env_set_nmi_blocked(struct cpu *c, bool on);
+void env_cc(struct cpu *c, uint64_t cc[3]);
+uint64_t env_sysflags(struct cpu *c);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
@@ -364,6 +372,14 @@ struct mem_operand {
 	uint64_t ea;              /* linear (FS/GS base added) */
 	uint32_t len;             /* its bytes; 0: not known (and for the stack's) */
 	uint32_t insn_len;        /* the instruction's bytes (also without an operand); 0: not known */
+	int map;                  /* its opcode: map (0: one byte, 1: 0f, 2: 0f38, 3: 0f3a), */
+	uint8_t op;               /* byte, ModRM.reg (when it has one) */
+	uint8_t reg;
+	uint8_t osize;            /* operand size: 1, 2, 4 or 8 (byte forms, 66, REX.W) */
+	uint8_t modrm, rex;       /* (0 when none) */
+	bool string;              /* MOVS CMPS STOS LODS SCAS: ea = [rSI] (none for STOS, */
+	bool src, dst;            /* SCAS), ea2 = ES:[rDI] (none for LODS), len an element */
+	uint64_t ea2;
 };
 bool insn_mem_operand(struct vcpu *v, uint64_t lip, struct mem_operand *m);
 void insn_stack_fault(struct vcpu *v, struct event *ev);

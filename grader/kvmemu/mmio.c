@@ -61,19 +61,22 @@ bool mmio_unmapped_hook(uc_engine *u, uc_mem_type type, uint64_t addr, int size,
 	c->mmio_fault_gpa = addr;
 	c->mmio_fault_len = (uint32_t)size;
 	c->mmio_fault_write = type != UC_MEM_READ_UNMAPPED;
+	c->mmio_sysflags = env_sysflags(c);
 	c->stop = S_MMIO;
 	return false;
 }
 
 /* ---- the access, as KVM splits it ---- */
 
-static void add_part(struct vcpu *v, uint64_t gpa, uint32_t len)
+static void add_part(struct vcpu *v, uint64_t gpa, uint32_t len, bool rd, bool wr)
 {
 	struct cpu *c = &v->cpu;
 	struct mmio_part *p = &c->mmio_part[c->mmio_nparts++];
 	memset(p, 0, sizeof *p);
 	p->gpa = gpa;
 	p->len = len;
+	p->rd = rd;
+	p->wr = wr;
 	p->kind = !gpa_ptr(v->vm, gpa, len) ? MP_MMIO : gpa_writable(v->vm, gpa, len) ? MP_RAM : MP_ROM;
 	for (int i = 0; i < KVMEMU_MAX_SLOTS && p->kind == MP_ROM && !p->slot; i++) {
 		struct slot *s = &v->vm->slots[i];
@@ -101,7 +104,7 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 	while (left && c->mmio_nparts < 2 && mmu_translate(v, ea, &gpa)) {
 		uint32_t n = PAGE_SZ - (uint32_t)(ea & (PAGE_SZ - 1));
 		n = n < left ? n : left;
-		add_part(v, gpa, n);
+		add_part(v, gpa, n, !c->mmio_fault_write, true);
 		covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
 		ea += n;
 		left -= n;
@@ -111,7 +114,32 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 	return left ? -1 : covered;
 }
 
-/* The access, from the decoded operand (insn.c: 64-bit mode, the common
+/* A string instruction's element: its source (DS:rSI) and destination
+ * (ES:rDI), each one part. KVM's emulator does one element a time, each
+ * access as another instruction's (x86_emulate_insn, string_insn_completed:
+ * RIP stays on the instruction until rCX is 0): one exit or two (MOVS
+ * between MMIO pages) an element. An element across pages: not here (-1). */
+static int split_string(struct vcpu *v, const struct mem_operand *m)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t k = m->op & 0xfe;       /* a4 movs, a6 cmps, aa stos, ac lods, ae scas */
+	bool covered = false;
+	c->mmio_nparts = 0;
+	for (int j = 0; j < 2; j++) {
+		uint64_t ea = j ? m->ea2 : m->ea, gpa;
+		if (!(j ? m->dst : m->src))
+			continue;
+		if ((ea & (PAGE_SZ - 1)) + m->len > PAGE_SZ || !mmu_translate(v, ea, &gpa))
+			return -1;
+		add_part(v, gpa, m->len, !j || k == 0xa6 || k == 0xae, j && (k == 0xa4 || k == 0xaa));
+		covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
+	}
+	if (!covered)
+		c->mmio_nparts = 0;
+	return covered;
+}
+
+/* The access, from the decoded operand (insn.c: every mode, the common
  * instructions). Unicorn keeps EIP exact at general loads and stores but
  * not at SSE ones (it syncs EIP before gen_op_ld_v/gen_op_st_v only): RIP
  * may still be on an earlier instruction of the block, whose effects are
@@ -125,12 +153,14 @@ static bool split_access(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	struct mem_operand m;
 	uint64_t lip = c->mmio_lip;
-	c->mmio_decoded = false;
+	c->mmio_decoded = c->mmio_string = false;
 	for (int k = 0; k < 64 && !c->mmio_decoded; k++) {
 		bool ok = insn_mem_operand(v, lip, &m);
-		int r = ok && !m.stack && m.len ? split_operand(v, &m) : 0;
+		int r = ok && m.string ? split_string(v, &m) :
+			ok && !m.stack && m.len ? split_operand(v, &m) : 0;
 		if (r > 0) {
 			c->mmio_decoded = true;
+			c->mmio_string = m.string;
 			c->mmio_insn_len = m.insn_len;
 		}
 		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len))
@@ -144,7 +174,7 @@ static bool split_access(struct vcpu *v)
 	}
 	if (!c->mmio_decoded) {
 		c->mmio_nparts = 0;
-		add_part(v, c->mmio_fault_gpa, c->mmio_fault_len);
+		add_part(v, c->mmio_fault_gpa, c->mmio_fault_len, !c->mmio_fault_write, true);
 	}
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
@@ -164,13 +194,166 @@ static bool split_access(struct vcpu *v)
 	return true;
 }
 
+/* ---- the flags before it (D4: Unicorn 2.1.1) ----
+ * QEMU computes the arithmetic flags lazily: a flag-setting instruction
+ * leaves its result and source in cc_dst and cc_src, and the operation
+ * (cc_op) stays in the translator until something needs it in memory.
+ * When an access aborts, QEMU recovers cc_op from the block's records
+ * (cpu_restore_state); Unicorn 2.1.1 calls its unmapped-memory hooks and
+ * abandons the instruction without that (2.1.4 restores first: upstream
+ * commits 4a13bc7c, b999f507), so the engine's cc_op is that of an older
+ * instruction and RFLAGS read wrong. Only an instruction inside a block,
+ * after a flag-setting one, without a code hook (before a hooked one
+ * Unicorn stores cc_op) and at its first access: afterwards it has one
+ * (step_begin). The block's instructions before it are decoded; the last
+ * one that sets flags, when QEMU derives them from cc_dst and cc_src alone
+ * (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR (and XOR r,r: QEMU's CC_OP_CLR),
+ * TEST, INC, DEC, SHL, SHR,
+ * SAR by an immediate), gives CF..OF; the other bits are taken in the
+ * hook, before the engine computes RFLAGS from the stale cc_op (whose
+ * CC_OP_EFLAGS makes any bit of CC_SRC a flag). Written back, they make
+ * cc_op CC_OP_EFLAGS. Any other (rotates, multiplies, BT, ...) leaves the
+ * engine's view: README "Known differences". */
+
+enum cc_kind { CC_NONE, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_CLR, CC_INC, CC_DEC,
+	       CC_SHL, CC_SAR, CC_SYNCED, CC_OTHER };
+
+#define RFL_ARITH 0x8d5ull          /* CF PF AF ZF SF OF */
+
+/* A shift's count (C0, C1: imm8; D0, D1: 1; D2, D3: CL, known only when
+ * it runs: QEMU then stores cc_op itself). */
+static enum cc_kind shift_kind(struct vcpu *v, uint64_t lip, const struct mem_operand *m)
+{
+	uint8_t n = 1;
+	if (m->reg < 4 || m->reg == 6)
+		return CC_OTHER;      /* rotates (and the undocumented /6) */
+	if (m->op == 0xd2 || m->op == 0xd3)
+		return CC_SYNCED;
+	if ((m->op == 0xc0 || m->op == 0xc1) && !lin_read(v, lip + m->insn_len - 1, &n, 1))
+		return CC_OTHER;
+	if (!(n & (m->osize == 8 ? 0x3f : 0x1f)))
+		return CC_NONE;       /* a count of 0 changes nothing */
+	return m->reg == 4 ? CC_SHL : CC_SAR;   /* QEMU's SHR is its SAR's flags */
+}
+
+/* What an instruction does to the flags (SDM vol. 2, appendix A's maps). */
+static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_operand *m)
+{
+	static const enum cc_kind alu[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB,
+					     CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+	uint8_t op = m->op;
+	if (m->map == 0) {
+		if (op >= 0x30 && op <= 0x33 && (m->modrm >> 6) == 3 &&
+		    ((m->modrm >> 3 & 7) | (m->rex & 4 ? 8 : 0)) == ((m->modrm & 7) | (m->rex & 1 ? 8 : 0)))
+			return CC_CLR;        /* xor r, r: QEMU's CC_OP_CLR, ZF and PF */
+		if (op < 0x40 && (op & 7) < 6)
+			return alu[op >> 3];
+		if (op >= 0x80 && op <= 0x83)
+			return alu[m->reg];
+		if (op >= 0x40 && op <= 0x4f)    /* inc, dec r (not 64-bit mode: REX) */
+			return op < 0x48 ? CC_INC : CC_DEC;
+		if (op == 0x84 || op == 0x85 || op == 0xa8 || op == 0xa9)
+			return CC_LOGIC;
+		if (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3))
+			return shift_kind(v, lip, m);
+		if (op == 0xf6 || op == 0xf7)    /* test, not, neg; mul and div: other */
+			return m->reg < 2 ? CC_LOGIC : m->reg == 2 ? CC_NONE :
+			       m->reg == 3 ? CC_SUB : CC_OTHER;
+		if (op == 0xfe || op == 0xff)    /* inc, dec, push */
+			return m->reg == 0 ? CC_INC : m->reg == 1 ? CC_DEC :
+			       m->reg == 6 && op == 0xff ? CC_NONE : CC_OTHER;
+		if ((op >= 0x50 && op <= 0x5f) || op == 0x63 || op == 0x68 || op == 0x6a ||
+		    (op >= 0x86 && op <= 0x8b) || op == 0x8d || op == 0x8f ||
+		    (op >= 0x90 && op <= 0x99) || op == 0x9c || (op >= 0xa0 && op <= 0xa5) ||
+		    op == 0xaa || op == 0xab || op == 0xac || op == 0xad ||
+		    (op >= 0xb0 && op <= 0xbf) || op == 0xc6 || op == 0xc7)
+			return CC_NONE;       /* push, pop, mov, lea, xchg, cbw, pushf */
+	} else if (m->map == 1) {
+		if ((op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f) || op == 0xb6 ||
+		    op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x1f || op == 0x10 ||
+		    op == 0x11 || op == 0x28 || op == 0x29 || op == 0x2b || op == 0x6e ||
+		    op == 0x6f || op == 0x7e || op == 0x7f || op == 0xd6 || op == 0xe7 || op == 0xc3)
+			return CC_NONE;       /* cmov, setcc, movzx/movsx, nop, SSE moves */
+	}
+	return CC_OTHER;
+}
+
+/* QEMU's compute_all for the kind (cc_helper_template.h): cc[0] (CC_DST)
+ * is the result, cc[1] (CC_SRC) the second source (ADD, ADC, SUB, SBB),
+ * the carry in (INC, DEC) or the value shifted one place less (shifts),
+ * cc[2] (CC_SRC2) ADC's and SBB's carry in. */
+static uint64_t cc_compute(enum cc_kind k, uint32_t size, const uint64_t cc[3])
+{
+	uint64_t mask = size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	uint64_t sign = 1ull << (size * 8 - 1), dst = cc[0] & mask, src1 = 0, src2 = 0;
+	uint64_t c3 = cc[2] & mask;
+	bool cf = false, of = false, af = true;
+	if (k == CC_ADD || k == CC_ADC) {
+		src2 = cc[1] & mask;
+		src1 = (dst - src2 - (k == CC_ADC ? c3 : 0)) & mask;
+		cf = k == CC_ADC && c3 ? dst <= src1 : dst < src1;
+		of = (~(src1 ^ src2) & (src1 ^ dst) & sign) != 0;
+	} else if (k == CC_SUB || k == CC_SBB) {
+		src2 = cc[1] & mask;
+		src1 = (dst + src2 + (k == CC_SBB ? c3 : 0)) & mask;
+		cf = k == CC_SBB && c3 ? src1 <= src2 : src1 < src2;
+		of = ((src1 ^ src2) & (src1 ^ dst) & sign) != 0;
+	} else if (k == CC_INC || k == CC_DEC) {
+		cf = cc[1] & 1;
+		src2 = 1;
+		src1 = (k == CC_INC ? dst - 1 : dst + 1) & mask;
+		of = dst == (k == CC_INC ? sign : sign - 1);
+	} else if (k == CC_SHL || k == CC_SAR) {
+		src1 = cc[1] & mask;
+		cf = k == CC_SHL ? (src1 & sign) != 0 : src1 & 1;
+		of = ((src1 ^ dst) & sign) != 0;
+		af = false;
+	} else {
+		af = false;           /* logic */
+	}
+	if (k == CC_CLR)
+		return 0x44;
+	return (cf ? RFL_CF : 0) | (__builtin_parityll(dst & 0xff) ? 0 : 1u << 2) |
+	       (af ? (dst ^ src1 ^ src2) & 0x10 : 0) | (dst == 0 ? 1u << 6 : 0) |
+	       (dst & sign ? 1u << 7 : 0) | (of ? 1u << 11 : 0);
+}
+
+/* RFLAGS as the instructions from the block's start to the MMIO one left
+ * them, where the engine lost them (above). */
+static void flags_fix(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t lip = c->tb_lip, at = c->mmio_lip;
+	struct mem_operand m;
+	enum cc_kind k = CC_NONE;
+	uint32_t size = 0;
+	if (lip >= at || at - lip > PAGE_SZ || cpu_covered(c, at))
+		return;
+	while (lip < at) {
+		insn_mem_operand(v, lip, &m);
+		if (!m.insn_len)
+			return;           /* not decoded: the engine's view */
+		enum cc_kind mk = cc_kind_of(v, lip, &m);
+		if (mk != CC_NONE) {
+			k = mk == CC_SYNCED ? CC_NONE : mk;
+			size = m.osize;
+		}
+		lip += m.insn_len;
+	}
+	if (lip != at || k == CC_NONE || k == CC_OTHER)
+		return;
+	uint64_t cc[3];
+	env_cc(c, cc);
+	reg_set(c, UC_X86_REG_RFLAGS, c->mmio_sysflags | cc_compute(k, size, cc));
+}
+
 /* ---- the exits: one per piece of at most 8 bytes (complete_emulated_mmio) ---- */
 
 /* A read exits for MMIO parts (a read-only slot reads as memory), a write
  * for read-only ones too. */
 static bool exits_for(const struct cpu *c, const struct mmio_part *p)
 {
-	return p->kind == MP_MMIO || (c->mmio_exit_write && p->kind == MP_ROM);
+	return c->mmio_exit_write ? p->wr && p->kind != MP_RAM : p->rd && p->kind == MP_MMIO;
 }
 
 /* Fills run for the piece at (mmio_cur, mmio_off), or the next part's
@@ -213,12 +396,14 @@ static bool next_exit(struct vcpu *v)
 
 /* ---- the step: the instruction runs once with its MMIO served here ---- */
 
-/* The MMIO part holding gpa, or NULL. */
-static struct mmio_part *part_at(struct cpu *c, uint64_t gpa)
+/* The MMIO part holding gpa that the instruction reads (write false) or
+ * writes, or NULL. */
+static struct mmio_part *part_at(struct cpu *c, uint64_t gpa, bool write)
 {
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
-		if (p->kind == MP_MMIO && gpa >= p->gpa && gpa < p->gpa + p->len)
+		if (p->kind == MP_MMIO && (write ? p->wr : p->rd) && gpa >= p->gpa &&
+		    gpa < p->gpa + p->len)
 			return p;
 	}
 	return NULL;
@@ -237,7 +422,7 @@ static uint64_t step_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	uint64_t addr = m->page + offset, val = 0;
 	bool ours = false;
 	for (unsigned i = 0; i < size && i < sizeof val; i++) {
-		struct mmio_part *p = part_at(c, addr + i);
+		struct mmio_part *p = part_at(c, addr + i, false);
 		if (p) {
 			((uint8_t *)&val)[i] = p->data[addr + i - p->gpa];
 			ours = true;
@@ -246,11 +431,11 @@ static uint64_t step_read(uc_engine *u, uint64_t offset, unsigned size, void *op
 	if (!ours && c->mmio_decoded) {
 		for (uint32_t i = 0; i < c->mmio_nparts && !ours; i++) {
 			struct mmio_part *p = &c->mmio_part[i];
-			ours = p->kind == MP_MMIO && addr >= (p->gpa & ~15ull) &&
+			ours = p->kind == MP_MMIO && p->rd && addr >= (p->gpa & ~15ull) &&
 			       addr + size <= ((p->gpa + p->len + 15) & ~15ull);
 		}
 	}
-	if (!ours || c->mmio_fault_write)     /* no read exit was made for it */
+	if (!ours)                    /* no read exit was made for it */
 		unhandled(c, "an MMIO read", addr, size);
 	return val;
 }
@@ -264,7 +449,7 @@ static void step_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 	struct cpu *c = &m->v->cpu;
 	uint64_t addr = m->page + offset;
 	for (unsigned i = 0; i < size && i < sizeof value; i++) {
-		struct mmio_part *p = part_at(c, addr + i);
+		struct mmio_part *p = part_at(c, addr + i, true);
 		if (!p) {
 			unhandled(c, "an MMIO write", addr, size);
 			return;
@@ -283,6 +468,8 @@ static int step_begin(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	c->mmio_step = true;
 	c->mmio_done = false;
+	c->mmio_rsi = reg_get(c, UC_X86_REG_RSI);
+	c->mmio_rdi = reg_get(c, UC_X86_REG_RDI);
 	c->mmio_nmap = 0;
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
@@ -295,7 +482,8 @@ static int step_begin(struct vcpu *v)
 		uc_err e = UC_ERR_OK;
 		if (p->kind == MP_ROM) {
 			e = uc.mem_protect(c->uc, p->slot->gpa, p->slot->size, UC_PROT_ALL);
-		} else if (p->kind == MP_MMIO) {
+		} else if (p->kind == MP_MMIO && !(c->mmio_nmap && c->mmio_map[0].page ==
+							   (p->gpa & ~(uint64_t)(PAGE_SZ - 1)))) {
 			struct mmio_page *m = &c->mmio_map[c->mmio_nmap];
 			m->v = v;
 			m->page = p->gpa & ~(uint64_t)(PAGE_SZ - 1);
@@ -381,9 +569,10 @@ int mmio_begin(struct vcpu *v)
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 1;
 	}
+	flags_fix(v);
 	c->mmio_exit_write = false;
 	c->mmio_cur = c->mmio_off = 0;
-	if (!c->mmio_fault_write && next_exit(v))
+	if (next_exit(v))
 		return 1;
 	return step_begin(v);
 }
@@ -414,12 +603,21 @@ int mmio_step_end(struct vcpu *v)
 	step_undo(v);
 	for (uint32_t i = 0; i < c->mmio_nparts && wrote; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
-		if (p->kind == MP_MMIO && p->written != (uint16_t)((1u << p->len) - 1))
+		if (p->kind == MP_MMIO && p->wr && p->written != (uint16_t)((1u << p->len) - 1))
 			unhandled(c, "a partial MMIO write", p->gpa, p->len);
 	}
 	if (c->mmio_unhandled) {
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 1;
+	}
+	/* A REP string instruction with elements left (RIP still on it):
+	 * KVM's writeback sets RF (x86_emulate_insn: "rep_prefix && String"),
+	 * which stays until the instruction completes (even its last element
+	 * exits with RIP on it and rCX 0); the engine would keep it: cpu.c's
+	 * code hook on the next instruction clears it. */
+	if (c->mmio_string && wrote && cpu_lip(c) == c->mmio_lip) {
+		reg_set(c, UC_X86_REG_RFLAGS, reg_get(c, UC_X86_REG_RFLAGS) | RFL_RF);
+		c->mmio_rf_next = c->mmio_lip + c->mmio_insn_len;   /* cpu.c code_hook */
 	}
 	if (!wrote)
 		return 0;

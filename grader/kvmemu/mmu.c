@@ -397,10 +397,12 @@ void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size)
  * The CPU sets Accessed/Dirty bits in the guest's page tables as it walks
  * them; on KVM those are writes to guest memory and dirty-logged (measured:
  * the three table pages of a 4-level walk come back dirty). QEMU sets them
- * without any memory hook. So around each KVM_RUN, with paging on and a
+ * without any memory hook. So before each KVM_RUN, with paging on and a
  * slot logging, the tables reachable from CR3 are hashed (their entries'
- * A/D bits) before and after; a table whose bits changed is dirty. Capped
- * at MAX_TABLES tables per walk (a diagnostic past that). */
+ * A/D bits), and after it the same pages again, whatever paging is then (a
+ * guest that turned it off or moved CR3 had its walks set the bits all the
+ * same: corpus p06c); a table whose bits changed is dirty. Capped at
+ * MAX_TABLES tables per walk (a diagnostic past that). */
 
 #define MAX_TABLES 4096
 #define AD_BITS 0x60ull
@@ -419,8 +421,13 @@ static uint64_t ad_hash(const uint8_t *t, int esize)
 struct adwalk {
 	struct vcpu *v;
 	int tables;
-	bool after;                /* compare with the hashes taken before */
 };
+
+/* What ad_tables keeps for a table: its hash, and its entries' size. */
+static uintptr_t ad_val(const uint8_t *t, int esize)
+{
+	return (uintptr_t)(ad_hash(t, esize) & ~3ull) | (esize == 8 ? 3 : 1);
+}
 
 /* One table at gpa, `levels` levels of tables under it (0: leaf table). */
 static void ad_table(struct adwalk *w, uint64_t gpa, int levels, int esize, int entries)
@@ -429,14 +436,7 @@ static void ad_table(struct adwalk *w, uint64_t gpa, int levels, int esize, int 
 	const uint8_t *t = gpa_ptr(w->v->vm, gpa & ~0xfffull, PAGE_SZ);
 	if (!t || ++w->tables > MAX_TABLES)
 		return;
-	uint64_t page = gpa >> 12, h = ad_hash(t, esize);
-	if (!w->after) {
-		ps_put(&c->ad_tables, page, (void *)(uintptr_t)(h | 1));
-	} else {
-		uintptr_t old = (uintptr_t)ps_get(&c->ad_tables, page);
-		if (old && old != (uintptr_t)(h | 1))
-			slot_dirty(w->v->vm, page << 12, PAGE_SZ);
-	}
+	ps_put(&c->ad_tables, gpa >> 12, (void *)ad_val(t, esize));
 	if (levels == 0)
 		return;
 	for (int i = 0; i < entries; i++) {
@@ -457,15 +457,34 @@ static bool logging(struct vm *vm)
 	return false;
 }
 
+/* The tables hashed before the run whose A/D bits changed: dirty. */
+static void ad_compare(struct vcpu *v)
+{
+	struct pageset *ps = &v->cpu.ad_tables;
+	for (uint32_t i = 0; i < ps->cap; i++) {
+		if (!ps->keys[i])
+			continue;
+		uint64_t gpa = (ps->keys[i] - 1) << 12;
+		uintptr_t old = (uintptr_t)ps->vals[i];
+		const uint8_t *t = gpa_ptr(v->vm, gpa, PAGE_SZ);
+		if (t && ad_val(t, old & 2 ? 8 : 4) != old)
+			slot_dirty(v->vm, gpa, PAGE_SZ);
+	}
+}
+
 /* after = false: before the guest runs; true: after it stopped. */
 void mmu_ad_track(struct vcpu *v, bool after)
 {
 	struct cpu *c = &v->cpu;
-	if (!after)
-		ps_clear(&c->ad_tables, false);
+	if (after) {
+		if (logging(v->vm))
+			ad_compare(v);
+		return;
+	}
+	ps_clear(&c->ad_tables, false);
 	if (!logging(v->vm) || !(reg_get(c, UC_X86_REG_CR0) & CR0_PG))
 		return;
-	struct adwalk w = { .v = v, .after = after };
+	struct adwalk w = { .v = v };
 	uint64_t cr3 = reg_get(c, UC_X86_REG_CR3), cr4 = reg_get(c, UC_X86_REG_CR4);
 	if (cpu_env(c)->efer & EFER_LMA)
 		ad_table(&w, cr3 & PTE_ADDR, 3, 8, 512);
