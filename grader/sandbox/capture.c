@@ -237,7 +237,9 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 		double t = now_s(), left = deadline - t;
 		if (left <= 0 && !killed) {
 			res->cause = BOX_TIMEOUT;
-			res->starved = starved_at_deadline(c, t, res, moved);
+			/* stalled at its own memory limit (reclaim): its doing, not the machine's */
+			res->over_memory = c->run && box_addons_memory(c->run) > 0;
+			res->starved = !res->over_memory && starved_at_deadline(c, t, res, moved);
 			killed = 1;
 			kill_group(w->pid);
 			reap_all(before, w);
@@ -253,6 +255,11 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 				reap_all(before, w);
 			} else if (scratch_over(c->scratch, c->lim)) {
 				w->over_scratch = killed = 1;
+				kill_group(w->pid);
+				reap_all(before, w);
+			} else if (c->run && box_addons_memory(c->run) == 2) {
+				/* a task OOM-killed: the box ends whole (v1 has no oom.group) */
+				w->over_memory = killed = 1;
 				kill_group(w->pid);
 				reap_all(before, w);
 			}
