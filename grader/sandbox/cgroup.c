@@ -126,6 +126,25 @@ static int v2_to_leaf(void)
 	return -1;
 }
 
+/* Our place in the unified hierarchy: /proc/self/cgroup's "0::<path>" line
+ * (libcgroup 2.0.2's cgroup_get_current_controller_path() fails on a v2-only
+ * machine: seen under Debian 12's kernel, make test-cgroup2). */
+static int v2_here(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[PATH_MAX];
+	int ok = 0;
+	while (f && !ok && fgets(line, sizeof line, f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, len, "%s", strcmp(line + 3, "/") ? line + 3 : "");
+			ok = 1;
+		}
+	if (f)
+		fclose(f);
+	return ok;
+}
+
 static void cg_find(void)
 {
 	cg.done = 1;
@@ -138,10 +157,13 @@ static void cg_find(void)
 		return cg_no("libcgroup: %s", cgroup_strerror(e));
 	for (int i = 0; i < CG_NCTL; i++) {
 		char *mp = NULL, *cur = NULL;
-		if (cgroup_get_subsys_mount_point(cg_ctl[i], &mp) == 0 &&
-		    cgroup_get_current_controller_path(getpid(), cg_ctl[i], &cur) == 0) {
+		if (cgroup_get_subsys_mount_point(cg_ctl[i], &mp) != 0)
+			;
+		else if (cgroup_get_current_controller_path(getpid(), cg_ctl[i], &cur) == 0) {
 			snprintf(cg.mount[i], PATH_MAX, "%s", mp);
 			snprintf(cg.here[i], PATH_MAX, "%s", strcmp(cur, "/") ? cur : "");
+		} else if (is_v2(mp) && v2_here(cg.here[i], PATH_MAX)) {
+			snprintf(cg.mount[i], PATH_MAX, "%s", mp);
 		}
 		free(mp);
 		free(cur);

@@ -283,17 +283,27 @@ TEST(setsid_leftover)
 }
 END_TEST
 
+/* The pair's safety net, seconds: both end at it.  SANDBOX_TEST_SLOW=N
+ * multiplies it (make test-cgroup2: bwrap starts slowly under QEMU's TCG). */
+static double fair_wall_s(void)
+{
+	const char *slow = getenv("SANDBOX_TEST_SLOW");
+	return 2.0 * (slow && atoi(slow) > 1 ? atoi(slow) : 1);
+}
+
 /* One box of a pair (fair_pair): its CPU and what /proc/self/cgroup said, through fd. */
 static void fair_box(const char *script, int fd)
 {
 	struct box_limits lim = box_default_limits();
 	lim.cpu_budget_s = 30;
 	lim.cpu_s = 60;
-	lim.wall_s = 2.0;   /* both end at the safety net: the same wall time, CPU compared */
+	lim.wall_s = fair_wall_s();   /* both end at the safety net: the same wall time, CPU compared */
 	struct box_result r;
 	char msg[600] = "";
 	if (run_sh(script, &lim, NULL, 0, 0, NULL, &r) == 0)
 		snprintf(msg, sizeof msg, "%.3f", r.cpu_s);
+	else
+		snprintf(msg, sizeof msg, "box_run failed: %s", r.diag);
 	if (write(fd, msg, strlen(msg) + 1) < 0)
 		_exit(1);
 	_exit(0);
@@ -443,7 +453,7 @@ TEST(forking_buys_no_cpu_with_a_cgroup)
 			fair_box(scripts[i], fds[i][1]);
 		close(fds[i][1]);
 	}
-	usleep(1000 * 1000);   /* both boxes running */
+	usleep((useconds_t)(fair_wall_s() * 500000));   /* both boxes running */
 	int in_cg[2] = { box_in_cgroup(kids[0]), box_in_cgroup(kids[1]) };
 	double cpu[2] = { 0, 0 };
 	for (int i = 0; i < 2; i++) {
