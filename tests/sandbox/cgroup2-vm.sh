@@ -89,11 +89,12 @@ rc=0
 export SANDBOX_TEST_SLOW=5   # timing under TCG: see test_sandbox.c's fair_wall_s
 echo "== bubblewrap"; CHECK_ONLY=\$only SANDBOX_TEST_DIR=\$d VIRTLAB_SANDBOX=bwrap ./test_sandbox || rc=1
 echo "== fallback"; CHECK_ONLY=\$only SANDBOX_TEST_DIR=\$d VIRTLAB_SANDBOX=fallback ./test_sandbox || rc=1
-# A grade of the reference (two scenarios, kvmemu), its boxes' cgroups read while it runs.
-echo "== a grade (cpu_lab reference: hello, upper; bubblewrap, kvmemu)"
+# A grade of the reference (hello alone: under TCG a box's CPU time is the emulator's, slower and
+# load-dependent, and a longer scenario can pass its 2 s budget), its boxes' cgroups read while it runs.
+echo "== a grade (cpu_lab reference: hello; bubblewrap, kvmemu)"
 mkdir -p /tmp/kbuild /tmp/grade && (cd "$BUILD" && tar -cf - --exclude=./cgroup2-vm .) | tar -xf - -C /tmp/kbuild
 cd /tmp/grade
-VIRTLAB_SANDBOX=bwrap /tmp/kbuild/grade --root "$KIT" --build /tmp/kbuild --backend emu --scenario hello,upper \
+VIRTLAB_SANDBOX=bwrap /tmp/kbuild/grade --root "$KIT" --build /tmp/kbuild --backend emu --scenario hello \
 	--json /tmp/grade/g.json "$KIT/solution/cpu_lab/sample-qemu.c" > /tmp/grade/out 2>&1 &
 g=\$!
 seen=
@@ -107,7 +108,7 @@ done
 wait \$g; grc=\$?
 cat /tmp/grade/out
 echo "a box's cgroup during the grade: \${seen:-none seen}"
-if [ \$grc = 0 ] && grep -q '"score": 5,' g.json && grep -q '"max_score": 5,' g.json &&
+if [ \$grc = 0 ] && grep -q '"score": 3,' g.json && grep -q '"max_score": 3,' g.json &&
    echo "\$seen" | grep -q "= 100 [0-9][0-9]* 1073741824 \$"; then
 	echo "grade: full marks, boxes in cgroup v2 with their limits"
 else
