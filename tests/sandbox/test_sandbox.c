@@ -309,11 +309,12 @@ static void fair_box(const char *script, int fd)
 	_exit(0);
 }
 
-/* Is the first process of the box that pid (a grader) runs in a virtlab-box
- * cgroup?  Read from here: the box may have a cgroup namespace of its own. */
-static int box_in_cgroup(pid_t grader)
+/* /proc/<pid>/cgroup of the first process of the box that pid (a grader)
+ * runs, open; NULL when there is none.  Read from here: the box may have a
+ * cgroup namespace of its own. */
+static FILE *box_cgroup_file(pid_t grader)
 {
-	char p[128], buf[4096] = "";
+	char p[128];
 	snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)grader, (int)grader);
 	FILE *f = fopen(p, "re");
 	long kid = 0;
@@ -321,7 +322,14 @@ static int box_in_cgroup(pid_t grader)
 	if (f)
 		fclose(f);
 	snprintf(p, sizeof p, "/proc/%ld/cgroup", kid);
-	f = ok ? fopen(p, "re") : NULL;
+	return ok ? fopen(p, "re") : NULL;
+}
+
+/* Is the first process of the box that pid (a grader) runs in a virtlab-box cgroup? */
+static int box_in_cgroup(pid_t grader)
+{
+	char buf[4096] = "";
+	FILE *f = box_cgroup_file(grader);
 	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
 	buf[n] = 0;
 	if (f)
@@ -338,16 +346,9 @@ static int has_memory_cgroup(void)
  * hierarchy of controller ctl (v1), or the unified one (ctl NULL), into path. */
 static int box_cgroup_of(pid_t grader, const char *ctl, char *path, size_t len)
 {
-	char p[128], line[4096];
-	snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)grader, (int)grader);
-	FILE *f = fopen(p, "re");
-	long kid = 0;
-	int ok = f && fscanf(f, "%ld", &kid) == 1;
-	if (f)
-		fclose(f);
-	snprintf(p, sizeof p, "/proc/%ld/cgroup", kid);
-	f = ok ? fopen(p, "re") : NULL;
-	ok = 0;
+	char line[4096];
+	FILE *f = box_cgroup_file(grader);
+	int ok = 0;
 	while (f && !ok && fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\n")] = 0;
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
