@@ -30,6 +30,9 @@ struct box_limits {
 	size_t scratch_bytes;   /* the host-backed scratch tree (fallback: /tmp, $HOME, /out;
 	                         * bwrap: /out) past which the box is killed with SIGXFSZ */
 	long scratch_files;     /* ... or past this many entries in it */
+	size_t mem_bytes;       /* memory of the whole box (every task, its tmpfs and page
+	                         * cache) where it has a memory cgroup: past it a task is
+	                         * OOM-killed and the box ended (over_memory); 0: none */
 };
 
 /* An input file, read-only in the box as /box/<name>: a copy, so that the box
@@ -78,6 +81,9 @@ struct box_result {
 	double wall_s;
 	double cpu_s;           /* CPU time of the whole box, every task (user + system) */
 	int over_budget;        /* BOX_TIMEOUT: it used lim.cpu_budget_s (the program's doing) */
+	int over_memory;        /* it hit lim.mem_bytes (the program's doing): BOX_SIGNALED,
+	                         * SIGKILL when a task of it was OOM-killed (the box is ended
+	                         * then), or BOX_TIMEOUT when it stalled at the limit */
 	int starved;            /* the box could not start, or (trusted_tree) a tool in it could
 	                         * not fork, for lack of resources, or it hit the wall clock
 	                         * having used less than its CPU budget while its tasks waited,

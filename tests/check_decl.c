@@ -57,6 +57,20 @@ static const TTest *next_test(const struct check_suite *suite, int last)
 	return next;
 }
 
+/* CHECK_ONLY=name,name...: run only those tests (a slow harness's subset,
+ * e.g. make test-cgroup2's); unset: every test. */
+static int wanted(const char *name)
+{
+	const char *only = getenv("CHECK_ONLY");
+	if (!only || !*only)
+		return 1;
+	size_t n = strlen(name);
+	for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == 0))
+			return 1;
+	return 0;
+}
+
 /* Whether e is the first record of its suite (suites run in link order). */
 static int first_of_suite(const struct check_entry *e)
 {
@@ -85,7 +99,8 @@ int check_run(void)
 		tcase_set_timeout(t, e->suite->timeout > CHECK_HANG_GUARD ? e->suite->timeout
 									: CHECK_HANG_GUARD);
 		for (const TTest *x = next_test(e->suite, 0); x; x = next_test(e->suite, x->line))
-			tcase_add_test(t, x);
+			if (wanted(x->name))
+				tcase_add_test(t, x);
 		suite_add_tcase(s, t);
 		if (!sr)
 			sr = srunner_create(s);

@@ -12,6 +12,7 @@
  * A test that cannot run here says so with CHECK_SKIP("why") and returns:
  * it is reported as skipped (a line `SKIP name: why` and the count in
  * the last line, `N passed, F failed, K skipped`), never counted as a pass.
+ * CHECK_ONLY=name,name runs only the tests named (a slow harness's subset).
  */
 #ifndef VIRTLAB_CHECK_DECL_H
 #define VIRTLAB_CHECK_DECL_H

@@ -198,6 +198,8 @@ void run_vmm(const struct run_spec *spec, struct run_outcome *out)
 	out->wall_s = r.wall_s;
 	out->cpu_s = r.cpu_s;
 	out->over_budget = r.over_budget;
+	out->over_memory = r.over_memory;
+	out->mem_limit = req.lim.mem_bytes;
 	out->err_truncated = r.err_truncated;
 	if (rc == 0 && r.starved)
 		snprintf(out->diag, sizeof out->diag, "starved: %d runs each hit the %g s wall-clock safety net "

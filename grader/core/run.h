@@ -31,6 +31,8 @@ struct run_outcome {
 	double cpu_s;        /* CPU time of the whole box (every task) */
 	int over_budget;     /* END_TIMEOUT: it used its CPU budget (else: asleep at the safety net) */
 	int over_insns;      /* END_TIMEOUT, over_budget: the budget was kvmemu's guest instructions */
+	int over_memory;     /* END_SIGNALED or END_TIMEOUT: the box hit its memory limit */
+	size_t mem_limit;    /* that limit, bytes, for "over its memory limit of N MiB" */
 	unsigned long insn_budget;   /* that budget (0: none), for "... of N guest instructions" */
 	int attempts;        /* runs made: a starved run is run again (RUN_STARVED_TRIES) */
 	double timeout_s;    /* its CPU budget, for "ran past its CPU budget of N s" */

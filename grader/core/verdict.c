@@ -11,7 +11,7 @@
 static const char *const cause_names[CAUSE_COUNT] = {
 	[CAUSE_PASSED] = "passed", [CAUSE_WRONG_OUTPUT] = "wrong-output", [CAUSE_WRONG_EXIT] = "wrong-exit",
 	[CAUSE_NO_MESSAGE] = "no-message", [CAUSE_SIGNAL] = "signal", [CAUSE_TIMEOUT] = "timeout",
-	[CAUSE_OUTPUT_FLOOD] = "output-flood", [CAUSE_BUILD_FAILED] = "build-failed",
+	[CAUSE_OUTPUT_FLOOD] = "output-flood", [CAUSE_MEMORY] = "memory", [CAUSE_BUILD_FAILED] = "build-failed",
 	[CAUSE_REJECTED] = "rejected", [CAUSE_SANDBOX] = "sandbox-error", [CAUSE_GRADER_ERROR] = "grader-error",
 };
 
@@ -79,13 +79,21 @@ void describe_end(const struct run_outcome *o, char *buf, size_t len)
 		snprintf(buf, len, T("exited %d", "退出码 %d"), o->code);
 		break;
 	case END_SIGNALED:
+		if (o->over_memory) {
+			snprintf(buf, len, T("killed: over its memory limit of %zu MiB (the whole box)",
+					     "被终止：超出内存上限 %zu MiB（整个沙箱）"), o->mem_limit >> 20);
+			break;
+		}
 		signal_name(o->code, sig, sizeof sig);
 		/* RLIMIT_CPU ends in SIGKILL/SIGXCPU: say what it means. */
 		snprintf(buf, len, T("killed by %s%s", "被信号 %s 终止%s"), sig,
 			 o->code == SIGXCPU ? T(" (CPU time limit)", "（超出 CPU 时间限制）") : "");
 		break;
 	case END_TIMEOUT:
-		if (o->over_insns)
+		if (o->over_memory)
+			snprintf(buf, len, T("timed out at its memory limit of %zu MiB (the whole box)",
+					     "超时：卡在内存上限 %zu MiB（整个沙箱）"), o->mem_limit >> 20);
+		else if (o->over_insns)
 			snprintf(buf, len, T("timed out: used its budget of %lu guest instructions",
 					     "超时：用完了 %lu 条客户机指令的预算"), o->insn_budget);
 		else if (o->over_budget)
@@ -183,7 +191,7 @@ void judge(const struct expectation *e, const struct run_outcome *o, struct verd
 		[END_FLOOD] = CAUSE_OUTPUT_FLOOD, [END_SANDBOX] = CAUSE_SANDBOX,
 	};
 	if (o->end != END_EXITED) {
-		v->code = by_end[o->end];
+		v->code = o->over_memory && o->end != END_SANDBOX ? CAUSE_MEMORY : by_end[o->end];
 		v->grader_error = o->end == END_SANDBOX;
 		snprintf(v->cause, sizeof v->cause, "%s", ended);
 		return;

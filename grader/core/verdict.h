@@ -34,6 +34,7 @@ enum cause {
 	CAUSE_SIGNAL,         /* killed by a signal */
 	CAUSE_TIMEOUT,
 	CAUSE_OUTPUT_FLOOD,
+	CAUSE_MEMORY,         /* over the whole box's memory limit (killed, or stalled at it) */
 	CAUSE_BUILD_FAILED,   /* the submission did not compile: nothing ran */
 	CAUSE_REJECTED,       /* intake refused the submission: nothing built */
 	CAUSE_SANDBOX,        /* grader error: the sandbox failed */

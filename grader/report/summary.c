@@ -72,6 +72,9 @@ static void repeated_line(struct buf *b, const struct sc_result *first, int n, i
 	case CAUSE_OUTPUT_FLOOD:
 		buf_adds(b, T("your program printed past the output limit", "你的程序输出超过上限"));
 		break;
+	case CAUSE_MEMORY:
+		buf_adds(b, T("your program used more memory than its limit", "你的程序用的内存超过上限"));
+		break;
 	case CAUSE_WRONG_EXIT:
 		buf_adds(b, T("your program ended the wrong way (exit status)", "你的程序退出方式不对（退出码）"));
 		break;

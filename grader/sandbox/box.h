@@ -39,6 +39,11 @@
  * times, before it is stopped as starved: waiting for a CPU is the machine's doing, and a rerun
  * would meet the same load. */
 #define BOX_WALL_EXTENSIONS 3
+/* The whole box's memory (cgroup.c): far above its tmpfs mounts (88 MiB) and
+ * scratch tree (64 MiB + a check's worth of writing), so that those end in
+ * ENOSPC or SIGXFSZ, never in the cgroup's reclaim; room for cc1 and a few
+ * VMMs at RLIMIT_AS each. */
+#define BOX_MEM_BYTES ((size_t)1 << 30)
 /* Trusted inputs shown in place per run (more are copied). */
 #define BOX_SHOWN_MAX 4
 /* fds the box's first process gets beyond 0-2 (bwrap reads 3, 5, 6; 4 is ours) */
@@ -92,6 +97,7 @@ struct watch {
 	int status;
 	int exited;
 	int over_scratch;       /* killed for its scratch tree: SIGXFSZ */
+	int over_memory;        /* killed for its memory: a task of it was OOM-killed */
 };
 
 struct stream {
@@ -110,6 +116,9 @@ struct box_cg {
 	void *g[4];             /* libcgroup's struct cgroup */
 	int procs[4];           /* their cgroup.procs, for the child to join */
 	int usage_fd;           /* cpuacct.usage (v1) or cpu.stat (v2) */
+	size_t mem_bytes;       /* its memory limit (lim.mem_bytes) */
+	int mem_events_fd;      /* memory.events (v2) or memory.oom_control (v1); -1: no memory cgroup */
+	int mem_fail_fd;        /* v1: memory.failcnt */
 };
 
 /* One run, from prepare() to run_free(). */
@@ -181,18 +190,21 @@ extern const struct box_layer box_bwrap, box_fallback;
  * What stacks on whichever layer runs.  Hooks may be NULL.  prepare: parent,
  * before the layer's prepare (0, even when it has nothing to give here; -1
  * with res filled); join: the child, first thing after fork (no allocation);
- * cpu: the box's CPU so far in seconds, or < 0 when it can't tell; finish:
- * parent, after every task was reaped.
+ * cpu: the box's CPU so far in seconds, or < 0 when it can't tell; memory:
+ * 2 when a task of the box was killed for the box's memory limit, 1 when the
+ * box reached it, else 0; finish: parent, after every task was reaped.
  */
 struct box_addon {
 	const char *name;
 	int (*prepare)(struct run *r, struct box_result *res);
 	int (*join)(const struct child_plan *p);
 	double (*cpu)(const struct run *r);
+	int (*memory)(const struct run *r);
 	void (*finish)(struct run *r);
 };
 extern const struct box_addon box_cgroup;
 double box_addons_cpu(const struct run *r);   /* core.c: the most any addon saw, or -1 */
+int box_addons_memory(const struct run *r);   /* core.c: the most any addon said, 0-2 */
 
 /* core.c */
 int box_run_on(const struct box_layer *layer, const struct box_req *req, struct box_result *res);

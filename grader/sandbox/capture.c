@@ -236,7 +236,9 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 	while (out_open || err_open || !w->exited) {
 		double t = now_s(), left = deadline - t;
 		if (left <= 0 && !killed) {
-			int starved = starved_at_deadline(c, t, res, moved);
+			/* stalled at its own memory limit (reclaim): its doing, not the machine's */
+			int over_memory = c->run && box_addons_memory(c->run) > 0;
+			int starved = !over_memory && starved_at_deadline(c, t, res, moved);
 			if (starved && extended < BOX_WALL_EXTENSIONS) {
 				/* starved, not asleep: the budget, not the load, should end it */
 				extended++;
@@ -244,6 +246,7 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 				continue;
 			}
 			res->cause = BOX_TIMEOUT;
+			res->over_memory = over_memory;
 			res->starved = starved;
 			/* its last 50 ms may have crossed the budget: then it is its budget */
 			res->over_budget = c->lim->cpu_budget_s > 0 && res->cpu_s >= c->lim->cpu_budget_s;
@@ -262,6 +265,11 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 				reap_all(before, w);
 			} else if (scratch_over(c->scratch, c->lim)) {
 				w->over_scratch = killed = 1;
+				kill_group(w->pid);
+				reap_all(before, w);
+			} else if (c->run && box_addons_memory(c->run) == 2) {
+				/* a task OOM-killed: the box ends whole (v1 has no oom.group) */
+				w->over_memory = killed = 1;
 				kill_group(w->pid);
 				reap_all(before, w);
 			}

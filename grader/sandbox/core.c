@@ -41,6 +41,7 @@ struct box_limits box_default_limits(void)
 		.err_cap = 8 << 10,
 		.scratch_bytes = BOX_SCRATCH_BYTES,
 		.scratch_files = BOX_SCRATCH_FILES,
+		.mem_bytes = BOX_MEM_BYTES,
 	};
 	return l;
 }
@@ -159,6 +160,17 @@ double box_addons_cpu(const struct run *r)
 	return best;
 }
 
+int box_addons_memory(const struct run *r)
+{
+	int best = 0;
+	for (size_t i = 0; i < N_ADDONS; i++) {
+		int v = box_addons[i]->memory ? box_addons[i]->memory(r) : 0;
+		if (v > best)
+			best = v;
+	}
+	return best;
+}
+
 _Noreturn static void child_run(const struct child_plan *p)
 {
 	signal(SIGPIPE, SIG_DFL);
@@ -267,6 +279,13 @@ static void finish_result(struct run *r, const struct box_req *req, struct box_r
 		res->code = SIGXFSZ;
 		snprintf(res->diag, sizeof res->diag, "scratch space over %zu MiB or %ld entries",
 			 req->lim.scratch_bytes >> 20, req->lim.scratch_files);
+	} else if (r->w.over_memory || box_addons_memory(r) == 2) {
+		/* the OOM killer's SIGKILL, or ours after it: not a crash of its own */
+		res->cause = BOX_SIGNALED;
+		res->code = SIGKILL;
+		res->over_memory = 1;
+		snprintf(res->diag, sizeof res->diag, "over its memory limit of %zu MiB (the whole box)",
+			 req->lim.mem_bytes >> 20);
 	} else if (WIFSIGNALED(st)) {
 		res->cause = BOX_SIGNALED;
 		res->code = WTERMSIG(st);

@@ -73,6 +73,30 @@ TEST(causes)
 }
 END_TEST
 
+/* Over the whole box's memory limit (the sandbox's over_memory): the
+ * student's cause, `memory`, named with the limit, never a crash or a grader error. */
+TEST(memory_limit_is_its_own_cause)
+{
+	struct expectation ok = exp_of(EXIT_SUCCESS_CLASS, "hi\n");
+	struct run_outcome o = outcome(END_SIGNALED, SIGKILL, "", "");
+	o.over_memory = 1;
+	o.mem_limit = (size_t)96 << 20;
+	struct verdict v;
+	judge(&ok, &o, &v);
+	ck_assert_int_eq(v.pass, 0);
+	ck_assert_int_eq(v.grader_error, 0);
+	ck_assert_str_eq(cause_name(v.code), "memory");
+	ck_assert_str_eq(v.cause, "killed: over its memory limit of 96 MiB (the whole box)");
+	o.end = END_TIMEOUT;   /* stalled at the limit, reclaiming its own pages */
+	judge(&ok, &o, &v);
+	ck_assert_str_eq(cause_name(v.code), "memory");
+	ck_assert_str_eq(v.cause, "timed out at its memory limit of 96 MiB (the whole box)");
+	o.end = END_SANDBOX;   /* the sandbox's failure stays the grader's */
+	judge(&ok, &o, &v);
+	ck_assert_int_eq(v.grader_error, 1);
+}
+END_TEST
+
 TEST(sandbox_failure_is_grader_error)
 {
 	struct expectation ok = exp_of(EXIT_SUCCESS_CLASS, "hi\n");

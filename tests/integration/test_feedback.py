@@ -20,7 +20,7 @@ PUBLIC = [s["name"] for s in SCENARIOS if not s["hidden"]]
 HIDDEN = [s for s in SCENARIOS if s["hidden"]]
 TOTAL = sum(s["points"] for s in SCENARIOS)
 CAUSES = {"passed", "wrong-output", "wrong-exit", "no-message", "signal", "timeout", "output-flood",
-          "build-failed", "rejected", "sandbox-error", "grader-error"}
+          "memory", "build-failed", "rejected", "sandbox-error", "grader-error"}
 
 # The reference's handler, with an unused variable and a missing break at the end of the
 # error path: it falls through into the next case, whose errx() still ends the run with an

@@ -48,6 +48,8 @@ static double bare_ms(char *const argv[], const char *emu_lib)
 struct bench_run {
 	const char *vmm, *guest, *emu_lib;
 	int trusted;
+	int cgroup;     /* 0: box_run's default (a cgroup with memory where it can); 1: no
+	                 * memory limit (mem_bytes 0); 2: no cgroup (VIRTLAB_CGROUP=0) */
 };
 
 /* Mean ms of box_run on the layer this process picked (-1 when it failed). */
@@ -65,6 +67,8 @@ static double box_ms(const struct bench_run *b)
 			       .nfiles = !b->vmm ? 0 : b->emu_lib ? 4 : 2,
 			       .env = b->emu_lib ? env_emu : env_kvm, .kvm = b->vmm && !b->emu_lib,
 			       .lim = box_default_limits() };
+	if (b->cgroup == 1)
+		req.lim.mem_bytes = 0;
 	struct box_result r;
 	box_layer();  /* the once-per-process probe is not a per-run cost */
 	double t0 = now_s(), ms;
@@ -95,6 +99,8 @@ static double box_ms_layer(int fallback, const struct bench_run *b)
 			setenv("VIRTLAB_SANDBOX", "fallback", 1);
 		else
 			unsetenv("VIRTLAB_SANDBOX");
+		if (b->cgroup == 2)
+			setenv("VIRTLAB_CGROUP", "0", 1);
 		double ms = box_ms(b);
 		if (write(p[1], &ms, sizeof ms) != sizeof ms)
 			_exit(1);
@@ -120,23 +126,30 @@ int main(int argc, char **argv)
 {
 	const char *vmm = argc > 2 ? argv[1] : NULL, *guest = argc > 2 ? argv[2] : NULL;
 	const char *emu_lib = argc > 3 ? argv[3] : NULL;
-	printf("\n### Sandbox overhead per run (ms, mean of %d; uid %d)\n\n", RUNS, (int)getuid());
+	printf("\n### Sandbox overhead per run (ms, mean of %d; uid %d; %s)\n\n", RUNS, (int)getuid(),
+	       box_cgroup_describe());
 	printf("| program | bare fork/exec | bubblewrap (added) | fallback (added) |\n");
 	printf("|---|---|---|---|\n");
 	char *t[] = { "/bin/true", NULL };
 	struct bench_run b = { 0 };
-	row("/bin/true", bare_ms(t, NULL), box_ms_layer(0, &b), box_ms_layer(1, &b));
+	double bare = bare_ms(t, NULL);
+	row("/bin/true", bare, box_ms_layer(0, &b), box_ms_layer(1, &b));
+	/* what the cgroup layer costs per box: the same runs without its memory limit, without it */
+	static const char *const cg_rows[] = { "", "/bin/true, cgroup without memory", "/bin/true, no cgroup" };
+	for (b.cgroup = 1; b.cgroup <= 2; b.cgroup++)
+		row(cg_rows[b.cgroup], bare, box_ms_layer(0, &b), box_ms_layer(1, &b));
+	b.cgroup = 0;
 	if (!vmm || access(vmm, X_OK) != 0 || access(guest, R_OK) != 0) {
 		printf("| hello VMM | (not built: make all first) | | |\n");
 		return 0;
 	}
 	char *v[] = { (char *)vmm, (char *)guest, NULL };
-	b = (struct bench_run){ vmm, guest, NULL, 0 };
+	b = (struct bench_run){ vmm, guest, NULL, 0, 0 };
 	row("hello VMM, /dev/kvm", bare_ms(v, NULL), box_ms_layer(0, &b), box_ms_layer(1, &b));
 	if (!emu_lib || access(emu_lib, R_OK) != 0)
 		return 0;
-	double bare = bare_ms(v, emu_lib);
-	b = (struct bench_run){ vmm, guest, emu_lib, 0 };
+	bare = bare_ms(v, emu_lib);
+	b = (struct bench_run){ vmm, guest, emu_lib, 0, 0 };
 	row("hello VMM, kvmemu, libraries copied", bare, box_ms_layer(0, &b), box_ms_layer(1, &b));
 	b.trusted = 1;
 	row("hello VMM, kvmemu, libraries in place", bare, box_ms_layer(0, &b), box_ms_layer(1, &b));

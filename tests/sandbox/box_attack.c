@@ -19,6 +19,8 @@
  *   attack ipc-load KEY         the second half: finds what ipc-store left; prints
  *                               "<what>: ok" and "replayed: <text>" when it did
  *   attack session              setsid, setpgid: a session of its own (an autogroup)
+ *   attack alloc K MIB          K processes (itself and K-1 children) each touch MIB MiB and
+ *                               hold it a second; prints "allocated K x MIB MiB" when all did
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -260,6 +262,35 @@ static void fill(const char *dir, int mib)
 	printf("wrote %d MiB\n", k);
 }
 
+/* Touches mib MiB (every page: charged to the box's memory), 0 or -1. */
+static int touch_mib(int mib)
+{
+	size_t n = (size_t)mib << 20;
+	volatile char *p = malloc(n);   /* volatile: the stores are the point, never elided */
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i += 4096)
+		p[i] = 1;
+	return 0;
+}
+
+static void alloc(int k, int mib)
+{
+	int ok = 1;
+	for (int i = 1; i < k; i++) {
+		pid_t p = fork();
+		if (p == 0)
+			_exit(touch_mib(mib) == 0 && sleep(1) == 0 ? 0 : 1);
+		ok &= p > 0;
+	}
+	ok &= touch_mib(mib) == 0;
+	int st;
+	while (wait(&st) > 0)
+		ok &= WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (ok)
+		printf("allocated %d x %d MiB\n", k, mib);
+}
+
 static void deep(const char *dir, int n)
 {
 	int k = 0;
@@ -297,6 +328,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "ipc-store")) ipc_store((key_t)a);
 	else if (!strcmp(cmd, "ipc-load")) ipc_load((key_t)a);
 	else if (!strcmp(cmd, "session")) session();
+	else if (!strcmp(cmd, "alloc")) alloc((int)a, (int)b);
 	else {
 		fprintf(stderr, "attack: unknown command %s\n", cmd);
 		return 2;

@@ -311,27 +311,38 @@ TEST(setsid_leftover)
 }
 END_TEST
 
+/* The pair's safety net, seconds: both end at it.  SANDBOX_TEST_SLOW=N
+ * multiplies it (make test-cgroup2: bwrap starts slowly under QEMU's TCG). */
+static double fair_wall_s(void)
+{
+	const char *slow = getenv("SANDBOX_TEST_SLOW");
+	return 2.0 * (slow && atoi(slow) > 1 ? atoi(slow) : 1);
+}
+
 /* One box of a pair (fair_pair): its CPU and what /proc/self/cgroup said, through fd. */
 static void fair_box(const char *script, int fd)
 {
 	struct box_limits lim = box_default_limits();
 	lim.cpu_budget_s = 0;   /* none: a starved box would get more wall time (BOX_WALL_EXTENSIONS) */
 	lim.cpu_s = 60;
-	lim.wall_s = 2.0;   /* both end at the safety net: the same wall time, CPU compared */
+	lim.wall_s = fair_wall_s();   /* both end at the safety net: the same wall time, CPU compared */
 	struct box_result r;
 	char msg[600] = "";
 	if (run_sh(script, &lim, NULL, 0, 0, NULL, &r) == 0)
 		snprintf(msg, sizeof msg, "%.3f", r.cpu_s);
+	else
+		snprintf(msg, sizeof msg, "box_run failed: %s", r.diag);
 	if (write(fd, msg, strlen(msg) + 1) < 0)
 		_exit(1);
 	_exit(0);
 }
 
-/* Is the first process of the box that pid (a grader) runs in a virtlab-box
- * cgroup?  Read from here: the box may have a cgroup namespace of its own. */
-static int box_in_cgroup(pid_t grader)
+/* /proc/<pid>/cgroup of the first process of the box that pid (a grader)
+ * runs, open; NULL when there is none.  Read from here: the box may have a
+ * cgroup namespace of its own. */
+static FILE *box_cgroup_file(pid_t grader)
 {
-	char p[128], buf[4096] = "";
+	char p[128];
 	snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)grader, (int)grader);
 	FILE *f = fopen(p, "re");
 	long kid = 0;
@@ -339,13 +350,108 @@ static int box_in_cgroup(pid_t grader)
 	if (f)
 		fclose(f);
 	snprintf(p, sizeof p, "/proc/%ld/cgroup", kid);
-	f = ok ? fopen(p, "re") : NULL;
+	return ok ? fopen(p, "re") : NULL;
+}
+
+/* Is the first process of the box that pid (a grader) runs in a virtlab-box cgroup? */
+static int box_in_cgroup(pid_t grader)
+{
+	char buf[4096] = "";
+	FILE *f = box_cgroup_file(grader);
 	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
 	buf[n] = 0;
 	if (f)
 		fclose(f);
 	return strstr(buf, "virtlab-box-") != NULL;
 }
+
+static int has_memory_cgroup(void)
+{
+	return strstr(box_cgroup_describe(), "with memory") != NULL;
+}
+
+/* The first process of the box that pid (a grader) runs: its cgroup in the
+ * hierarchy of controller ctl (v1), or the unified one (ctl NULL), into path. */
+static int box_cgroup_of(pid_t grader, const char *ctl, char *path, size_t len)
+{
+	char line[4096];
+	FILE *f = box_cgroup_file(grader);
+	int ok = 0;
+	while (f && !ok && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = 0;
+		char ctls[256];
+		snprintf(ctls, sizeof ctls, ",%s,", c1 + 1);
+		char want[64];
+		snprintf(want, sizeof want, ",%s,", ctl ? ctl : "");
+		if (ctl ? strstr(ctls, want) != NULL : !strcmp(c1 + 1, "")) {
+			snprintf(path, len, "%s", c2 + 1);
+			ok = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+/* A cgroup file's first line, or "" */
+static void cg_value(const char *mount, const char *path, const char *file, char *out, size_t len)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s%s/%s", mount, path, file);
+	FILE *f = fopen(p, "re");
+	out[0] = 0;
+	if (f && fgets(out, (int)len, f))
+		out[strcspn(out, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* What the box's cgroup was given, read from outside while it runs: one CPU
+ * weight, pids.max (its tasks + bwrap's), its memory limit (v2: cpu.weight,
+ * pids.max, memory.max; v1: cpu.shares, pids.max, memory.limit_in_bytes). */
+TEST(box_cgroup_has_its_limits)
+{
+	const char *cgd = box_cgroup_describe();
+	if (strncmp(cgd, "cgroup", 6) != 0)
+		CHECK_SKIP("%s", cgd);
+	int v2 = !strncmp(cgd, "cgroup v2", 9), mem = has_memory_cgroup();
+	struct box_limits lim = box_default_limits();
+	lim.wall_s = 20;
+	pid_t kid = fork();
+	if (kid == 0) {
+		struct box_result r;
+		int rc = run_sh("sleep 2", &lim, NULL, 0, 0, NULL, &r);
+		_exit(rc == 0 && r.cause == BOX_EXITED && r.code == 0 ? 0 : 1);
+	}
+	usleep(800 * 1000);   /* the box is asleep in its cgroup */
+	static const char *const v1_ctl[3] = { "cpu", "pids", "memory" };
+	static const char *const files[2][3] = {
+		{ "cpu.shares", "pids.max", "memory.limit_in_bytes" },
+		{ "cpu.weight", "pids.max", "memory.max" },
+	};
+	char want[3][32], got[3][64] = { "", "", "" }, path[3][PATH_MAX] = { "", "", "" };
+	snprintf(want[0], sizeof want[0], "%d", v2 ? 100 : 1024);
+	snprintf(want[1], sizeof want[1], "%d", lim.nproc + 8);
+	snprintf(want[2], sizeof want[2], "%zu", lim.mem_bytes);
+	for (int i = 0; i < (mem ? 3 : 2); i++) {
+		char mount[64];
+		snprintf(mount, sizeof mount, "/sys/fs/cgroup%s%s", v2 ? "" : "/", v2 ? "" : v1_ctl[i]);
+		if (box_cgroup_of(kid, v2 ? NULL : v1_ctl[i], path[i], sizeof path[i]))
+			cg_value(mount, path[i], files[v2][i], got[i], sizeof got[i]);
+	}
+	int st;
+	waitpid(kid, &st, 0);
+	for (int i = 0; i < (mem ? 3 : 2); i++)
+		ck_assert_msg(strstr(path[i], "virtlab-box-") && !strcmp(got[i], want[i]),
+			      "%s: expected %s = %s in a virtlab-box cgroup, got %s = '%s' (%s)",
+			      cgd, files[v2][i], want[i], path[i], got[i], cgd);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the box did not run to its end");
+}
+END_TEST
 
 /*
  * With a cgroup per box, forking buys no CPU: a box's weight is one however
@@ -376,7 +482,7 @@ TEST(forking_buys_no_cpu_with_a_cgroup)
 			fair_box(scripts[i], fds[i][1]);
 		close(fds[i][1]);
 	}
-	usleep(1000 * 1000);   /* both boxes running */
+	usleep((useconds_t)(fair_wall_s() * 500000));   /* both boxes running */
 	int in_cg[2] = { box_in_cgroup(kids[0]), box_in_cgroup(kids[1]) };
 	double cpu[2] = { 0, 0 };
 	for (int i = 0; i < 2; i++) {
@@ -967,9 +1073,77 @@ TEST(scratch_is_bounded)
 		ck_assert_msg((r.cause == BOX_SIGNALED && r.code == SIGXFSZ) ||
 			      (wrote >= 0 && (size_t)wrote <= (lim.scratch_bytes >> 20) + 16),
 			      "%s: cause %d code %d, %s", scripts[i], r.cause, r.code, r.out);
+		/* its pages are charged to the box's memory cgroup: the limit is far above them */
+		ck_assert_msg(!r.over_memory && !r.starved, "%s: expected the scratch cap, got over_memory %d "
+			      "starved %d (%s)", scripts[i], r.over_memory, r.starved, r.diag);
 		ck_assert(r.wall_s < 15);
 		box_result_free(&r);
 	}
+}
+END_TEST
+
+/*
+ * Past the whole box's memory limit (its cgroup's memory.max or
+ * memory.limit_in_bytes): the program's doing, said so (over_memory, killed),
+ * never a crash of its own, a starved run or a setup failure.  One process
+ * past it, and six children each far under it and under RLIMIT_AS that are
+ * past it together; the same program under the limit runs to its end.
+ */
+TEST(memory_limit_is_the_cause)
+{
+	if (!has_memory_cgroup())
+		CHECK_SKIP("no memory cgroup for the box: %s", box_cgroup_describe());
+	struct box_limits lim = box_default_limits();
+	lim.mem_bytes = (size_t)96 << 20;
+	lim.wall_s = 30;
+	lim.cpu_s = 30;
+	static const struct { const char *script; int over; } runs[] = {
+		{ "\"$BOX\"/attack alloc 2 24", 0 },
+		{ "\"$BOX\"/attack alloc 1 400", 1 },
+		{ "\"$BOX\"/attack alloc 6 40", 1 },
+	};
+	for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+		struct box_result r = attack(runs[i].script, &lim, NULL);
+		const char *where = runs[i].script;
+		if (!runs[i].over) {
+			ck_assert_msg(r.cause == BOX_EXITED && r.code == 0 && !r.over_memory &&
+				      strstr(r.out, "allocated 2 x 24 MiB"),
+				      "%s under %zu MiB: expected exit 0, got cause %d code %d over_memory %d out [%s] err [%s]",
+				      where, lim.mem_bytes >> 20, r.cause, r.code, r.over_memory, r.out, r.err);
+		} else {
+			ck_assert_msg(r.cause == BOX_SIGNALED && r.code == SIGKILL && r.over_memory && !r.starved &&
+				      strstr(r.diag, "memory limit of 96 MiB"),
+				      "%s: expected killed for memory, got cause %d code %d over_memory %d starved %d "
+				      "diag [%s] out [%s]", where, r.cause, r.code, r.over_memory, r.starved, r.diag, r.out);
+			ck_assert_msg(!strstr(r.out, "allocated"), "%s: it got its memory: %s", where, r.out);
+		}
+		box_result_free(&r);
+		ck_assert_int_eq(strays(), 0);
+	}
+}
+END_TEST
+
+/*
+ * bwrap's tmpfs pages are charged to the box's memory cgroup: with a limit
+ * above the tmpfs size (and below the machine's), filling /tmp still ends in
+ * ENOSPC at its size, never in an OOM kill or a stall in reclaim.
+ */
+TEST(tmpfs_full_is_enospc_under_a_memory_limit)
+{
+	if (!is_bwrap())
+		CHECK_SKIP("the fallback has no tmpfs: its host-disk scratch is scratch_is_bounded's");
+	if (!has_memory_cgroup())
+		CHECK_SKIP("no memory cgroup for the box: %s", box_cgroup_describe());
+	struct box_limits lim = box_default_limits();
+	lim.mem_bytes = (size_t)192 << 20;
+	lim.wall_s = 30;
+	lim.cpu_s = 30;
+	struct box_result r = attack("\"$BOX\"/attack fill /tmp 2048", &lim, NULL);
+	int wrote = attack_count(&r, "wrote ");
+	ck_assert_msg(r.cause == BOX_EXITED && r.code == 0 && !r.over_memory && wrote >= 32 && wrote <= 64,
+		      "expected ENOSPC at /tmp's 64 MiB (exit 0, 32-64 MiB written), got cause %d code %d "
+		      "over_memory %d wrote %d (%s)", r.cause, r.code, r.over_memory, wrote, r.diag);
+	box_result_free(&r);
 }
 END_TEST
 
