@@ -242,7 +242,7 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 			if (starved && extended < BOX_WALL_EXTENSIONS) {
 				/* starved, not asleep: the budget, not the load, should end it */
 				extended++;
-				deadline = t + (c->deadline - c->t0);
+				deadline = t + c->lim->wall_s;
 				continue;
 			}
 			res->cause = BOX_TIMEOUT;
