@@ -39,6 +39,10 @@
  * times, before it is stopped as starved: waiting for a CPU is the machine's doing, and a rerun
  * would meet the same load. */
 #define BOX_WALL_EXTENSIONS 3
+/* "Still moving" at the net: it ran or waited runnable within this long.  A waiting task's
+ * run_delay grows only when it next gets a CPU, so a window of one poll misses a busy box's
+ * wait behind its neighbours' time slices. */
+#define BOX_MOVING_WINDOW_S 0.5
 /* The whole box's memory (cgroup.c): far above its tmpfs mounts (88 MiB) and
  * scratch tree (64 MiB + a check's worth of writing), so that those end in
  * ENOSPC or SIGXFSZ, never in the cgroup's reclaim; room for cc1 and a few

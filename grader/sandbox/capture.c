@@ -205,17 +205,18 @@ static int budget_check(const struct capture_ctx *c, struct box_result *res, dou
 /*
  * At the wall-clock safety net: starved (the machine's fault) when the box
  * used less than its CPU budget, its tasks spent at least a quarter of the
- * wall time runnable, waiting for a CPU, and it is still moving (running or
- * runnable since the last check): a sleeper that waited at its start is
- * asleep now.  Asleep (its own doing: blocked or sleeping) otherwise.
- * Without a budget: never starved.
+ * wall time runnable, waiting for a CPU, and it is still moving (ran or
+ * waited runnable within BOX_MOVING_WINDOW_S): a sleeper that waited at its
+ * start is asleep now.  Asleep (its own doing: blocked or sleeping)
+ * otherwise.  Without a budget: never starved.
  */
-static int starved_at_deadline(const struct capture_ctx *c, double t, struct box_result *res, double moved)
+static int starved_at_deadline(const struct capture_ctx *c, double t, struct box_result *res, double moved,
+			       double idle_since)
 {
 	if (c->lim->cpu_budget_s <= 0)
 		return 0;
 	struct box_cpu u = sample(c, res);
-	int moving = u.cpu_s + u.run_delay_s > moved + 0.002 || u.in_io;
+	int moving = t - idle_since < BOX_MOVING_WINDOW_S || u.cpu_s + u.run_delay_s > moved + 0.002 || u.in_io;
 	return moving && u.cpu_s < c->lim->cpu_budget_s && u.run_delay_s >= 0.25 * (t - c->t0);
 }
 
@@ -238,7 +239,7 @@ void capture(const struct capture_ctx *c, struct box_result *res)
 		if (left <= 0 && !killed) {
 			/* stalled at its own memory limit (reclaim): its doing, not the machine's */
 			int over_memory = c->run && box_addons_memory(c->run) > 0;
-			int starved = !over_memory && starved_at_deadline(c, t, res, moved);
+			int starved = !over_memory && starved_at_deadline(c, t, res, moved, idle_since);
 			if (starved && extended < BOX_WALL_EXTENSIONS) {
 				/* starved, not asleep: the budget, not the load, should end it */
 				extended++;
