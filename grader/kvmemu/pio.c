@@ -3,7 +3,8 @@
  *
  * Non-string IN/OUT are KVM's "fast PIO" (x86.c kvm_fast_pio): user space
  * sees the exit with RIP still on the instruction, and the next KVM_RUN
- * completes it (complete_fast_pio_out/_in) unless user space moved RIP.
+ * completes it (complete_fast_pio_out/_in) unless user space moved RIP;
+ * but an OUT to port 0x7e is past at the exit (KVM_X86_QUIRK_OUT_7E_INC_RIP).
  * String I/O goes through KVM's emulator (emulate.c em_in/em_out,
  * pio_in_emulated): OUTS exits once per element with SI/CX already
  * updated; INS reads a batch of elements ahead, stored on the next KVM_RUN.
@@ -240,6 +241,15 @@ int pio_exit(struct vcpu *v, uint64_t lip, uint32_t len)
 	} else {
 		uint32_t eax = (uint32_t)reg_get(c, UC_X86_REG_EAX);
 		memcpy(io_data(v), &eax, size);
+	}
+	if (!in && port == 0x7e) {
+		/* KVM_X86_QUIRK_OUT_7E_INC_RIP (x86.c kvm_fast_pio_out, on unless
+		 * disabled, and kvmemu can't disable quirks): RIP is past the OUT
+		 * at the exit already, for old user space that relied on it, and
+		 * the next KVM_RUN completes nothing. */
+		cpu_set_lip(c, lip + len);
+		irq_insn_skipped(v);
+		return 1;
 	}
 	v->pending = in ? P_IN : P_SKIP;
 	v->pending_lip = lip;

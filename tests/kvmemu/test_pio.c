@@ -60,6 +60,32 @@ TEST(out_sizes)
 }
 END_TEST
 
+/* OUT to port 0x7e (imm8 or DX, any size): RIP is already past it at the exit,
+ * for old user space that relied on it (KVM_X86_QUIRK_OUT_7E_INC_RIP, on
+ * unless disabled; x86.c kvm_fast_pio_out -> kvm_skip_emulated_instruction),
+ * and the next KVM_RUN completes nothing; any other port as out_sizes. */
+TEST(out_port_0x7e_skips_at_the_exit)
+{
+	const struct { uint16_t port; uint8_t size; uint64_t rip; } want[] = {
+		{ 0x7e, 1, 0x1008 }, { 0x7e, 1, 0x1009 }, { 0x7e, 2, 0x100a },
+		{ 0x7f, 1, OUT_EXIT_RIP(0x100a, 2) },
+	};
+	static const uint8_t ax[] = { 0x5a, 0x21 };
+	struct vmm v;
+	VM_STANDARD(&v, "out7e");
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_IO(&v, OUT, want[i].size, want[i].port, 1);
+		WANT_EQ(&v, "rip at the OUT exit", want[i].rip, vmm_rip(&v));
+		WANT_BYTES(&v, "io data", ax, vmm_io_data(&v), want[i].size);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "rip after hlt", 0x100d, vmm_rip(&v));
+	vmm_close(&v);
+}
+END_TEST
+
 /* Plain outsb: one exit, count 1, the byte at DS:SI (not AL). */
 TEST(outsb_plain)
 {
