@@ -138,7 +138,7 @@ on_vector:
 	out 0x21, al			; the third: IRQ 0 masked at the PIC
 	jmp .eoi
 .mask2:	ioapic_write 0x10, 0x10070	; the third: pin 0 masked
-	mov al, 0x20
+.eoi:	mov al, 0x20
 	out 0x20, al			; the PIC's EOI (harmless for the IOAPIC's)
 	lapic_write 0xb0, 0		; the LAPIC's (ignored with no ISR bit)
 	pop eax
