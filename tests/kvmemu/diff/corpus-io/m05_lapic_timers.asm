@@ -1,7 +1,7 @@
 ; m05: the LAPIC timer's periodic and TSC-deadline modes (lapic.c). Periodic:
 ; three ticks (each lands after the HLT, or at the IRET of the one before:
 ; the same RIP), the third masks LVTT and stops TMICT (a fourth that expired
-; first is taken silently). A mode change clears TMICT (apic_update_lvtt).
+; first is taken silently, the count set back to 3). A mode change clears TMICT (apic_update_lvtt).
 ; TSC-deadline (CPUID.1:ECX[24], iovmm sets it): TMICT writes ignored,
 ; IA32_TSC_DEADLINE (0x6e0) reads back its deadline, fires, then reads 0;
 ; reads 0 outside deadline mode. Nothing timed is printed: a deadline is
@@ -16,6 +16,8 @@ io_main:
 	mov eax, 1
 	cpuid
 	and ecx, 1 << 24
+	xor ebx, ebx			; the rest is the host's (SS, ...)
+	xor edx, edx
 	report ecx			; TSC-deadline offered
 	; periodic: vector 0x62, divide by 1, ~1 ms at KVM's 1 GHz APIC bus
 	lapic_write 0x3e0, 0xb
@@ -29,7 +31,9 @@ io_main:
 	hlt
 	cli
 	jmp .w1
-.three:	out 0xe5, al			; masked, stopped, nothing pending
+.three:	mov dword [TICKS], 3		; a fourth may have expired before the mask (time)
+	xor ecx, ecx			; and its flags with it
+	out 0xe5, al			; masked, stopped, nothing pending
 	lapic_write 0x380, 0x5000	; armed while masked ...
 	lapic_write 0x320, 0x40061	; ... and a mode change clears it
 	lapic_read 0x320
@@ -54,6 +58,8 @@ io_main:
 	xor eax, esi
 	xor edx, edi
 	or eax, edx
+	xor esi, esi			; no TSC value left in a register
+	xor edi, edi
 	out 0xe0, eax			; 0: the same
 	; one about 2M cycles on: it fires, and the MSR reads 0 after
 	rdtsc
@@ -61,6 +67,8 @@ io_main:
 	adc edx, 0
 	mov ecx, 0x6e0
 	wrmsr
+	xor eax, eax
+	xor edx, edx
 .w2:	cmp dword [FIRED], 0x61
 	je .fired
 	sti

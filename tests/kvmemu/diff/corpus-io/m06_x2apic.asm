@@ -7,7 +7,8 @@
 ; and drops writes (KVM_X86_QUIRK_LAPIC_MMIO_HOLE); x2APIC -> xAPIC directly
 ; is #GP, through disabled is allowed. KVM_GET_LAPIC in x2APIC mode (no
 ; KVM_CAP_X2APIC_API: the ID in bits 31:24). A #GP prints 13, its error
-; code and RIP, and skips the 2-byte RDMSR/WRMSR.
+; code and RIP, and skips the 2-byte RDMSR/WRMSR (RF cleared in its frame:
+; m10 tests what an IRET with RF does).
 %define IO_FLAGS IO_IRQCHIP
 %include "io.inc"
 %macro rd 1
@@ -21,6 +22,8 @@ io_main:
 	mov eax, 1
 	cpuid
 	and ecx, 1 << 21
+	xor ebx, ebx			; the rest is the host's (SS, ...)
+	xor edx, edx
 	report ecx			; x2APIC offered
 	mov eax, 0x5a5a5a5a
 	rd 0x802			; #GP: xAPIC mode
@@ -114,6 +117,7 @@ on_vector:
 	mov eax, [esp + 8]
 	out 0xe0, eax			; the RIP
 	add dword [esp + 8], 2
+	and dword [esp + 16], ~0x10000	; RF off in the frame: m10 tests it
 	pop eax
 	add esp, 4
 	iret

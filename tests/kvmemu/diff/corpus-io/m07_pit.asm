@@ -6,7 +6,9 @@
 ; pin 0 (KVM's default route for GSI 0), each masked at its third.
 ; Not printed, being time: bit 4 of port 0x61 (the refresh toggle, ~15 us),
 ; any counter value, OUT0 in the read-back status (masked, bit 7), how long
-; the poll took. OUT2 is read only where the count can't have ended (55 ms
+; the poll took, OUT2 before channel 2 is programmed (KVM resets it to a
+; count of 0x10000 at KVM_CREATE_PIT2: high once 55 ms passed), how many
+; ticks came before a mask (the count is set back to 3). OUT2 is read only where the count can't have ended (55 ms
 ; after the load, 0xffff counts) or surely has (after the poll).
 %define IO_FLAGS IO_IRQCHIP | IO_PIT
 %include "io.inc"
@@ -34,8 +36,8 @@ io_main:
 	out 0xa1, al
 	xor eax, eax
 	in al, 0x61
-	and al, 0xef
-	out 0xe0, eax			; gate 2 off, speaker off
+	and al, 0xcf
+	out 0xe0, eax			; gate 2 off, speaker off (OUT2: time)
 	; calibration: gate on, speaker off, channel 2 mode 0, count 0xffff
 	in al, 0x61
 	and al, 0xfd
@@ -55,6 +57,7 @@ io_main:
 	mov bh, al
 	mov eax, ebx
 	and eax, 0xffef
+	xor ebx, ebx			; its refresh bit
 	out 0xe0, eax			; OUT2 low while counting; status 0x30 (lo/hi, mode 0)
 	; a count of 100 (84 us): poll OUT2 as pit_calibrate_tsc does
 	mov al, 0xb0
@@ -74,6 +77,7 @@ io_main:
 	mov bh, al
 	mov eax, ebx
 	and eax, 0xffef
+	xor ebx, ebx			; its refresh bit
 	out 0xe0, eax			; OUT2 high; status 0xb0
 	in al, 0x61
 	and al, 0xfc
@@ -103,7 +107,9 @@ io_main:
 	hlt
 	cli
 	jmp .w1
-.pic:	report 0x700
+.pic:	mov dword [TICKS], 3		; more may have come before the mask (time)
+	xor ecx, ecx			; and their flags
+	report 0x700
 	; the same through IOAPIC pin 0: vector 0x70, edge, to APIC 0
 	mov dword [TICKS], 0
 	ioapic_write 0x11, 0
@@ -115,6 +121,8 @@ io_main:
 	cli
 	jmp .w2
 .ioapic:
+	mov dword [TICKS], 3
+	xor ecx, ecx
 	ioapic_read 0x10
 	out 0xe0, eax			; masked
 	report 0x701
