@@ -27,6 +27,7 @@ io_main:
 	out 0xe0, eax
 .w1:	cmp dword [TICKS], 3
 	jae .three
+	xor ecx, ecx			; flags the frame shows: one tick may come at the last one's IRET
 	sti
 	hlt
 	cli

@@ -103,6 +103,7 @@ io_main:
 	out 0x21, al			; IRQ 0 open
 .w1:	cmp dword [TICKS], 3
 	jae .pic
+	xor ecx, ecx			; flags the frame shows: one tick may come at the last one's IRET
 	sti
 	hlt
 	cli
@@ -116,6 +117,7 @@ io_main:
 	ioapic_write 0x10, 0x70
 .w2:	cmp dword [TICKS], 3
 	jae .ioapic
+	xor ecx, ecx			; flags the frame shows: one tick may come at the last one's IRET
 	sti
 	hlt
 	cli
