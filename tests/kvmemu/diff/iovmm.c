@@ -46,7 +46,8 @@
  * the IOAPIC's pins (0-15 on the PICs too, as the default table) and GSI 24
  * an MSI (0xfee00000, data 0x44); KVM_IRQFD efd 0 -> GSI 11, efd 1 -> GSI 24;
  * KVM_IOEVENTFD efd 2 PIO 0xd0/1, efd 3 PIO 0xd2/2 datamatch 0x1234, efd 4
- * MMIO 0xd0000000/4, efd 5 MMIO 0xd0000008/4 datamatch 0xcafe. IO_RESAMPLE
+ * MMIO 0xd0000000/4, efd 5 MMIO 0xd0000008/4 datamatch 0xcafe; then calls
+ * KVM refuses (fds_refused: errnos in the trace). IO_RESAMPLE
  * (m09): efd 6 -> GSI 12 with KVM_IRQFD_FLAG_RESAMPLE, resamplefd efd 7.
  * Their ports: 0xe6 AL write 1 to efd AL (the vCPU ends if its irqfd failed); 0xe7 AL read efd AL (its count, 0
  * when unsignalled; the read resets it); 0xe8 AL KVM_SIGNAL_MSI with data AL.
@@ -284,6 +285,30 @@ static void ioeventfd(struct vm *v, int i, uint64_t addr, uint32_t len, int pio,
 	traced(v->fd, KVM_IOEVENTFD, &a, "IOEVENTFD");
 }
 
+/* IO_FDS's refused calls: each ioctl's errno, the routes and fds untouched. */
+static void fds_refused(struct vm *v)
+{
+	struct { struct kvm_irq_routing r; struct kvm_irq_routing_entry e[1]; } bad = { .r.nr = 1 };
+	bad.e[0] = (struct kvm_irq_routing_entry){ .gsi = 5, .type = KVM_IRQ_ROUTING_IRQCHIP,
+		.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = 24 } };
+	traced(v->fd, KVM_SET_GSI_ROUTING, &bad, "SET_GSI_ROUTING-pin24");	/* EINVAL */
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct kvm_ioeventfd e = { .addr = 0xd0, .len = 1, .fd = fd, .flags = KVM_IOEVENTFD_FLAG_PIO };
+	traced(v->fd, KVM_IOEVENTFD, &e, "IOEVENTFD-same-range");	/* EEXIST */
+	e.len = 3;
+	traced(v->fd, KVM_IOEVENTFD, &e, "IOEVENTFD-len3");		/* EINVAL */
+	e = (struct kvm_ioeventfd){ .addr = 0xd8, .len = 1, .fd = fd,
+				    .flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DEASSIGN };
+	traced(v->fd, KVM_IOEVENTFD, &e, "IOEVENTFD-deassign-none");	/* ENOENT */
+	close(fd);
+	struct kvm_irqfd f = { .fd = (uint32_t)v->efd[0], .gsi = 13 };
+	traced(v->fd, KVM_IRQFD, &f, "IRQFD-same-fd");			/* EBUSY */
+	f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	traced(v->fd, KVM_IRQFD, &f, "IRQFD-deassign-none");		/* 0 */
+	struct kvm_msi m = { .address_lo = 0xfee00000, .data = 0x45, .flags = 2 };
+	traced(v->fd, KVM_SIGNAL_MSI, &m, "SIGNAL_MSI-flags2");		/* EINVAL */
+}
+
 /* IO_FDS / IO_RESAMPLE: the routes and eventfds the header lists. */
 static void fds_open(struct vm *v)
 {
@@ -309,6 +334,7 @@ static void fds_open(struct vm *v)
 	ioeventfd(v, 3, 0xd2, 2, 1, 1, 0x1234);
 	ioeventfd(v, 4, 0xd0000000, 4, 0, 0, 0);
 	ioeventfd(v, 5, 0xd0000008, 4, 0, 1, 0xcafe);
+	fds_refused(v);
 	if (v->flags & IO_RESAMPLE) {
 		f = (struct kvm_irqfd){ .fd = (uint32_t)efd_new(v, 6), .gsi = 12,
 					.flags = KVM_IRQFD_FLAG_RESAMPLE, .resamplefd = (uint32_t)efd_new(v, 7) };

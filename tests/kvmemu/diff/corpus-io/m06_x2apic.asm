@@ -1,7 +1,8 @@
 ; m06: x2APIC (lapic.c, kvm_x2apic_msr_read/write, kvm_apic_set_base). An
 ; x2APIC MSR in xAPIC mode is #GP; IA32_APIC_BASE EN|EXTD switches; ID,
 ; version, LDR (derived from the ID), SVR through MSRs 0x802..; DFR (gone in
-; x2APIC) and a write to the read-only LDR are #GP; a self-IPI through
+; x2APIC), a write to the read-only LDR or ID, bits 63:32 set in a register
+; but the ICR, a read of SELF_IPI or EOI are #GP; a self-IPI through
 ; SELF_IPI (0x83f) and one through the ICR (0x830, 64-bit) delivered, seen
 ; in ISR (0x812), EOI'd (0x80b); the xAPIC MMIO window then reads all ones
 ; and drops writes (KVM_X86_QUIRK_LAPIC_MMIO_HOLE); x2APIC -> xAPIC directly
@@ -44,6 +45,17 @@ io_main:
 	xor edx, edx
 	mov eax, 0x10
 	wrmsr				; LDR is read-only: #GP
+	mov ecx, 0x802
+	wrmsr				; so is the ID: #GP
+	mov ecx, 0x808
+	mov edx, 1
+	xor eax, eax
+	wrmsr				; bits 63:32 set outside the ICR: #GP
+	xor edx, edx
+	mov eax, 0x5a5a5a5a
+	rd 0x83f			; SELF_IPI is write-only: #GP
+	mov eax, 0x5a5a5a5a
+	rd 0x80b			; EOI is write-only: #GP
 	cli
 	mov ecx, 0x83f
 	xor edx, edx

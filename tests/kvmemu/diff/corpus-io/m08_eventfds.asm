@@ -2,7 +2,7 @@
 ; the routes and fds up). KVM_IRQFD on GSI 11 (IOAPIC pin 11, edge, 0x5b)
 ; and on GSI 24 (an MSI route, vector 0x44); KVM_SIGNAL_MSI (0x45);
 ; KVM_IRQ_LINE_STATUS on the MSI route, level 1 (delivered) and 0 (-1: an MSI
-; has no level). KVM_IOEVENTFD: a guest write that matches signals its
+; has no level); on GSI 40, which has no route. KVM_IOEVENTFD: a guest write that matches signals its
 ; eventfd without an exit; one that doesn't match (other data, other size)
 ; exits as usual. The guest asks for each count at points it chooses.
 ; An irqfd's interrupt may arrive any time after the write (a work item): the
@@ -51,6 +51,8 @@ io_main:
 	cli
 	mov eax, [GOT]
 	out 0xe0, eax			; still 0
+	mov al, 40
+	out 0xe3, al			; GSI 40 has no route: status -1
 	; ioeventfds: PIO 0xd0/1 any data
 	mov al, 2
 	out 0xe7, al			; 0 before
