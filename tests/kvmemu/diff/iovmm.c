@@ -39,8 +39,8 @@
  * injected at the first entry with ready_for_interrupt_injection and if_flag,
  * request_interrupt_window set until then); 0xe2 KVM_NMI; 0xe3/0xe4 AL
  * KVM_IRQ_LINE_STATUS level 1/0; 0xe5 KVM_GET_LAPIC; 0xef this vCPU is done.
- * An io case's CPUID.1:ECX has x2APIC and TSC-deadline set (as QEMU sets the
- * latter on KVM_CAP_TSC_DEADLINE_TIMER: KVM reports it in neither table).
+ * An io case's CPUID.1:ECX has x2APIC and TSC-deadline set (QEMU sets the
+ * latter when KVM has KVM_CAP_TSC_DEADLINE_TIMER).
  *
  * IO_FDS (corpus-io/m08) adds eventfds: KVM_SET_GSI_ROUTING with GSI 0-23 on
  * the IOAPIC's pins (0-15 on the PICs too, as the default table) and GSI 24

@@ -104,7 +104,7 @@ io_main:
 	lapic_read 0x20
 	out 0xe0, eax			; the xAPIC ID: 0
 	lapic_read 0xf0
-	out 0xe0, eax			; SVR after the disable: reset
+	out 0xe0, eax			; SVR after the disable: kept (__kvm_apic_set_base resets only the ID)
 	report 0x6ff
 	out 0xef, al
 
