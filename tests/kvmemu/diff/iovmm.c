@@ -38,7 +38,10 @@
  * content); 0xe1 AL queue an interrupt for KVM_INTERRUPT (user-space irqchip:
  * injected at the first entry with ready_for_interrupt_injection and if_flag,
  * request_interrupt_window set until then); 0xe2 KVM_NMI; 0xe3/0xe4 AL
- * KVM_IRQ_LINE_STATUS level 1/0; 0xe5 KVM_GET_LAPIC; 0xef this vCPU is done.
+ * KVM_IRQ_LINE_STATUS level 1/0; 0xe5 KVM_GET_LAPIC; 0xea KVM_GET_IRQCHIP (the
+ * PICs, the IOAPIC); 0xeb KVM_GET_PIT2 (count_load_time left out: a clock
+ * reading; the status byte without bit 7, OUT, which a read-back latched at
+ * a time); 0xef this vCPU is done.
  * An io case's CPUID.1:ECX has x2APIC and TSC-deadline set (QEMU sets the
  * latter when KVM has KVM_CAP_TSC_DEADLINE_TIMER).
  *
@@ -472,6 +475,53 @@ static void lapic(struct cpu *c)
 	fputc('\n', c->out);
 }
 
+static void irqchip(struct cpu *c)
+{
+	for (uint32_t id = 0; id < 3; id++) {
+		struct kvm_irqchip ic = { .chip_id = id };
+		if (ioctl(c->vm->fd, KVM_GET_IRQCHIP, &ic) < 0) {
+			fprintf(c->out, "irqchip %d.%d %u -1 %s\n", c->id, c->nexit, id, strerrorname_np(errno));
+			continue;
+		}
+		fprintf(c->out, "irqchip %d.%d %u", c->id, c->nexit, id);
+		if (id < 2) {
+			struct kvm_pic_state *p = &ic.chip.pic;
+			fprintf(c->out, " last_irr=%#x irr=%#x imr=%#x isr=%#x prio=%u base=%#x rsel=%u poll=%u"
+				" smm=%u init=%u aeoi=%u raeoi=%u sfnm=%u init4=%u elcr=%#x elcr_mask=%#x\n",
+				p->last_irr, p->irr, p->imr, p->isr, p->priority_add, p->irq_base,
+				p->read_reg_select, p->poll, p->special_mask, p->init_state, p->auto_eoi,
+				p->rotate_on_auto_eoi, p->special_fully_nested_mode, p->init4, p->elcr,
+				p->elcr_mask);
+			continue;
+		}
+		struct kvm_ioapic_state *a = &ic.chip.ioapic;
+		fprintf(c->out, " base=%#llx sel=%#x id=%#x irr=%#x", (unsigned long long)a->base_address,
+			a->ioregsel, a->id, a->irr);
+		for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
+			if (a->redirtbl[i].bits != 0x10000)	/* the reset value: masked */
+				fprintf(c->out, " r%d=%#llx", i, (unsigned long long)a->redirtbl[i].bits);
+		fputc('\n', c->out);
+	}
+}
+
+static void pit(struct cpu *c)
+{
+	struct kvm_pit_state2 s;
+	if (ioctl(c->vm->fd, KVM_GET_PIT2, &s) < 0) {
+		fprintf(c->out, "pit %d.%d -1 %s\n", c->id, c->nexit, strerrorname_np(errno));
+		return;
+	}
+	fprintf(c->out, "pit %d.%d flags=%#x\n", c->id, c->nexit, s.flags);
+	for (int i = 0; i < 3; i++) {
+		struct kvm_pit_channel_state *h = &s.channels[i];
+		fprintf(c->out, "pit %d.%d ch%d count=%#x latched=%#x count_latched=%u status_latched=%u"
+			" status=%#x read_state=%u write_state=%u write_latch=%#x rw_mode=%u mode=%u bcd=%u"
+			" gate=%u\n", c->id, c->nexit, i, h->count, h->latched_count, h->count_latched,
+			h->status_latched, h->status & 0x7f, h->read_state, h->write_state, h->write_latch,
+			h->rw_mode, h->mode, h->bcd, h->gate);
+	}
+}
+
 static void mp_state(struct cpu *c, int first)
 {
 	struct kvm_mp_state m;
@@ -657,6 +707,12 @@ static int io_exit(struct cpu *c)
 		}
 		case 0xe5:
 			lapic(c);
+			return 0;
+		case 0xea:
+			irqchip(c);
+			return 0;
+		case 0xeb:
+			pit(c);
 			return 0;
 		case 0xe6: case 0xe7: case 0xe8:
 			return efd_port(c, run->io.port, al);

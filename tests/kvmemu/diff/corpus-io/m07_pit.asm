@@ -110,7 +110,9 @@ io_main:
 	in al, 0x61
 	and al, 0xef
 	out 0xe0, eax			; OUT2 after 1 ms with the gate low
+	out 0xea, al			; KVM_GET_IRQCHIP: the PICs as initialized, IOAPIC reset
 	; channel 0, rate generator, 1193 (~1 ms), IRQ 0 through the PIC
+	; (from here IRQ 0 may be pending at any time: no KVM_GET_IRQCHIP)
 	mov al, 0x34
 	out 0x43, al
 	mov al, 0xa9
@@ -123,6 +125,7 @@ io_main:
 	in al, 0x40
 	and al, 0x7f
 	out 0xe0, eax			; 0x34: lo/hi, mode 2 (OUT0 masked)
+	out 0xeb, al			; KVM_GET_PIT2: channels 0 and 2 as programmed
 	mov al, 0xfe
 	out 0x21, al			; IRQ 0 open
 .w1:	cmp dword [TICKS], 3

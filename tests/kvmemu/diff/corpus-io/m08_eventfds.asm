@@ -87,6 +87,7 @@ io_main:
 	mov al, 3
 	out 0xe7, al			; 0 (read before)
 	out 0xe5, al
+	out 0xea, al			; KVM_GET_IRQCHIP: pin 11 edge 0x5b, no IRR
 	report 0x800
 	out 0xef, al
 
