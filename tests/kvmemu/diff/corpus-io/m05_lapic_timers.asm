@@ -5,7 +5,8 @@
 ; TSC-deadline (CPUID.1:ECX[24], iovmm sets it): TMICT writes ignored,
 ; IA32_TSC_DEADLINE (0x6e0) reads back its deadline, fires, then reads 0;
 ; reads 0 outside deadline mode. Nothing timed is printed: a deadline is
-; only compared with itself, TMCCT isn't shown.
+; only compared with itself, TMCCT is read only where it is 0. First, each
+; LVT/TDCR/SVR's writable bits.
 %define IO_FLAGS IO_IRQCHIP
 %include "io.inc"
 %define TICKS SHARED
@@ -19,6 +20,27 @@ io_main:
 	xor ebx, ebx			; the rest is the host's (SS, ...)
 	xor edx, edx
 	report ecx			; TSC-deadline offered
+	; each register's writable bits (kvm_lapic_reg_write): all ones in, read back
+	lapic_write 0x320, 0xffffffff
+	lapic_read 0x320
+	out 0xe0, eax			; LVTT: LVT_MASK | the timer-mode bits
+	lapic_write 0x350, 0xffffffff
+	lapic_read 0x350
+	out 0xe0, eax			; LVT0
+	lapic_write 0x370, 0xffffffff
+	lapic_read 0x370
+	out 0xe0, eax			; LVTERR
+	lapic_write 0x3e0, 0xffffffff
+	lapic_read 0x3e0
+	out 0xe0, eax			; TDCR: 0xb
+	lapic_write 0xf0, 0xffffffff
+	lapic_read 0xf0
+	out 0xe0, eax			; SVR
+	lapic_write 0x320, 0x10000	; back to their reset values
+	lapic_write 0x350, 0x700
+	lapic_write 0x370, 0x10000
+	lapic_write 0x3e0, 0
+	lapic_write 0xf0, 0x1ff
 	; periodic: vector 0x62, divide by 1, ~1 ms at KVM's 1 GHz APIC bus
 	lapic_write 0x3e0, 0xb
 	lapic_write 0x320, 0x20062
@@ -34,6 +56,8 @@ io_main:
 	jmp .w1
 .three:	mov dword [TICKS], 3		; a fourth may have expired before the mask (time)
 	xor ecx, ecx			; and its flags with it
+	lapic_read 0x390
+	out 0xe0, eax			; TMCCT 0: TMICT is 0
 	out 0xe5, al			; masked, stopped, nothing pending
 	lapic_write 0x380, 0x5000	; armed while masked ...
 	lapic_write 0x320, 0x40061	; ... and a mode change clears it
@@ -44,6 +68,8 @@ io_main:
 	lapic_write 0x380, 0x1000
 	lapic_read 0x380
 	out 0xe0, eax			; still 0: ignored in deadline mode
+	lapic_read 0x390
+	out 0xe0, eax			; TMCCT 0 in deadline mode
 	mov ecx, 0x6e0
 	rdmsr
 	or eax, edx
