@@ -110,7 +110,26 @@ io_main:
 	in al, 0x61
 	and al, 0xef
 	out 0xe0, eax			; OUT2 after 1 ms with the gate low
+	; ELCR (0x4d0/0x4d1, the PIC's elcr_mask): all ones in, read back, then 0
+	mov al, 0xff
+	mov dx, 0x4d0
+	out dx, al
+	mov dx, 0x4d1
+	out dx, al
+	xor eax, eax
+	mov dx, 0x4d1
+	in al, dx
+	shl eax, 8
+	mov dx, 0x4d0
+	in al, dx
+	out 0xe0, eax			; 0xdef8
 	out 0xea, al			; KVM_GET_IRQCHIP: the PICs as initialized, IOAPIC reset
+	xor eax, eax
+	mov dx, 0x4d0
+	out dx, al
+	mov dx, 0x4d1
+	out dx, al
+	xor edx, edx
 	; channel 0, rate generator, 1193 (~1 ms), IRQ 0 through the PIC
 	; (from here IRQ 0 may be pending at any time: no KVM_GET_IRQCHIP)
 	mov al, 0x34

@@ -26,6 +26,23 @@ io_main:
 	mov al, 0xff			; the PICs masked (ICW-less: reset state)
 	out 0x21, al
 	out 0xa1, al
+	; the IOAPIC's registers (ioapic_read/write_indirect): all ones into pin 20
+	ioapic_write 0x38, 0xffffffff
+	ioapic_read 0x38
+	out 0xe0, eax			; remote IRR and delivery status read-only
+	ioapic_write 0x39, 0xffffffff
+	ioapic_read 0x39
+	out 0xe0, eax
+	ioapic_write 0x38, 0x10000
+	ioapic_write 0x39, 0
+	ioapic_write 0, 0xffffffff
+	ioapic_read 0
+	out 0xe0, eax			; the ID register: bits 27:24
+	ioapic_write 0, 0
+	ioapic_read 2
+	out 0xe0, eax			; arbitration
+	ioapic_read 0x40
+	out 0xe0, eax			; past the last pin
 	ioapic_write 0x27, 0
 	ioapic_write 0x26, 0x5b		; pin 11: edge, 0x5b
 	cli
