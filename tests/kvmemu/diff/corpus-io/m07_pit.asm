@@ -4,12 +4,15 @@
 ; (command 0xe8) before and after. Then channel 0 as a rate generator (mode
 ; 2, ~1 ms): three IRQ 0s through the master PIC, then three through IOAPIC
 ; pin 0 (KVM's default route for GSI 0), each masked at its third.
+; Then ELCR's writable bits, KVM_GET_IRQCHIP and KVM_GET_PIT2, and channel 2
+; in mode 0 with GATE2 low for 1 ms (LAPIC timer).
 ; Not printed, being time: bit 4 of port 0x61 (the refresh toggle, ~15 us),
-; any counter value, OUT0 in the read-back status (masked, bit 7), how long
-; the poll took, OUT2 before channel 2 is programmed (KVM resets it to a
-; count of 0x10000 at KVM_CREATE_PIT2: high once 55 ms passed), how many
-; ticks came before a mask (the count is set back to 3). OUT2 is read only where the count can't have ended (55 ms
-; after the load, 0xffff counts) or surely has (after the poll).
+; any counter value, OUT0 in the read-back status (bit 7), how long the poll
+; took, how many ticks came before a mask (the count is set back to 3), and
+; OUT2 except where the count surely ended (after the poll, 1 ms after a
+; 100-count load): before channel 2 is programmed (KVM_CREATE_PIT2
+; loads it with 0x10000: high once 55 ms passed) and right after the 0xffff
+; load (low for 55 ms: an oracle stalled that long by its host sees it high).
 %define IO_FLAGS IO_IRQCHIP | IO_PIT
 %include "io.inc"
 %define TICKS SHARED
@@ -56,9 +59,9 @@ io_main:
 	in al, 0x42
 	mov bh, al
 	mov eax, ebx
-	and eax, 0xffef
+	and eax, 0x7fcf			; OUT2 (bit 5; status bit 7): time, see above
 	xor ebx, ebx			; its refresh bit
-	out 0xe0, eax			; OUT2 low while counting; status 0x30 (lo/hi, mode 0)
+	out 0xe0, eax			; gate on, speaker off; status 0x30 (lo/hi, mode 0)
 	; a count of 100 (84 us): poll OUT2 as pit_calibrate_tsc does
 	mov al, 0xb0
 	out 0x43, al
