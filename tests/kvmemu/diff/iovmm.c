@@ -54,7 +54,9 @@
  * (m09): efd 6 -> GSI 12 with KVM_IRQFD_FLAG_RESAMPLE, resamplefd efd 7.
  * Their ports: 0xe6 AL write 1 to efd AL (the vCPU ends if its irqfd failed); 0xe7 AL read efd AL (its count, 0
  * when unsignalled; the read resets it); 0xe8 AL KVM_SIGNAL_MSI with data AL.
- * The trace: "efdw C.K N R", "efd C.K N COUNT", "msi C.K DATA R".
+ * 0xec AL KVM_SET_GSI_ROUTING again, GSI 24's MSI data now AL; 0xed AL
+ * KVM_IRQFD_FLAG_DEASSIGN of irqfd AL (0 or 1, its GSI). The trace: "efdw C.K N
+ * R", "efd C.K N COUNT", "msi C.K DATA R", "route C.K DATA R", "deassign C.K N R".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -312,8 +314,8 @@ static void fds_refused(struct vm *v)
 	traced(v->fd, KVM_SIGNAL_MSI, &m, "SIGNAL_MSI-flags2");		/* EINVAL */
 }
 
-/* IO_FDS / IO_RESAMPLE: the routes and eventfds the header lists. */
-static void fds_open(struct vm *v)
+/* IO_FDS's routing table, GSI 24 an MSI with data msi. Returns the ioctl's. */
+static int routes(struct vm *v, uint32_t msi)
 {
 	struct { struct kvm_irq_routing r; struct kvm_irq_routing_entry e[64]; } rt = { 0 };
 	unsigned n = 0;
@@ -326,9 +328,15 @@ static void fds_open(struct vm *v)
 		rt.e[n++] = (struct kvm_irq_routing_entry){ .gsi = g, .type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = g } };
 	rt.e[n++] = (struct kvm_irq_routing_entry){ .gsi = 24, .type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = { .address_lo = 0xfee00000, .data = 0x44 } };
+		.u.msi = { .address_lo = 0xfee00000, .data = msi } };
 	rt.r.nr = n;
-	traced(v->fd, KVM_SET_GSI_ROUTING, &rt, "SET_GSI_ROUTING");
+	return ioctl(v->fd, KVM_SET_GSI_ROUTING, &rt) < 0 ? -1000 - errno : 0;
+}
+
+/* IO_FDS / IO_RESAMPLE: the routes and eventfds the header lists. */
+static void fds_open(struct vm *v)
+{
+	printf("ioctl SET_GSI_ROUTING %d\n", routes(v, 0x44));
 	struct kvm_irqfd f = { .fd = (uint32_t)efd_new(v, 0), .gsi = 11 };
 	traced(v->fd, KVM_IRQFD, &f, "IRQFD");
 	f = (struct kvm_irqfd){ .fd = (uint32_t)efd_new(v, 1), .gsi = 24 };
@@ -606,6 +614,17 @@ static uint8_t answer(uint64_t addr, unsigned i)
 static int efd_port(struct cpu *c, uint16_t port, uint8_t al)
 {
 	struct vm *v = c->vm;
+	if (port == 0xec) {
+		fprintf(c->out, "route %d.%d %u %d\n", c->id, c->nexit, al, routes(v, al));
+		return 0;
+	}
+	if (port == 0xed) {
+		struct kvm_irqfd f = { .fd = (uint32_t)(al < NEFD ? v->efd[al] : -1),
+				       .gsi = al == 0 ? 11 : 24, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+		int r = ioctl(v->fd, KVM_IRQFD, &f);
+		fprintf(c->out, "deassign %d.%d %u %d\n", c->id, c->nexit, al, r < 0 ? -1000 - errno : r);
+		return 0;
+	}
 	if (port == 0xe8) {
 		struct kvm_msi m = { .address_lo = 0xfee00000, .data = al };
 		int r = ioctl(v->fd, KVM_SIGNAL_MSI, &m);
@@ -714,7 +733,7 @@ static int io_exit(struct cpu *c)
 		case 0xeb:
 			pit(c);
 			return 0;
-		case 0xe6: case 0xe7: case 0xe8:
+		case 0xe6: case 0xe7: case 0xe8: case 0xec: case 0xed:
 			return efd_port(c, run->io.port, al);
 		case 0xef:
 			return 1;

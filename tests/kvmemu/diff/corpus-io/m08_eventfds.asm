@@ -5,6 +5,8 @@
 ; has no level); on GSI 40, which has no route. KVM_IOEVENTFD: a guest write that matches signals its
 ; eventfd without an exit; one that doesn't match (other data, other size)
 ; exits as usual. The guest asks for each count at points it chooses.
+; Then a new routing table changes GSI 24's MSI under its irqfd, and a
+; deassigned irqfd's eventfd only counts.
 ; An irqfd's interrupt may arrive any time after the write (a work item): the
 ; guest waits for it in `sti; hlt` with IF clear before, so it lands after
 ; the HLT.
@@ -103,6 +105,25 @@ io_main:
 	out 0xe7, al			; 1
 	mov al, 3
 	out 0xe7, al			; 0 (read before)
+	; a new routing table under an irqfd: GSI 24's MSI is now 0x46 (irqfd_update)
+	mov al, 0x46
+	out 0xec, al
+	mov dword [GOT], 0
+	mov al, 1
+	out 0xe6, al			; irqfd -> GSI 24: 0x46
+	wait_for 0x46
+	mov al, 1
+	out 0xed, al			; deassign it
+	mov dword [GOT], 0
+	mov al, 1
+	out 0xe6, al			; its eventfd now only counts
+	sti
+	nop
+	cli
+	mov eax, [GOT]
+	out 0xe0, eax			; 0: no interrupt
+	mov al, 1
+	out 0xe7, al			; 1: the count stays in the eventfd
 	out 0xe5, al
 	out 0xea, al			; KVM_GET_IRQCHIP: pin 11 edge 0x5b, no IRR
 	report 0x800
