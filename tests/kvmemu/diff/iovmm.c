@@ -28,6 +28,7 @@
  *   inject C.K VECTOR / nmi C.K / irq C.K GSI LEVEL STATUS   what user space did
  *   lapic C.K field=value ...      KVM_GET_LAPIC (TMCCT left out: it counts
  *                                  down in time, not in guest steps)
+ *   irqchip C.K CHIP field=value / pit C.K ...   KVM_GET_IRQCHIP / KVM_GET_PIT2
  *   end C REASON
  *   debug TEXT / serial TEXT       a BIOS's port 0x402 and COM1 output, by line
  *   mem 0 0xGPA HASH                 each RAM page whose bytes differ from the load
@@ -52,8 +53,9 @@
  * MMIO 0xd0000000/4, efd 5 MMIO 0xd0000008/4 datamatch 0xcafe; then calls
  * KVM refuses (fds_refused: errnos in the trace). IO_RESAMPLE
  * (m09): efd 6 -> GSI 12 with KVM_IRQFD_FLAG_RESAMPLE, resamplefd efd 7.
- * Their ports: 0xe6 AL write 1 to efd AL (the vCPU ends if its irqfd failed); 0xe7 AL read efd AL (its count, 0
- * when unsignalled; the read resets it); 0xe8 AL KVM_SIGNAL_MSI with data AL.
+ * Their ports: 0xe6 AL write 1 to efd AL (the vCPU ends if its irqfd
+ * failed); 0xe7 AL read efd AL (its count, 0 when unsignalled; the read
+ * resets it); 0xe8 AL KVM_SIGNAL_MSI with data AL;
  * 0xec AL KVM_SET_GSI_ROUTING again, GSI 24's MSI data now AL; 0xed AL
  * KVM_IRQFD_FLAG_DEASSIGN of irqfd AL (0 or 1, its GSI). The trace: "efdw C.K N
  * R", "efd C.K N COUNT", "msi C.K DATA R", "route C.K DATA R", "deassign C.K N R".
