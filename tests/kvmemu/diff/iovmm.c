@@ -28,6 +28,7 @@
  *   inject C.K VECTOR / nmi C.K / irq C.K GSI LEVEL STATUS   what user space did
  *   lapic C.K field=value ...      KVM_GET_LAPIC (TMCCT left out: it counts
  *                                  down in time, not in guest steps)
+ *   irqchip C.K CHIP field=value / pit C.K ...   KVM_GET_IRQCHIP / KVM_GET_PIT2
  *   end C REASON
  *   debug TEXT / serial TEXT       a BIOS's port 0x402 and COM1 output, by line
  *   mem 0 0xGPA HASH                 each RAM page whose bytes differ from the load
@@ -38,7 +39,26 @@
  * content); 0xe1 AL queue an interrupt for KVM_INTERRUPT (user-space irqchip:
  * injected at the first entry with ready_for_interrupt_injection and if_flag,
  * request_interrupt_window set until then); 0xe2 KVM_NMI; 0xe3/0xe4 AL
- * KVM_IRQ_LINE_STATUS level 1/0; 0xe5 KVM_GET_LAPIC; 0xef this vCPU is done.
+ * KVM_IRQ_LINE_STATUS level 1/0; 0xe5 KVM_GET_LAPIC; 0xea KVM_GET_IRQCHIP (the
+ * PICs, the IOAPIC); 0xeb KVM_GET_PIT2 (count_load_time left out: a clock
+ * reading; the status byte without bit 7, OUT, which a read-back latched at
+ * a time); 0xef this vCPU is done.
+ * An io case's CPUID.1:ECX has x2APIC and TSC-deadline set (QEMU sets the
+ * latter when KVM has KVM_CAP_TSC_DEADLINE_TIMER).
+ *
+ * IO_FDS (corpus-io/m08) adds eventfds: KVM_SET_GSI_ROUTING with GSI 0-23 on
+ * the IOAPIC's pins (0-15 on the PICs too, as the default table) and GSI 24
+ * an MSI (0xfee00000, data 0x44); KVM_IRQFD efd 0 -> GSI 11, efd 1 -> GSI 24;
+ * KVM_IOEVENTFD efd 2 PIO 0xd0/1, efd 3 PIO 0xd2/2 datamatch 0x1234, efd 4
+ * MMIO 0xd0000000/4, efd 5 MMIO 0xd0000008/4 datamatch 0xcafe; then calls
+ * KVM refuses (fds_refused: errnos in the trace). IO_RESAMPLE
+ * (m09): efd 6 -> GSI 12 with KVM_IRQFD_FLAG_RESAMPLE, resamplefd efd 7.
+ * Their ports: 0xe6 AL write 1 to efd AL (the vCPU ends if its irqfd
+ * failed); 0xe7 AL read efd AL (its count, 0 when unsignalled; the read
+ * resets it); 0xe8 AL KVM_SIGNAL_MSI with data AL;
+ * 0xec AL KVM_SET_GSI_ROUTING again, GSI 24's MSI data now AL; 0xed AL
+ * KVM_IRQFD_FLAG_DEASSIGN of irqfd AL (0 or 1, its GSI). The trace: "efdw C.K N
+ * R", "efd C.K N COUNT", "msi C.K DATA R", "route C.K DATA R", "deassign C.K N R".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +69,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -70,6 +91,9 @@
 #define IO_IRQCHIP  1
 #define IO_SMP      2
 #define IO_PIT      4
+#define IO_FDS      8
+#define IO_RESAMPLE 16
+#define NEFD        8
 
 struct cpu {
 	struct vm *vm;
@@ -104,6 +128,7 @@ struct vm {
 	size_t textlen;
 	pthread_mutex_t lock;
 	volatile int stop;
+	int efd[NEFD];		/* IO_FDS: -1 when not open */
 };
 
 static void die(const char *fmt, ...)
@@ -192,10 +217,14 @@ static void cpuid(struct vm *v, int fd)
 		if (c.e[i].function < 0x40000000 || c.e[i].function > 0x4fffffff)
 			c.e[n++] = c.e[i];
 	c.c.nent = n;
-	/* One family/model/stepping on both sides: INIT puts it in RDX. */
+	/* One family/model/stepping on both sides: INIT puts it in RDX. An io
+	 * case gets x2APIC (21) and TSC-deadline (24) in ECX (m05, m06). */
 	for (unsigned i = 0; i < c.c.nent; i++)
-		if (c.e[i].function == 1)
+		if (c.e[i].function == 1) {
 			c.e[i].eax = 0x60fb1;
+			if (!v->bios)
+				c.e[i].ecx |= 1u << 21 | 1u << 24;
+		}
 	traced(fd, KVM_SET_CPUID2, &c, "SET_CPUID2");
 }
 
@@ -246,6 +275,89 @@ static size_t load(const char *path, uint8_t **data)
 	return n;
 }
 
+static int efd_new(struct vm *v, int i)
+{
+	v->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (v->efd[i] < 0)
+		die("eventfd: %s", strerror(errno));
+	return v->efd[i];
+}
+
+static void ioeventfd(struct vm *v, int i, uint64_t addr, uint32_t len, int pio, int match, uint64_t data)
+{
+	struct kvm_ioeventfd a = {
+		.datamatch = data, .addr = addr, .len = len, .fd = efd_new(v, i),
+		.flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) | (match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0),
+	};
+	traced(v->fd, KVM_IOEVENTFD, &a, "IOEVENTFD");
+}
+
+/* IO_FDS's refused calls: each ioctl's errno, the routes and fds untouched. */
+static void fds_refused(struct vm *v)
+{
+	struct { struct kvm_irq_routing r; struct kvm_irq_routing_entry e[1]; } bad = { .r.nr = 1 };
+	bad.e[0] = (struct kvm_irq_routing_entry){ .gsi = 5, .type = KVM_IRQ_ROUTING_IRQCHIP,
+		.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = 24 } };
+	traced(v->fd, KVM_SET_GSI_ROUTING, &bad, "SET_GSI_ROUTING-pin24");	/* EINVAL */
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct kvm_ioeventfd e = { .addr = 0xd0, .len = 1, .fd = fd, .flags = KVM_IOEVENTFD_FLAG_PIO };
+	traced(v->fd, KVM_IOEVENTFD, &e, "IOEVENTFD-same-range");	/* EEXIST */
+	e.len = 3;
+	traced(v->fd, KVM_IOEVENTFD, &e, "IOEVENTFD-len3");		/* EINVAL */
+	e = (struct kvm_ioeventfd){ .addr = 0xd8, .len = 1, .fd = fd,
+				    .flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DEASSIGN };
+	traced(v->fd, KVM_IOEVENTFD, &e, "IOEVENTFD-deassign-none");	/* ENOENT */
+	close(fd);
+	struct kvm_irqfd f = { .fd = (uint32_t)v->efd[0], .gsi = 13 };
+	traced(v->fd, KVM_IRQFD, &f, "IRQFD-same-fd");			/* EBUSY */
+	f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	traced(v->fd, KVM_IRQFD, &f, "IRQFD-deassign-none");		/* 0 */
+	struct kvm_msi m = { .address_lo = 0xfee00000, .data = 0x45, .flags = 2 };
+	traced(v->fd, KVM_SIGNAL_MSI, &m, "SIGNAL_MSI-flags2");		/* EINVAL */
+}
+
+/* IO_FDS's routing table, GSI 24 an MSI with data msi. Returns the ioctl's. */
+static int routes(struct vm *v, uint32_t msi)
+{
+	struct { struct kvm_irq_routing r; struct kvm_irq_routing_entry e[64]; } rt = { 0 };
+	unsigned n = 0;
+	for (uint32_t g = 0; g < 16; g++)
+		if (g != 2)
+			rt.e[n++] = (struct kvm_irq_routing_entry){ .gsi = g, .type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = { .irqchip = g < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+					       .pin = g % 8 } };
+	for (uint32_t g = 0; g < 24; g++)
+		rt.e[n++] = (struct kvm_irq_routing_entry){ .gsi = g, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = g } };
+	rt.e[n++] = (struct kvm_irq_routing_entry){ .gsi = 24, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = 0xfee00000, .data = msi } };
+	rt.r.nr = n;
+	return ioctl(v->fd, KVM_SET_GSI_ROUTING, &rt) < 0 ? -1000 - errno : 0;
+}
+
+/* IO_FDS / IO_RESAMPLE: the routes and eventfds the header lists. */
+static void fds_open(struct vm *v)
+{
+	printf("ioctl SET_GSI_ROUTING %d\n", routes(v, 0x44));
+	struct kvm_irqfd f = { .fd = (uint32_t)efd_new(v, 0), .gsi = 11 };
+	traced(v->fd, KVM_IRQFD, &f, "IRQFD");
+	f = (struct kvm_irqfd){ .fd = (uint32_t)efd_new(v, 1), .gsi = 24 };
+	traced(v->fd, KVM_IRQFD, &f, "IRQFD");
+	ioeventfd(v, 2, 0xd0, 1, 1, 0, 0);
+	ioeventfd(v, 3, 0xd2, 2, 1, 1, 0x1234);
+	ioeventfd(v, 4, 0xd0000000, 4, 0, 0, 0);
+	ioeventfd(v, 5, 0xd0000008, 4, 0, 1, 0xcafe);
+	fds_refused(v);
+	if (v->flags & IO_RESAMPLE) {
+		f = (struct kvm_irqfd){ .fd = (uint32_t)efd_new(v, 6), .gsi = 12,
+					.flags = KVM_IRQFD_FLAG_RESAMPLE, .resamplefd = (uint32_t)efd_new(v, 7) };
+		if (traced(v->fd, KVM_IRQFD, &f, "IRQFD-RESAMPLE") < 0) {
+			close(v->efd[6]);	/* port 0xe6 then ends the vCPU */
+			v->efd[6] = -1;
+		}
+	}
+}
+
 static void vm_open(struct vm *v, const char *path)
 {
 	uint8_t *img;
@@ -253,6 +365,8 @@ static void vm_open(struct vm *v, const char *path)
 	memset(v, 0, sizeof *v);
 	pthread_mutex_init(&v->lock, NULL);
 	v->text = open_memstream(&v->textbuf, &v->textlen);
+	for (int i = 0; i < NEFD; i++)
+		v->efd[i] = -1;
 	v->bios = !(n >= 24 && !memcmp(img + 8, "IOVMMv1", 8));
 	if (!v->bios)
 		memcpy(&v->flags, img + 16, 4);
@@ -293,12 +407,17 @@ static void vm_open(struct vm *v, const char *path)
 	slot(v, 0, 0, v->ram, v->ram_size, 0);
 	for (int i = 0; i < v->ncpu; i++)
 		vcpu_open(v, i);
+	if (v->flags & IO_FDS)
+		fds_open(v);
 	if (!v->bios)
 		flat32(&v->cpu[0]);
 }
 
 static void vm_close(struct vm *v)
 {
+	for (int i = 0; i < NEFD; i++)
+		if (v->efd[i] >= 0)
+			close(v->efd[i]);
 	for (int i = 0; i < v->ncpu; i++) {
 		munmap(v->cpu[i].run, v->run_size);
 		close(v->cpu[i].fd);
@@ -364,6 +483,53 @@ static void lapic(struct cpu *c)
 	for (unsigned i = 0; i < 8; i++)
 		fprintf(c->out, " irr%u=%#x", i, lapic_reg(&l, 0x200 + 16 * i));
 	fputc('\n', c->out);
+}
+
+static void irqchip(struct cpu *c)
+{
+	for (uint32_t id = 0; id < 3; id++) {
+		struct kvm_irqchip ic = { .chip_id = id };
+		if (ioctl(c->vm->fd, KVM_GET_IRQCHIP, &ic) < 0) {
+			fprintf(c->out, "irqchip %d.%d %u -1 %s\n", c->id, c->nexit, id, strerrorname_np(errno));
+			continue;
+		}
+		fprintf(c->out, "irqchip %d.%d %u", c->id, c->nexit, id);
+		if (id < 2) {
+			struct kvm_pic_state *p = &ic.chip.pic;
+			fprintf(c->out, " last_irr=%#x irr=%#x imr=%#x isr=%#x prio=%u base=%#x rsel=%u poll=%u"
+				" smm=%u init=%u aeoi=%u raeoi=%u sfnm=%u init4=%u elcr=%#x elcr_mask=%#x\n",
+				p->last_irr, p->irr, p->imr, p->isr, p->priority_add, p->irq_base,
+				p->read_reg_select, p->poll, p->special_mask, p->init_state, p->auto_eoi,
+				p->rotate_on_auto_eoi, p->special_fully_nested_mode, p->init4, p->elcr,
+				p->elcr_mask);
+			continue;
+		}
+		struct kvm_ioapic_state *a = &ic.chip.ioapic;
+		fprintf(c->out, " base=%#llx sel=%#x id=%#x irr=%#x", (unsigned long long)a->base_address,
+			a->ioregsel, a->id, a->irr);
+		for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
+			if (a->redirtbl[i].bits != 0x10000)	/* the reset value: masked */
+				fprintf(c->out, " r%d=%#llx", i, (unsigned long long)a->redirtbl[i].bits);
+		fputc('\n', c->out);
+	}
+}
+
+static void pit(struct cpu *c)
+{
+	struct kvm_pit_state2 s;
+	if (ioctl(c->vm->fd, KVM_GET_PIT2, &s) < 0) {
+		fprintf(c->out, "pit %d.%d -1 %s\n", c->id, c->nexit, strerrorname_np(errno));
+		return;
+	}
+	fprintf(c->out, "pit %d.%d flags=%#x\n", c->id, c->nexit, s.flags);
+	for (int i = 0; i < 3; i++) {
+		struct kvm_pit_channel_state *h = &s.channels[i];
+		fprintf(c->out, "pit %d.%d ch%d count=%#x latched=%#x count_latched=%u status_latched=%u"
+			" status=%#x read_state=%u write_state=%u write_latch=%#x rw_mode=%u mode=%u bcd=%u"
+			" gate=%u\n", c->id, c->nexit, i, h->count, h->latched_count, h->count_latched,
+			h->status_latched, h->status & 0x7f, h->read_state, h->write_state, h->write_latch,
+			h->rw_mode, h->mode, h->bcd, h->gate);
+	}
 }
 
 static void mp_state(struct cpu *c, int first)
@@ -442,6 +608,42 @@ static void bios_io(struct vm *v, struct kvm_run *run)
 static uint8_t answer(uint64_t addr, unsigned i)
 {
 	return (uint8_t)((addr + i) * 0x9d + 0x3b);
+}
+
+/* IO_FDS's ports: write an eventfd, read one's count, KVM_SIGNAL_MSI.
+ * Returns 1 to end the vCPU: the guest wrote an irqfd that KVM refused (it
+ * would wait for its interrupt until TIMEOUT_S). */
+static int efd_port(struct cpu *c, uint16_t port, uint8_t al)
+{
+	struct vm *v = c->vm;
+	if (port == 0xec) {
+		fprintf(c->out, "route %d.%d %u %d\n", c->id, c->nexit, al, routes(v, al));
+		return 0;
+	}
+	if (port == 0xed) {
+		struct kvm_irqfd f = { .fd = (uint32_t)(al < NEFD ? v->efd[al] : -1),
+				       .gsi = al == 0 ? 11 : 24, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+		int r = ioctl(v->fd, KVM_IRQFD, &f);
+		fprintf(c->out, "deassign %d.%d %u %d\n", c->id, c->nexit, al, r < 0 ? -1000 - errno : r);
+		return 0;
+	}
+	if (port == 0xe8) {
+		struct kvm_msi m = { .address_lo = 0xfee00000, .data = al };
+		int r = ioctl(v->fd, KVM_SIGNAL_MSI, &m);
+		fprintf(c->out, "msi %d.%d %u %d\n", c->id, c->nexit, al, r < 0 ? -1000 - errno : r);
+		return 0;
+	}
+	int fd = al < NEFD ? v->efd[al] : -1;
+	uint64_t x = 1;
+	if (port == 0xe6) {
+		int r = fd < 0 ? -1 : (int)write(fd, &x, 8);
+		fprintf(c->out, "efdw %d.%d %u %d\n", c->id, c->nexit, al, r);
+		return r < 0;
+	}
+	if (fd < 0 || read(fd, &x, 8) != 8)
+		x = 0;
+	fprintf(c->out, "efd %d.%d %u %llu\n", c->id, c->nexit, al, (unsigned long long)x);
+	return 0;
 }
 
 /* An io case's exit: its fields, and what the guest asked user space for.
@@ -527,6 +729,14 @@ static int io_exit(struct cpu *c)
 		case 0xe5:
 			lapic(c);
 			return 0;
+		case 0xea:
+			irqchip(c);
+			return 0;
+		case 0xeb:
+			pit(c);
+			return 0;
+		case 0xe6: case 0xe7: case 0xe8: case 0xec: case 0xed:
+			return efd_port(c, run->io.port, al);
 		case 0xef:
 			return 1;
 		}
