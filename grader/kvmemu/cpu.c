@@ -411,6 +411,7 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	if (why != S_NONE) {
 		c->stop_lip = addr;
 		c->stop_len = size;
+		c->stop_mid_block = addr != c->tb_lip;
 		stop(c, why);
 	}
 }
@@ -787,6 +788,19 @@ static int after_stop_ok(struct vcpu *v)
 	return 1;
 }
 
+/* An exit stopped past the first instruction of its block: an instruction
+ * completed since the block began, and the CPU clears RF when one completes
+ * (SDM vol. 3, 17.3.1.1; an IRET from a fault's frame restores RF = 1).
+ * QEMU clears it only at the end of a block that began with RF set, which a
+ * block stopped at an exit never reaches. An instruction KVM completes on a
+ * fast path (IN/OUT, RDMSR, MOV CR) leaves RF as it was, and so does kvmemu. */
+static void rf_after_completed(struct cpu *c)
+{
+	uint64_t fl = reg_get(c, UC_X86_REG_RFLAGS);
+	if (fl & RFL_RF)
+		reg_set(c, UC_X86_REG_RFLAGS, fl & ~RFL_RF);
+}
+
 /* Runs the guest until something needs user space. 1: exit, <0: -errno. */
 static int run_loop(struct vcpu *v)
 {
@@ -801,12 +815,15 @@ static int run_loop(struct vcpu *v)
 		}
 		c->stop = S_NONE;
 		c->block_stop = false;
+		c->stop_mid_block = false;
 		/* `until` is ignored (an empty exit set, cpu_init). */
 		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
 		c->env.valid = false;
 		c->xlat_valid = false;
 		if (c->block_stop && e == UC_ERR_OK)
 			cpu_set_lip(c, c->block_lip);     /* see block_stop */
+		if (c->stop_mid_block)
+			rf_after_completed(c);
 		switch (c->stop) {
 		case S_RETRANSLATE:
 		case S_IRQ:

@@ -51,7 +51,9 @@ struct vmirq {
 	struct pit pit;
 	struct kvm_irq_routing_entry *routes;
 	uint32_t nroutes;
-	struct { int fd; uint32_t gsi; } irqfd[MAX_IRQFDS];
+	/* resamplefd -1: a pulse per write; else the line stays up until the
+	 * interrupt is acknowledged (KVM_IRQFD_FLAG_RESAMPLE) */
+	struct { int fd, resamplefd; uint32_t gsi; } irqfd[MAX_IRQFDS];
 	int nirqfd;
 	struct ioevfd ioev[MAX_IOEVFDS];
 	int nioev;
@@ -133,21 +135,44 @@ static bool bus_pic_reaches_cpu(void *o)
 	return pic_vcpu(o) != NULL;
 }
 
-/* kvm_notify_acked_irq: the PIT listens on GSI 0 (kvm_pit_ack_irq). */
+static int set_irq(struct vmirq *q, int source, uint32_t gsi, int level);
+
+/* irqfd_resampler_ack (virt/kvm/eventfd.c): the GSI's resample source goes
+ * low and every resamplefd on it is signalled. */
+static void resampler_ack(struct vmirq *q, uint32_t gsi)
+{
+	bool any = false;
+	for (int i = 0; i < q->nirqfd; i++) {
+		if (q->irqfd[i].gsi != gsi || q->irqfd[i].resamplefd < 0)
+			continue;
+		if (!any)
+			set_irq(q, IRQ_SRC_RESAMPLE, gsi, 0);
+		any = true;
+		uint64_t one = 1;
+		ssize_t w = write(q->irqfd[i].resamplefd, &one, sizeof one);
+		(void)w;
+	}
+}
+
+/* kvm_notify_acked_irq: the GSI the chip's pin maps to (kvm_irq_map_chip_pin:
+ * the last route naming it), then its ack notifiers: the PIT's on GSI 0
+ * (kvm_pit_ack_irq) and the irqfd resamplers'. */
 static void bus_acked(void *o, int chip, int pin)
 {
 	struct vmirq *q = o;
-	if (!q->has_pit)
-		return;
 	int p = chip == KVM_IRQCHIP_PIC_SLAVE ? pin - 8 : pin;
+	int64_t gsi = -1;
 	for (uint32_t i = 0; i < q->nroutes; i++) {
 		const struct kvm_irq_routing_entry *e = &q->routes[i];
-		if (e->gsi == 0 && e->type == KVM_IRQ_ROUTING_IRQCHIP &&
-		    e->u.irqchip.irqchip == (uint32_t)chip && e->u.irqchip.pin == (uint32_t)p) {
-			pit_acked(&q->pit);
-			return;
-		}
+		if (e->type == KVM_IRQ_ROUTING_IRQCHIP && e->u.irqchip.irqchip == (uint32_t)chip &&
+		    e->u.irqchip.pin == (uint32_t)p)
+			gsi = e->gsi;
 	}
+	if (gsi < 0)
+		return;
+	if (gsi == 0 && q->has_pit)
+		pit_acked(&q->pit);
+	resampler_ack(q, (uint32_t)gsi);
 }
 
 /* kvm_irq_delivery_to_apic: -1 without a destination, else how many APICs
@@ -308,11 +333,13 @@ static void *watcher(void *arg)
 	for (;;) {
 		struct pollfd p[MAX_IRQFDS + 1];
 		uint32_t gsi[MAX_IRQFDS];
+		bool resample[MAX_IRQFDS];
 		pthread_mutex_lock(&q->lock);
 		int n = q->nirqfd;
 		for (int i = 0; i < n; i++) {
 			p[i] = (struct pollfd){ .fd = q->irqfd[i].fd, .events = POLLIN };
 			gsi[i] = q->irqfd[i].gsi;
+			resample[i] = q->irqfd[i].resamplefd >= 0;
 		}
 		pthread_mutex_unlock(&q->lock);
 		p[n] = (struct pollfd){ .fd = q->ctl_fd, .events = POLLIN };
@@ -329,12 +356,17 @@ static void *watcher(void *arg)
 		for (int i = 0; i < n; i++) {
 			if (!(p[i].revents & POLLIN))
 				continue;
-			/* irqfd_wakeup consumes the count; irqfd_inject pulses the GSI. */
+			/* irqfd_wakeup consumes the count; irqfd_inject pulses the GSI,
+			 * or with a resampler raises it until the ack lowers it. */
 			if (read(p[i].fd, &cnt, sizeof cnt) != sizeof cnt)
 				continue;
 			pthread_mutex_lock(&q->lock);
-			set_irq(q, IRQ_SRC_USER, gsi[i], 1);
-			set_irq(q, IRQ_SRC_USER, gsi[i], 0);
+			if (resample[i]) {
+				set_irq(q, IRQ_SRC_RESAMPLE, gsi[i], 1);
+			} else {
+				set_irq(q, IRQ_SRC_USER, gsi[i], 1);
+				set_irq(q, IRQ_SRC_USER, gsi[i], 0);
+			}
 			pthread_mutex_unlock(&q->lock);
 		}
 	}
@@ -351,6 +383,15 @@ static bool is_eventfd(int fd)
 	return strcmp(link, "anon_inode:[eventfd]") == 0;
 }
 
+/* Another resampling irqfd left on gsi. */
+static bool resampler_left(const struct vmirq *q, uint32_t gsi)
+{
+	for (int i = 0; i < q->nirqfd; i++)
+		if (q->irqfd[i].gsi == gsi && q->irqfd[i].resamplefd >= 0)
+			return true;
+	return false;
+}
+
 /* kvm_irqfd (virt/kvm/eventfd.c). */
 static int irqfd(struct vmirq *q, const struct kvm_irqfd *a)
 {
@@ -362,16 +403,20 @@ static int irqfd(struct vmirq *q, const struct kvm_irqfd *a)
 		return -EINVAL;
 	if (a->flags & KVM_IRQFD_FLAG_DEASSIGN) {   /* kvm_irqfd_deassign: 0 even if none */
 		for (int i = 0; i < q->nirqfd; i++)
-			if (q->irqfd[i].fd == (int)a->fd && q->irqfd[i].gsi == a->gsi)
+			if (q->irqfd[i].fd == (int)a->fd && q->irqfd[i].gsi == a->gsi) {
+				uint32_t gsi = q->irqfd[i].gsi;
+				bool resampled = q->irqfd[i].resamplefd >= 0;
 				q->irqfd[i--] = q->irqfd[--q->nirqfd];
+				if (resampled && !resampler_left(q, gsi))
+					set_irq(q, IRQ_SRC_RESAMPLE, gsi, 0);   /* irqfd_resampler_shutdown */
+			}
 		return 0;
 	}
 	if (!q->chip)                               /* kvm_arch_intc_initialized */
 		return -EAGAIN;
-	if (a->flags & KVM_IRQFD_FLAG_RESAMPLE) {
-		kvmemu_diag("KVM_IRQFD_FLAG_RESAMPLE is not emulated: EINVAL");
-		return -EINVAL;
-	}
+	bool resample = a->flags & KVM_IRQFD_FLAG_RESAMPLE;
+	if (resample && (fcntl(a->resamplefd, F_GETFD) < 0 || !is_eventfd(a->resamplefd)))
+		return fcntl(a->resamplefd, F_GETFD) < 0 ? -EBADF : -EINVAL;   /* eventfd_ctx_fdget */
 	for (int i = 0; i < q->nirqfd; i++)
 		if (q->irqfd[i].fd == (int)a->fd)
 			return -EBUSY;
@@ -380,6 +425,7 @@ static int irqfd(struct vmirq *q, const struct kvm_irqfd *a)
 		return -ENOMEM;
 	}
 	q->irqfd[q->nirqfd].fd = a->fd;
+	q->irqfd[q->nirqfd].resamplefd = resample ? (int)a->resamplefd : -1;
 	q->irqfd[q->nirqfd++].gsi = a->gsi;
 	if (!q->watching) {
 		if (pthread_create(&q->watcher, NULL, watcher, q) != 0) {

@@ -22,8 +22,8 @@
 
 #define IRQ_SOURCES     4       /* bits of a pin's line state, one per source */
 #define IRQ_SRC_USER    0       /* KVM_USERSPACE_IRQ_SOURCE_ID */
+#define IRQ_SRC_RESAMPLE 1      /* KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID: a resampling irqfd */
 #define IRQ_SRC_PIT     2       /* the PIT's own source (kvm_create_pit) */
-#define IRQ_SRC_IRQFD   3       /* KVM_IRQFD (irqfds share a source here) */
 
 #define IOAPIC_PINS     24      /* IOAPIC_NUM_PINS */
 #define IOAPIC_BASE     0xfec00000u

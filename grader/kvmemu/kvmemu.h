@@ -178,6 +178,7 @@ struct cpu {
 	uint32_t mmio_cur, mmio_off;  /* the exit in flight: part, offset in it */
 	uint64_t mmio_lip;        /* the instruction */
 	uint64_t tb_lip;          /* where the engine's current block began (block_hook) */
+	bool stop_mid_block;      /* an exit stopped past its block's first instruction */
 	uint64_t mmio_sysflags;   /* RFLAGS but CF..OF at the access (env_sysflags) */
 	uint32_t mmio_insn_len;   /* its length (mmio_decoded) */
 	bool mmio_step;           /* it runs once now, its MMIO served by mmio.c */

@@ -246,6 +246,51 @@ TEST(irqfd_rules)
 }
 END_TEST
 
+static uint64_t eventfd_count(int fd)   /* 0 if nothing was signalled (EFD_NONBLOCK) */
+{
+	uint64_t n = 0;
+	return read(fd, &n, sizeof n) == sizeof n ? n : 0;
+}
+
+/* KVM_IRQFD_FLAG_RESAMPLE (virt/kvm/eventfd.c): an eventfd write raises the
+ * GSI (irqfd_inject: the resample source, left high); the guest's EOI runs
+ * the ack notifier (irqfd_resampler_ack), which lowers it and signals the
+ * resamplefd; a level pin with its line low doesn't fire again. */
+TEST(irqfd_resample)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "irqfd_resample", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct kvm_irqfd f = { .fd = (uint32_t)efd, .gsi = 5, .flags = KVM_IRQFD_FLAG_RESAMPLE,
+			       .resamplefd = (uint32_t)rfd };
+	WANT_EQ(&v, "KVM_IRQFD with a resamplefd", 0, ioctl(v.vm, KVM_IRQFD, &f));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf1, 1);
+	uint64_t one = 1;
+	WANT_EQ(&v, "eventfd write", 8, write(efd, &one, 8));
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf3, 1);
+	WANT_EQ(&v, "resamplefd before the guest's EOI", 0, eventfd_count(rfd));
+	struct kvm_irqchip c = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	WANT_EQ(&v, "KVM_GET_IRQCHIP", 0, ioctl(v.vm, KVM_GET_IRQCHIP, &c));
+	WANT_EQ(&v, "pin 5's remote IRR in the handler", 1, c.chip.ioapic.redirtbl[5].fields.remote_irr);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xf2, 1);
+	WANT_EQ(&v, "handler runs (the line was lowered at the EOI)", 1, vmm_io_data(&v)[0]);
+	WANT_EQ(&v, "resamplefd after the EOI", 1, eventfd_count(rfd));
+	WANT_EQ(&v, "KVM_GET_IRQCHIP", 0, ioctl(v.vm, KVM_GET_IRQCHIP, &c));
+	WANT_EQ(&v, "pin 5's IRR bit after the EOI", 0, c.chip.ioapic.irr & (1u << 5));
+	f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	WANT_EQ(&v, "deassign", 0, ioctl(v.vm, KVM_IRQFD, &f));
+	vmm_close(&v);
+	close(efd);
+	close(rfd);
+}
+END_TEST
+
 /* KVM_IOEVENTFD (kvm_assign_ioeventfd): length and flag checks; a matching
  * guest write signals without an exit, another value exits. */
 TEST(ioeventfd_guest)

@@ -327,6 +327,8 @@ static void put64(struct vmm *v, uint64_t gpa, uint64_t val)
 	memcpy(vmm_hva(v, gpa), &val, 8);
 }
 
+#define RFL_RF_BIT (1u << 16)
+
 static uint64_t gate(uint16_t sel, uint32_t off, int type)
 {
 	return (off & 0xffff) | (uint64_t)sel << 16 | (uint64_t)(0x80 | type) << 40 |
@@ -375,6 +377,52 @@ TEST(pm_idt)
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
 	WANT_EQ(&v, "rip past the hlt", 0x100f, vmm_rip(&v));
+	vmm_close(&v);
+}
+END_TEST
+
+/* RF (SDM vol. 3, 17.3.1.1): KVM injects a fault with RF set in the pushed
+ * EFLAGS (x86.c kvm_inject_exception: EXCPT_FAULT); the IRET restores it;
+ * an OUT that KVM completes on its fast path leaves it (kvm_fast_pio ->
+ * kvm_skip_emulated_instruction moves RIP only), and the first instruction
+ * the CPU completes, a MOV, clears it. */
+TEST(pm_rf_cleared_after_iret)
+{
+	if (vmm_kvm_is_pvm())
+		CHECK_SKIP("on kvm_pvm: no protected-mode delivery: see FACTS.md");
+	struct vmm v;
+	VM_OPEN(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "pm_rf", 0x1000);
+	put64(&v, 0x2800, 0);
+	put64(&v, 0x2808, 0x00cf9b000000ffffull);
+	put64(&v, 0x2810, 0x00cf93000000ffffull);
+	put64(&v, 0x3000 + 13 * 8, gate(0x08, 0x1040, 0xe));
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	s.gdt.base = 0x2800;
+	s.gdt.limit = 0x17;
+	s.idt.base = 0x3000;
+	s.idt.limit = 13 * 8 + 7;
+	VM_SET_SREGS(&v, &s);
+	FLAT32(&v, &s, 0x1000);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf1, 1);
+	uint32_t pushed;
+	memcpy(&pushed, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "RF in the #GP frame's EFLAGS", RFL_RF_BIT, pushed & RFL_RF_BIT);
+	static const struct { uint16_t port; uint32_t rf; const char *what; } want[] = {
+		{ 0xf2, RFL_RF_BIT, "RF at the OUT right after the IRET" },
+		{ 0xf3, RFL_RF_BIT, "RF at the next OUT (KVM completed the first itself)" },
+		{ 0xf0, 0, "RF once the MOV completed" },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, want[i].port, 1);
+		struct kvm_regs r;
+		VM_GET_REGS(&v, &r);
+		WANT_EQ(&v, want[i].what, want[i].rf, r.rflags & RFL_RF_BIT);
+	}
 	vmm_close(&v);
 }
 END_TEST
