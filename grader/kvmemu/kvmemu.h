@@ -177,6 +177,9 @@ struct cpu {
 	bool mmio_exit_write;     /* the exits being made are the write ones */
 	uint32_t mmio_cur, mmio_off;  /* the exit in flight: part, offset in it */
 	uint64_t mmio_lip;        /* the instruction */
+	uint64_t mmio_ea;         /* its decoded operand's linear address (split_operand) */
+	uint64_t mmio_leaf;       /* gpa of the entry mapping it, D clear before the step */
+	int mmio_leaf_size;       /* ...its size (4 or 8); 0: none noted (mmio.c leaf_note) */
 	uint64_t tb_lip;          /* where the engine's current block began (block_hook) */
 	uint64_t mmio_sysflags;   /* RFLAGS but CF..OF at the access (env_sysflags) */
 	uint32_t mmio_insn_len;   /* its length (mmio_decoded) */
@@ -344,6 +347,7 @@ void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size);  /* a write's
 enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr);
+bool mmu_leaf(struct vcpu *v, uint64_t lin, uint64_t *egpa, int *esize);  /* no A/D set */
 /* An emulated instruction's explicit access to [lin, lin+len): checked, A/D set. */
 enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint32_t *pferr,
 		   uint64_t *cr2);

@@ -101,6 +101,7 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 	uint32_t left = m->len;
 	bool covered = false;
 	c->mmio_nparts = 0;
+	c->mmio_ea = ea;
 	while (left && c->mmio_nparts < 2 && mmu_translate(v, ea, &gpa)) {
 		uint32_t n = PAGE_SZ - (uint32_t)(ea & (PAGE_SZ - 1));
 		n = n < left ? n : left;
@@ -461,6 +462,52 @@ static void step_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 
 static void step_undo(struct vcpu *v);
 
+/* ---- the Dirty bit of a read-modify-write on MMIO (D23) ----
+ * The engine's read faulted: KVM's NPF came at the read, its walk set only
+ * Accessed bits (QEMU 7.2's mmu_translate sets D for MMU_DATA_STORE only,
+ * before the final nested translation). KVM's emulator then carries out
+ * the whole instruction with the GPA the NPF gave (x86.c
+ * x86_emulate_instruction: gpa_available for a direct MMU, kept until the
+ * MMIO completes since init_emulate_ctxt runs only when decoding;
+ * emulator_read_write_onepage uses it and walks nothing), so the write sets
+ * no D bit. The step's store does walk (the engine's) and sets it: the
+ * entry is noted before the step and its D bit cleared again after.
+ * Only a one-part non-string operand: a REP string instruction, or a part
+ * in another page, goes through KVM's software walk (vcpu_mmio_gva_to_gpa
+ * -> paging_tmpl.h update_accessed_dirty_bits), which sets D. */
+static void leaf_note(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t e = 0;
+	c->mmio_leaf_size = 0;
+	if (c->mmio_fault_write || !c->mmio_decoded || c->mmio_string || c->mmio_nparts != 1 ||
+	    c->mmio_part[0].kind != MP_MMIO ||
+	    !mmu_leaf(v, c->mmio_ea, &c->mmio_leaf, &c->mmio_leaf_size)) {
+		c->mmio_leaf_size = 0;
+		return;
+	}
+	uint8_t *p = gpa_ptr(v->vm, c->mmio_leaf, (uint64_t)c->mmio_leaf_size);
+	if (p)
+		memcpy(&e, p, (size_t)c->mmio_leaf_size);
+	if (!p || (e & PTE_D))
+		c->mmio_leaf_size = 0;
+}
+
+/* After the step: the D bit the step's store set goes. */
+static void leaf_restore(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	size_t n = (size_t)c->mmio_leaf_size;
+	uint8_t *p = n ? gpa_ptr(v->vm, c->mmio_leaf, n) : NULL;
+	uint64_t e = 0;
+	c->mmio_leaf_size = 0;
+	if (!p || !c->mmio_part[0].written)
+		return;
+	memcpy(&e, p, n);
+	e &= ~PTE_D;
+	memcpy(p, &e, n);
+}
+
 /* Maps the MMIO parts' pages, makes the read-only slots writable, and
  * hooks the instruction: cpu.c's code hook stops the run after it. */
 static int step_begin(struct vcpu *v)
@@ -471,6 +518,7 @@ static int step_begin(struct vcpu *v)
 	c->mmio_rsi = reg_get(c, UC_X86_REG_RSI);
 	c->mmio_rdi = reg_get(c, UC_X86_REG_RDI);
 	c->mmio_nmap = 0;
+	leaf_note(v);
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
 		p->written = 0;
@@ -601,6 +649,7 @@ int mmio_step_end(struct vcpu *v)
 	for (uint32_t i = 0; i < c->mmio_nparts; i++)
 		wrote = wrote || c->mmio_part[i].written;
 	step_undo(v);
+	leaf_restore(v);
 	for (uint32_t i = 0; i < c->mmio_nparts && wrote; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
 		if (p->kind == MP_MMIO && p->wr && p->written != (uint16_t)((1u << p->len) - 1))

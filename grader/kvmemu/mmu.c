@@ -171,9 +171,10 @@ static void set_bits(struct vm *vm, uint64_t gpa, int n, uint64_t bits)
 }
 
 /* The walk of an access. smap_ac: an explicit access, for which RFLAGS.AC
- * lifts SMAP (4.6.1); false for the CPU's implicit ones. */
+ * lifts SMAP (4.6.1); false for the CPU's implicit ones. peek: only look,
+ * the entries used go there, no rights checked and no A/D bit set. */
 static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user, bool smap_ac,
-			       uint64_t *gpa, uint32_t *pferr)
+			       uint64_t *gpa, uint32_t *pferr, struct used *peek)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t cr0 = reg_get(c, UC_X86_REG_CR0), cr4 = reg_get(c, UC_X86_REG_CR4);
@@ -243,6 +244,10 @@ static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user
 	}
 rights:
 	*pferr |= PFERR_P;                   /* from here on the page is present */
+	if (peek) {
+		*peek = u;
+		return XLAT_OK;
+	}
 	if ((user && !us) || (write && !rw && (user || (cr0 & CR0_WP))))
 		return XLAT_PF;
 	/* SMAP (4.6.1): a supervisor access to a user page. */
@@ -259,7 +264,21 @@ rights:
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr)
 {
-	return walk_access(v, lin, write, user, false, gpa, pferr);
+	return walk_access(v, lin, write, user, false, gpa, pferr, NULL);
+}
+
+/* The entry that maps lin (a PTE, or a PDE/PDPTE with PS): its gpa and
+ * size; false without paging or when lin isn't mapped. Sets no bit. */
+bool mmu_leaf(struct vcpu *v, uint64_t lin, uint64_t *egpa, int *esize)
+{
+	struct used u = { .n = 0 };
+	uint64_t gpa;
+	uint32_t pferr;
+	if (walk_access(v, lin, false, false, false, &gpa, &pferr, &u) != XLAT_OK || !u.n)
+		return false;
+	*egpa = u.gpa[u.n - 1];
+	*esize = u.size[u.n - 1];
+	return true;
 }
 
 /* An explicit access an emulated instruction makes to [lin, lin + len)
@@ -276,7 +295,7 @@ enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint3
 		uint64_t gpa;
 		if (n > len)
 			n = len;
-		enum xlat x = walk_access(v, lin, write, user, true, &gpa, pferr);
+		enum xlat x = walk_access(v, lin, write, user, true, &gpa, pferr, NULL);
 		if (x != XLAT_OK) {
 			*cr2 = lin;
 			return x;
