@@ -207,33 +207,41 @@ static bool split_access(struct vcpu *v)
  * after a flag-setting one, without a code hook (before a hooked one
  * Unicorn stores cc_op) and at its first access: afterwards it has one
  * (step_begin). The block's instructions before it are decoded; the last
- * one that sets flags, when QEMU derives them from cc_dst and cc_src alone
- * (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR (and XOR r,r: QEMU's CC_OP_CLR),
- * TEST, INC, DEC, SHL, SHR,
- * SAR by an immediate), gives CF..OF; the other bits are taken in the
- * hook, before the engine computes RFLAGS from the stale cc_op (whose
- * CC_OP_EFLAGS makes any bit of CC_SRC a flag). Written back, they make
- * cc_op CC_OP_EFLAGS. Any other (rotates, multiplies, BT, ...) leaves the
- * engine's view: README "Known differences". */
+ * one that sets flags, when QEMU derives them from cc_dst, cc_src and
+ * cc_src2 alone (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR (and XOR r,r:
+ * QEMU's CC_OP_CLR), TEST, INC, DEC, shifts and rotates by an immediate,
+ * MUL, IMUL, BT*, BSF, BSR, CMPXCHG, XADD), gives CF..OF; the other bits
+ * are taken in the hook, before the engine computes RFLAGS from the stale
+ * cc_op (whose CC_OP_EFLAGS makes any bit of CC_SRC a flag). Written back,
+ * they make
+ * cc_op CC_OP_EFLAGS. Any other (ADCX, POPCNT, ...) leaves the engine's
+ * view: README "Known differences". */
 
 enum cc_kind { CC_NONE, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_CLR, CC_INC, CC_DEC,
-	       CC_SHL, CC_SAR, CC_SYNCED, CC_OTHER };
+	       CC_SHL, CC_SAR, CC_MUL, CC_ADCOX, CC_EFLAGS, CC_BT, CC_SYNCED, CC_OTHER };
 
 #define RFL_ARITH 0x8d5ull          /* CF PF AF ZF SF OF */
 
-/* A shift's count (C0, C1: imm8; D0, D1: 1; D2, D3: CL, known only when
- * it runs: QEMU then stores cc_op itself). */
+/* A shift's or rotate's count (C0, C1: imm8; D0, D1: 1; D2, D3: CL, known
+ * only when it runs: QEMU then stores cc_op itself). QEMU's translate.c:
+ * RCL/RCR compute EFLAGS into CC_SRC first, whatever the count
+ * (gen_rotc_rm_T1); ROL/ROR by a non-zero constant leave CC_OP_ADCOX, C in
+ * CC_DST and O in CC_SRC2 (gen_rot_rm_im). */
 static enum cc_kind shift_kind(struct vcpu *v, uint64_t lip, const struct mem_operand *m)
 {
 	uint8_t n = 1;
-	if (m->reg < 4 || m->reg == 6)
-		return CC_OTHER;      /* rotates (and the undocumented /6) */
+	if (m->reg == 6)
+		return CC_OTHER;      /* the undocumented /6 */
+	if (m->reg == 2 || m->reg == 3)
+		return CC_EFLAGS;
 	if (m->op == 0xd2 || m->op == 0xd3)
 		return CC_SYNCED;
 	if ((m->op == 0xc0 || m->op == 0xc1) && !lin_read(v, lip + m->insn_len - 1, &n, 1))
 		return CC_OTHER;
 	if (!(n & (m->osize == 8 ? 0x3f : 0x1f)))
 		return CC_NONE;       /* a count of 0 changes nothing */
+	if (m->reg < 2)
+		return CC_ADCOX;
 	return m->reg == 4 ? CC_SHL : CC_SAR;   /* QEMU's SHR is its SAR's flags */
 }
 
@@ -257,9 +265,11 @@ static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_op
 			return CC_LOGIC;
 		if (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3))
 			return shift_kind(v, lip, m);
-		if (op == 0xf6 || op == 0xf7)    /* test, not, neg; mul and div: other */
+		if (op == 0xf6 || op == 0xf7)    /* test, not, neg, mul, imul; div: none */
 			return m->reg < 2 ? CC_LOGIC : m->reg == 2 ? CC_NONE :
-			       m->reg == 3 ? CC_SUB : CC_OTHER;
+			       m->reg == 3 ? CC_SUB : m->reg < 6 ? CC_MUL : CC_NONE;
+		if (op == 0x69 || op == 0x6b)    /* imul r, r/m, imm */
+			return CC_MUL;
 		if (op == 0xfe || op == 0xff)    /* inc, dec, push */
 			return m->reg == 0 ? CC_INC : m->reg == 1 ? CC_DEC :
 			       m->reg == 6 && op == 0xff ? CC_NONE : CC_OTHER;
@@ -275,6 +285,19 @@ static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_op
 		    op == 0x11 || op == 0x28 || op == 0x29 || op == 0x2b || op == 0x6e ||
 		    op == 0x6f || op == 0x7e || op == 0x7f || op == 0xd6 || op == 0xe7 || op == 0xc3)
 			return CC_NONE;       /* cmov, setcc, movzx/movsx, nop, SSE moves */
+		if (op == 0xaf)
+			return CC_MUL;        /* imul r, r/m */
+		if (op == 0xb0 || op == 0xb1)
+			return CC_SUB;        /* cmpxchg: CC_SRC the old value, as CMP */
+		if (op == 0xc0 || op == 0xc1)
+			return CC_ADD;        /* xadd */
+		if (op == 0xbc || op == 0xbd)
+			return CC_LOGIC;      /* bsf, bsr: CC_DST the source (qemu64: no TZCNT) */
+		if (op == 0xa3 || op == 0xab || op == 0xb3 || op == 0xbb ||
+		    (op == 0xba && m->reg >= 4))
+			return CC_BT;
+		if (op == 0xc7 && m->reg == 1)
+			return CC_EFLAGS;     /* cmpxchg8b/16b: its helper writes CC_SRC */
 	}
 	return CC_OTHER;
 }
@@ -304,6 +327,9 @@ static uint64_t cc_compute(enum cc_kind k, uint32_t size, const uint64_t cc[3])
 		src2 = 1;
 		src1 = (k == CC_INC ? dst - 1 : dst + 1) & mask;
 		of = dst == (k == CC_INC ? sign : sign - 1);
+	} else if (k == CC_MUL) {     /* compute_all_mul: C = O = (CC_SRC != 0) */
+		cf = of = cc[1] != 0;
+		af = false;
 	} else if (k == CC_SHL || k == CC_SAR) {
 		src1 = cc[1] & mask;
 		cf = k == CC_SHL ? (src1 & sign) != 0 : src1 & 1;
@@ -314,6 +340,11 @@ static uint64_t cc_compute(enum cc_kind k, uint32_t size, const uint64_t cc[3])
 	}
 	if (k == CC_CLR)
 		return 0x44;
+	if (k == CC_EFLAGS)
+		return cc[1] & RFL_ARITH;
+	if (k == CC_ADCOX)            /* compute_all_adcox */
+		return (cc[1] & RFL_ARITH & ~(RFL_CF | 1ull << 11)) | (cc[0] & 1 ? RFL_CF : 0) |
+		       (cc[2] & 1 ? 1ull << 11 : 0);
 	return (cf ? RFL_CF : 0) | (__builtin_parityll(dst & 0xff) ? 0 : 1u << 2) |
 	       (af ? (dst ^ src1 ^ src2) & 0x10 : 0) | (dst == 0 ? 1u << 6 : 0) |
 	       (dst & sign ? 1u << 7 : 0) | (of ? 1u << 11 : 0);
@@ -335,7 +366,12 @@ static void flags_fix(struct vcpu *v)
 		if (!m.insn_len)
 			return;           /* not decoded: the engine's view */
 		enum cc_kind mk = cc_kind_of(v, lip, &m);
-		if (mk != CC_NONE) {
+		if (mk == CC_BT) {
+			/* bt_op: after an operation whose Z comes from CC_DST, CC_OP_SAR
+			 * of that size (CC_SRC the bit shifted down); else EFLAGS with
+			 * C replaced. */
+			k = k >= CC_ADD && k <= CC_MUL && k != CC_CLR ? CC_SAR : CC_EFLAGS;
+		} else if (mk != CC_NONE) {
 			k = mk == CC_SYNCED ? CC_NONE : mk;
 			size = m.osize;
 		}
