@@ -165,7 +165,7 @@ struct cpu {
 		struct slot *slot;    /* MP_ROM: its slot, writable during the step */
 		uint8_t saved[16];    /* MP_ROM: the slot's bytes before the step */
 		bool rd, wr;          /* the instruction reads it, may write it */
-	} mmio_part[2];
+	} mmio_part[4];           /* an operand's two pages; MOVS: two operands */
 	uint32_t mmio_nparts;
 	uint64_t mmio_fault_gpa;  /* the engine's faulting piece */
 	uint32_t mmio_fault_len;
@@ -189,7 +189,7 @@ struct cpu {
 	struct mmio_page {
 		struct vcpu *v;
 		uint64_t page;
-	} mmio_map[2];            /* pages mapped as Unicorn MMIO for the step */
+	} mmio_map[4];            /* pages mapped as Unicorn MMIO for the step */
 	uint32_t mmio_nmap;
 
 	struct env env;

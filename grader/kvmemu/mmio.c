@@ -116,10 +116,11 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 }
 
 /* A string instruction's element: its source (DS:rSI) and destination
- * (ES:rDI), each one part. KVM's emulator does one element a time, each
- * access as another instruction's (x86_emulate_insn, string_insn_completed:
- * RIP stays on the instruction until rCX is 0): one exit or two (MOVS
- * between MMIO pages) an element. An element across pages: not here (-1). */
+ * (ES:rDI), each one part a page. KVM's emulator does one element a time,
+ * each access as another instruction's (x86_emulate_insn,
+ * string_insn_completed: RIP stays on the instruction until rCX is 0),
+ * split at the page boundary as any (emulator_read_write): an exit per MMIO
+ * fragment, two at most per operand. -1: a page not translated. */
 static int split_string(struct vcpu *v, const struct mem_operand *m)
 {
 	struct cpu *c = &v->cpu;
@@ -128,12 +129,20 @@ static int split_string(struct vcpu *v, const struct mem_operand *m)
 	c->mmio_nparts = 0;
 	for (int j = 0; j < 2; j++) {
 		uint64_t ea = j ? m->ea2 : m->ea, gpa;
+		uint32_t left = m->len;
 		if (!(j ? m->dst : m->src))
 			continue;
-		if ((ea & (PAGE_SZ - 1)) + m->len > PAGE_SZ || !mmu_translate(v, ea, &gpa))
-			return -1;
-		add_part(v, gpa, m->len, !j || k == 0xa6 || k == 0xae, j && (k == 0xa4 || k == 0xaa));
-		covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
+		while (left) {
+			uint32_t n = PAGE_SZ - (uint32_t)(ea & (PAGE_SZ - 1));
+			n = n < left ? n : left;
+			if (!mmu_translate(v, ea, &gpa))
+				return -1;
+			add_part(v, gpa, n, !j || k == 0xa6 || k == 0xae,
+				 j && (k == 0xa4 || k == 0xaa));
+			covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
+			ea += n;
+			left -= n;
+		}
 	}
 	if (!covered)
 		c->mmio_nparts = 0;
@@ -188,7 +197,10 @@ static bool split_access(struct vcpu *v)
 			return false;
 		}
 	}
-	if (!fault_in(c, &c->mmio_part[0]) && !(c->mmio_nparts > 1 && fault_in(c, &c->mmio_part[1]))) {
+	bool faulted = false;
+	for (uint32_t i = 0; i < c->mmio_nparts; i++)
+		faulted = faulted || fault_in(c, &c->mmio_part[i]);
+	if (!faulted) {
 		unhandled(c, "an access to memory that faulted", c->mmio_fault_gpa, c->mmio_fault_len);
 		return false;
 	}
@@ -498,6 +510,15 @@ static void step_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 
 static void step_undo(struct vcpu *v);
 
+/* Whether gpa's page is one step_begin mapped already. */
+static bool step_mapped(const struct cpu *c, uint64_t gpa)
+{
+	for (uint32_t i = 0; i < c->mmio_nmap; i++)
+		if (c->mmio_map[i].page == (gpa & ~(uint64_t)(PAGE_SZ - 1)))
+			return true;
+	return false;
+}
+
 /* ---- the Dirty bit of a read-modify-write on MMIO (D23) ----
  * The engine's read faulted: KVM's NPF came at the read, its walk set only
  * Accessed bits (QEMU 7.2's mmu_translate sets D for MMU_DATA_STORE only,
@@ -566,8 +587,7 @@ static int step_begin(struct vcpu *v)
 		uc_err e = UC_ERR_OK;
 		if (p->kind == MP_ROM) {
 			e = uc.mem_protect(c->uc, p->slot->gpa, p->slot->size, UC_PROT_ALL);
-		} else if (p->kind == MP_MMIO && !(c->mmio_nmap && c->mmio_map[0].page ==
-							   (p->gpa & ~(uint64_t)(PAGE_SZ - 1)))) {
+		} else if (p->kind == MP_MMIO && !step_mapped(c, p->gpa)) {
 			struct mmio_page *m = &c->mmio_map[c->mmio_nmap];
 			m->v = v;
 			m->page = p->gpa & ~(uint64_t)(PAGE_SZ - 1);
