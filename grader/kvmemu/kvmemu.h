@@ -84,6 +84,7 @@ enum stop {
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
 	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
+	S_RETF,       /* stopped before a real-mode RETF at stop_lip (cpu.c real_retf) */
 	S_IRQ,        /* a kick, a timer deadline or an open IRQ window (irq.c) */
 };
 
