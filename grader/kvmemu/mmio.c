@@ -149,6 +149,54 @@ static int split_string(struct vcpu *v, const struct mem_operand *m)
 	return covered;
 }
 
+/* Whether the instruction reads and writes its memory operand (SDM vol. 2,
+ * appendix A): the ALU ops to r/m but CMP, group 1 but CMP, NOT, NEG,
+ * INC, DEC, shifts and rotates, BTS/BTR/BTC, XADD, CMPXCHG. */
+static bool rmw_dest(const struct mem_operand *m)
+{
+	uint8_t op = m->op;
+	if (m->map == 0)
+		return (op < 0x40 && (op & 7) < 2 && (op >> 3) != 7) ||
+		       (op >= 0x80 && op <= 0x83 && m->reg != 7) ||
+		       ((op == 0xf6 || op == 0xf7) && (m->reg == 2 || m->reg == 3)) ||
+		       ((op == 0xfe || op == 0xff) && m->reg < 2) ||
+		       ((op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3)) && m->reg != 6);
+	return m->map == 1 && (op == 0xab || op == 0xb3 || op == 0xbb ||
+			       (op == 0xba && m->reg >= 5) || op == 0xc0 || op == 0xc1 ||
+			       op == 0xb0 || op == 0xb1);
+}
+
+/* The operand reaches a page that isn't mapped (split_operand or
+ * split_string gave -1). KVM's emulator translates each page of an access
+ * before it makes any exit (emulator_read_write -> vcpu_mmio_gva_to_gpa,
+ * FNAME(walk_addr_generic)) and injects the #PF: no MMIO exit for the page
+ * that is there. The engine, whose read faulted on that page, never got to
+ * the other. MOVS reads its source first. A read-modify-write reads
+ * first, and a #PF there gets W (x86_emulate_insn: "error_code |=
+ * PFERR_WRITE_MASK" unless the instruction is NoWrite, as CMP and TEST).
+ * true: the #PF is in *pf. */
+static bool operand_pf(struct vcpu *v, const struct mem_operand *m, struct event *pf)
+{
+	struct cpu *c = &v->cpu;
+	uint32_t err = 0;
+	uint64_t cr2 = 0;
+	uint8_t k = m->op & 0xfe;       /* a4 movs, aa stos */
+	bool x;
+	if (m->string)
+		x = (m->src && mmu_data(v, m->ea, m->len, false, &err, &cr2) == XLAT_PF) ||
+		    (m->dst && mmu_data(v, m->ea2, m->len, k == 0xa4 || k == 0xaa, &err,
+					&cr2) == XLAT_PF);
+	else
+		x = mmu_data(v, m->ea, m->len, c->mmio_fault_write, &err, &cr2) == XLAT_PF;
+	if (x && !m->string && rmw_dest(m))
+		err |= PFERR_W;
+	if (x) {
+		*pf = event_exception(X86_PF, err);
+		pf->cr2 = cr2;
+	}
+	return x;
+}
+
 /* The access, from the decoded operand (insn.c: every mode, the common
  * instructions). Unicorn keeps EIP exact at general loads and stores but
  * not at SSE ones (it syncs EIP before gen_op_ld_v/gen_op_st_v only): RIP
@@ -157,12 +205,13 @@ static int split_string(struct vcpu *v, const struct mem_operand *m)
  * faulting address, and RIP put on it. Where none is found (an instruction
  * with two memory operands, one not decoded), the engine's piece is the
  * access: exact for the aligned accesses of 1 to 8 bytes such code makes.
- * false: not emulated. */
-static bool split_access(struct vcpu *v)
+ * 0: not emulated; -1: the operand's other page faults (*pf, RIP on it). */
+static int split_access(struct vcpu *v, struct event *pf)
 {
 	struct cpu *c = &v->cpu;
 	struct mem_operand m;
 	uint64_t lip = c->mmio_lip;
+	bool fault = false;
 	c->mmio_decoded = c->mmio_string = false;
 	for (int k = 0; k < 64 && !c->mmio_decoded; k++) {
 		bool ok = insn_mem_operand(v, lip, &m);
@@ -173,15 +222,19 @@ static bool split_access(struct vcpu *v)
 			c->mmio_string = m.string;
 			c->mmio_insn_len = m.insn_len;
 		}
-		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len))
+		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len)) {
+			fault = r < 0 && operand_pf(v, &m, pf);
 			break;        /* not known: an operand of unknown size, a length */
+		}
 		else
 			lip += m.insn_len;    /* it ran: no operand, or one in RAM */
 	}
-	if (c->mmio_decoded && lip != c->mmio_lip) {
+	if ((c->mmio_decoded || fault) && lip != c->mmio_lip) {
 		c->mmio_lip = lip;
 		cpu_set_lip(c, lip);
 	}
+	if (fault)
+		return -1;
 	if (!c->mmio_decoded) {
 		c->mmio_nparts = 0;
 		add_part(v, c->mmio_fault_gpa, c->mmio_fault_len, !c->mmio_fault_write, true);
@@ -190,11 +243,11 @@ static bool split_access(struct vcpu *v)
 		struct mmio_part *p = &c->mmio_part[i];
 		if (p->kind != MP_RAM && p->len > sizeof p->data) {
 			unhandled(c, "an MMIO access of more than 16 bytes", p->gpa, p->len);
-			return false;
+			return 0;
 		}
 		if (p->kind == MP_ROM && !p->slot) {
 			unhandled(c, "an access across read-only slots", p->gpa, p->len);
-			return false;
+			return 0;
 		}
 	}
 	bool faulted = false;
@@ -202,9 +255,9 @@ static bool split_access(struct vcpu *v)
 		faulted = faulted || fault_in(c, &c->mmio_part[i]);
 	if (!faulted) {
 		unhandled(c, "an access to memory that faulted", c->mmio_fault_gpa, c->mmio_fault_len);
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
 }
 
 /* ---- the flags before it (D4: Unicorn 2.1.1) ----
@@ -669,11 +722,15 @@ int mmio_begin(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	c->mmio_lip = cpu_lip(c);
 	c->mmio_unhandled = false;
-	if (!split_access(v)) {
+	struct event pf;
+	int r = split_access(v, &pf);
+	if (!r) {
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 1;
 	}
 	flags_fix(v);
+	if (r < 0)
+		return event_inject(v, pf);
 	c->mmio_exit_write = false;
 	c->mmio_cur = c->mmio_off = 0;
 	if (next_exit(v))
