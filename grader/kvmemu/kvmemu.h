@@ -349,6 +349,13 @@ enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr);
 bool mmu_leaf(struct vcpu *v, uint64_t lin, uint64_t *egpa, int *esize);  /* no A/D set */
+struct a_note {               /* entries whose A bit was clear (mmu_a_note) */
+	uint64_t gpa[5];
+	int size[5];
+	int n;
+};
+void mmu_a_note(struct vcpu *v, uint64_t lin, struct a_note *a);
+void mmu_a_restore(struct vcpu *v, const struct a_note *a);
 /* An emulated instruction's explicit access to [lin, lin+len): checked, A/D set. */
 enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint32_t *pferr,
 		   uint64_t *cr2);

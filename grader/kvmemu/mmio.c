@@ -682,8 +682,12 @@ static int step_begin(struct vcpu *v)
 static void step_undo(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	for (uint32_t i = 0; i < c->mmio_nmap; i++)
+	for (uint32_t i = 0; i < c->mmio_nmap; i++) {
+		struct a_note a;
+		mmu_a_note(v, c->mmio_map[i].page, &a);   /* the unmap walks it (mmu.c) */
 		uc.mem_unmap(c->uc, c->mmio_map[i].page, PAGE_SZ);
+		mmu_a_restore(v, &a);
+	}
 	c->mmio_nmap = 0;
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
