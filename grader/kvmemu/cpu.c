@@ -371,6 +371,72 @@ static void stop(struct cpu *c, enum stop why)
 	uc.emu_stop(c->uc);
 }
 
+static bool prefix_byte(uint8_t b);
+
+/* ---- a far return in real mode, carried out here ----
+ * Unicorn 2.1.1's translation of a real-mode RETF, with a memory-read hook
+ * (precise_pc_hook), stores EIP between its two loads and pops the wrong
+ * frame (Unicorn issue #966; known-io.txt IO1: SeaBIOS's INT 10h thunk).
+ * The code hook stops before it (block_hook hooks CA/CB bytes in real
+ * mode) and it is done as the CPU does (SDM vol. 2, RET, real-address
+ * mode): IP then CS popped (32-bit with an operand-size prefix), SP past
+ * them and imm16, CS's base the selector times 16, its limit and
+ * attributes kept; a pop past SS's limit #SS(0), an IP past CS's #GP(0). */
+static bool real_mode(struct cpu *c)
+{
+	return !(reg_get(c, UC_X86_REG_CR0) & CR0_PE);
+}
+
+static bool retf_opcode(struct cpu *c, const uint8_t *insn, uint32_t len)
+{
+	uint32_t i = 0;
+	while (i < len && prefix_byte(insn[i]) && (insn[i] & 0xf0) != 0x40)
+		i++;
+	return i < len && (insn[i] == 0xca || insn[i] == 0xcb) && real_mode(c);
+}
+
+static int real_retf(struct vcpu *v, uint64_t lip, uint32_t len)
+{
+	struct cpu *c = &v->cpu;
+	uint8_t insn[16];
+	uint32_t i = 0, o = cpu_code_size(c) == 4 ? 4 : 2;
+	if (len > sizeof insn || !lin_read(v, lip, insn, len)) {
+		kvmemu_diag("a real-mode RETF at 0x%llx not in RAM: KVM_EXIT_INTERNAL_ERROR",
+			    (unsigned long long)lip);
+		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return 1;
+	}
+	for (; i < len && prefix_byte(insn[i]) && (insn[i] & 0xf0) != 0x40; i++)
+		if (insn[i] == 0x66)
+			o = cpu_code_size(c) == 4 ? 2 : 4;
+	uint32_t imm = insn[i] == 0xca ? (uint32_t)(insn[i + 1] | insn[i + 2] << 8) : 0;
+	const struct env *e = cpu_env(c);
+	uint64_t sp_mask = (e->hflags & HF_SS32) ? 0xffffffffull : 0xffff;
+	uint64_t rsp = reg_get(c, UC_X86_REG_RSP), sp = rsp & sp_mask;
+	uint32_t frame[2] = { 0, 0 };
+	for (int k = 0; k < 2; k++) {
+		uint64_t at = (sp + (uint64_t)k * o) & sp_mask;
+		if (at + o - 1 > e->seg[SEG_SS].limit)
+			return event_inject(v, event_exception(X86_SS, 0));
+		if (!lin_read(v, (e->seg[SEG_SS].base + at) & 0xffffffffull, &frame[k], o)) {
+			kvmemu_diag("a real-mode RETF's frame at 0x%llx is not in RAM: "
+				    "KVM_EXIT_INTERNAL_ERROR",
+				    (unsigned long long)(e->seg[SEG_SS].base + at));
+			cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+			return 1;
+		}
+	}
+	uint64_t ip = o == 2 ? (uint16_t)frame[0] : frame[0];
+	if (ip > e->seg[SEG_CS].limit)
+		return event_inject(v, event_exception(X86_GP, 0));
+	reg_set(c, UC_X86_REG_RSP, (rsp & ~sp_mask) | ((sp + 2 * o + imm) & sp_mask));
+	c->env.seg[SEG_CS].selector = (uint16_t)frame[1];   /* limit and attributes stay */
+	c->env.seg[SEG_CS].base = (uint64_t)(uint16_t)frame[1] << 4;
+	env_store(c);
+	reg_set(c, UC_X86_REG_RIP, ip);
+	return 0;
+}
+
 static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 {
 	(void)u;
@@ -407,7 +473,7 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	if (size > sizeof insn || !lin_read(c->v, addr, insn, size))
 		return;
 	enum stop why = pio_opcode(insn, size) ? S_IO : msr_opcode(insn, size) ? S_MSR :
-			cr_opcode(insn, size) ? S_CR : S_NONE;
+			cr_opcode(insn, size) ? S_CR : retf_opcode(c, insn, size) ? S_RETF : S_NONE;
 	if (why != S_NONE) {
 		c->stop_lip = addr;
 		c->stop_len = size;
@@ -512,7 +578,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		}
 		return;
 	}
-	bool added = false;
+	bool added = false, real = real_mode(c);
 	for (uint32_t i = 0; i < size; i++) {
 		/* I/O opcodes, and RDMSR/WRMSR (0f 32 / 0f 30) and MOV to/from
 		 * CRn (0f 22 / 0f 20): the hook starts at the 0f, so the prefixes
@@ -521,7 +587,8 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 			       (p[i + 1] == 0x30 || p[i + 1] == 0x32 || p[i + 1] == 0x20 ||
 				p[i + 1] == 0x22 ||
 				(p[i + 1] == 0x01 && i + 2 < size && (p[i + 2] & 0xfe) == 0xd0));
-		if ((!io_byte(p[i]) && !twobyte) || cpu_covered(c, addr + i))
+		bool retf = (p[i] == 0xca || p[i] == 0xcb) && real;
+		if ((!io_byte(p[i]) && !twobyte && !retf) || cpu_covered(c, addr + i))
 			continue;
 		/* An I/O instruction with this opcode byte starts at it or at
 		 * the prefixes right before it: hook only those addresses, so
@@ -868,6 +935,10 @@ static int run_loop(struct vcpu *v)
 			return 1;
 		case S_CR:
 			if (cr_insn(v, c->stop_lip, c->stop_len))
+				return 1;
+			continue;
+		case S_RETF:
+			if (real_retf(v, c->stop_lip, c->stop_len))
 				return 1;
 			continue;
 		case S_MSR: {

@@ -84,6 +84,7 @@ enum stop {
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
 	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
+	S_RETF,       /* stopped before a real-mode RETF at stop_lip (cpu.c real_retf) */
 	S_IRQ,        /* a kick, a timer deadline or an open IRQ window (irq.c) */
 };
 
@@ -165,7 +166,7 @@ struct cpu {
 		struct slot *slot;    /* MP_ROM: its slot, writable during the step */
 		uint8_t saved[16];    /* MP_ROM: the slot's bytes before the step */
 		bool rd, wr;          /* the instruction reads it, may write it */
-	} mmio_part[2];
+	} mmio_part[4];           /* an operand's two pages; MOVS: two operands */
 	uint32_t mmio_nparts;
 	uint64_t mmio_fault_gpa;  /* the engine's faulting piece */
 	uint32_t mmio_fault_len;
@@ -177,6 +178,9 @@ struct cpu {
 	bool mmio_exit_write;     /* the exits being made are the write ones */
 	uint32_t mmio_cur, mmio_off;  /* the exit in flight: part, offset in it */
 	uint64_t mmio_lip;        /* the instruction */
+	uint64_t mmio_ea;         /* its decoded operand's linear address (split_operand) */
+	uint64_t mmio_leaf;       /* gpa of the entry mapping it, D clear before the step */
+	int mmio_leaf_size;       /* ...its size (4 or 8); 0: none noted (mmio.c leaf_note) */
 	uint64_t tb_lip;          /* where the engine's current block began (block_hook) */
 	bool stop_mid_block;      /* an exit stopped past its block's first instruction */
 	uint64_t mmio_sysflags;   /* RFLAGS but CF..OF at the access (env_sysflags) */
@@ -187,7 +191,7 @@ struct cpu {
 	struct mmio_page {
 		struct vcpu *v;
 		uint64_t page;
-	} mmio_map[2];            /* pages mapped as Unicorn MMIO for the step */
+	} mmio_map[4];            /* pages mapped as Unicorn MMIO for the step */
 	uint32_t mmio_nmap;
 
 	struct env env;
@@ -345,6 +349,14 @@ void mmu_dirty_straddle(struct vcpu *v, uint64_t paddr, int size);  /* a write's
 enum xlat { XLAT_OK, XLAT_PF, XLAT_NOMEM };
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr);
+bool mmu_leaf(struct vcpu *v, uint64_t lin, uint64_t *egpa, int *esize);  /* no A/D set */
+struct a_note {               /* entries whose A bit was clear (mmu_a_note) */
+	uint64_t gpa[5];
+	int size[5];
+	int n;
+};
+void mmu_a_note(struct vcpu *v, uint64_t lin, struct a_note *a);
+void mmu_a_restore(struct vcpu *v, const struct a_note *a);
 /* An emulated instruction's explicit access to [lin, lin+len): checked, A/D set. */
 enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint32_t *pferr,
 		   uint64_t *cr2);

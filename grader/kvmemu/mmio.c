@@ -101,6 +101,7 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 	uint32_t left = m->len;
 	bool covered = false;
 	c->mmio_nparts = 0;
+	c->mmio_ea = ea;
 	while (left && c->mmio_nparts < 2 && mmu_translate(v, ea, &gpa)) {
 		uint32_t n = PAGE_SZ - (uint32_t)(ea & (PAGE_SZ - 1));
 		n = n < left ? n : left;
@@ -115,10 +116,11 @@ static int split_operand(struct vcpu *v, const struct mem_operand *m)
 }
 
 /* A string instruction's element: its source (DS:rSI) and destination
- * (ES:rDI), each one part. KVM's emulator does one element a time, each
- * access as another instruction's (x86_emulate_insn, string_insn_completed:
- * RIP stays on the instruction until rCX is 0): one exit or two (MOVS
- * between MMIO pages) an element. An element across pages: not here (-1). */
+ * (ES:rDI), each one part a page. KVM's emulator does one element a time,
+ * each access as another instruction's (x86_emulate_insn,
+ * string_insn_completed: RIP stays on the instruction until rCX is 0),
+ * split at the page boundary as any (emulator_read_write): an exit per MMIO
+ * fragment, two at most per operand. -1: a page not translated. */
 static int split_string(struct vcpu *v, const struct mem_operand *m)
 {
 	struct cpu *c = &v->cpu;
@@ -127,16 +129,72 @@ static int split_string(struct vcpu *v, const struct mem_operand *m)
 	c->mmio_nparts = 0;
 	for (int j = 0; j < 2; j++) {
 		uint64_t ea = j ? m->ea2 : m->ea, gpa;
+		uint32_t left = m->len;
 		if (!(j ? m->dst : m->src))
 			continue;
-		if ((ea & (PAGE_SZ - 1)) + m->len > PAGE_SZ || !mmu_translate(v, ea, &gpa))
-			return -1;
-		add_part(v, gpa, m->len, !j || k == 0xa6 || k == 0xae, j && (k == 0xa4 || k == 0xaa));
-		covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
+		while (left) {
+			uint32_t n = PAGE_SZ - (uint32_t)(ea & (PAGE_SZ - 1));
+			n = n < left ? n : left;
+			if (!mmu_translate(v, ea, &gpa))
+				return -1;
+			add_part(v, gpa, n, !j || k == 0xa6 || k == 0xae,
+				 j && (k == 0xa4 || k == 0xaa));
+			covered = covered || fault_in(c, &c->mmio_part[c->mmio_nparts - 1]);
+			ea += n;
+			left -= n;
+		}
 	}
 	if (!covered)
 		c->mmio_nparts = 0;
 	return covered;
+}
+
+/* Whether the instruction reads and writes its memory operand (SDM vol. 2,
+ * appendix A): the ALU ops to r/m but CMP, group 1 but CMP, NOT, NEG,
+ * INC, DEC, shifts and rotates, BTS/BTR/BTC, XADD, CMPXCHG. */
+static bool rmw_dest(const struct mem_operand *m)
+{
+	uint8_t op = m->op;
+	if (m->map == 0)
+		return (op < 0x40 && (op & 7) < 2 && (op >> 3) != 7) ||
+		       (op >= 0x80 && op <= 0x83 && m->reg != 7) ||
+		       ((op == 0xf6 || op == 0xf7) && (m->reg == 2 || m->reg == 3)) ||
+		       ((op == 0xfe || op == 0xff) && m->reg < 2) ||
+		       ((op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3)) && m->reg != 6);
+	return m->map == 1 && (op == 0xab || op == 0xb3 || op == 0xbb ||
+			       (op == 0xba && m->reg >= 5) || op == 0xc0 || op == 0xc1 ||
+			       op == 0xb0 || op == 0xb1);
+}
+
+/* The operand reaches a page that isn't mapped (split_operand or
+ * split_string gave -1). KVM's emulator translates each page of an access
+ * before it makes any exit (emulator_read_write -> vcpu_mmio_gva_to_gpa,
+ * FNAME(walk_addr_generic)) and injects the #PF: no MMIO exit for the page
+ * that is there. The engine, whose read faulted on that page, never got to
+ * the other. MOVS reads its source first. A read-modify-write reads
+ * first, and a #PF there gets W (x86_emulate_insn: "error_code |=
+ * PFERR_WRITE_MASK" unless the instruction is NoWrite, as CMP and TEST).
+ * true: the #PF is in *pf. */
+static bool operand_pf(struct vcpu *v, const struct mem_operand *m, struct event *pf)
+{
+	struct cpu *c = &v->cpu;
+	uint32_t err = 0;
+	uint64_t cr2 = 0;
+	uint8_t k = m->op & 0xfe;       /* a4 movs, aa stos */
+	bool x;
+	if (m->string)
+		x = (m->src && mmu_data(v, m->ea, m->len, false, &err, &cr2) == XLAT_PF) ||
+		    (m->dst && mmu_data(v, m->ea2, m->len, k == 0xa4 || k == 0xaa, &err,
+					&cr2) == XLAT_PF);
+	else
+		x = mmu_data(v, m->ea, m->len, c->mmio_fault_write, &err, &cr2) == XLAT_PF;
+	if (x && !m->string && rmw_dest(m))
+		err |= PFERR_W;
+	if (x) {
+		*pf = event_exception(X86_PF, err);
+		pf->cr2 = cr2;
+	}
+	return x;
 }
 
 /* The access, from the decoded operand (insn.c: every mode, the common
@@ -147,12 +205,13 @@ static int split_string(struct vcpu *v, const struct mem_operand *m)
  * faulting address, and RIP put on it. Where none is found (an instruction
  * with two memory operands, one not decoded), the engine's piece is the
  * access: exact for the aligned accesses of 1 to 8 bytes such code makes.
- * false: not emulated. */
-static bool split_access(struct vcpu *v)
+ * 0: not emulated; -1: the operand's other page faults (*pf, RIP on it). */
+static int split_access(struct vcpu *v, struct event *pf)
 {
 	struct cpu *c = &v->cpu;
 	struct mem_operand m;
 	uint64_t lip = c->mmio_lip;
+	bool fault = false;
 	c->mmio_decoded = c->mmio_string = false;
 	for (int k = 0; k < 64 && !c->mmio_decoded; k++) {
 		bool ok = insn_mem_operand(v, lip, &m);
@@ -163,15 +222,19 @@ static bool split_access(struct vcpu *v)
 			c->mmio_string = m.string;
 			c->mmio_insn_len = m.insn_len;
 		}
-		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len))
+		else if (r < 0 || !m.insn_len || (ok && !m.stack && !m.len)) {
+			fault = r < 0 && operand_pf(v, &m, pf);
 			break;        /* not known: an operand of unknown size, a length */
+		}
 		else
 			lip += m.insn_len;    /* it ran: no operand, or one in RAM */
 	}
-	if (c->mmio_decoded && lip != c->mmio_lip) {
+	if ((c->mmio_decoded || fault) && lip != c->mmio_lip) {
 		c->mmio_lip = lip;
 		cpu_set_lip(c, lip);
 	}
+	if (fault)
+		return -1;
 	if (!c->mmio_decoded) {
 		c->mmio_nparts = 0;
 		add_part(v, c->mmio_fault_gpa, c->mmio_fault_len, !c->mmio_fault_write, true);
@@ -180,18 +243,21 @@ static bool split_access(struct vcpu *v)
 		struct mmio_part *p = &c->mmio_part[i];
 		if (p->kind != MP_RAM && p->len > sizeof p->data) {
 			unhandled(c, "an MMIO access of more than 16 bytes", p->gpa, p->len);
-			return false;
+			return 0;
 		}
 		if (p->kind == MP_ROM && !p->slot) {
 			unhandled(c, "an access across read-only slots", p->gpa, p->len);
-			return false;
+			return 0;
 		}
 	}
-	if (!fault_in(c, &c->mmio_part[0]) && !(c->mmio_nparts > 1 && fault_in(c, &c->mmio_part[1]))) {
+	bool faulted = false;
+	for (uint32_t i = 0; i < c->mmio_nparts; i++)
+		faulted = faulted || fault_in(c, &c->mmio_part[i]);
+	if (!faulted) {
 		unhandled(c, "an access to memory that faulted", c->mmio_fault_gpa, c->mmio_fault_len);
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
 }
 
 /* ---- the flags before it (D4: Unicorn 2.1.1) ----
@@ -206,33 +272,41 @@ static bool split_access(struct vcpu *v)
  * after a flag-setting one, without a code hook (before a hooked one
  * Unicorn stores cc_op) and at its first access: afterwards it has one
  * (step_begin). The block's instructions before it are decoded; the last
- * one that sets flags, when QEMU derives them from cc_dst and cc_src alone
- * (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR (and XOR r,r: QEMU's CC_OP_CLR),
- * TEST, INC, DEC, SHL, SHR,
- * SAR by an immediate), gives CF..OF; the other bits are taken in the
- * hook, before the engine computes RFLAGS from the stale cc_op (whose
- * CC_OP_EFLAGS makes any bit of CC_SRC a flag). Written back, they make
- * cc_op CC_OP_EFLAGS. Any other (rotates, multiplies, BT, ...) leaves the
- * engine's view: README "Known differences". */
+ * one that sets flags, when QEMU derives them from cc_dst, cc_src and
+ * cc_src2 alone (ADD, ADC, SUB, SBB, CMP, NEG, AND, OR, XOR (and XOR r,r:
+ * QEMU's CC_OP_CLR), TEST, INC, DEC, shifts and rotates by an immediate,
+ * MUL, IMUL, BT*, BSF, BSR, CMPXCHG, XADD), gives CF..OF; the other bits
+ * are taken in the hook, before the engine computes RFLAGS from the stale
+ * cc_op (whose CC_OP_EFLAGS makes any bit of CC_SRC a flag). Written back,
+ * they make
+ * cc_op CC_OP_EFLAGS. Any other (ADCX, POPCNT, ...) leaves the engine's
+ * view: README "Known differences". */
 
 enum cc_kind { CC_NONE, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_CLR, CC_INC, CC_DEC,
-	       CC_SHL, CC_SAR, CC_SYNCED, CC_OTHER };
+	       CC_SHL, CC_SAR, CC_MUL, CC_ADCOX, CC_EFLAGS, CC_BT, CC_SYNCED, CC_OTHER };
 
 #define RFL_ARITH 0x8d5ull          /* CF PF AF ZF SF OF */
 
-/* A shift's count (C0, C1: imm8; D0, D1: 1; D2, D3: CL, known only when
- * it runs: QEMU then stores cc_op itself). */
+/* A shift's or rotate's count (C0, C1: imm8; D0, D1: 1; D2, D3: CL, known
+ * only when it runs: QEMU then stores cc_op itself). QEMU's translate.c:
+ * RCL/RCR compute EFLAGS into CC_SRC first, whatever the count
+ * (gen_rotc_rm_T1); ROL/ROR by a non-zero constant leave CC_OP_ADCOX, C in
+ * CC_DST and O in CC_SRC2 (gen_rot_rm_im). */
 static enum cc_kind shift_kind(struct vcpu *v, uint64_t lip, const struct mem_operand *m)
 {
 	uint8_t n = 1;
-	if (m->reg < 4 || m->reg == 6)
-		return CC_OTHER;      /* rotates (and the undocumented /6) */
+	if (m->reg == 6)
+		return CC_OTHER;      /* the undocumented /6 */
+	if (m->reg == 2 || m->reg == 3)
+		return CC_EFLAGS;
 	if (m->op == 0xd2 || m->op == 0xd3)
 		return CC_SYNCED;
 	if ((m->op == 0xc0 || m->op == 0xc1) && !lin_read(v, lip + m->insn_len - 1, &n, 1))
 		return CC_OTHER;
 	if (!(n & (m->osize == 8 ? 0x3f : 0x1f)))
 		return CC_NONE;       /* a count of 0 changes nothing */
+	if (m->reg < 2)
+		return CC_ADCOX;
 	return m->reg == 4 ? CC_SHL : CC_SAR;   /* QEMU's SHR is its SAR's flags */
 }
 
@@ -256,9 +330,11 @@ static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_op
 			return CC_LOGIC;
 		if (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3))
 			return shift_kind(v, lip, m);
-		if (op == 0xf6 || op == 0xf7)    /* test, not, neg; mul and div: other */
+		if (op == 0xf6 || op == 0xf7)    /* test, not, neg, mul, imul; div: none */
 			return m->reg < 2 ? CC_LOGIC : m->reg == 2 ? CC_NONE :
-			       m->reg == 3 ? CC_SUB : CC_OTHER;
+			       m->reg == 3 ? CC_SUB : m->reg < 6 ? CC_MUL : CC_NONE;
+		if (op == 0x69 || op == 0x6b)    /* imul r, r/m, imm */
+			return CC_MUL;
 		if (op == 0xfe || op == 0xff)    /* inc, dec, push */
 			return m->reg == 0 ? CC_INC : m->reg == 1 ? CC_DEC :
 			       m->reg == 6 && op == 0xff ? CC_NONE : CC_OTHER;
@@ -274,6 +350,19 @@ static enum cc_kind cc_kind_of(struct vcpu *v, uint64_t lip, const struct mem_op
 		    op == 0x11 || op == 0x28 || op == 0x29 || op == 0x2b || op == 0x6e ||
 		    op == 0x6f || op == 0x7e || op == 0x7f || op == 0xd6 || op == 0xe7 || op == 0xc3)
 			return CC_NONE;       /* cmov, setcc, movzx/movsx, nop, SSE moves */
+		if (op == 0xaf)
+			return CC_MUL;        /* imul r, r/m */
+		if (op == 0xb0 || op == 0xb1)
+			return CC_SUB;        /* cmpxchg: CC_SRC the old value, as CMP */
+		if (op == 0xc0 || op == 0xc1)
+			return CC_ADD;        /* xadd */
+		if (op == 0xbc || op == 0xbd)
+			return CC_LOGIC;      /* bsf, bsr: CC_DST the source (qemu64: no TZCNT) */
+		if (op == 0xa3 || op == 0xab || op == 0xb3 || op == 0xbb ||
+		    (op == 0xba && m->reg >= 4))
+			return CC_BT;
+		if (op == 0xc7 && m->reg == 1)
+			return CC_EFLAGS;     /* cmpxchg8b/16b: its helper writes CC_SRC */
 	}
 	return CC_OTHER;
 }
@@ -303,6 +392,9 @@ static uint64_t cc_compute(enum cc_kind k, uint32_t size, const uint64_t cc[3])
 		src2 = 1;
 		src1 = (k == CC_INC ? dst - 1 : dst + 1) & mask;
 		of = dst == (k == CC_INC ? sign : sign - 1);
+	} else if (k == CC_MUL) {     /* compute_all_mul: C = O = (CC_SRC != 0) */
+		cf = of = cc[1] != 0;
+		af = false;
 	} else if (k == CC_SHL || k == CC_SAR) {
 		src1 = cc[1] & mask;
 		cf = k == CC_SHL ? (src1 & sign) != 0 : src1 & 1;
@@ -313,6 +405,11 @@ static uint64_t cc_compute(enum cc_kind k, uint32_t size, const uint64_t cc[3])
 	}
 	if (k == CC_CLR)
 		return 0x44;
+	if (k == CC_EFLAGS)
+		return cc[1] & RFL_ARITH;
+	if (k == CC_ADCOX)            /* compute_all_adcox */
+		return (cc[1] & RFL_ARITH & ~(RFL_CF | 1ull << 11)) | (cc[0] & 1 ? RFL_CF : 0) |
+		       (cc[2] & 1 ? 1ull << 11 : 0);
 	return (cf ? RFL_CF : 0) | (__builtin_parityll(dst & 0xff) ? 0 : 1u << 2) |
 	       (af ? (dst ^ src1 ^ src2) & 0x10 : 0) | (dst == 0 ? 1u << 6 : 0) |
 	       (dst & sign ? 1u << 7 : 0) | (of ? 1u << 11 : 0);
@@ -334,7 +431,12 @@ static void flags_fix(struct vcpu *v)
 		if (!m.insn_len)
 			return;           /* not decoded: the engine's view */
 		enum cc_kind mk = cc_kind_of(v, lip, &m);
-		if (mk != CC_NONE) {
+		if (mk == CC_BT) {
+			/* bt_op: after an operation whose Z comes from CC_DST, CC_OP_SAR
+			 * of that size (CC_SRC the bit shifted down); else EFLAGS with
+			 * C replaced. */
+			k = k >= CC_ADD && k <= CC_MUL && k != CC_CLR ? CC_SAR : CC_EFLAGS;
+		} else if (mk != CC_NONE) {
 			k = mk == CC_SYNCED ? CC_NONE : mk;
 			size = m.osize;
 		}
@@ -461,6 +563,61 @@ static void step_write(uc_engine *u, uint64_t offset, unsigned size, uint64_t va
 
 static void step_undo(struct vcpu *v);
 
+/* Whether gpa's page is one step_begin mapped already. */
+static bool step_mapped(const struct cpu *c, uint64_t gpa)
+{
+	for (uint32_t i = 0; i < c->mmio_nmap; i++)
+		if (c->mmio_map[i].page == (gpa & ~(uint64_t)(PAGE_SZ - 1)))
+			return true;
+	return false;
+}
+
+/* ---- the Dirty bit of a read-modify-write on MMIO (D23) ----
+ * The engine's read faulted: KVM's NPF came at the read, its walk set only
+ * Accessed bits (QEMU 7.2's mmu_translate sets D for MMU_DATA_STORE only,
+ * before the final nested translation). KVM's emulator then carries out
+ * the whole instruction with the GPA the NPF gave (x86.c
+ * x86_emulate_instruction: gpa_available for a direct MMU, kept until the
+ * MMIO completes since init_emulate_ctxt runs only when decoding;
+ * emulator_read_write_onepage uses it and walks nothing), so the write sets
+ * no D bit. The step's store does walk (the engine's) and sets it: the
+ * entry is noted before the step and its D bit cleared again after.
+ * Only a one-part non-string operand: a REP string instruction, or a part
+ * in another page, goes through KVM's software walk (vcpu_mmio_gva_to_gpa
+ * -> paging_tmpl.h update_accessed_dirty_bits), which sets D. */
+static void leaf_note(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t e = 0;
+	c->mmio_leaf_size = 0;
+	if (c->mmio_fault_write || !c->mmio_decoded || c->mmio_string || c->mmio_nparts != 1 ||
+	    c->mmio_part[0].kind != MP_MMIO ||
+	    !mmu_leaf(v, c->mmio_ea, &c->mmio_leaf, &c->mmio_leaf_size)) {
+		c->mmio_leaf_size = 0;
+		return;
+	}
+	uint8_t *p = gpa_ptr(v->vm, c->mmio_leaf, (uint64_t)c->mmio_leaf_size);
+	if (p)
+		memcpy(&e, p, (size_t)c->mmio_leaf_size);
+	if (!p || (e & PTE_D))
+		c->mmio_leaf_size = 0;
+}
+
+/* After the step: the D bit the step's store set goes. */
+static void leaf_restore(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	size_t n = (size_t)c->mmio_leaf_size;
+	uint8_t *p = n ? gpa_ptr(v->vm, c->mmio_leaf, n) : NULL;
+	uint64_t e = 0;
+	c->mmio_leaf_size = 0;
+	if (!p || !c->mmio_part[0].written)
+		return;
+	memcpy(&e, p, n);
+	e &= ~PTE_D;
+	memcpy(p, &e, n);
+}
+
 /* Maps the MMIO parts' pages, makes the read-only slots writable, and
  * hooks the instruction: cpu.c's code hook stops the run after it. */
 static int step_begin(struct vcpu *v)
@@ -471,6 +628,7 @@ static int step_begin(struct vcpu *v)
 	c->mmio_rsi = reg_get(c, UC_X86_REG_RSI);
 	c->mmio_rdi = reg_get(c, UC_X86_REG_RDI);
 	c->mmio_nmap = 0;
+	leaf_note(v);
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
 		p->written = 0;
@@ -482,8 +640,7 @@ static int step_begin(struct vcpu *v)
 		uc_err e = UC_ERR_OK;
 		if (p->kind == MP_ROM) {
 			e = uc.mem_protect(c->uc, p->slot->gpa, p->slot->size, UC_PROT_ALL);
-		} else if (p->kind == MP_MMIO && !(c->mmio_nmap && c->mmio_map[0].page ==
-							   (p->gpa & ~(uint64_t)(PAGE_SZ - 1)))) {
+		} else if (p->kind == MP_MMIO && !step_mapped(c, p->gpa)) {
 			struct mmio_page *m = &c->mmio_map[c->mmio_nmap];
 			m->v = v;
 			m->page = p->gpa & ~(uint64_t)(PAGE_SZ - 1);
@@ -525,8 +682,12 @@ static int step_begin(struct vcpu *v)
 static void step_undo(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	for (uint32_t i = 0; i < c->mmio_nmap; i++)
+	for (uint32_t i = 0; i < c->mmio_nmap; i++) {
+		struct a_note a;
+		mmu_a_note(v, c->mmio_map[i].page, &a);   /* the unmap walks it (mmu.c) */
 		uc.mem_unmap(c->uc, c->mmio_map[i].page, PAGE_SZ);
+		mmu_a_restore(v, &a);
+	}
 	c->mmio_nmap = 0;
 	for (uint32_t i = 0; i < c->mmio_nparts; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
@@ -565,11 +726,15 @@ int mmio_begin(struct vcpu *v)
 	struct cpu *c = &v->cpu;
 	c->mmio_lip = cpu_lip(c);
 	c->mmio_unhandled = false;
-	if (!split_access(v)) {
+	struct event pf;
+	int r = split_access(v, &pf);
+	if (!r) {
 		cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 		return 1;
 	}
 	flags_fix(v);
+	if (r < 0)
+		return event_inject(v, pf);
 	c->mmio_exit_write = false;
 	c->mmio_cur = c->mmio_off = 0;
 	if (next_exit(v))
@@ -601,6 +766,7 @@ int mmio_step_end(struct vcpu *v)
 	for (uint32_t i = 0; i < c->mmio_nparts; i++)
 		wrote = wrote || c->mmio_part[i].written;
 	step_undo(v);
+	leaf_restore(v);
 	for (uint32_t i = 0; i < c->mmio_nparts && wrote; i++) {
 		struct mmio_part *p = &c->mmio_part[i];
 		if (p->kind == MP_MMIO && p->wr && p->written != (uint16_t)((1u << p->len) - 1))

@@ -171,9 +171,11 @@ static void set_bits(struct vm *vm, uint64_t gpa, int n, uint64_t bits)
 }
 
 /* The walk of an access. smap_ac: an explicit access, for which RFLAGS.AC
- * lifts SMAP (4.6.1); false for the CPU's implicit ones. */
+ * lifts SMAP (4.6.1); false for the CPU's implicit ones. peek: only look,
+ * the entries used go there (those read before a fault too), no rights
+ * checked and no A/D bit set. */
 static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user, bool smap_ac,
-			       uint64_t *gpa, uint32_t *pferr)
+			       uint64_t *gpa, uint32_t *pferr, struct used *peek)
 {
 	struct cpu *c = &v->cpu;
 	uint64_t cr0 = reg_get(c, UC_X86_REG_CR0), cr4 = reg_get(c, UC_X86_REG_CR4);
@@ -186,7 +188,7 @@ static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user
 	uint64_t nx = (cpu_env(c)->efer & EFER_NXE) ? 0 : PTE_NX;
 	uint64_t rsvd = PHYS_RSVD(cpuid_maxphyaddr(v)) | nx, e = 0, table, size;
 	bool rw = true, us = true;
-	struct used u = { .n = 0 };
+	struct used own = { .n = 0 }, *u = peek ? peek : &own;
 	enum xlat r;
 	int level;
 	if (lma) {
@@ -194,17 +196,17 @@ static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user
 		level = 3;
 	} else if (cr4 & CR4_PAE) {
 		r = step(v->vm, (reg_get(c, UC_X86_REG_CR3) & 0xffffffe0ull) + (lin >> 30 & 3) * 8,
-			 8, rsvd | 0x1e6 | PTE_NX, &e, pferr, &u);
+			 8, rsvd | 0x1e6 | PTE_NX, &e, pferr, u);
 		if (r != XLAT_OK)
 			return r;
-		u.n = 0;                     /* PDPTEs have no A bit: loaded at MOV CR3 */
+		u->n = 0;                     /* PDPTEs have no A bit: loaded at MOV CR3 */
 		table = e & PTE_ADDR;
 		level = 1;
 		lin &= 0xffffffffull;
 	} else {                                          /* 32-bit: no reserved bits but PSE-36's */
 		lin &= 0xffffffffull;
 		r = step(v->vm, (reg_get(c, UC_X86_REG_CR3) & 0xfffff000ull) + (lin >> 22) * 4, 4, 0,
-			 &e, pferr, &u);
+			 &e, pferr, u);
 		if (r != XLAT_OK)
 			return r;
 		rw = e & PTE_RW;
@@ -213,7 +215,7 @@ static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user
 			*gpa = (e & 0xffc00000ull) | ((e >> 13 & 0xff) << 32) | (lin & 0x3fffff);
 			goto rights;
 		}
-		r = step(v->vm, (e & 0xfffff000ull) + (lin >> 12 & 1023) * 4, 4, 0, &e, pferr, &u);
+		r = step(v->vm, (e & 0xfffff000ull) + (lin >> 12 & 1023) * 4, 4, 0, &e, pferr, u);
 		if (r != XLAT_OK)
 			return r;
 		*gpa = (e & 0xfffff000ull) | (lin & 0xfff);
@@ -225,7 +227,7 @@ static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user
 		/* PS is reserved in a PML4E; a large page's address bits below
 		 * its size (but PAT, bit 12) are reserved too. */
 		uint64_t lvl_rsvd = rsvd | (level == 3 ? PTE_PS : 0);
-		r = step(v->vm, table + PX(level, lin) * 8, 8, lvl_rsvd, &e, pferr, &u);
+		r = step(v->vm, table + PX(level, lin) * 8, 8, lvl_rsvd, &e, pferr, u);
 		if (r != XLAT_OK)
 			return r;
 		rw = rw && (e & PTE_RW);
@@ -243,15 +245,17 @@ static enum xlat walk_access(struct vcpu *v, uint64_t lin, bool write, bool user
 	}
 rights:
 	*pferr |= PFERR_P;                   /* from here on the page is present */
+	if (peek)
+		return XLAT_OK;
 	if ((user && !us) || (write && !rw && (user || (cr0 & CR0_WP))))
 		return XLAT_PF;
 	/* SMAP (4.6.1): a supervisor access to a user page. */
 	if (!user && us && (cr4 & CR4_SMAP) &&
 	    !(smap_ac && (reg_get(c, UC_X86_REG_EFLAGS) & RFL_AC)))
 		return XLAT_PF;
-	for (int i = 0; i < u.n; i++)
-		set_bits(v->vm, u.gpa[i], u.size[i],
-			 PTE_A | (write && i == u.n - 1 ? PTE_D : 0));
+	for (int i = 0; i < u->n; i++)
+		set_bits(v->vm, u->gpa[i], u->size[i],
+			 PTE_A | (write && i == u->n - 1 ? PTE_D : 0));
 	*pferr = 0;
 	return XLAT_OK;
 }
@@ -259,7 +263,54 @@ rights:
 enum xlat mmu_access(struct vcpu *v, uint64_t lin, bool write, bool user, uint64_t *gpa,
 		     uint32_t *pferr)
 {
-	return walk_access(v, lin, write, user, false, gpa, pferr);
+	return walk_access(v, lin, write, user, false, gpa, pferr, NULL);
+}
+
+/* The entry that maps lin (a PTE, or a PDE/PDPTE with PS): its gpa and
+ * size; false without paging or when lin isn't mapped. Sets no bit. */
+bool mmu_leaf(struct vcpu *v, uint64_t lin, uint64_t *egpa, int *esize)
+{
+	struct used u = { .n = 0 };
+	uint64_t gpa;
+	uint32_t pferr;
+	if (walk_access(v, lin, false, false, false, &gpa, &pferr, &u) != XLAT_OK || !u.n)
+		return false;
+	*egpa = u.gpa[u.n - 1];
+	*esize = u.size[u.n - 1];
+	return true;
+}
+
+/* The Accessed bits a walk of lin would set, noted (only those clear now),
+ * and cleared again: Unicorn's uc_mem_unmap invalidates a page's
+ * translations by walking its guest-physical address as a linear one
+ * (measured: unmapping MMIO page 0x410000 set A in the identity-mapped
+ * PDE for 0x400000), which the CPU never does. */
+void mmu_a_note(struct vcpu *v, uint64_t lin, struct a_note *a)
+{
+	struct used u = { .n = 0 };
+	uint64_t gpa, e = 0;
+	uint32_t pferr;
+	a->n = 0;
+	walk_access(v, lin, false, false, false, &gpa, &pferr, &u);
+	for (int i = 0; i < u.n; i++) {
+		if (!rd(v->vm, u.gpa[i], u.size[i], &e) || (e & PTE_A))
+			continue;
+		a->gpa[a->n] = u.gpa[i];
+		a->size[a->n++] = u.size[i];
+	}
+}
+
+void mmu_a_restore(struct vcpu *v, const struct a_note *a)
+{
+	for (int i = 0; i < a->n; i++) {
+		uint8_t *p = gpa_ptr(v->vm, a->gpa[i], (uint64_t)a->size[i]);
+		uint64_t e = 0;
+		if (!p)
+			continue;
+		memcpy(&e, p, (size_t)a->size[i]);
+		e &= ~PTE_A;
+		memcpy(p, &e, (size_t)a->size[i]);
+	}
 }
 
 /* An explicit access an emulated instruction makes to [lin, lin + len)
@@ -276,7 +327,7 @@ enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint3
 		uint64_t gpa;
 		if (n > len)
 			n = len;
-		enum xlat x = walk_access(v, lin, write, user, true, &gpa, pferr);
+		enum xlat x = walk_access(v, lin, write, user, true, &gpa, pferr, NULL);
 		if (x != XLAT_OK) {
 			*cr2 = lin;
 			return x;
