@@ -11,7 +11,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # CPU second, so a busy machine slows the wall clock, not the figures.
 cpu_us() {
 	/usr/bin/time -f '%U %S' -o "$B/kvmemu-bench.cpu" "$@" >/dev/null 2>&1 || true
-	awk '{printf "%d\n", ($1 + $2) * 1000000}' "$B/kvmemu-bench.cpu"
+	tail -n 1 "$B/kvmemu-bench.cpu" | awk '{printf "%d\n", ($1 + $2) * 1000000}'   # after any "exited with"
 }
 
 # 1. wall time, CPU time and max RSS of one hello run (median of N)
