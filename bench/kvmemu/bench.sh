@@ -7,11 +7,12 @@ N=${KVMEMU_BENCH_RUNS:-11}
 now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# CPU time (user + system, microseconds) of one run of "$@": rates are per
-# CPU second, so a busy machine slows the wall clock, not the figures.
+# CPU time (user + system, microseconds; time(1) counts in 10 ms) of one run
+# of "$@", nothing if it failed: rates are per CPU second, so a busy machine
+# slows the wall clock, not the figures.
 cpu_us() {
-	/usr/bin/time -f '%U %S' -o "$B/kvmemu-bench.cpu" "$@" >/dev/null 2>&1 || true
-	tail -n 1 "$B/kvmemu-bench.cpu" | awk '{printf "%d\n", ($1 + $2) * 1000000}'   # after any "exited with"
+	/usr/bin/time -f '%U %S' -o "$B/kvmemu-bench.cpu" "$@" >/dev/null 2>&1 || return 0
+	awk '{printf "%d\n", ($1 + $2) * 1000000}' "$B/kvmemu-bench.cpu"
 }
 
 # 1. wall time, CPU time and max RSS of one hello run (median of N)
@@ -29,17 +30,24 @@ hello_cpu_us=$(cut -d' ' -f3 "$B/kvmemu-bench.t" | median)
 
 # 2. exits/s, 3. instructions/s and 4. interrupts/s per CPU second, minus the
 # hello run's fixed cost (the same process start, library load and VM setup)
-net_us() {
-	u=$(( $(cpu_us "$@") - hello_cpu_us ))
-	[ "$u" -gt 0 ] && echo "$u" || echo 1
+# rate COUNT SCALE CMD...: COUNT / SCALE per CPU second of CMD, its hello
+# cost taken off; "—" if it failed
+rate() {
+	n=$1 scale=$2
+	shift 2
+	u=$(cpu_us "$@")
+	[ -n "$u" ] || { echo "—"; return; }
+	u=$(( u - hello_cpu_us ))
+	[ "$u" -gt 0 ] || u=1
+	echo $(( n * 1000000 / scale / u ))
 }
-exits_s=$(( 200000 * 1000000 / $(net_us $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/exits.bin") ))
-minstr_s=$(( 500000000 / $(net_us $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/spin.bin") ))
-minstr32_s=$(( 500000000 / $(net_us $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/spin32.bin") ))
-minstr64_s=$(( 500000000 / $(net_us $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/spin64.bin" --cpuid) ))
-mstore64_s=$(( 300000000 / $(net_us $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/store64.bin" --cpuid) ))
+exits_s=$(rate 200000 1 $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/exits.bin")
+minstr_s=$(rate 500000000 1000000 $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/spin.bin")
+minstr32_s=$(rate 500000000 1000000 $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/spin32.bin")
+minstr64_s=$(rate 500000000 1000000 $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/spin64.bin" --cpuid)
+mstore64_s=$(rate 300000000 1000000 $EMU "$B/kvmemu-bench/vmm" "$B/kvmemu-bench/store64.bin" --cpuid)
 # interrupts: IRQ 1 through the in-kernel PIC, each asked for by an OUT exit
-irqs_s=$(( 50000 * 1000000 / $(net_us $EMU "$B/kvmemu-bench/irqvmm" "$B/kvmemu-bench/irqs.bin") ))
+irqs_s=$(rate 50000 1 $EMU "$B/kvmemu-bench/irqvmm" "$B/kvmemu-bench/irqs.bin")
 
 row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
 {
