@@ -487,13 +487,15 @@ static bool at_exit(struct cpu *c, uint64_t lip)
 }
 
 /* The length of the instruction at p (n bytes readable) if it is one of
- * those stopped at exits: prefixes, then its opcode and operand bytes. */
-static uint32_t site_len(const uint8_t *p, uint32_t n)
+ * those stopped at exits: prefixes (REX only in 64-bit code), then its
+ * opcode and operand bytes. */
+static uint32_t site_len(const uint8_t *p, uint32_t n, bool code64)
 {
 	uint32_t i = 0;
 	while (i < n && i < 14 && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 ||
 				   p[i] == 0xf0 || p[i] == 0x26 || p[i] == 0x2e || p[i] == 0x36 ||
-				   p[i] == 0x3e || p[i] == 0x64 || p[i] == 0x65 || (p[i] & 0xf0) == 0x40))
+				   p[i] == 0x3e || p[i] == 0x64 || p[i] == 0x65 ||
+				   (code64 && (p[i] & 0xf0) == 0x40)))   /* else INC/DEC */
 		i++;
 	if (i >= n)
 		return 0;
@@ -521,7 +523,7 @@ static enum stop exit_stop(struct cpu *c, uint64_t lip)
 	while (got > 0 && !lin_read(c->v, lip, insn, got))
 		got--;                            /* near the end of a slot */
 	if (got)
-		len = site_len(insn, got);
+		len = site_len(insn, got, cpu_code_size(c) == 8);
 	enum stop why = S_NONE;
 	if (len && len <= got)
 		why = pio_opcode(insn, len) ? S_IO : msr_opcode(insn, len) ? S_MSR :
@@ -538,8 +540,15 @@ static enum stop exit_stop(struct cpu *c, uint64_t lip)
 		exits_commit(c);
 	}
 	/* Its opcode byte stays a known candidate, or the next scan of the
-	 * block would add the exit again. */
-	tb_remove(c, lip, lip + 1);
+	 * block would add the exit again. The translation that stops here
+	 * ends before lip (the exit adds no byte to it): drop those of lip's
+	 * page up to it, and of the page before when lip starts a page (only
+	 * if mapped: translating an unmapped address raises a fault inside
+	 * QEMU that no hook sees). */
+	uint64_t page = lip & ~0xfffull, g;
+	tb_remove(c, page, lip + 1);
+	if (lip == page && page && mmu_translate(c->v, page - 1, &g))
+		tb_remove(c, page - 1, page);
 	return S_NONE;
 }
 
@@ -901,8 +910,17 @@ static int after_stop_ok(struct vcpu *v)
 		v->run->exit_reason = KVM_EXIT_HLT;
 		return 1;
 	}
-	kvmemu_diag("internal: the engine stopped at 0x%llx for no known reason",
-		    (unsigned long long)lip);
+	/* QEMU raised a fault while it held an older one "in flight" (its
+	 * check_exception: old_exception, which only QEMU's own delivery
+	 * clears; kvmemu delivers, event.c) and took it for a triple fault:
+	 * EXCP_HLT, no hook called. Seen booting Linux (a #PF in rep movsd,
+	 * old_exception #DF). KVM has no such state: clear it, run again. */
+	if (env_old_exception(c, true) != -1)
+		return 0;
+	uint8_t p[4] = { 0 };
+	lin_read(v, lip, p, sizeof p);
+	kvmemu_diag("internal: the engine stopped at 0x%llx (%02x %02x %02x %02x) for no known "
+		    "reason", (unsigned long long)lip, p[0], p[1], p[2], p[3]);
 	cpu_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 	return 1;
 }

@@ -306,6 +306,7 @@ int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
 void env_load(struct cpu *c);               /* engine -> c->env */
 void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
+int env_old_exception(struct cpu *c, bool clear);
 void env_set_cr2(struct cpu *c, uint64_t cr2);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);

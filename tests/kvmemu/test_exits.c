@@ -221,3 +221,34 @@ TEST(signal_interrupts_run)
 	vmm_close(&v);
 }
 END_TEST
+
+/* 600 distinct OUT sites, each exiting with RIP on it, as KVM does for every
+ * OUT (kvm_fast_pio): more sites than kvmemu ever gave instruction hooks
+ * (256, past which every instruction was hooked). Then a loop whose
+ * immediates hold I/O opcode bytes runs to its end, and an HLT directly
+ * followed by an OUT gives the HLT exit, then the OUT's. */
+TEST(many_io_sites)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "many_sites");
+	for (uint32_t i = 0; i < 600; i++) {
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+		WANT_EQ(&v, "io data (the site's number)", i & 0xff, vmm_io_data(&v)[0]);
+		struct kvm_regs r;
+		VM_GET_REGS(&v, &r);
+		WANT_EQ(&v, "rip on the site's OUT", OUT_EXIT_RIP(0x1002 + 3 * i, 2), r.rip);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "cx after the loop", 0, r.rcx & 0xffff);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x11, 1);
+	WANT_EQ(&v, "io data", 0x77, vmm_io_data(&v)[0]);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
