@@ -943,7 +943,13 @@ static int run_loop(struct vcpu *v)
 		c->env.valid = false;
 		c->xlat_valid = false;
 		if (c->stop == S_NONE && e == UC_ERR_OK && at_exit(c, cpu_lip(c))) {
-			c->stop = exit_stop(c, cpu_lip(c));
+			/* After a completed MMIO instruction the exit is the stop
+			 * the step waits for (code_hook's S_STEPPED: an exit
+			 * comes before any hook); the next run stops there again. */
+			if (c->mmio_done && !(c->ro_step && cpu_lip(c) == c->ro_lip))
+				c->stop = S_STEPPED;
+			else
+				c->stop = exit_stop(c, cpu_lip(c));
 			if (c->stop == S_NONE)
 				continue;
 		}

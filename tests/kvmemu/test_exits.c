@@ -252,3 +252,25 @@ TEST(many_io_sites)
 	vmm_close(&v);
 }
 END_TEST
+
+/* An MMIO write, then at once an OUT, in a loop: each write is one
+ * KVM_EXIT_MMIO (is_write, the byte) and each OUT one KVM_EXIT_IO, in that
+ * order (x86.c: the write exits after it is done, kvm_fast_pio for the OUT). */
+TEST(mmio_write_then_out)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "mmio_then_out");
+	for (int i = 0; i < 2; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr", 0x20010, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+		WANT_EQ(&v, "mmio.data[0]", 0x5a, v.run->mmio.data[0]);
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
