@@ -388,6 +388,9 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 
 /* ---- the engine's exits where such instructions may start ---- */
 
+/* Exit stops between two flushes of translated code (see run_loop). */
+#define EXIT_STOPS_PER_FLUSH 20000
+
 static bool exit_find(const struct cpu *c, uint64_t lin, uint32_t *at)
 {
 	uint32_t lo = 0, hi = c->nexits;
@@ -950,6 +953,14 @@ static int run_loop(struct vcpu *v)
 				c->stop = S_STEPPED;
 			else
 				c->stop = exit_stop(c, cpu_lip(c));
+			/* Unicorn translates the stop at an exit anew each time it
+			 * gets there, and when its buffer fills with them it
+			 * flushes from inside the run and then crashes chaining a
+			 * block (tb_set_jmp_target, seen after ~150,000 exits at one
+			 * OUT). Flushing here, outside the run, now and then keeps
+			 * the buffer from filling. */
+			if (++c->exit_stops % EXIT_STOPS_PER_FLUSH == 0)
+				c->flush_pending = true;
 			if (c->stop == S_NONE)
 				continue;
 		}

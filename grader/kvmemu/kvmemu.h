@@ -154,6 +154,7 @@ struct cpu {
 	uint64_t *exits;
 	uint32_t nexits, capexits;
 	struct pageset cand;
+	uint64_t exit_stops;      /* stops at exits: a flush every so many (run_loop) */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */

@@ -274,3 +274,23 @@ TEST(mmio_write_then_out)
 	vmm_close(&v);
 }
 END_TEST
+
+/* 200000 exits at one OUT, then HLT: every one is a KVM_EXIT_IO (Unicorn
+ * translates kvmemu's stop there anew each time; with its code buffer
+ * full it crashed at about 150,000 before kvmemu flushed it in between). */
+TEST(many_exits_one_site)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "many_exits");
+	uint32_t n = 0;
+	for (;;) {
+		VM_RUN(&v);
+		if (v.run->exit_reason != KVM_EXIT_IO)
+			break;
+		n++;
+	}
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "OUT exits before the HLT", 200000, n);
+	vmm_close(&v);
+}
+END_TEST
