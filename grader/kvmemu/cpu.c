@@ -390,6 +390,10 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 
 /* Exit stops between two flushes of translated code (see run_loop). */
 #define EXIT_STOPS_PER_FLUSH 20000
+/* Stops after which a site's exit becomes an instruction hook, and how
+ * many hooks may be made so (half of them: mmio.c needs some). */
+#define HOT_EXIT 16
+#define HOT_HOOKS (MAX_CODE_HOOKS / 2)
 
 static bool exit_find(const struct cpu *c, uint64_t lin, uint32_t *at)
 {
@@ -425,15 +429,41 @@ static bool exit_add(struct cpu *c, uint64_t lin)
 	if (c->nexits == c->capexits) {
 		uint32_t cap = c->capexits ? 2 * c->capexits : 256;
 		uint64_t *n = realloc(c->exits, cap * sizeof *n);
-		if (!n)
+		if (n)
+			c->exits = n;
+		uint32_t *h = n ? realloc(c->exit_hits, cap * sizeof *h) : NULL;
+		if (!h)
 			return false;
-		c->exits = n;
+		c->exit_hits = h;
 		c->capexits = cap;
 	}
 	memmove(&c->exits[at + 1], &c->exits[at], (c->nexits - at) * sizeof *c->exits);
+	memmove(&c->exit_hits[at + 1], &c->exit_hits[at], (c->nexits - at) * sizeof *c->exit_hits);
 	c->exits[at] = lin;
+	c->exit_hits[at] = 0;
 	c->nexits++;
 	return true;
+}
+
+static void exit_del(struct cpu *c, uint32_t at)
+{
+	memmove(&c->exits[at], &c->exits[at + 1], (c->nexits - at - 1) * sizeof *c->exits);
+	memmove(&c->exit_hits[at], &c->exit_hits[at + 1],
+		(c->nexits - at - 1) * sizeof *c->exit_hits);
+	c->nexits--;
+	exits_commit(c);
+}
+
+/* Drops the translations that stop at the exit at lip: they end before it
+ * (the exit adds no byte to them), so those of lip's page up to it, and of
+ * the page before when lip starts a page (only if mapped: translating an
+ * unmapped address raises a fault inside QEMU that no hook sees). */
+static void drop_exit_blocks(struct cpu *c, uint64_t lip)
+{
+	uint64_t page = lip & ~0xfffull, g;
+	tb_remove(c, page, lip + 1);
+	if (lip == page && page && mmu_translate(c->v, page - 1, &g))
+		tb_remove(c, page - 1, page);
 }
 
 static bool cand_has(struct cpu *c, uint64_t lin)
@@ -531,27 +561,26 @@ static enum stop exit_stop(struct cpu *c, uint64_t lip)
 	if (len && len <= got)
 		why = pio_opcode(insn, len) ? S_IO : msr_opcode(insn, len) ? S_MSR :
 		      cr_opcode(insn, len) ? S_CR : S_NONE;
+	uint32_t at;
+	bool found = exit_find(c, lip, &at);
 	if (why != S_NONE) {
 		c->stop_lip = lip;
 		c->stop_len = len;
+		/* Unicorn translates the stop at an exit anew each time (2-4x
+		 * the cost of an instruction hook's stop): a site that stops
+		 * often gets an instruction hook instead, while they are few. */
+		if (found && ++c->exit_hits[at] >= HOT_EXIT && c->ncode < HOT_HOOKS) {
+			exit_del(c, at);
+			cpu_hook_range(c, lip, lip);
+			drop_exit_blocks(c, lip);
+		}
 		return why;
 	}
-	uint32_t at;
-	if (exit_find(c, lip, &at)) {
-		memmove(&c->exits[at], &c->exits[at + 1], (c->nexits - at - 1) * sizeof *c->exits);
-		c->nexits--;
-		exits_commit(c);
-	}
 	/* Its opcode byte stays a known candidate, or the next scan of the
-	 * block would add the exit again. The translation that stops here
-	 * ends before lip (the exit adds no byte to it): drop those of lip's
-	 * page up to it, and of the page before when lip starts a page (only
-	 * if mapped: translating an unmapped address raises a fault inside
-	 * QEMU that no hook sees). */
-	uint64_t page = lip & ~0xfffull, g;
-	tb_remove(c, page, lip + 1);
-	if (lip == page && page && mmu_translate(c->v, page - 1, &g))
-		tb_remove(c, page - 1, page);
+	 * block would add the exit again. */
+	if (found)
+		exit_del(c, at);
+	drop_exit_blocks(c, lip);
 	return S_NONE;
 }
 
@@ -842,7 +871,9 @@ void cpu_fini(struct vcpu *v)
 	ps_clear(&c->covered, true);
 	ps_clear(&c->cand, true);
 	free(c->exits);
+	free(c->exit_hits);
 	c->exits = NULL;
+	c->exit_hits = NULL;
 	c->nexits = c->capexits = 0;
 	ps_clear(&c->ad_tables, false);
 }

@@ -152,6 +152,7 @@ struct cpu {
 	 * addresses (UC_CTL_UC_EXITS, sorted), found by block_hook; and the
 	 * opcode bytes they were made for (linear page -> bitmap). */
 	uint64_t *exits;
+	uint32_t *exit_hits;      /* stops at each (a hot one becomes an instruction hook) */
 	uint32_t nexits, capexits;
 	struct pageset cand;
 	uint64_t exit_stops;      /* stops at exits: a flush every so many (run_loop) */
