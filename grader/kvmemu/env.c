@@ -206,6 +206,19 @@ void env_exception(struct cpu *c, uint32_t *err, bool *is_int)
 	uc.context_restore(c->uc, c->ctx_full);
 }
 
+/* QEMU's exception in flight (-1: none), cleared if asked (cpu.c). */
+int env_old_exception(struct cpu *c, bool clear)
+{
+	uc.context_save(c->uc, c->ctx_full);
+	uint8_t *d = (uint8_t *)((struct uc_context_head *)c->ctx_full)->data;
+	int old = (int)rd32(d + c->off_dr + OLD_EXCEPTION);
+	if (clear) {
+		wr32(d + c->off_dr + OLD_EXCEPTION, 0xffffffffu);
+		uc.context_restore(c->uc, c->ctx_full);
+	}
+	return old;
+}
+
 /* Where dr[0] is: found by writing two markers into DR0/DR1. */
 static int probe_dr(struct cpu *c)
 {

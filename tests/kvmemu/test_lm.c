@@ -384,6 +384,57 @@ TEST(boot_msr_table)
 }
 END_TEST
 
+static uint64_t out64(struct vmm *v)
+{
+	uint64_t x = 0;
+	for (int k = 0; k < 2; k++) {
+		VM_RUN(v);
+		WANT_IO(v, KVM_EXIT_IO_OUT, 4, 0xe8, 1);
+		uint32_t d;
+		memcpy(&d, vmm_io_data(v), 4);
+		x |= (uint64_t)d << (32 * k);
+	}
+	return x;
+}
+
+/* RDTSC follows IA32_TSC as written (kvm_set_msr_common MSR_IA32_TSC: an
+ * offset), advances while the guest runs, agrees with RDMSR TSC, and is
+ * #GP(0) at CPL 3 with CR4.TSD (SDM vol. 2, RDTSC). kvmemu answers it from
+ * the VM's clock, the one its PIT and LAPIC timer follow. */
+TEST(rdtsc_vm_clock)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_tsc");
+	const uint64_t set = 1ull << 36;
+	uint64_t t0 = out64(&v), t1 = out64(&v), t2 = out64(&v);
+	WANT_EQ(&v, "RDTSC right after WRMSR TSC: at least the value written", 1, t0 >= set);
+	WANT_EQ(&v, "... and within a second of it", 1, t0 < set + 1000000000ull);
+	WANT_EQ(&v, "RDTSC after a loop: later", 1, t1 > t0);
+	WANT_EQ(&v, "RDMSR TSC after that: not earlier", 1, t2 >= t1);
+	struct event e = RUN_EVENT(&v);
+	WANT_EQ(&v, "vector at CPL 3 with CR4.TSD", 13, e.vector);
+	WANT_EQ(&v, "error code", 0, e.err);
+	vmm_close(&v);
+}
+END_TEST
+
+/* MOV from and to CR0 inside a loop run three times: each iteration
+ * reads CR0 back as set (KVM: kvm_read_cr0 / kvm_set_cr0 with the same
+ * value), and nothing stops the loop between them. */
+TEST(cr0_in_loop)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_cr0_loop");
+	for (int i = 0; i < 3; i++) {
+		VM_RUN(&v);
+		WANT_EQ(&v, "CR0 read in the loop", 0x80050033, out32(&v, __FILE__, __LINE__));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
 /* A store into a KVM_MEM_READONLY slot with paging on: one KVM_EXIT_MMIO
  * (is_write, RIP past the store), the memory unchanged, and the guest goes
  * on (x86.c emulator_read_write: the slot is read-only, so the write goes
