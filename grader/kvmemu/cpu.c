@@ -1001,7 +1001,7 @@ static int run_loop(struct vcpu *v)
 			/* After a completed MMIO instruction the exit is the stop
 			 * the step waits for (code_hook's S_STEPPED: an exit
 			 * comes before any hook); the next run stops there again. */
-			if (c->mmio_done && !(c->ro_step && cpu_lip(c) == c->ro_lip))
+			if (c->mmio_done)
 				c->stop = S_STEPPED;
 			else
 				c->stop = exit_stop(c, cpu_lip(c));
