@@ -995,6 +995,7 @@ static int run_loop(struct vcpu *v)
 		c->stop = S_NONE;
 		/* `until` is ignored (an empty exit set, cpu_init). */
 		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
+		env_after_run(c);             /* CR2, old_exception: see there */
 		c->env.valid = false;
 		c->xlat_valid = false;
 		if (c->stop == S_NONE && e == UC_ERR_OK && at_exit(c, cpu_lip(c))) {

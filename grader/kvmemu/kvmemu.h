@@ -133,7 +133,7 @@ struct env {
 struct cpu {
 	uc_engine *uc;
 	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
-	uc_context *ctx_full;     /* all of it: an exception's error code */
+	uc_context *ctx_full;     /* through old_exception: an exception's error code */
 	size_t off_dr;            /* offset of dr[0] in it */
 	struct vcpu *v;
 	enum stop stop;
@@ -207,6 +207,7 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
+	uint64_t cr2;             /* the guest's CR2 (env_set_cr2; env_after_run puts it back) */
 	uint64_t mtrr_def_type, mcg_cap, mcg_status, ucode_rev;
 	/* msr.c: the MTRRs (mtrr.c), the MCE banks (set_msr_mce), AMD's HWCR,
 	 * DE_CFG and VM_HSAVE_PA, as written. */
@@ -321,6 +322,7 @@ void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first)
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
 int env_old_exception(struct cpu *c, bool clear);
 void env_set_cr2(struct cpu *c, uint64_t cr2);
+void env_after_run(struct cpu *c);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */

@@ -714,3 +714,32 @@ TEST(pat_gp)
 	vmm_close(&v);
 }
 END_TEST
+
+/* An I/O site in a page the guest then unmaps: the runs after it leave the
+ * guest's CR2 as its MOV to CR2 set it (KVM_GET_SREGS and MOV from CR2), and
+ * its next fault is a #PF with its own CR2, not a #DF (SDM vol. 3, 6.15:
+ * only a #PF changes CR2). Unicorn ends every run by walking the guest's
+ * tables for each exit's address; the walk's fault is undone (env.c
+ * env_after_run). */
+TEST(unmapped_exit_site)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_exit_unmapped");
+	for (uint8_t i = 1; i <= 3; i++) {
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xe9, 1);
+		WANT_EQ(&v, "al of the OUT", i, *(uint8_t *)vmm_io_data(&v));
+	}
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	WANT_EQ(&v, "sregs.cr2 after the runs", 0x1234, s.cr2);
+	VM_RUN(&v);
+	WANT_EQ(&v, "CR2 as the guest reads it", 0x1234, out32(&v, __FILE__, __LINE__));
+	struct event e = RUN_EVENT(&v);
+	WANT_EQ(&v, "vector of the load from the unmapped page", 14, e.vector);
+	WANT_EQ(&v, "error code (not present, read, supervisor)", 0, e.err);
+	WANT_EQ(&v, "CR2 in the #PF handler", 0x5000, e.cr2);
+	WANT_EQ(&v, "RIP pushed (the load)", 0x1036, e.rip);
+	vmm_close(&v);
+}
+END_TEST
