@@ -852,7 +852,7 @@ int cpu_init(struct vcpu *v)
 	/* Unicorn reserves 1 GiB of JIT address space by default; a lab guest
 	 * translates a few KiB of code, and when the buffer fills QEMU flushes
 	 * it and goes on. A small one lets the sandbox's RLIMIT_AS be small. */
-	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1), (uint32_t)KVMEMU_TCG_BUFFER);
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1), kvmemu_knob_tcg_buffer);
 	/* No stop address: with `until` Unicorn invalidates the translation at
 	 * it after every run, which walks the guest's page tables for that
 	 * address; a non-canonical one raised a #GP inside QEMU that no hook

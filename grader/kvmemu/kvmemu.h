@@ -29,7 +29,7 @@
 #define KVMEMU_MAX_VCPUS  8       /* each runs in its caller's thread, on its own engine */
 #define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
 #define PAGE_SZ           4096u
-#define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (default 1 GiB) */
+#define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (its default: 1 GiB); KVMEMU_TCG_MB */
 
 /* ---- the objects behind the file descriptors (vm.c) ---- */
 
@@ -281,6 +281,7 @@ int fd_new(struct obj *o, const char *name, size_t size, int flags);
 extern __thread volatile int kvmemu_signalled __attribute__((tls_model("initial-exec")));
 extern int kvmemu_knob_pio_offset;
 extern bool kvmemu_knob_string_batch;
+extern uint32_t kvmemu_knob_tcg_buffer;   /* KVMEMU_TCG_MB, bytes */
 
 /* ---- objects and ioctl dispatch (vm.c) ---- */
 int sys_ioctl(struct obj *o, unsigned long req, unsigned long arg);
