@@ -969,7 +969,10 @@ static int after_stop_ok(struct vcpu *v)
 	 * check_exception: old_exception, which only QEMU's own delivery
 	 * clears; kvmemu delivers, event.c) and took it for a triple fault:
 	 * EXCP_HLT, no hook called. Seen booting Linux (a #PF in rep movsd,
-	 * old_exception #DF). KVM has no such state: clear it, run again. */
+	 * old_exception #DF, left by Unicorn's end-of-run walk of the exits,
+	 * which env_after_run now undoes after every run); kept for such a
+	 * fault raised unseen inside a run. KVM has no such state: clear it,
+	 * run again. */
 	if (env_old_exception(c, true) != -1)
 		return 0;
 	uint8_t p[4] = { 0 };
