@@ -743,3 +743,26 @@ TEST(unmapped_exit_site)
 	vmm_close(&v);
 }
 END_TEST
+
+/* Code the guest rewrites after running it is run as rewritten (SDM vol. 3,
+ * 8.1.3), written through the mapping it runs from and through an alias
+ * mapping of the same page, as Linux's boot-time patching does. */
+TEST(self_modifying_code_64)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_smc");
+	put64(&v, PT + 7 * 8, 0x6000 | PTE_RW);          /* virtual 0x7000: the page of f */
+	static const struct { const char *what; uint32_t val; } want[] = {
+		{ "f as loaded", 0x11 }, { "f after its immediate was rewritten", 0x22 },
+		{ "f rewritten through an alias mapping", 0x33 }, { "g through its jmp", 0x55 },
+		{ "g after its jmp became ret", 0x44 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EQ(&v, want[i].what, want[i].val, out32(&v, __FILE__, __LINE__));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
