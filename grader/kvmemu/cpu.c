@@ -642,16 +642,31 @@ static void tb_remove_phys(struct cpu *c, uint64_t gpa, uint64_t end)
 		tb_remove(c, gpa, end);
 }
 
+/* A stop from the block hook ends the run before the block's first
+ * instruction (Unicorn calls the hook just before the block's check for a
+ * stop request), but Unicorn 2.1.1 leaves RIP as it was whenever an
+ * instruction hook exists (cpu_tb_exec skips synchronize_from_tb then), and
+ * a block entered by a chained direct jump never stored its address: RIP is
+ * then that of an earlier instruction (the last load or store, a CALL), and
+ * the next run executed it again (a CALL pushed twice: Linux's stack
+ * corrupted while it patched its code). run_loop sets RIP to the block. */
+static void block_stop(struct cpu *c, enum stop why, uint64_t addr)
+{
+	c->block_lip = addr;
+	c->block_stop = true;
+	stop(c, why);
+}
+
 static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 {
 	(void)u;
 	struct cpu *c = opaque;
 	if (kvmemu_signalled) {
-		stop(c, S_SIGNAL);
+		block_stop(c, S_SIGNAL, addr);
 		return;
 	}
 	if (c->mmio_done && addr != c->mmio_lip) {
-		stop(c, S_STEPPED);       /* the MMIO instruction ended its block */
+		block_stop(c, S_STEPPED, addr);       /* the MMIO instruction ended its block */
 		return;
 	}
 	/* The virtual clock (irq.c); a timer due, a kick, an IRQ window. */
@@ -660,7 +675,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		c->irq_hold = false;
 	else if (c->vtime >= c->vdeadline || c->v->irq_kick ||
 		 (c->irq_window && (reg_get(c, UC_X86_REG_EFLAGS) & RFL_IF))) {
-		stop(c, S_IRQ);
+		block_stop(c, S_IRQ, addr);
 		return;
 	}
 	if (size == 0)
@@ -683,7 +698,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		if (!cpu_covered(c, addr)) {
 			cpu_hook_range(c, addr, last);
 			tb_remove(c, addr, last + 1);
-			stop(c, S_RETRANSLATE);
+			block_stop(c, S_RETRANSLATE, addr);
 		}
 		return;
 	}
@@ -711,7 +726,7 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 	if (added) {
 		exits_commit(c);
 		tb_remove(c, addr, last + 1);
-		stop(c, S_RETRANSLATE);
+		block_stop(c, S_RETRANSLATE, addr);
 	} else if ((addr & 0xfff) + size <= PAGE_SZ && (host = lin_ptr(c->v, addr, size))) {
 		c->seen[slot].host = host;
 		c->seen[slot].addr = addr;
@@ -996,11 +1011,14 @@ static int run_loop(struct vcpu *v)
 			uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 		}
 		c->stop = S_NONE;
+		c->block_stop = false;
 		/* `until` is ignored (an empty exit set, cpu_init). */
 		uc_err e = uc.emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
 		env_after_run(c);             /* CR2, old_exception: see there */
 		c->env.valid = false;
 		c->xlat_valid = false;
+		if (c->block_stop && e == UC_ERR_OK)
+			cpu_set_lip(c, c->block_lip);     /* see block_stop */
 		if (c->stop == S_NONE && e == UC_ERR_OK && at_exit(c, cpu_lip(c))) {
 			/* After a completed MMIO instruction the exit is the stop
 			 * the step waits for (code_hook's S_STEPPED: an exit

@@ -138,6 +138,8 @@ struct cpu {
 	struct vcpu *v;
 	enum stop stop;
 	uint64_t stop_lip;        /* linear address of the instruction */
+	uint64_t block_lip;       /* block_hook stopped the engine before this block */
+	bool block_stop;
 	uint32_t stop_len;
 	struct event event;       /* S_INTR: what the engine raised */
 

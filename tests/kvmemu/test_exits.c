@@ -222,6 +222,42 @@ TEST(signal_interrupts_run)
 }
 END_TEST
 
+/* Signals while a guest loops over a near CALL (guests/call_loop.asm), with
+ * an instruction hook present: each KVM_RUN ended with EINTR resumes where
+ * the guest stopped. kvmemu stops between two blocks there, and Unicorn
+ * 2.1.1 left RIP on an earlier instruction when the block was entered by a
+ * chained jump: the CALL ran twice and the guest saw its SP off. */
+TEST(signal_between_blocks)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "call_loop");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { .tv_usec = 200 }, .it_interval = { .tv_usec = 200 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	int stops = 0, rc = -1;
+	while (stops < 400 && (rc = vmm_run_raw(&v)) == -1 && errno == EINTR)
+		stops++;
+	struct itimerval off = { 0 };
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (rc == 0 && v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == 0x11)
+		vmm_fail(&v, __FILE__, __LINE__, "after %d stops the guest's SP was 0x%x, "
+			 "expected 0x8000 (an instruction ran twice)", stops,
+			 *(uint16_t *)vmm_io_data(&v));
+	WANT_EQ(&v, "KVM_RUN ended by the signal (-1/EINTR) each time", 400, stops);
+	uint32_t count;
+	memcpy(&count, vmm_hva(&v, 0x1020), 4);
+	if (count == 0)
+		vmm_fail(&v, __FILE__, __LINE__, "the guest's loop never ran");
+	vmm_close(&v);
+}
+END_TEST
+
 /* 600 distinct OUT sites, each exiting with RIP on it, as KVM does for every
  * OUT (kvm_fast_pio): more sites than kvmemu ever gave instruction hooks
  * (256, past which every instruction was hooked). Then a loop whose
