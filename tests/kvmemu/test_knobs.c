@@ -53,6 +53,35 @@ static int knob_pio_offset(void)
 	return 0;
 }
 
+/* The process's address space in KiB (VmSize), or 0. */
+static unsigned long vm_size_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long kib = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmSize: %lu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* KVMEMU_TCG_MB=512: Unicorn's code buffer is 512 MiB (the default 32 MiB
+ * keeps a lab's run small; a Linux boot needs more): the address space
+ * after a run holds it. */
+static int knob_tcg_mb(void)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "hlt");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	unsigned long kib = vm_size_kib();
+	WANT_EQ(&v, "VmSize at least the 512 MiB buffer (0: no VmSize)", 1, kib >= 512ul << 10);
+	vmm_close(&v);
+	return 0;
+}
+
 int knob_main(const char *mode)
 {
 	vmm_standalone = 1;
@@ -60,6 +89,8 @@ int knob_main(const char *mode)
 		return knob_string_batch();
 	if (strcmp(mode, "pio_offset") == 0)
 		return knob_pio_offset();
+	if (strcmp(mode, "tcg_mb") == 0)
+		return knob_tcg_mb();
 	fprintf(stderr, "check_kvmemu: unknown knob mode %s\n", mode);
 	return 2;
 }
@@ -97,5 +128,13 @@ TEST(knob_pio_offset_test)
 	if (!vmm_backend_is_emu())
 		CHECK_SKIP("knobs are kvmemu's: they need VIRTLAB_BACKEND=emu");
 	run_knob("pio_offset", "KVMEMU_PIO_OFFSET", "8192", __FILE__, __LINE__);
+}
+END_TEST
+
+TEST(knob_tcg_mb_test)
+{
+	if (!vmm_backend_is_emu())
+		CHECK_SKIP("knobs are kvmemu's: they need VIRTLAB_BACKEND=emu");
+	run_knob("tcg_mb", "KVMEMU_TCG_MB", "512", __FILE__, __LINE__);
 }
 END_TEST
