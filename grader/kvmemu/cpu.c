@@ -348,6 +348,41 @@ static void tb_remove(struct cpu *c, uint64_t begin, uint64_t end)
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), begin, end);
 }
 
+/* Drops all translated code; never from inside a run (see tb_gen_hook). */
+static void tb_flush(struct cpu *c)
+{
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+	c->flush_pending = false;
+	c->tcg_used = 0;
+}
+
+/* One translation's share of Unicorn's code buffer, estimated high: its
+ * record, code and search data. Measured: 256 bytes for one that only stops
+ * at an exit (32744 of them filled 8 MiB); x86 code takes tens of host bytes
+ * per guest byte. */
+#define TB_COST(size) (1024u + 192u * (uint32_t)(size))
+
+/* Unicorn's edge hook, called (in tb_find) for each translation it makes.
+ * When the buffer fills, QEMU flushes it from inside the run, and Unicorn
+ * 2.1.1 then chains a block it translated before the flush to the new one
+ * (tb_add_jump with a stale last_tb): a SIGSEGV in tb_set_jmp_target, seen
+ * booting Linux and after ~130,000 stops at one exit. So once half the
+ * buffer may be used the run ends, before the new block runs (RIP on it),
+ * and run_loop flushes before the engine runs again. */
+static void tb_gen_hook(uc_engine *u, uc_tb *cur, uc_tb *prev, void *opaque)
+{
+	(void)u; (void)prev;
+	struct cpu *c = opaque;
+	c->tcg_used += TB_COST(cur->size);
+	if (c->tcg_used < kvmemu_knob_tcg_buffer / 2 || c->flush_pending)
+		return;
+	c->flush_pending = true;
+	if (c->stop == S_NONE) {
+		c->stop = S_RETRANSLATE;
+		uc.emu_stop(c->uc);
+	}
+}
+
 static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque);
 
 /* Instruction-level hooks over [begin, end]; the caller retranslates. Past
@@ -423,8 +458,6 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 
 /* ---- the engine's exits where such instructions may start ---- */
 
-/* Exit stops between two flushes of translated code (see run_loop). */
-#define EXIT_STOPS_PER_FLUSH 20000
 /* Stops after which a site's exit becomes an instruction hook, and how
  * many hooks may be made so (half of them: mmio.c needs some). */
 #define HOT_EXIT 16
@@ -655,7 +688,7 @@ static void tb_remove_phys(struct cpu *c, uint64_t gpa, uint64_t end)
 {
 	memset(c->seen, 0, sizeof c->seen);
 	if (reg_get(c, UC_X86_REG_CR0) & CR0_PG)
-		uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		tb_flush(c);
 	else
 		tb_remove(c, gpa, end);
 }
@@ -908,6 +941,7 @@ int cpu_init(struct vcpu *v)
 		return -ENOMEM;
 	uc_hook h;
 	uc.hook_add(c->uc, &h, UC_HOOK_BLOCK, (void *)block_hook, c, 1, 0);
+	uc.hook_add(c->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)tb_gen_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INTR, (void *)intr_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN_INVALID, (void *)invalid_hook, c, 1, 0);
 	uc.hook_add(c->uc, &h, UC_HOOK_INSN, (void *)in_hook, c, 1, 0, UC_X86_INS_IN);
@@ -1035,10 +1069,8 @@ static int run_loop(struct vcpu *v)
 		int ir = irq_entry(v);
 		if (ir)
 			return ir;
-		if (c->flush_pending) {
-			c->flush_pending = false;
-			uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
-		}
+		if (c->flush_pending)
+			tb_flush(c);
 		c->stop = S_NONE;
 		c->block_stop = false;
 		/* `until` is ignored (an empty exit set, cpu_init). */
@@ -1063,14 +1095,6 @@ static int run_loop(struct vcpu *v)
 				c->stop = S_IRQ;
 			else
 				c->stop = exit_stop(c, cpu_lip(c));
-			/* Unicorn translates the stop at an exit anew each time it
-			 * gets there, and when its buffer fills with them it
-			 * flushes from inside the run and then crashes chaining a
-			 * block (tb_set_jmp_target, seen after ~150,000 exits at one
-			 * OUT). Flushing here, outside the run, now and then keeps
-			 * the buffer from filling. */
-			if (++c->exit_stops % EXIT_STOPS_PER_FLUSH == 0)
-				c->flush_pending = true;
 			if (c->stop == S_NONE)
 				continue;
 		}

@@ -156,7 +156,7 @@ struct cpu {
 	uint32_t *exit_hits;      /* stops at each (a hot one becomes an instruction hook) */
 	uint32_t nexits, capexits;
 	struct pageset cand;
-	uint64_t exit_stops;      /* stops at exits: a flush every so many (run_loop) */
+	uint64_t tcg_used;        /* the code buffer's estimated use since its last flush */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
