@@ -449,6 +449,8 @@ static void code_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		return;
 	enum stop why = pio_opcode(insn, size) ? S_IO : msr_opcode(insn, size) ? S_MSR :
 			cr_opcode(insn, size) ? S_CR : S_NONE;
+	if (why == S_MSR && msr_opcode(insn, size) == 3 && rdtsc_hooked(c->v, size))
+		return;                   /* RDTSC done, the run goes on */
 	if (why != S_NONE) {
 		c->stop_lip = addr;
 		c->stop_len = size;

@@ -367,6 +367,7 @@ int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host);
 int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write);
 int msr_opcode(const uint8_t *insn, uint32_t len);   /* 1 RDMSR, 2 WRMSR, 3 RDTSC, 0 */
 int rdtsc_insn(struct vcpu *v, uint64_t lip, uint32_t len);
+bool rdtsc_hooked(struct vcpu *v, uint32_t len);  /* inside the run, from a hook */
 int msr_ioctl(struct vcpu *v, struct kvm_msrs *m, bool set);
 int msr_index_list(struct kvm_msr_list *l);
 int syscall_insn(struct vcpu *v, uint64_t lip);

@@ -157,6 +157,29 @@ int rdtsc_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 	return 0;
 }
 
+/* RDTSC met by an instruction hook (a hot site, cpu.c), inside the run:
+ * answered there, and the engine goes on after it (a RIP written from a hook
+ * makes Unicorn start a new block without ending uc_emu_start), as KVM runs
+ * RDTSC without an exit. Ending the run instead costs Unicorn's end-of-run
+ * walk of all the engine's exits (resume_all_vcpus): with the ~12,500 of a
+ * Linux boot, its udelay loops (an RDTSC every 50 bytes of code) took hours.
+ * false: not done here (CR4.TSD may mean #GP; an IP that might wrap, or in
+ * code between 64 KiB and 4 GiB, where the mode isn't known here): the
+ * caller stops as for any other site. */
+bool rdtsc_hooked(struct vcpu *v, uint32_t len)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t rip = reg_get(c, UC_X86_REG_RIP);
+	/* A RIP past 4 GiB is 64-bit code's; below 64 KiB no mode wraps. */
+	if ((reg_get(c, UC_X86_REG_CR4) & CR4_TSD) || (rip + len > 0xffff && rip >> 32 == 0))
+		return false;
+	uint64_t t = guest_tsc(v);
+	reg_set(c, UC_X86_REG_RAX, (uint32_t)t);
+	reg_set(c, UC_X86_REG_RDX, t >> 32);
+	reg_set(c, UC_X86_REG_RIP, rip + len);
+	return true;
+}
+
 /* ---- the architectural ones KVM keeps itself ---- */
 
 static int get_efer(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
