@@ -195,6 +195,10 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 		    ((cpu_env(c)->efer & EFER_LMA) && !(val & CR4_PAE)))
 			return event_inject(v, event_exception(X86_GP, 0));
 		reg_set(c, UC_X86_REG_CR4, val);
+		/* Reloaded: the copy taken above has the hflags of before the
+		 * write, without those QEMU derives from CR4 (HF_OSFXSR: SSE
+		 * was a #UD after Linux set CR4.OSFXSR). */
+		c->env.valid = false;
 		cpu_env(c);
 		env_store(c);                 /* QEMU's HF_SMAP for CR4.SMAP (env.c) */
 		if (reg_get(c, UC_X86_REG_CR4) != val) {

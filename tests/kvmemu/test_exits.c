@@ -358,3 +358,20 @@ TEST(rdtsc_hot_site)
 	vmm_close(&v);
 }
 END_TEST
+
+/* MOV to CR4 setting OSFXSR enables SSE at once (kvm_set_cr4; SDM vol. 3,
+ * 2.5): a PXOR right after it runs, no #UD. kvmemu had written QEMU's
+ * translation flags back from a copy taken before the CR4 write, dropping
+ * its HF_OSFXSR: busybox's first SSE instruction was a #UD and Linux
+ * panicked ("Attempted to kill init"). */
+TEST(cr4_osfxsr_sse)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "cr4_sse");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
