@@ -17,3 +17,12 @@ $(KVMEMU_BENCH)/irqvmm: bench/kvmemu/irqvmm.c
 
 bench-kvmemu: $(BUILD)/libkvmemu.so $(KVMEMU_BENCH)/vmm $(KVMEMU_BENCH)/irqvmm $(patsubst bench/kvmemu/%.asm,$(KVMEMU_BENCH)/%.bin,$(wildcard bench/kvmemu/*.asm))
 	bench/kvmemu/bench.sh $(BUILD)
+
+# make boot-linux KVM_HOST=/path/to/kvm-host [KERNEL=bzImage]: Debian 12's cloud kernel
+# and a busybox initramfs through sysprog21/kvm-host (built outside the repository) on
+# kvmemu, into $(BUILD)/boot-linux (scripts/boot-linux). Minutes to an hour: in neither
+# make test nor make bench.
+.PHONY: boot-linux
+boot-linux: $(BUILD)/libkvmemu.so
+	@test -n "$(KVM_HOST)" || { echo "make boot-linux: set KVM_HOST=/path/to/kvm-host" >&2; exit 2; }
+	scripts/boot-linux $(call shquote,$(KVM_HOST)) $(BUILD)/boot-linux $(if $(KERNEL),$(call shquote,$(KERNEL)))

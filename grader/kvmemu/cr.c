@@ -1,5 +1,5 @@
 /*
- * cr.c - MOV to CR3 and CR4, MOV to and from CR8, XSETBV and XGETBV (XCR0),
+ * cr.c - MOV to CR2, CR3 and CR4, MOV to and from CR8, XSETBV and XGETBV (XCR0),
  * STAC and CLAC, carried out as KVM does.
  *
  * QEMU accepts any CR4 value its CPU model knows and keeps no CR8 without
@@ -7,8 +7,10 @@
  * own reserved bits (arch/x86/kvm/x86.c kvm_set_cr4 -> kvm_is_valid_cr4:
  * #GP(0)), and without an in-kernel APIC keeps CR8 in vcpu->arch.cr8
  * (kvm_set_cr8: bits 63:4 reserved, #GP(0); kvm_get_cr8), the value
- * KVM_GET/SET_SREGS show. XCR0 is checked against the guest's CPUID leaf
- * 0xD (x86.c __kvm_set_xcr) and decides CPUID 0xD's EBX (cpuid.c). A CR3
+ * KVM_GET/SET_SREGS show. CR2 is kept by kvmemu too: Unicorn's end of run
+ * can overwrite the engine's (env.c env_after_run). XCR0 is checked against
+ * the guest's CPUID leaf 0xD (x86.c __kvm_set_xcr) and decides CPUID 0xD's
+ * EBX (cpuid.c). A CR3
  * switch is where dirty logging of the walker's A/D writes changes tables
  * (mmu.c mmu_ad_track). So these instructions are stopped before they run
  * (cpu.c, like I/O and MSR instructions) and done here; those the engine's
@@ -17,7 +19,7 @@
  */
 #include "kvmemu.h"
 
-enum { CR_NONE, CR_TO_CR3, CR_TO_CR4, CR_TO_CR8, CR_FROM_CR8, CR_XSETBV, CR_XGETBV };
+enum { CR_NONE, CR_TO_CR2, CR_TO_CR3, CR_TO_CR4, CR_TO_CR8, CR_FROM_CR8, CR_XSETBV, CR_XGETBV };
 
 struct cr_insn {
 	int what;
@@ -46,8 +48,8 @@ static struct cr_insn decode(const uint8_t *p, uint32_t len)
 	uint8_t modrm = p[i + 2];
 	int cr = (modrm >> 3 & 7) | (rex & 4 ? 8 : 0);
 	d.gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
-	if (p[i + 1] == 0x22 && (cr == 3 || cr == 4))
-		d.what = cr == 3 ? CR_TO_CR3 : CR_TO_CR4;
+	if (p[i + 1] == 0x22 && cr >= 2 && cr <= 4)
+		d.what = cr == 2 ? CR_TO_CR2 : cr == 3 ? CR_TO_CR3 : CR_TO_CR4;
 	else if (cr == 8)
 		d.what = p[i + 1] == 0x22 ? CR_TO_CR8 : CR_FROM_CR8;
 	return d;
@@ -171,6 +173,9 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 	if (cpu_code_size(c) != 8)
 		val = (uint32_t)val;
 	switch (d.what) {
+	case CR_TO_CR2:
+		env_set_cr2(c, val);          /* kvmemu keeps the guest's CR2 (env_after_run) */
+		break;
 	case CR_TO_CR3: {
 		/* kvm_set_cr3: in long mode bits past MAXPHYADDR are reserved
 		 * (bit 63 is PCID's no-flush hint). */
@@ -190,6 +195,10 @@ int cr_insn(struct vcpu *v, uint64_t lip, uint32_t len)
 		    ((cpu_env(c)->efer & EFER_LMA) && !(val & CR4_PAE)))
 			return event_inject(v, event_exception(X86_GP, 0));
 		reg_set(c, UC_X86_REG_CR4, val);
+		/* Reloaded: the copy taken above has the hflags of before the
+		 * write, without those QEMU derives from CR4 (HF_OSFXSR: SSE
+		 * was a #UD after Linux set CR4.OSFXSR). */
+		c->env.valid = false;
 		cpu_env(c);
 		env_store(c);                 /* QEMU's HF_SMAP for CR4.SMAP (env.c) */
 		if (reg_get(c, UC_X86_REG_CR4) != val) {

@@ -161,6 +161,7 @@ void env_store(struct cpu *c)
  * through the context. */
 void env_set_cr2(struct cpu *c, uint64_t cr2)
 {
+	c->cr2 = cr2;
 	uc.context_save(c->uc, c->ctx);
 	wr64(data(c) + OFF_CR + 16, cr2);
 	uc.context_restore(c->uc, c->ctx);
@@ -231,6 +232,41 @@ void env_exception(struct cpu *c, uint32_t *err, bool *is_int)
 	uc.context_restore(c->uc, c->ctx_full);
 }
 
+/* QEMU's exception in flight (-1: none), cleared if asked (cpu.c). */
+int env_old_exception(struct cpu *c, bool clear)
+{
+	uc.context_save(c->uc, c->ctx_full);
+	uint8_t *d = (uint8_t *)((struct uc_context_head *)c->ctx_full)->data;
+	int old = (int)rd32(d + c->off_dr + OLD_EXCEPTION);
+	if (clear) {
+		wr32(d + c->off_dr + OLD_EXCEPTION, 0xffffffffu);
+		uc.context_restore(c->uc, c->ctx_full);
+	}
+	return old;
+}
+
+/* After each run of the engine. Unicorn ends every run by dropping the
+ * translations that end at each exit (cpus.c resume_all_vcpus,
+ * uc_exit_invalidate_iter: exit - 1 through get_page_addr_code, which walks
+ * the guest's page tables). For an exit whose page the current tables don't
+ * map (code of an earlier CR3, an identity map since dropped) that walk
+ * raises a #PF inside QEMU that no hook sees: CR2 gets the address and
+ * old_exception the fault, and a second one makes it #DF. KVM has neither:
+ * the guest's own #PF then read a stale CR2 (Linux's early page-fault
+ * handler refused it: "PANIC: early exception"), and its next fault became
+ * #DF or a triple fault. So CR2 is the guest's (c->cr2: set only by a #PF
+ * delivered, a MOV to CR2, KVM_SET_SREGS) and nothing is in flight. */
+void env_after_run(struct cpu *c)
+{
+	uc.context_save(c->uc, c->ctx_full);
+	uint8_t *d = (uint8_t *)((struct uc_context_head *)c->ctx_full)->data;
+	if (rd32(d + c->off_dr + OLD_EXCEPTION) == 0xffffffffu && rd64(d + OFF_CR + 16) == c->cr2)
+		return;
+	wr32(d + c->off_dr + OLD_EXCEPTION, 0xffffffffu);
+	wr64(d + OFF_CR + 16, c->cr2);
+	uc.context_restore(c->uc, c->ctx_full);
+}
+
 /* Where dr[0] is: found by writing two markers into DR0/DR1. */
 static int probe_dr(struct cpu *c)
 {
@@ -285,6 +321,8 @@ int env_probe(struct cpu *c)
 	if (h->context_size < ENV_BYTES || h->context_size > (1u << 20) || probe_dr(c) < 0)
 		goto bad;
 	h->context_size = ENV_BYTES;
+	/* The full one only through old_exception (env_after_run: each run). */
+	((struct uc_context_head *)c->ctx_full)->context_size = c->off_dr + OLD_EXCEPTION + 8;
 	uc_x86_mmr gdt = { .base = 0x12345678, .limit = 0xabcd };
 	uc_x86_mmr idt = { .base = 0x9abcdef0, .limit = 0x1357 };
 	uc.reg_write(c->uc, UC_X86_REG_GDTR, &gdt);

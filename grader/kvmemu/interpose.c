@@ -26,6 +26,7 @@
 static bool quiet;
 int kvmemu_knob_pio_offset = KVMEMU_PIO_OFFSET;
 bool kvmemu_knob_string_batch;
+uint32_t kvmemu_knob_tcg_buffer = KVMEMU_TCG_BUFFER;
 
 void kvmemu_diag(const char *fmt, ...)
 {
@@ -66,6 +67,19 @@ __attribute__((constructor)) static void read_knobs(void)
 		} else {
 			kvmemu_knob_pio_offset = (int)n;
 		}
+	}
+	/* A program that translates much code (a Linux boot) needs a larger
+	 * buffer: Unicorn's flush of a full one inside a run crashed it
+	 * (README, Limits). */
+	const char *t = getenv("KVMEMU_TCG_MB");
+	if (t && *t) {
+		char *end;
+		long n = strtol(t, &end, 10);
+		if (*end || n < 8 || n > 2048)
+			kvmemu_diag("KVMEMU_TCG_MB=%s rejected: want 8 to 2048; using %u", t,
+				    KVMEMU_TCG_BUFFER >> 20);
+		else
+			kvmemu_knob_tcg_buffer = (uint32_t)n << 20;
 	}
 }
 

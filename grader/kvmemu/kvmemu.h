@@ -29,7 +29,7 @@
 #define KVMEMU_MAX_VCPUS  8       /* each runs in its caller's thread, on its own engine */
 #define KVMEMU_SLOT_IDS   32764   /* valid slot ids: 0 .. KVMEMU_SLOT_IDS-1 */
 #define PAGE_SZ           4096u
-#define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (default 1 GiB) */
+#define KVMEMU_TCG_BUFFER (32u << 20)   /* Unicorn's JIT code buffer (its default: 1 GiB); KVMEMU_TCG_MB */
 
 /* ---- the objects behind the file descriptors (vm.c) ---- */
 
@@ -80,7 +80,7 @@ enum stop {
 	S_MMIO,       /* an access to MMIO or a read-only slot (mmio_fault_*) */
 	S_STEPPED,    /* the MMIO instruction (mmio_lip) has run */
 	S_ESCAPED,    /* Unicorn's own IN/OUT path ran: a bug, reported */
-	S_MSR,        /* stopped before a RDMSR/WRMSR at stop_lip */
+	S_MSR,        /* stopped before a RDMSR/WRMSR/RDTSC at stop_lip */
 	S_SYSCALL,    /* SYSCALL at stop_lip (Unicorn only calls the hook) */
 	S_SYSENTER,   /* SYSENTER: not emulated */
 	S_CR,         /* stopped before a MOV to CR4 or to/from CR8 at stop_lip */
@@ -131,10 +131,12 @@ struct env {
 	uint64_t efer;
 };
 
+#define NO_LIP (~0ull)   /* no linear address */
+
 struct cpu {
 	uc_engine *uc;
 	uc_context *ctx;          /* the front of the engine's CPU state (env.c) */
-	uc_context *ctx_full;     /* all of it: an exception's error code */
+	uc_context *ctx_full;     /* through old_exception: an exception's error code */
 	size_t off_dr;            /* offset of dr[0] in it */
 	struct vcpu *v;
 	enum stop stop;
@@ -150,6 +152,14 @@ struct cpu {
 	struct pageset covered;   /* linear page -> bitmap of hooked bytes */
 	bool all_covered;         /* past MAX_CODE_HOOKS: one hook everywhere */
 	bool flush_pending;       /* drop all translations before the engine runs again */
+	/* Where I/O, RDMSR/WRMSR and MOV CRn may start: the engine's exit
+	 * addresses (UC_CTL_UC_EXITS, sorted), found by block_hook; and the
+	 * opcode bytes they were made for (linear page -> bitmap). */
+	uint64_t *exits;
+	uint32_t *exit_hits;      /* stops at each (a hot one becomes an instruction hook) */
+	uint32_t nexits, capexits;
+	struct pageset cand;
+	uint64_t tcg_used;        /* the code buffer's estimated use since its last flush */
 
 	/* Pages translated code came from, with the bytes they held at the
 	 * last exit: the host may rewrite them between two KVM_RUNs. */
@@ -182,7 +192,8 @@ struct cpu {
 	uint64_t mmio_leaf;       /* gpa of the entry mapping it, D clear before the step */
 	int mmio_leaf_size;       /* ...its size (4 or 8); 0: none noted (mmio.c leaf_note) */
 	uint64_t tb_lip;          /* where the engine's current block began (block_hook) */
-	bool stop_mid_block;      /* an exit stopped past its block's first instruction */
+	uint64_t tb_end;          /* and where it ends; both NO_LIP before a run's first block */
+	bool stop_by_hook;        /* the I/O, MSR or CR stop came from an instruction hook, not an exit */
 	uint64_t mmio_sysflags;   /* RFLAGS but CF..OF at the access (env_sysflags) */
 	uint32_t mmio_insn_len;   /* its length (mmio_decoded) */
 	bool mmio_step;           /* it runs once now, its MMIO served by mmio.c */
@@ -212,11 +223,13 @@ struct cpu {
 	struct kvm_segment sreg[8];
 	struct segcache sreg_q[8];
 	uint64_t cr8, apic_base, misc_enable, pat;
+	uint64_t cr2;             /* the guest's CR2 (env_set_cr2; env_after_run puts it back) */
 	uint64_t mtrr_def_type, mcg_cap, mcg_status, ucode_rev;
 	/* msr.c: the MTRRs (mtrr.c), the MCE banks (set_msr_mce), AMD's HWCR,
 	 * DE_CFG and VM_HSAVE_PA, as written. */
 	uint64_t mtrr_fixed[11], mtrr_var[16], mcg_ctl, mce_banks[32 * 4], mci_ctl2[32];
 	uint64_t hwcr, decfg, hsave_pa;
+	uint64_t tsc_offset;      /* the guest's TSC minus the VM's clock (msr.c) */
 	uint64_t xcr0;            /* XSETBV's (reset: x87 only) */
 	uint64_t cr4_dropped;     /* CR4 bits KVM_SET_SREGS gave that the engine can't hold */
 	uint64_t kvm_pv[9];       /* KVM's paravirtual MSRs 0x4b564d00..08, as written */
@@ -284,6 +297,7 @@ int fd_new(struct obj *o, const char *name, size_t size, int flags);
 extern __thread volatile int kvmemu_signalled __attribute__((tls_model("initial-exec")));
 extern int kvmemu_knob_pio_offset;
 extern bool kvmemu_knob_string_batch;
+extern uint32_t kvmemu_knob_tcg_buffer;   /* KVMEMU_TCG_MB, bytes */
 
 /* ---- objects and ioctl dispatch (vm.c) ---- */
 int sys_ioctl(struct obj *o, unsigned long req, unsigned long arg);
@@ -323,11 +337,13 @@ int env_probe(struct cpu *c);               /* 0, or -1 with a diagnostic */
 void env_load(struct cpu *c);               /* engine -> c->env */
 void env_store(struct cpu *c);              /* c->env -> engine (CR0/EFER first) */
 void env_exception(struct cpu *c, uint32_t *err, bool *is_int);
+int env_old_exception(struct cpu *c, bool clear);
 void env_set_cr2(struct cpu *c, uint64_t cr2);
 bool env_nmi_blocked(struct cpu *c);          /* an NMI delivered, no IRET yet */
 void env_set_nmi_blocked(struct cpu *c, bool on);
 void env_cc(struct cpu *c, uint64_t cc[3]);
 uint64_t env_sysflags(struct cpu *c);
+void env_after_run(struct cpu *c);
 uint32_t env_flags_of(const struct kvm_segment *s);
 void env_seg_to_kvm(const struct segcache *q, struct kvm_segment *s);
 const struct env *cpu_env(struct cpu *c);   /* loaded on demand */
@@ -365,7 +381,9 @@ enum xlat mmu_data(struct vcpu *v, uint64_t lin, uint32_t len, bool write, uint3
 int msr_get(struct vcpu *v, uint32_t index, uint64_t *val, bool host);  /* 0, 1 refused, -1 unknown */
 int msr_set(struct vcpu *v, uint32_t index, uint64_t val, bool host);
 int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write);
-int msr_opcode(const uint8_t *insn, uint32_t len);   /* 1 RDMSR, 2 WRMSR, 0 */
+int msr_opcode(const uint8_t *insn, uint32_t len);   /* 1 RDMSR, 2 WRMSR, 3 RDTSC, 0 */
+int rdtsc_insn(struct vcpu *v, uint64_t lip, uint32_t len);
+bool rdtsc_hooked(struct vcpu *v, uint32_t len);  /* inside the run, from a hook */
 int msr_ioctl(struct vcpu *v, struct kvm_msrs *m, bool set);
 int msr_index_list(struct kvm_msr_list *l);
 int syscall_insn(struct vcpu *v, uint64_t lip);

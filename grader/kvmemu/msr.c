@@ -111,6 +111,75 @@ static int set_canonical(struct vcpu *v, uint32_t index, uint64_t val, bool host
 	return 0;
 }
 
+/* ---- the TSC ----
+ * KVM's guest TSC runs at a fixed rate in step with its timers: both
+ * follow the host's clock (kvm_read_l1_tsc; the LAPIC timer and the PIT
+ * are hrtimers). QEMU's RDTSC reads the host's TSC, in step with nothing
+ * kvmemu emulates, and Unicorn can't hook it. So RDTSC is stopped before it
+ * runs (as RDMSR is) and answered here from the VM's clock (irq_now:
+ * virtual or wall), at 1 GHz: the rate lapic.c's TSC-deadline timer and
+ * KVM_GET_TSC_KHZ use. A guest then calibrates its TSC against the PIT or
+ * the LAPIC timer and finds 1 GHz, on either clock. */
+
+static uint64_t guest_tsc(struct vcpu *v)
+{
+	return irq_now(v->vm) + v->cpu.tsc_offset;
+}
+
+static int get_tsc(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)index; (void)host;
+	*val = guest_tsc(v);
+	return 0;
+}
+
+/* kvm_set_msr_common MSR_IA32_TSC: the guest's write moves its TSC by an
+ * offset (the host's, kvm_synchronize_tsc, sets it: the same here). */
+static int set_tsc(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)index; (void)host;
+	v->cpu.tsc_offset = val - irq_now(v->vm);
+	return 0;
+}
+
+/* RDTSC at linear lip, len bytes, stopped before it ran: #GP at CPL > 0
+ * with CR4.TSD (SDM vol. 2, RDTSC), else EDX:EAX = the guest's TSC.
+ * 1 = exit to user space, 0 = keep running. */
+int rdtsc_insn(struct vcpu *v, uint64_t lip, uint32_t len)
+{
+	struct cpu *c = &v->cpu;
+	if ((cpu_env(c)->hflags & HF_CPL_MASK) && (reg_get(c, UC_X86_REG_CR4) & CR4_TSD))
+		return event_inject(v, event_exception(X86_GP, 0));
+	uint64_t t = guest_tsc(v);
+	reg_set(c, UC_X86_REG_RAX, (uint32_t)t);
+	reg_set(c, UC_X86_REG_RDX, t >> 32);
+	cpu_set_lip(c, lip + len);
+	return 0;
+}
+
+/* RDTSC met by an instruction hook (a hot site, cpu.c), inside the run:
+ * answered there, and the engine goes on after it (a RIP written from a hook
+ * makes Unicorn start a new block without ending uc_emu_start), as KVM runs
+ * RDTSC without an exit. Ending the run instead costs Unicorn's end-of-run
+ * walk of all the engine's exits (resume_all_vcpus): with the ~12,500 of a
+ * Linux boot, its udelay loops (an RDTSC every 50 bytes of code) took hours.
+ * false: not done here (CR4.TSD may mean #GP; an IP that might wrap, or in
+ * code between 64 KiB and 4 GiB, where the mode isn't known here): the
+ * caller stops as for any other site. */
+bool rdtsc_hooked(struct vcpu *v, uint32_t len)
+{
+	struct cpu *c = &v->cpu;
+	uint64_t rip = reg_get(c, UC_X86_REG_RIP);
+	/* A RIP past 4 GiB is 64-bit code's; below 64 KiB no mode wraps. */
+	if ((reg_get(c, UC_X86_REG_CR4) & CR4_TSD) || (rip + len > 0xffff && rip >> 32 == 0))
+		return false;
+	uint64_t t = guest_tsc(v);
+	reg_set(c, UC_X86_REG_RAX, (uint32_t)t);
+	reg_set(c, UC_X86_REG_RDX, t >> 32);
+	reg_set(c, UC_X86_REG_RIP, rip + len);
+	return true;
+}
+
 /* ---- the architectural ones KVM keeps itself ---- */
 
 static int get_efer(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
@@ -446,7 +515,7 @@ static const struct msr_row {
 	get_fn *get;
 	set_fn *set;
 } rows[] = {
-	{ MSR_TSC, MSR_TSC, get_engine, set_engine },            /* x86.c MSR_IA32_TSC */
+	{ MSR_TSC, MSR_TSC, get_tsc, set_tsc },                  /* x86.c MSR_IA32_TSC */
 	{ MSR_APIC_BASE, MSR_APIC_BASE, get_apic_base, set_apic_base }, /* kvm_set_apic_base */
 	{ MSR_UCODE_REV, MSR_UCODE_REV, get_ucode, set_ucode },  /* x86.c MSR_IA32_UCODE_REV */
 	{ MSR_MTRRcap, MSR_MTRRcap, get_mtrr, set_mtrr },        /* mtrr.c kvm_mtrr_get_msr */
@@ -547,7 +616,8 @@ int msr_insn(struct vcpu *v, uint64_t lip, uint32_t len, bool write)
 	return 0;
 }
 
-/* RDMSR (0f 32) or WRMSR (0f 30) after prefixes: 1 / 2, else 0. */
+/* RDMSR (0f 32), WRMSR (0f 30) or RDTSC (0f 31) after prefixes: 1 / 2 /
+ * 3, else 0. */
 int msr_opcode(const uint8_t *p, uint32_t len)
 {
 	uint32_t i = 0;
@@ -557,7 +627,7 @@ int msr_opcode(const uint8_t *p, uint32_t len)
 		i++;
 	if (i + 2 != len || p[i] != 0x0f)
 		return 0;
-	return p[i + 1] == 0x32 ? 1 : p[i + 1] == 0x30 ? 2 : 0;
+	return p[i + 1] == 0x32 ? 1 : p[i + 1] == 0x30 ? 2 : p[i + 1] == 0x31 ? 3 : 0;
 }
 
 /* KVM_GET_MSRS / KVM_SET_MSRS (msr_io): the number of entries done, up to

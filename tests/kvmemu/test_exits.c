@@ -257,3 +257,121 @@ TEST(signal_between_blocks)
 	vmm_close(&v);
 }
 END_TEST
+
+/* 600 distinct OUT sites, each exiting with RIP on it, as KVM does for every
+ * OUT (kvm_fast_pio): more sites than kvmemu ever gave instruction hooks
+ * (256, past which every instruction was hooked). Then a loop whose
+ * immediates hold I/O opcode bytes runs to its end, and an HLT directly
+ * followed by an OUT gives the HLT exit, then the OUT's. */
+TEST(many_io_sites)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "many_sites");
+	for (uint32_t i = 0; i < 600; i++) {
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+		WANT_EQ(&v, "io data (the site's number)", i & 0xff, vmm_io_data(&v)[0]);
+		struct kvm_regs r;
+		VM_GET_REGS(&v, &r);
+		WANT_EQ(&v, "rip on the site's OUT", OUT_EXIT_RIP(0x1002 + 3 * i, 2), r.rip);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "cx after the loop", 0, r.rcx & 0xffff);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x11, 1);
+	WANT_EQ(&v, "io data", 0x77, vmm_io_data(&v)[0]);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* An MMIO write, then at once an OUT, in a loop: each write is one
+ * KVM_EXIT_MMIO (is_write, the byte) and each OUT one KVM_EXIT_IO, in that
+ * order (x86.c: the write exits after it is done, kvm_fast_pio for the OUT). */
+TEST(mmio_write_then_out)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "mmio_then_out");
+	for (int i = 0; i < 2; i++) {
+		VM_RUN(&v);
+		WANT_EXIT(&v, KVM_EXIT_MMIO);
+		WANT_EQ(&v, "mmio.phys_addr", 0x20010, v.run->mmio.phys_addr);
+		WANT_EQ(&v, "mmio.is_write", 1, v.run->mmio.is_write);
+		WANT_EQ(&v, "mmio.data[0]", 0x5a, v.run->mmio.data[0]);
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* 200000 exits at one OUT, then HLT: every one is a KVM_EXIT_IO (Unicorn
+ * translates kvmemu's stop there anew each time; with its code buffer
+ * full it crashed at about 150,000 before kvmemu flushed it in between). */
+TEST(many_exits_one_site)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "many_exits");
+	uint32_t n = 0;
+	for (;;) {
+		VM_RUN(&v);
+		if (v.run->exit_reason != KVM_EXIT_IO)
+			break;
+		n++;
+	}
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	WANT_EQ(&v, "OUT exits before the HLT", 200000, n);
+	vmm_close(&v);
+}
+END_TEST
+
+/* RDTSC 1000 times at one site, real mode: every value later than the one
+ * before (KVM's TSC runs with the guest), none an exit (KVM runs RDTSC in
+ * the guest), and the loop runs to its end. Past 16 stops kvmemu answers
+ * the site from an instruction hook inside the run (msr.c rdtsc_hooked). */
+TEST(rdtsc_hot_site)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "tsc_loop");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe8, 1);
+	uint32_t lo;
+	memcpy(&lo, vmm_io_data(&v), 4);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xe8, 1);
+	uint32_t hi;
+	memcpy(&hi, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "the last TSC: under a second of guest time", 1,
+		(((uint64_t)hi << 32) | lo) < 1000000000ull);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	WANT_EQ(&v, "cx after the loop", 0, r.rcx & 0xffff);
+	WANT_EQ(&v, "rip after the HLT (not .bad's)", 0x102c, r.rip);
+	vmm_close(&v);
+}
+END_TEST
+
+/* MOV to CR4 setting OSFXSR enables SSE at once (kvm_set_cr4; SDM vol. 3,
+ * 2.5): a PXOR right after it runs, no #UD. kvmemu had written QEMU's
+ * translation flags back from a copy taken before the CR4 write, dropping
+ * its HF_OSFXSR: busybox's first SSE instruction was a #UD and Linux
+ * panicked ("Attempted to kill init"). */
+TEST(cr4_osfxsr_sse)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "cr4_sse");
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST

@@ -53,6 +53,58 @@ static int knob_pio_offset(void)
 	return 0;
 }
 
+/* The process's address space in KiB (VmSize), or 0. */
+static unsigned long vm_size_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long kib = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmSize: %lu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* KVMEMU_TCG_MB=512: Unicorn's code buffer is 512 MiB (the default 32 MiB
+ * keeps a lab's run small; a Linux boot needs more): the address space
+ * after a run holds it. */
+static int knob_tcg_mb(void)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "hlt");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	unsigned long kib = vm_size_kib();
+	WANT_EQ(&v, "VmSize at least the 512 MiB buffer (0: no VmSize)", 1, kib >= 512ul << 10);
+	vmm_close(&v);
+	return 0;
+}
+
+/* KVMEMU_TCG_MB=8, and a guest that rewrites the immediate of its own next
+ * instruction 200000 times in one KVM_RUN: each pass translates its block
+ * again, so the code buffer fills many times inside the run (Unicorn
+ * crashed chaining a block when it flushed itself there, SIGSEGV in
+ * tb_set_jmp_target; kvmemu now flushes between runs). The run ends at HLT
+ * with the sum of the immediates in BL, as KVM runs it. */
+static int knob_tcg_fill(void)
+{
+	struct vmm v;
+	VM_STANDARD(&v, "smc_fill");
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	struct kvm_regs r;
+	VM_GET_REGS(&v, &r);
+	uint8_t bl = 0;
+	for (uint32_t i = 1; i <= 200000; i++)
+		bl = (uint8_t)(bl + (i & 0xff));
+	WANT_EQ(&v, "bl: the sum of the rewritten immediates", bl, r.rbx & 0xff);
+	WANT_EQ(&v, "ecx after the loop", 0, r.rcx & 0xffffffff);
+	vmm_close(&v);
+	return 0;
+}
+
 int knob_main(const char *mode)
 {
 	vmm_standalone = 1;
@@ -60,6 +112,10 @@ int knob_main(const char *mode)
 		return knob_string_batch();
 	if (strcmp(mode, "pio_offset") == 0)
 		return knob_pio_offset();
+	if (strcmp(mode, "tcg_mb") == 0)
+		return knob_tcg_mb();
+	if (strcmp(mode, "tcg_fill") == 0)
+		return knob_tcg_fill();
 	fprintf(stderr, "check_kvmemu: unknown knob mode %s\n", mode);
 	return 2;
 }
@@ -97,5 +153,21 @@ TEST(knob_pio_offset_test)
 	if (!vmm_backend_is_emu())
 		CHECK_SKIP("knobs are kvmemu's: they need VIRTLAB_BACKEND=emu");
 	run_knob("pio_offset", "KVMEMU_PIO_OFFSET", "8192", __FILE__, __LINE__);
+}
+END_TEST
+
+TEST(knob_tcg_mb_test)
+{
+	if (!vmm_backend_is_emu())
+		CHECK_SKIP("knobs are kvmemu's: they need VIRTLAB_BACKEND=emu");
+	run_knob("tcg_mb", "KVMEMU_TCG_MB", "512", __FILE__, __LINE__);
+}
+END_TEST
+
+TEST(knob_tcg_fill_test)
+{
+	if (!vmm_backend_is_emu())
+		CHECK_SKIP("knobs are kvmemu's: they need VIRTLAB_BACKEND=emu");
+	run_knob("tcg_fill", "KVMEMU_TCG_MB", "8", __FILE__, __LINE__);
 }
 END_TEST

@@ -420,6 +420,57 @@ TEST(mtrr_follows_guest_maxphyaddr)
 }
 END_TEST
 
+static uint64_t out64(struct vmm *v)
+{
+	uint64_t x = 0;
+	for (int k = 0; k < 2; k++) {
+		VM_RUN(v);
+		WANT_IO(v, KVM_EXIT_IO_OUT, 4, 0xe8, 1);
+		uint32_t d;
+		memcpy(&d, vmm_io_data(v), 4);
+		x |= (uint64_t)d << (32 * k);
+	}
+	return x;
+}
+
+/* RDTSC follows IA32_TSC as written (kvm_set_msr_common MSR_IA32_TSC: an
+ * offset), advances while the guest runs, agrees with RDMSR TSC, and is
+ * #GP(0) at CPL 3 with CR4.TSD (SDM vol. 2, RDTSC). kvmemu answers it from
+ * the VM's clock, the one its PIT and LAPIC timer follow. */
+TEST(rdtsc_vm_clock)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_tsc");
+	const uint64_t set = 1ull << 36;
+	uint64_t t0 = out64(&v), t1 = out64(&v), t2 = out64(&v);
+	WANT_EQ(&v, "RDTSC right after WRMSR TSC: at least the value written", 1, t0 >= set);
+	WANT_EQ(&v, "... and within a second of it", 1, t0 < set + 1000000000ull);
+	WANT_EQ(&v, "RDTSC after a loop: later", 1, t1 > t0);
+	WANT_EQ(&v, "RDMSR TSC after that: not earlier", 1, t2 >= t1);
+	struct event e = RUN_EVENT(&v);
+	WANT_EQ(&v, "vector at CPL 3 with CR4.TSD", 13, e.vector);
+	WANT_EQ(&v, "error code", 0, e.err);
+	vmm_close(&v);
+}
+END_TEST
+
+/* MOV from and to CR0 inside a loop run three times: each iteration
+ * reads CR0 back as set (KVM: kvm_read_cr0 / kvm_set_cr0 with the same
+ * value), and nothing stops the loop between them. */
+TEST(cr0_in_loop)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_cr0_loop");
+	for (int i = 0; i < 3; i++) {
+		VM_RUN(&v);
+		WANT_EQ(&v, "CR0 read in the loop", 0x80050033, out32(&v, __FILE__, __LINE__));
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
 /* A store into a KVM_MEM_READONLY slot with paging on: one KVM_EXIT_MMIO
  * (is_write, RIP past the store), the memory unchanged, and the guest goes
  * on (x86.c emulator_read_write: the slot is read-only, so the write goes
@@ -694,6 +745,58 @@ TEST(pat_gp)
 	LM_VM(&v, "lm_pat");
 	struct event e = RUN_EVENT(&v);
 	WANT_EVENT(&v, e, 13, 0, 0x1014);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
+/* An I/O site in a page the guest then unmaps: the runs after it leave the
+ * guest's CR2 as its MOV to CR2 set it (KVM_GET_SREGS and MOV from CR2), and
+ * its next fault is a #PF with its own CR2, not a #DF (SDM vol. 3, 6.15:
+ * only a #PF changes CR2). Unicorn ends every run by walking the guest's
+ * tables for each exit's address; the walk's fault is undone (env.c
+ * env_after_run). */
+TEST(unmapped_exit_site)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_exit_unmapped");
+	for (uint8_t i = 1; i <= 3; i++) {
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0xe9, 1);
+		WANT_EQ(&v, "al of the OUT", i, *(uint8_t *)vmm_io_data(&v));
+	}
+	struct kvm_sregs s;
+	VM_GET_SREGS(&v, &s);
+	WANT_EQ(&v, "sregs.cr2 after the runs", 0x1234, s.cr2);
+	VM_RUN(&v);
+	WANT_EQ(&v, "CR2 as the guest reads it", 0x1234, out32(&v, __FILE__, __LINE__));
+	struct event e = RUN_EVENT(&v);
+	WANT_EQ(&v, "vector of the load from the unmapped page", 14, e.vector);
+	WANT_EQ(&v, "error code (not present, read, supervisor)", 0, e.err);
+	WANT_EQ(&v, "CR2 in the #PF handler", 0x5000, e.cr2);
+	WANT_EQ(&v, "RIP pushed (the load)", 0x1036, e.rip);
+	vmm_close(&v);
+}
+END_TEST
+
+/* Code the guest rewrites after running it is run as rewritten (SDM vol. 3,
+ * 8.1.3), written through the mapping it runs from and through an alias
+ * mapping of the same page, as Linux's boot-time patching does. */
+TEST(self_modifying_code_64)
+{
+	struct vmm v;
+	LM_VM(&v, "lm_smc");
+	put64(&v, PT + 7 * 8, 0x6000 | PTE_RW);          /* virtual 0x7000: the page of f */
+	static const struct { const char *what; uint32_t val; } want[] = {
+		{ "f as loaded", 0x11 }, { "f after its immediate was rewritten", 0x22 },
+		{ "f rewritten through an alias mapping", 0x33 }, { "g through its jmp", 0x55 },
+		{ "g after its jmp became ret", 0x44 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		VM_RUN(&v);
+		WANT_EQ(&v, want[i].what, want[i].val, out32(&v, __FILE__, __LINE__));
+	}
 	VM_RUN(&v);
 	WANT_EXIT(&v, KVM_EXIT_HLT);
 	vmm_close(&v);
