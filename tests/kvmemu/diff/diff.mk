@@ -23,20 +23,20 @@ ALL_TARGETS  += $(DIFF_B)/diffvmm $(DIFF_B)/diffvmm-static $(DIFF_CORPUS) $(DIFF
 TEST_TARGETS += test-kvmemu-diff
 .PHONY: test-kvmemu-diff fuzz-kvmemu
 
-$(DIFF_B)/diffvmm: $(DIFF_SRC)/diffvmm.c
+$(DIFF_B)/diffvmm: $(DIFF_SRC)/diffvmm.c $(DIFF_SRC)/client.h
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) -o $@ $<
 
 # The oracle's copy runs inside a minimal initramfs (oracle.py): static.
-$(DIFF_B)/diffvmm-static: $(DIFF_SRC)/diffvmm.c
+$(DIFF_B)/diffvmm-static: $(DIFF_SRC)/diffvmm.c $(DIFF_SRC)/client.h
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) -static -o $@ $<
 
-$(DIFF_B)/iovmm: $(DIFF_SRC)/iovmm.c
+$(DIFF_B)/iovmm: $(DIFF_SRC)/iovmm.c $(DIFF_SRC)/client.h
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) -pthread -o $@ $<
 
-$(DIFF_B)/iovmm-static: $(DIFF_SRC)/iovmm.c
+$(DIFF_B)/iovmm-static: $(DIFF_SRC)/iovmm.c $(DIFF_SRC)/client.h
 	@mkdir -p $(@D)
 	$(CC) $(KIT_CFLAGS) -pthread -static -o $@ $<
 

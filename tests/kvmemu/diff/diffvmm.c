@@ -43,6 +43,16 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#define CLIENT_NAME "diffvmm"
+#include "client.h"
+
+/* Deterministic bytes user space gives the guest for IN and MMIO reads. */
+static uint8_t answer(uint64_t addr, unsigned i)
+{
+	uint64_t x = (addr + i) * 0x9e3779b97f4a7c15ull;
+	return (uint8_t)(x >> 56);
+}
+
 #define MAX_EXITS  4000
 #define TIMEOUT_S  20
 #define CODE_GPA   0x10000
@@ -93,44 +103,6 @@ struct vm {
 	size_t run_size;
 	struct slot slot[NSLOTS];
 };
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("diffvmm: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
-/* An ioctl of the setup: its result goes into the trace (errnos are
- * observable too); returns it. */
-static int traced(int fd, unsigned long req, void *arg, const char *name)
-{
-	int r = ioctl(fd, req, arg);
-	if (r < 0)
-		printf("ioctl %s -1 %s\n", name, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
-	else
-		printf("ioctl %s %d\n", name, r);
-	return r;
-}
-
-/* Deterministic bytes user space gives the guest for IN and MMIO reads. */
-static uint8_t answer(uint64_t addr, unsigned i)
-{
-	uint64_t x = (addr + i) * 0x9e3779b97f4a7c15ull;
-	return (uint8_t)(x >> 56);
-}
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
 
 /* ---- the machine ---- */
 

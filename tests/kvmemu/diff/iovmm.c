@@ -76,6 +76,9 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#define CLIENT_NAME "iovmm"
+#include "client.h"
+
 #define MAX_EXITS   4000
 #define BIOS_EXITS  5000
 /* Wall-clock nets for a case that hangs, never reached by one that works: the
@@ -130,35 +133,6 @@ struct vm {
 	volatile int stop;
 	int efd[NEFD];		/* IO_FDS: -1 when not open */
 };
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("iovmm: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
-static int traced(int fd, unsigned long req, void *arg, const char *name)
-{
-	int r = ioctl(fd, req, arg);
-	if (r < 0)
-		printf("ioctl %s -1 %s\n", name, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
-	else
-		printf("ioctl %s %d\n", name, r);
-	return r;
-}
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
 
 static const char *reason_name(uint32_t r)
 {
