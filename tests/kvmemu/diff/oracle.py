@@ -7,13 +7,14 @@ linked diffvmm on the guests on that /dev/kvm; the traces come back over a
 second serial port. This is upstream KVM (kvm_amd) on QEMU's SVM: where QEMU's
 SVM departs from a real AMD CPU, tests/kvmemu/FACTS.md lists it.
 
-    oracle.py --client diffvmm-static --cache DIR --out DIR GUEST.bin...
+    oracle.py --client diffvmm-static --cache DIR --out DIR [--again] GUEST.bin...
 
 Traces are cached per guest under DIR/<environment>/<sha256 of the guest>,
 where <environment> hashes the kernel image, its kvm modules, QEMU's version,
 the client and this file: a cached trace is exactly what a run would print
 again. OUT/<name>.trace gets each guest's trace (name = the guest's base
-name). Exit status 0; 3 when the oracle can't run here (the reason on
+name). --again runs the guests even where a trace is cached, and caches the
+new trace (run.py's second opinion: QEMU's TCG is not deterministic). Exit status 0; 3 when the oracle can't run here (the reason on
 stderr, one line); 2 on a harness failure.
 """
 import argparse
@@ -205,6 +206,7 @@ def main():
     ap.add_argument("--client", required=True)
     ap.add_argument("--cache", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--again", action="store_true", help="run even where a trace is cached")
     ap.add_argument("guests", nargs="+")
     a = ap.parse_args()
     qemu = shutil.which("qemu-system-x86_64")
@@ -222,7 +224,7 @@ def main():
         data = open(g, "rb").read()
         key = sha(data)
         names[g] = key
-        if not os.path.exists(os.path.join(cache, key)):
+        if a.again or not os.path.exists(os.path.join(cache, key)):
             todo[key] = data
     if todo:
         with tempfile.TemporaryDirectory(prefix="oracle-") as work:

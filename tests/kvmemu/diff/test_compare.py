@@ -105,3 +105,26 @@ def test_generator_is_reproducible_and_varies():
     assert gen.Guest(7).build() != gen.Guest(8).build()
     # splitmix64's first output for seed 0 (the published reference value)
     assert gen.Rng(0).u64() == 0xE220A8397B1DCDAF
+
+
+def test_second_opinion_counts_only_an_oracle_run_that_agrees():
+    """A guest is identical after the oracle's second run only if that run equals kvm-emu's
+    trace; a second run that differs again, or gave no trace, leaves it failed."""
+    def verdict(name, lines, problem, want):
+        d = run.first_difference(want, lines, [], name)
+        return (None, "") if not d else (False, d)
+    flaky = [l.replace("rip=0x102a8", "rip=0x102a7") for l in TRACE]
+    emu = {g: (TRACE, None) for g in ("a.bin", "b.bin", "c.bin")}
+    results = {g: verdict(g, TRACE, None, flaky) for g in emu}
+    assert all(v[0] is False for v in results.values())
+    calls = []
+
+    def rerun(guests):
+        calls.append(list(guests))
+        return {"a": TRACE, "b": flaky}            # c: no trace at all
+    same = run.second_opinion(sorted(emu), emu, results, rerun, verdict)
+    assert calls == [["a.bin", "b.bin", "c.bin"]], "expected one oracle run of all three, got %r" % calls
+    assert list(same) == ["a.bin"] and "rip=0x102a7" in same["a.bin"], "expected a only, got %r" % same
+    assert results["a.bin"][0] is None
+    assert results["b.bin"][0] is False and "rip=0x102a7" in results["b.bin"][1]
+    assert results["c.bin"][0] is False, "no second trace must keep the first verdict"
