@@ -3,23 +3,9 @@
 ; irqfd; the handler reports from inside (out 0xf3: not acknowledged yet),
 ; EOIs and returns; with IF set for a while (a line left high would fire
 ; again), out 0xf2 reports how often the handler ran.
-bits 16
+%include "pm32.inc"
 org 0x1000
-	cli
-	xor ax, ax
-	mov ds, ax
-	lgdt [gdtr]
-	mov eax, cr0
-	or al, 1
-	mov cr0, eax
-	jmp 0x08:pm
-bits 32
-pm:
-	mov ax, 0x10
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	mov esp, 0x9000
+	pm32_enter
 	lidt [idtr]
 	mov al, 0xff		; both PICs masked
 	out 0x21, al
@@ -47,12 +33,7 @@ h50:
 	mov dword [0xfee000b0], 0	; EOI: the resampler lowers the line
 	iretd
 
-align 8
-gdt:	dq 0
-	dq 0x00cf9b000000ffff		; 0x08: flat code
-	dq 0x00cf93000000ffff		; 0x10: flat data
-gdtr:	dw 23
-	dd gdt
+pm32_gdt
 align 8
 idt:	times 0x40 dq 0
 	dw h40 - $$ + 0x1000, 0x08, 0x8e00, 0

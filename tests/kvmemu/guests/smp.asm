@@ -5,22 +5,9 @@
 ; ready (mark 0x66 at 0x3001); the BSP sends it an NMI through the ICR
 ; (its LAPIC is software-disabled: a fixed IPI would be dropped) and
 ; reports (out 0xf0); the AP's NMI handler reports (out 0xf6).
-bits 16
+%include "pm32.inc"
 org 0x1000
-	cli
-	xor ax, ax
-	mov ds, ax
-	lgdt [gdtr]
-	mov eax, cr0
-	or al, 1
-	mov cr0, eax
-	jmp 0x08:pm
-bits 32
-pm:
-	mov ax, 0x10
-	mov ds, ax
-	mov ss, ax
-	mov esp, 0x9000
+	pm32_enter
 	mov dword [0xfee000f0], 0x1ff		; SVR: enabled
 	mov dword [0xfee00310], 0x01000000	; ICR2: APIC 1
 	mov dword [0xfee00300], 0x00004500	; INIT, assert
@@ -34,12 +21,7 @@ spin2:	cmp byte [0x3001], 0x66
 	out 0xf0, al
 	hlt
 
-align 8
-gdt:	dq 0
-	dq 0x00cf9b000000ffff
-	dq 0x00cf93000000ffff
-gdtr:	dw 23
-	dd gdt
+pm32_gdt
 
 	times 0x1000 - ($ - $$) db 0
 bits 16
