@@ -37,6 +37,8 @@ enum {
 	MSR_KVM_PV = 0x4b564d00, MSR_KVM_PV_LAST = 0x4b564d08,   /* WALL_CLOCK_NEW .. MIGRATION_CONTROL */
 	MSR_KVM_WALL_CLOCK_NEW = 0x4b564d00, MSR_KVM_ASYNC_PF_INT = 0x4b564d06,
 	MSR_KVM_POLL_CONTROL = 0x4b564d05,
+	MSR_P6_PERFCTR0 = 0xc1, MSR_P6_PERFCTR1 = 0xc2, MSR_P6_EVNTSEL0 = 0x186,
+	MSR_P6_EVNTSEL1 = 0x187, MSR_K7_EVNTSEL0 = 0xc0010000, MSR_K7_PERFCTR3 = 0xc0010007,
 };
 
 /* KVM_MAX_MCE_BANKS (kvm_host.h): the banks a vCPU has from
@@ -486,6 +488,24 @@ static int set_hsave(struct vcpu *v, uint32_t index, uint64_t val, bool host)
 	return 0;
 }
 
+/* ---- the legacy performance counters, without a vPMU ----
+ * kvmemu has no PMU (CPUID leaf 0xA is 0, no PERFCTR_CORE), so
+ * kvm_pmu_is_valid_msr is false for them and KVM reads 0 and drops writes
+ * (x86.c kvm_get_msr_common/kvm_set_msr_common, the K7_EVNTSEL0 ...
+ * P6_EVNTSEL1 cases): no #GP. Linux probes 0xc0010000 at boot. */
+static int get_no_pmu(struct vcpu *v, uint32_t index, uint64_t *val, bool host)
+{
+	(void)v; (void)index; (void)host;
+	*val = 0;
+	return 0;
+}
+
+static int set_no_pmu(struct vcpu *v, uint32_t index, uint64_t val, bool host)
+{
+	(void)v; (void)index; (void)val; (void)host;
+	return 0;
+}
+
 /* ---- KVM's paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst) ----
  * Writing one that enables a feature makes KVM write guest memory (the
  * wall clock, the pvclock, steal time) or change how it delivers events:
@@ -521,7 +541,9 @@ static const struct msr_row {
 	{ MSR_MTRRcap, MSR_MTRRcap, get_mtrr, set_mtrr },        /* mtrr.c kvm_mtrr_get_msr */
 	{ MSR_SYSENTER_CS, MSR_SYSENTER_CS, get_engine, set_engine },   /* svm.c svm_set_msr */
 	{ MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, get_engine, set_canonical },
+	{ MSR_P6_PERFCTR0, MSR_P6_PERFCTR1, get_no_pmu, set_no_pmu },  /* x86.c, no vPMU */
 	{ MSR_MCG_CAP, MSR_MCG_CTL, get_mce, set_mce },          /* x86.c get/set_msr_mce */
+	{ MSR_P6_EVNTSEL0, MSR_P6_EVNTSEL1, get_no_pmu, set_no_pmu },
 	{ MSR_MISC_ENABLE, MSR_MISC_ENABLE, get_misc_enable, set_misc_enable }, /* x86.c */
 	{ MSR_MC0_CTL2, MSR_MC0_CTL2 + MCE_BANKS - 1, get_mce, set_mce },  /* get/set_msr_mce */
 	{ 0x200, 0x2ff, get_mtrr, set_mtrr },                    /* mtrr.c kvm_mtrr_get/set_msr */
@@ -531,6 +553,7 @@ static const struct msr_row {
 	{ MSR_LSTAR, MSR_CSTAR, get_engine, set_canonical },     /* __kvm_set_msr */
 	{ MSR_SFMASK, MSR_SFMASK, get_engine, set_engine },
 	{ MSR_FS_BASE, MSR_KERNEL_GS_BASE, get_engine, set_canonical },
+	{ MSR_K7_EVNTSEL0, MSR_K7_PERFCTR3, get_no_pmu, set_no_pmu },  /* x86.c, no vPMU */
 	{ MSR_K7_HWCR, MSR_K7_HWCR, get_hwcr, set_hwcr },        /* x86.c MSR_K7_HWCR */
 	{ MSR_VM_HSAVE_PA, MSR_VM_HSAVE_PA, get_hsave, set_hsave }, /* svm.c svm_set_msr */
 	{ MSR_DE_CFG, MSR_DE_CFG, get_decfg, set_decfg },        /* svm.c MSR_F10H_DECFG */

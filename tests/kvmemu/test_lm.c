@@ -307,7 +307,7 @@ TEST(boot_msrs)
 }
 END_TEST
 
-/* The MTRRs, the machine-check banks and AMD's HWCR and DE_CFG, as Linux
+/* The MTRRs, the machine-check banks, the legacy perf counters and AMD's HWCR and DE_CFG, as Linux
  * 6.1's KVM answers a guest that reads and writes them at boot; each row
  * names the function. "GP" rows expect #GP(0) on the instruction. */
 enum { RD = 1, WR = 2, GP = 1 };
@@ -347,6 +347,10 @@ TEST(boot_msr_table)
 		/* svm.c MSR_F10H_DECFG: LFENCE_SERIALIZE only, and only as supported */
 		{ RD, 0xc0011029, 0, 0, 0 }, { WR, 0xc0011029, 2, 0, 0 }, { RD, 0xc0011029, 0, 0, 2 },
 		{ WR, 0xc0011029, 0, GP, 0 }, { WR, 0xc0011029, 6, GP, 0 },
+		/* x86.c K7_EVNTSEL0 ... P6_EVNTSEL1 without a vPMU: read 0, writes dropped */
+		{ WR, 0xc0010000, 0x12345, 0, 0 }, { RD, 0xc0010000, 0, 0, 0 },
+		{ WR, 0xc0010007, 1, 0, 0 }, { RD, 0xc0010007, 0, 0, 0 }, { RD, 0xc0010008, 0, GP, 0 },
+		{ WR, 0xc1, 7, 0, 0 }, { RD, 0xc2, 0, 0, 0 }, { WR, 0x187, 0x4300c0, 0, 0 }, { RD, 0x187, 0, 0, 0 },
 		/* an MSR KVM doesn't know: #GP (ignore_msrs=0) */
 		{ RD, 0x12345678, 0, GP, 0 }, { WR, 0x12345678, 0, GP, 0 },
 	};
