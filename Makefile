@@ -101,7 +101,7 @@ test:
 	@$(MAKE) --no-print-directory -k -j$(call arg,TEST_JOBS) -O test-suites
 # make -j starts prerequisites left to right: the four longest suites first (4 to 13 minutes
 # each in CI runs here, the others at most about 4), so that none of them is left running alone
-# at the end, as test-dist was (it came eighth).
+# at the end, as test-dist was (it came eighth and ended last).
 TEST_LONG := test-dist test-integration test-batch test-lab
 TEST_ORDER = $(foreach t,$(TEST_LONG),$(filter $t,$(TEST_TARGETS))) $(filter-out $(TEST_LONG),$(TEST_TARGETS))
 test-suites: all $(TEST_ORDER)
