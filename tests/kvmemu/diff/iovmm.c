@@ -65,7 +65,7 @@
  * PICs (bit 1), of the IOAPIC (bit 2), KVM_GET_PIT2 (bit 3) into the VM's one
  * snapshot; 0xf1 AL restore: the KVM_SET_ of the same parts from it, as saved
  * (the LAPIC's TMCCT too, as a VMM passes it back). 0xee AL an edit: GET, one
- * change a VMM could make (set_edit's table), SET. The trace: "save C.K MASK
+ * change a VMM could make (edit()'s table), SET. The trace: "save C.K MASK
  * R", "restore C.K MASK R", "edit C.K N R" (R: 0, or -1000 - errno of the first
  * ioctl that failed; an edit that tries refused calls prints each one's).
  */
@@ -683,6 +683,10 @@ static int edit_lapic(struct cpu *c, unsigned n)
 	case 3:		/* ISR: vector 0x70 in service (PPR follows) */
 		lapic_set_reg(&l, 0x130, lapic_reg(&l, 0x130) | 1u << 16);
 		break;
+	case 10: case 11:	/* x2APIC: the ID as a VMM without KVM_CAP_X2APIC_API
+				 * passes it (bits 31:24), 3 or back to 0 */
+		lapic_set_reg(&l, 0x20, n == 10 ? 3u << 24 : 0);
+		break;
 	}
 	return res(ioctl(c->fd, KVM_SET_LAPIC, &l));
 }
@@ -752,7 +756,7 @@ static void edit_refused(struct cpu *c)
 static int edit(struct cpu *c, unsigned n)
 {
 	switch (n) {
-	case 0: case 1: case 2: case 3:
+	case 0: case 1: case 2: case 3: case 10: case 11:
 		return edit_lapic(c, n);
 	case 4: case 5: case 6:
 		return edit_chip(c, n);
