@@ -617,12 +617,16 @@ int lapic_set_state(struct lapic *a, const struct kvm_lapic_state *s, uint64_t n
 		memcpy(c.regs + R_ID, &id, 4);
 		memcpy(c.regs + R_LDR, &ldr, 4);
 	}
-	uint32_t count;
+	uint32_t count, old_mode = timer_mode(a);
 	memcpy(&count, c.regs + R_TMCCT, 4);
 	memcpy(a->regs, c.regs, sizeof a->regs);
 	set_reg(a, R_LVR, LAPIC_VERSION);
 	update_ppr(a);
 	a->armed = false;
+	/* apic_update_lvtt against the mode before: into or out of TSC-deadline
+	 * mode, the given TMICT is cleared and no timer starts (the oracle,
+	 * corpus-io/m13). */
+	update_lvtt(a, old_mode);
 	if (timer_mode(a) == TIMER_TSCDL) {
 		a->period_ns = 0;
 		tscdl_start(a, now_ns);

@@ -717,6 +717,42 @@ TEST(lapic_x2apic_msrs)
 }
 END_TEST
 
+/* kvm_apic_set_state calls apic_update_lvtt: a state whose LVTT enters or
+ * leaves TSC-deadline mode has its TMICT cleared, no timer started. */
+TEST(lapic_set_state_timer_mode_change)
+{
+	struct lapic a;
+	apic_setup(&a, 0);
+	a.tsc_deadline_ok = true;                       /* CPUID.1:ECX.TSC_DEADLINE */
+	lapic_mmio_write(&a, LVTT, 0x40030, 0);        /* TSC-deadline */
+	struct kvm_lapic_state s;
+	lapic_get_state(&a, &s, 0);
+	uint32_t lvtt = 0x30, tmict = 1000, tdcr = 0xb, cc = 500;
+	memcpy(s.regs + LVTT, &lvtt, 4);
+	memcpy(s.regs + TMICT, &tmict, 4);
+	memcpy(s.regs + TDCR, &tdcr, 4);
+	memcpy(s.regs + TMCCT, &cc, 4);
+	EQ("set one-shot", 0, lapic_set_state(&a, &s, 0));
+	EQ("TMICT cleared", 0, lapic_reg(&a, TMICT));
+	EQ("no timer", 0, lapic_timer_poll(&a, 100000));
+	lapic_mmio_write(&a, TMICT, 1000, 0);           /* one-shot, running */
+	lapic_get_state(&a, &s, 0);
+	lvtt = 0x40030;
+	memcpy(s.regs + LVTT, &lvtt, 4);
+	EQ("set TSC-deadline", 0, lapic_set_state(&a, &s, 0));
+	EQ("TMICT cleared again", 0, lapic_reg(&a, TMICT));
+	lapic_get_state(&a, &s, 0);
+	lvtt = 0x30;
+	memcpy(s.regs + LVTT, &lvtt, 4);
+	memcpy(s.regs + TMICT, &tmict, 4);
+	memcpy(s.regs + TMCCT, &cc, 4);
+	lapic_mmio_write(&a, LVTT, 0x30, 0);            /* one-shot, no change */
+	EQ("set one-shot over one-shot", 0, lapic_set_state(&a, &s, 0));
+	EQ("TMICT kept", 1000, lapic_reg(&a, TMICT));
+	EQ("the timer from TMCCT", 500, lapic_timer_poll(&a, 0));
+}
+END_TEST
+
 /* KVM_SET_LAPIC in x2APIC mode with another ID (bits 31:24, no
  * KVM_CAP_X2APIC_API): 6.1's kvm_apic_state_fixup keeps the given ID and
  * derives the LDR from it; kvm_recalculate_apic_map's phys_map then holds the

@@ -683,6 +683,15 @@ static int edit_lapic(struct cpu *c, unsigned n)
 	case 3:		/* ISR: vector 0x70 in service (PPR follows) */
 		lapic_set_reg(&l, 0x130, lapic_reg(&l, 0x130) | 1u << 16);
 		break;
+	case 12:	/* LVTT one-shot (masked), 1 ms, 0x1000 ns left */
+		lapic_set_reg(&l, 0x3e0, 0xb);
+		lapic_set_reg(&l, 0x320, 0x10062);
+		lapic_set_reg(&l, 0x380, 1000000);
+		lapic_set_reg(&l, 0x390, 0x1000);
+		break;
+	case 13:	/* LVTT TSC-deadline (masked), TMICT as it was */
+		lapic_set_reg(&l, 0x320, 0x50062);
+		break;
 	case 10: case 11:	/* x2APIC: the ID as a VMM without KVM_CAP_X2APIC_API
 				 * passes it (bits 31:24), 3 or back to 0 */
 		lapic_set_reg(&l, 0x20, n == 10 ? 3u << 24 : 0);
@@ -709,6 +718,9 @@ static int edit_chip(struct cpu *c, unsigned n)
 	case 6:		/* pin 6: vector 0x56, level, Remote IRR set, in IRR */
 		a->redirtbl[6].bits = 0x56 | 1u << 15 | 1u << 14;
 		a->irr |= 1u << 6;
+		break;
+	case 14:	/* the base moved a page up */
+		a->base_address += 0x1000;
 		break;
 	}
 	return res(ioctl(c->vm->fd, KVM_SET_IRQCHIP, &ic));
@@ -756,9 +768,9 @@ static void edit_refused(struct cpu *c)
 static int edit(struct cpu *c, unsigned n)
 {
 	switch (n) {
-	case 0: case 1: case 2: case 3: case 10: case 11:
+	case 0: case 1: case 2: case 3: case 10: case 11: case 12: case 13:
 		return edit_lapic(c, n);
-	case 4: case 5: case 6:
+	case 4: case 5: case 6: case 14:
 		return edit_chip(c, n);
 	case 7:		/* channel 0 under HPET legacy routing: no timer */
 		return edit_pit(c, KVM_PIT_FLAGS_HPET_LEGACY);

@@ -196,9 +196,35 @@ io_main:
 	out 0xe0, eax			; Remote IRR clear
 	out 0xea, al
 	report [ORDER]
+	; KVM_SET_LAPIC changing the timer's mode (apic_update_lvtt)
+	lapic_write 0x320, 0x50000	; TSC-deadline, masked
+	mov al, 12
+	out 0xee, al			; to one-shot with TMICT 1 ms
+	out 0xe5, al
+	lapic_write 0x320, 0x10062	; one-shot, masked
+	lapic_write 0x380, 1000000
+	mov al, 13
+	out 0xee, al			; to TSC-deadline, TMICT as it was
+	out 0xe5, al
+	lapic_write 0x320, 0x10000
 	; --- refused ---
 	mov al, 9
 	out 0xee, al
+	; last (IO6 in known-io.txt: kvmemu's first difference here ends the comparison)
+	; KVM_SET_IRQCHIP with the IOAPIC's base moved: where it answers
+	mov al, 4
+	out 0xf0, al
+	mov al, 14
+	out 0xee, al
+	ioapic_read 1
+	out 0xe0, eax			; the version at the old base
+	mov dword [IOAPIC + 0x1000], 1
+	mov eax, [IOAPIC + 0x1010]
+	out 0xe0, eax			; at the new one
+	mov al, 4
+	out 0xf1, al			; back
+	ioapic_read 1
+	out 0xe0, eax
 	; the stack page: interrupt frames hold where each landed (time for the timer's)
 	mov edi, 0x7000
 	mov ecx, 0x400
