@@ -692,8 +692,8 @@ static int edit_lapic(struct cpu *c, unsigned n)
 	case 13:	/* LVTT TSC-deadline (masked), TMICT as it was */
 		lapic_set_reg(&l, 0x320, 0x50062);
 		break;
-	case 10: case 11:	/* x2APIC: the ID as a VMM without KVM_CAP_X2APIC_API
-				 * passes it (bits 31:24), 3 or back to 0 */
+	case 10: case 11:	/* the ID, 3 or back to 0 (bits 31:24: in x2APIC mode
+				 * as a VMM without KVM_CAP_X2APIC_API passes it) */
 		lapic_set_reg(&l, 0x20, n == 10 ? 3u << 24 : 0);
 		break;
 	}
@@ -702,7 +702,8 @@ static int edit_lapic(struct cpu *c, unsigned n)
 
 static int edit_chip(struct cpu *c, unsigned n)
 {
-	struct kvm_irqchip ic = { .chip_id = n == 4 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_IOAPIC };
+	struct kvm_irqchip ic = { .chip_id = n == 4 || n == 16 ? KVM_IRQCHIP_PIC_MASTER :
+					     n == 15 ? KVM_IRQCHIP_PIC_SLAVE : KVM_IRQCHIP_IOAPIC };
 	if (ioctl(c->vm->fd, KVM_GET_IRQCHIP, &ic) < 0)
 		return res(-1);
 	struct kvm_ioapic_state *a = &ic.chip.ioapic;
@@ -718,6 +719,18 @@ static int edit_chip(struct cpu *c, unsigned n)
 	case 6:		/* pin 6: vector 0x56, level, Remote IRR set, in IRR */
 		a->redirtbl[6].bits = 0x56 | 1u << 15 | 1u << 14;
 		a->irr |= 1u << 6;
+		break;
+	case 15:	/* the slave PIC: IRQ 10 (its 2) requested and open */
+		ic.chip.pic.irr |= 4;
+		ic.chip.pic.imr &= ~4;
+		break;
+	case 16:	/* the master: IRQ 3 and 6 requested and open, IRQ 5 the
+			 * lowest priority (6 first), auto-EOI with rotation */
+		ic.chip.pic.irr |= 0x48;
+		ic.chip.pic.imr &= ~0x48;
+		ic.chip.pic.priority_add = 6;
+		ic.chip.pic.auto_eoi = 1;
+		ic.chip.pic.rotate_on_auto_eoi = 1;
 		break;
 	case 14:	/* the base moved a page up */
 		a->base_address += 0x1000;
@@ -770,7 +783,7 @@ static int edit(struct cpu *c, unsigned n)
 	switch (n) {
 	case 0: case 1: case 2: case 3: case 10: case 11: case 12: case 13:
 		return edit_lapic(c, n);
-	case 4: case 5: case 6: case 14:
+	case 4: case 5: case 6: case 14: case 15: case 16:
 		return edit_chip(c, n);
 	case 7:		/* channel 0 under HPET legacy routing: no timer */
 		return edit_pit(c, KVM_PIT_FLAGS_HPET_LEGACY);

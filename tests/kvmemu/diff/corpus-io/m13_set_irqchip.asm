@@ -207,6 +207,46 @@ io_main:
 	out 0xee, al			; to TSC-deadline, TMICT as it was
 	out 0xe5, al
 	lapic_write 0x320, 0x10000
+	; the slave restored with IRQ 10 requested: through the cascade
+	mov al, 0xfb
+	out 0x21, al			; IRQ 2 open
+	mov al, 15
+	out 0xee, al
+	window				; 0x2a
+	; the master restored rotated (IRQ 6 first) in auto-EOI mode
+	mov al, 16
+	out 0xee, al
+	window				; 0x26, then 0x23: no EOI needed
+	mov al, 0x0b
+	out 0x20, al
+	xor eax, eax
+	in al, 0x20
+	out 0xe0, eax			; ISR 0
+	out 0xea, al			; priority_add after the rotation
+	mov al, 0x11			; the master anew: base 0x20, masked
+	out 0x20, al
+	mov al, 0x20
+	out 0x21, al
+	mov al, 4
+	out 0x21, al
+	mov al, 1
+	out 0x21, al
+	mov al, 0xff
+	out 0x21, al
+	out 0xa1, al
+	; the xAPIC ID changed by KVM_SET_LAPIC: IPIs to 3 and 0
+	mov al, 10
+	out 0xee, al
+	lapic_read 0x20
+	out 0xe0, eax			; 0x3000000
+	lapic_write 0x310, 0x3000000
+	lapic_write 0x300, 0x43
+	lapic_write 0x310, 0
+	lapic_write 0x300, 0x40
+	window
+	mov al, 11
+	out 0xee, al
+	report [ORDER]
 	; --- refused ---
 	mov al, 9
 	out 0xee, al
@@ -263,6 +303,13 @@ on_vector:
 	jmp .lapic
 .pic:	cmp eax, 0x30
 	jae .lapic
+	cmp eax, 0x28
+	jb .master
+	push eax
+	mov al, 0x20
+	out 0xa0, al			; the slave's EOI
+	pop eax
+.master:
 	push eax
 	mov al, 0x20
 	out 0x20, al			; the PIC's EOI
