@@ -775,6 +775,13 @@ static void edit_refused(struct cpu *c)
 	if (!(c->vm->flags & IO_PIT))
 		fprintf(c->out, "refused %d.%d SET_PIT2 %d\n", c->id, c->nexit,
 			res(ioctl(c->vm->fd, KVM_SET_PIT2, &s)));	/* ENXIO */
+	/* No state to read (EFAULT, before any other check) */
+	fprintf(c->out, "refused %d.%d SET_LAPIC-NULL %d\n", c->id, c->nexit,
+		res(ioctl(c->fd, KVM_SET_LAPIC, NULL)));
+	fprintf(c->out, "refused %d.%d SET_IRQCHIP-NULL %d\n", c->id, c->nexit,
+		res(ioctl(c->vm->fd, KVM_SET_IRQCHIP, NULL)));
+	fprintf(c->out, "refused %d.%d SET_PIT2-NULL %d\n", c->id, c->nexit,
+		res(ioctl(c->vm->fd, KVM_SET_PIT2, NULL)));
 }
 
 /* Port 0xee: edit AL. */

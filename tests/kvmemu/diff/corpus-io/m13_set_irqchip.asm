@@ -9,8 +9,13 @@
 ; output follows: kvm_pic_update_irq), ISR restored (a lower IRQ waits for
 ; the EOI); the IOAPIC restored over masked entries and IOREGSEL, an edge IRR
 ; bit injected (kvm_ioapic_inject_all), a level one with Remote IRR held until
-; the entry is rewritten. Then what KVM refuses (SET_PIT2 without a PIT).
-; Time is not in the trace: the timer's deliveries are counted, not placed.
+; the entry is rewritten; the slave restored with a request (through the
+; cascade), the master restored rotated in auto-EOI mode. KVM_SET_LAPIC with
+; another xAPIC ID (IPIs to it and to the old one), with the timer's mode
+; changed (apic_update_lvtt clears TMICT). Then what KVM refuses (chip 3,
+; SET_PIT2 without a PIT, no state), and last the IOAPIC's base moved
+; (known-io IO6). Time is not in the trace: the timer's deliveries are
+; counted, not placed.
 %define IO_FLAGS IO_IRQCHIP
 %include "io.inc"
 %define ORDER SHARED			; the vectors so far, a byte each

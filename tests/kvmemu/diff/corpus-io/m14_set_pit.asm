@@ -6,7 +6,8 @@
 ; it ticks; a latched status restored is read again; the gate restored. In
 ; x2APIC mode, KVM_SET_LAPIC with another ID (bits 31:24, no
 ; KVM_CAP_X2APIC_API): the ID and LDR the guest reads (kvm_apic_state_fixup
-; derives the LDR from the given ID), an IPI to each logical destination.
+; derives the LDR from the given ID), IPIs to both IDs, physical and logical.
+; Then the refused calls with a PIT (no state: EFAULT).
 ; Not printed, being time: OUT (status bit 7, port 0x61 bit 5), the refresh
 ; bit (0x61 bit 4), counts, how many ticks came before IRQ 0 was masked (set
 ; back to 1), and the PIC's IRR once channel 0 ran (no KVM_GET_IRQCHIP then).
@@ -67,6 +68,7 @@ io_main:
 	in al, 0x61
 	or al, 1
 	out 0x61, al			; gate 2 high
+	xor eax, eax			; flags: the OR's held bits 4 and 5 (time)
 	; HPET legacy off: channel 0 ticks
 	mov al, 8
 	out 0xee, al
@@ -130,6 +132,8 @@ io_main:
 	mov al, 11
 	out 0xee, al			; the ID back to 0
 	out 0xe5, al
+	mov al, 9
+	out 0xee, al			; refused calls (with a PIT)
 	; the stack page: interrupt frames hold where each landed (time)
 	mov edi, 0x7000
 	mov ecx, 0x400
