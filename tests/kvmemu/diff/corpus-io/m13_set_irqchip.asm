@@ -270,6 +270,8 @@ io_main:
 	out 0xf1, al			; back
 	ioapic_read 1
 	out 0xe0, eax
+	mov eax, [IOAPIC + 0x100]	; past the IOAPIC's 0x100 bytes (IOAPIC_MEM_LENGTH)
+	out 0xe0, eax
 	; the stack page: interrupt frames hold where each landed (time for the timer's)
 	mov edi, 0x7000
 	mov ecx, 0x400
