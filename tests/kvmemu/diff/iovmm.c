@@ -674,20 +674,15 @@ static int edit_lapic(struct cpu *c, unsigned n)
 	case 1:		/* TPR 0x60 (PPR follows) */
 		lapic_set_reg(&l, 0x80, 0x60);
 		break;
-	case 2:		/* a one-shot timer, vector 0x62, 1 ms, 0x1000 ns of it left */
+	case 2: case 12:	/* a one-shot timer, vector 0x62 (12: masked), 1 ms,
+				 * 0x1000 ns of it left */
 		lapic_set_reg(&l, 0x3e0, 0xb);
-		lapic_set_reg(&l, 0x320, 0x62);
+		lapic_set_reg(&l, 0x320, n == 2 ? 0x62 : 0x10062);
 		lapic_set_reg(&l, 0x380, 1000000);
 		lapic_set_reg(&l, 0x390, 0x1000);
 		break;
 	case 3:		/* ISR: vector 0x70 in service (PPR follows) */
 		lapic_set_reg(&l, 0x130, lapic_reg(&l, 0x130) | 1u << 16);
-		break;
-	case 12:	/* LVTT one-shot (masked), 1 ms, 0x1000 ns left */
-		lapic_set_reg(&l, 0x3e0, 0xb);
-		lapic_set_reg(&l, 0x320, 0x10062);
-		lapic_set_reg(&l, 0x380, 1000000);
-		lapic_set_reg(&l, 0x390, 0x1000);
 		break;
 	case 13:	/* LVTT TSC-deadline (masked), TMICT as it was */
 		lapic_set_reg(&l, 0x320, 0x50062);
