@@ -803,6 +803,33 @@ static void ioapic_page_write(uc_engine *u, uint64_t off, unsigned size, uint64_
 	v->irq_kick = 1;
 }
 
+/* KVM_SET_IRQCHIP may move the IOAPIC's base_address (kvm_set_ioapic copies
+ * it): KVM's IOAPIC stays on the MMIO bus at the range kvm_ioapic_init
+ * registered, and ioapic_mmio_read/write refuse what is outside the new base
+ * (ioapic_in_range), so it answers at neither page (the oracle, corpus-io/m13).
+ * Here its page leaves this vCPU's engine, its accesses then exiting to user
+ * space, until the base is back; the vCPU sees a move at its next entry. A
+ * move inside the page is taken as a move away. The unmap walks the page's
+ * tables (mmu_a_note). */
+static void ioapic_page_follow(struct vcpu *v, struct vmirq *q)
+{
+	bool away = __atomic_load_n(&q->ioapic.s.base_address, __ATOMIC_RELAXED) != IOAPIC_BASE;
+	if (away == v->irq->ioapic_away)
+		return;
+	struct cpu *c = &v->cpu;
+	struct a_note a;
+	mmu_a_note(v, IOAPIC_BASE, &a);
+	uc_err e = away ? uc.mem_unmap(c->uc, IOAPIC_BASE, PAGE_SZ) :
+		   uc.mmio_map(c->uc, IOAPIC_BASE, PAGE_SZ, ioapic_page_read, v, ioapic_page_write, v);
+	mmu_a_restore(v, &a);
+	if (e) {
+		kvmemu_diag("moving the IOAPIC page: %s", uc.strerror(e));
+		return;
+	}
+	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
+	v->irq->ioapic_away = away;
+}
+
 /* At KVM_CREATE_VCPU: an in-kernel LAPIC when the VM has the irqchip
  * (kvm_create_lapic), and the two pages mapped in the vCPU's engine. */
 int irq_vcpu_init(struct vcpu *v)
@@ -1186,6 +1213,8 @@ int irq_entry(struct vcpu *v)
 	 * user-space I/O before it injects anything). */
 	if (!vi || c->mmio_step)
 		return 0;
+	if (vi->has_apic)
+		ioapic_page_follow(v, q);
 	if (!vi->has_apic) {
 		/* User-space irqchip: KVM_INTERRUPT's vector is injected as is
 		 * (an injected event ignores IF), KVM_NMI's NMI too. */

@@ -456,6 +456,7 @@ struct vcpu_irq {
 	uint32_t mp_state;
 	int wake_fd;              /* eventfd a halted vCPU sleeps on */
 	int halted;               /* in irq_halt: kicks write wake_fd */
+	bool ioapic_away;         /* the IOAPIC page out of the engine (irq.c ioapic_page_follow) */
 };
 int irq_vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg);   /* -ENOTTY: not ours */
 int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);

@@ -284,6 +284,26 @@ int lapic_accept(struct lapic *a, const struct irq_msg *m)
 	}
 }
 
+/* The x2APIC entries 6.1's kvm_recalculate_apic_map gives an APIC in its
+ * phys_map: the x2APIC ID (the vCPU's) and, as x2APIC logical delivery reuses
+ * phys_map by cluster, the slot of its LDR's lowest bit. The two differ only
+ * after a KVM_SET_LAPIC with another ID (kvm_apic_state_fixup derives the LDR
+ * from the given ID): the oracle then delivers to both IDs, physical and
+ * logical (corpus-io/m14; FACTS.md "Interrupts"). -1 without an LDR. */
+static uint32_t x2_alias(const struct lapic *a)
+{
+	uint32_t ldr = lapic_reg(a, R_LDR);
+	if (!(ldr & 0xffff))
+		return 0xffffffffu;
+	return (ldr >> 16) * 16 + (uint32_t)__builtin_ctz(ldr & 0xffff);
+}
+
+/* Whether the x2APIC logical destination mda names phys_map slot id. */
+static bool x2_logical_hits(uint32_t mda, uint32_t id)
+{
+	return (mda >> 16) == (id >> 4) && (mda & (1u << (id & 0xf)));
+}
+
 /* kvm_apic_match_dest with kvm_apic_match_physical_addr/_logical_addr. */
 bool lapic_match_dest(const struct lapic *a, const struct lapic *from, const struct irq_msg *m)
 {
@@ -299,13 +319,14 @@ bool lapic_match_dest(const struct lapic *a, const struct lapic *from, const str
 		mda = 0xffffffffu;
 	if (!m->logical) {
 		if (x2)
-			return mda == 0xffffffffu || mda == (uint32_t)a->id;
+			return mda == 0xffffffffu || mda == (uint32_t)a->id || mda == x2_alias(a);
 		return mda == 0xff || mda == lapic_reg(a, R_ID) >> 24;
 	}
 	uint32_t ldr = lapic_reg(a, R_LDR);
 	if (x2)
 		return mda == 0xffffffffu ||
-		       ((ldr >> 16) == (mda >> 16) && (ldr & mda & 0xffff) != 0);
+		       ((ldr >> 16) == (mda >> 16) && (ldr & mda & 0xffff) != 0) ||
+		       x2_logical_hits(mda, (uint32_t)a->id);
 	uint32_t lid = ldr >> 24;
 	mda &= 0xff;
 	if (mda == 0xff)
@@ -572,13 +593,16 @@ void lapic_get_state(struct lapic *a, struct kvm_lapic_state *s, uint64_t now_ns
 	uint32_t t = tmcct(a, now_ns);
 	memcpy(s->regs + R_TMCCT, &t, 4);
 	if (lapic_x2apic(a) && !a->x2apic_format) {
-		uint32_t id = (uint32_t)a->id << 24;
+		uint32_t id = lapic_reg(a, R_ID) << 24;
 		memcpy(s->regs + R_ID, &id, 4);
 	}
 }
 
 /* kvm_apic_set_state: the page as given (version, LDR in x2APIC mode
- * recomputed), PPR, the timer restarted from the given TMCCT. */
+ * recomputed), PPR, the timer restarted from the given TMCCT. In x2APIC mode
+ * without KVM_CAP_X2APIC_API the ID is the given bits 31:24, kept as given
+ * (6.1's kvm_apic_state_fixup: "*id >>= 24"; the guest reads it, the LDR is
+ * derived from it), while delivery still knows the vCPU's (x2_alias). */
 int lapic_set_state(struct lapic *a, const struct kvm_lapic_state *s, uint64_t now_ns)
 {
 	struct kvm_lapic_state c = *s;
@@ -587,17 +611,22 @@ int lapic_set_state(struct lapic *a, const struct kvm_lapic_state *s, uint64_t n
 		memcpy(&id, c.regs + R_ID, 4);
 		if (a->x2apic_format && id != (uint32_t)a->id)
 			return -22;
-		id = a->id;
-		uint32_t ldr = ((uint32_t)(a->id >> 4) << 16) | (1u << (a->id & 0xf));
+		if (!a->x2apic_format)
+			id >>= 24;
+		uint32_t ldr = ((id >> 4) << 16) | (1u << (id & 0xf));
 		memcpy(c.regs + R_ID, &id, 4);
 		memcpy(c.regs + R_LDR, &ldr, 4);
 	}
-	uint32_t count;
+	uint32_t count, old_mode = timer_mode(a);
 	memcpy(&count, c.regs + R_TMCCT, 4);
 	memcpy(a->regs, c.regs, sizeof a->regs);
 	set_reg(a, R_LVR, LAPIC_VERSION);
 	update_ppr(a);
 	a->armed = false;
+	/* apic_update_lvtt against the mode before: into or out of TSC-deadline
+	 * mode, the given TMICT is cleared and no timer starts (the oracle,
+	 * corpus-io/m13). */
+	update_lvtt(a, old_mode);
 	if (timer_mode(a) == TIMER_TSCDL) {
 		a->period_ns = 0;
 		tscdl_start(a, now_ns);

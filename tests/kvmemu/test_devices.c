@@ -717,6 +717,80 @@ TEST(lapic_x2apic_msrs)
 }
 END_TEST
 
+/* kvm_apic_set_state calls apic_update_lvtt: a state whose LVTT enters or
+ * leaves TSC-deadline mode has its TMICT cleared, no timer started. */
+TEST(lapic_set_state_timer_mode_change)
+{
+	struct lapic a;
+	apic_setup(&a, 0);
+	a.tsc_deadline_ok = true;                       /* CPUID.1:ECX.TSC_DEADLINE */
+	lapic_mmio_write(&a, LVTT, 0x40030, 0);        /* TSC-deadline */
+	struct kvm_lapic_state s;
+	lapic_get_state(&a, &s, 0);
+	uint32_t lvtt = 0x30, tmict = 1000, tdcr = 0xb, cc = 500;
+	memcpy(s.regs + LVTT, &lvtt, 4);
+	memcpy(s.regs + TMICT, &tmict, 4);
+	memcpy(s.regs + TDCR, &tdcr, 4);
+	memcpy(s.regs + TMCCT, &cc, 4);
+	EQ("set one-shot", 0, lapic_set_state(&a, &s, 0));
+	EQ("TMICT cleared", 0, lapic_reg(&a, TMICT));
+	EQ("no timer", 0, lapic_timer_poll(&a, 100000));
+	lapic_mmio_write(&a, TMICT, 1000, 0);           /* one-shot, running */
+	lapic_get_state(&a, &s, 0);
+	lvtt = 0x40030;
+	memcpy(s.regs + LVTT, &lvtt, 4);
+	EQ("set TSC-deadline", 0, lapic_set_state(&a, &s, 0));
+	EQ("TMICT cleared again", 0, lapic_reg(&a, TMICT));
+	lapic_get_state(&a, &s, 0);
+	lvtt = 0x30;
+	memcpy(s.regs + LVTT, &lvtt, 4);
+	memcpy(s.regs + TMICT, &tmict, 4);
+	memcpy(s.regs + TMCCT, &cc, 4);
+	lapic_mmio_write(&a, LVTT, 0x30, 0);            /* one-shot, no change */
+	EQ("set one-shot over one-shot", 0, lapic_set_state(&a, &s, 0));
+	EQ("TMICT kept", 1000, lapic_reg(&a, TMICT));
+	EQ("the timer from TMCCT", 500, lapic_timer_poll(&a, 0));
+}
+END_TEST
+
+/* KVM_SET_LAPIC in x2APIC mode with another ID (bits 31:24, no
+ * KVM_CAP_X2APIC_API): 6.1's kvm_apic_state_fixup keeps the given ID and
+ * derives the LDR from it; kvm_recalculate_apic_map's phys_map then holds the
+ * APIC at the vCPU's ID and at its LDR's slot, so both IDs reach it, physical
+ * and logical (the oracle, corpus-io/m14). */
+TEST(lapic_x2apic_set_state_id)
+{
+	struct lapic a;
+	apic_setup(&a, 0);
+	EQ("enable x2APIC", 1, lapic_set_base(&a, 0xfee00c00, false));
+	struct kvm_lapic_state s;
+	lapic_get_state(&a, &s, 0);
+	uint32_t id = 3u << 24;
+	memcpy(s.regs + ID, &id, 4);
+	EQ("set", 0, lapic_set_state(&a, &s, 0));
+	uint64_t v = 0;
+	lapic_msr_read(&a, 0x802, &v, 0);
+	EQ("ID MSR: as given", 3, v);
+	lapic_msr_read(&a, 0x80d, &v, 0);
+	EQ("LDR MSR: from it", 8, v);
+	lapic_get_state(&a, &s, 0);
+	memcpy(&id, s.regs + ID, 4);
+	EQ("KVM_GET_LAPIC's ID", 3u << 24, id);
+	struct irq_msg m = { .dest = 3 };
+	EQ("physical 3 (the given ID)", 1, lapic_match_dest(&a, NULL, &m));
+	m.dest = 0;
+	EQ("physical 0 (the vCPU's)", 1, lapic_match_dest(&a, NULL, &m));
+	m.dest = 5;
+	EQ("physical 5", 0, lapic_match_dest(&a, NULL, &m));
+	m = (struct irq_msg){ .dest = 8, .logical = true };
+	EQ("logical cluster 0 bit 3 (the LDR)", 1, lapic_match_dest(&a, NULL, &m));
+	m.dest = 1;
+	EQ("logical cluster 0 bit 0 (the vCPU's)", 1, lapic_match_dest(&a, NULL, &m));
+	m.dest = 0x10001;
+	EQ("logical cluster 1 bit 0", 0, lapic_match_dest(&a, NULL, &m));
+}
+END_TEST
+
 /* Software disable masks every LVT; LVT writes then stay masked. */
 TEST(lapic_sw_disable_masks_lvts)
 {

@@ -291,6 +291,54 @@ TEST(irqfd_resample)
 }
 END_TEST
 
+static void set_ioapic_base(struct vmm *v, uint64_t base)
+{
+	struct kvm_irqchip c = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	WANT_EQ(v, "KVM_GET_IRQCHIP", 0, ioctl(v->vm, KVM_GET_IRQCHIP, &c));
+	c.chip.ioapic.base_address = base;
+	WANT_EQ(v, "KVM_SET_IRQCHIP", 0, ioctl(v->vm, KVM_SET_IRQCHIP, &c));
+}
+
+/* kvm_set_ioapic copies base_address, but the IOAPIC stays on the MMIO bus
+ * where kvm_ioapic_init registered it and ioapic_mmio_read/write refuse an
+ * address outside the new base (ioapic_in_range): moved, it answers at
+ * neither page, its old one exits to user space (the oracle: corpus-io m13);
+ * moved back, it answers again. */
+TEST(ioapic_base_moved)
+{
+	struct vmm v;
+	VM_OPEN_IRQCHIP(&v);
+	VM_SLOT(&v, 0, 0, 0x10000);
+	VM_LOAD(&v, "ioapic_moved", 0x1000);
+	VM_REAL_MODE(&v, 0x1000);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf1, 1);
+	uint32_t x;
+	memcpy(&x, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "the version at 0xfec00000", 0x170011, x);
+	set_ioapic_base(&v, 0xfec01000);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "IOREGSEL's write exits", 0xfec00000, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "a write", 1, v.run->mmio.is_write);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "IOWIN's read exits", 0xfec00010, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "a read", 0, v.run->mmio.is_write);
+	memcpy(v.run->mmio.data, "\x5a\x5a\x5a\x5a", 4);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf2, 1);
+	memcpy(&x, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "the read got user space's answer", 0x5a5a5a5a, x);
+	set_ioapic_base(&v, 0xfec00000);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf3, 1);
+	memcpy(&x, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "the version again once moved back", 0x170011, x);
+	vmm_close(&v);
+}
+END_TEST
+
 /* KVM_IOEVENTFD (kvm_assign_ioeventfd): length and flag checks; a matching
  * guest write signals without an exit, another value exits. */
 TEST(ioeventfd_guest)

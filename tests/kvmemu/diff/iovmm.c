@@ -59,6 +59,15 @@
  * 0xec AL KVM_SET_GSI_ROUTING again, GSI 24's MSI data now AL; 0xed AL
  * KVM_IRQFD_FLAG_DEASSIGN of irqfd AL (0 or 1, its GSI). The trace: "efdw C.K N
  * R", "efd C.K N COUNT", "msi C.K DATA R", "route C.K DATA R", "deassign C.K N R".
+ *
+ * The SET side, as a VMM restores a snapshot or a migrated machine (m13, m14):
+ * 0xf0 AL save: KVM_GET_LAPIC of this vCPU (AL bit 0), KVM_GET_IRQCHIP of both
+ * PICs (bit 1), of the IOAPIC (bit 2), KVM_GET_PIT2 (bit 3) into the VM's one
+ * snapshot; 0xf1 AL restore: the KVM_SET_ of the same parts from it, as saved
+ * (the LAPIC's TMCCT too, as a VMM passes it back). 0xee AL an edit: GET, one
+ * change a VMM could make (edit()'s table), SET. The trace: "save C.K MASK
+ * R", "restore C.K MASK R", "edit C.K N R" (R: 0, or -1000 - errno of the first
+ * ioctl that failed; an edit that tries refused calls prints each one's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +141,11 @@ struct vm {
 	pthread_mutex_t lock;
 	volatile int stop;
 	int efd[NEFD];		/* IO_FDS: -1 when not open */
+	struct {		/* ports 0xf0/0xf1: one saved machine */
+		struct kvm_lapic_state lapic;
+		struct kvm_irqchip chip[3];
+		struct kvm_pit_state2 pit;
+	} snap;
 };
 
 static const char *reason_name(uint32_t r)
@@ -620,6 +634,170 @@ static int efd_port(struct cpu *c, uint16_t port, uint8_t al)
 	return 0;
 }
 
+static int res(int r)
+{
+	return r < 0 ? -1000 - errno : r;
+}
+
+/* Port 0xf0 (save, restore 0) and 0xf1 (restore 1): the parts in mask. */
+static int snapshot(struct cpu *c, unsigned mask, int restore)
+{
+	struct vm *v = c->vm;
+	int r = 0;
+	if (mask & 1)
+		r = res(ioctl(c->fd, restore ? KVM_SET_LAPIC : KVM_GET_LAPIC, &v->snap.lapic));
+	for (uint32_t id = 0; id < 3 && !r; id++)
+		if (mask & (id < 2 ? 2 : 4)) {
+			v->snap.chip[id].chip_id = id;
+			r = res(ioctl(v->fd, restore ? KVM_SET_IRQCHIP : KVM_GET_IRQCHIP, &v->snap.chip[id]));
+		}
+	if ((mask & 8) && !r)
+		r = res(ioctl(v->fd, restore ? KVM_SET_PIT2 : KVM_GET_PIT2, &v->snap.pit));
+	return r;
+}
+
+static void lapic_set_reg(struct kvm_lapic_state *l, unsigned off, uint32_t x)
+{
+	memcpy(l->regs + off, &x, 4);
+}
+
+/* Port 0xee's edits: a GET, one change, the SET. */
+static int edit_lapic(struct cpu *c, unsigned n)
+{
+	struct kvm_lapic_state l;
+	if (ioctl(c->fd, KVM_GET_LAPIC, &l) < 0)
+		return res(-1);
+	switch (n) {
+	case 0:		/* IRR: vector 0x50 pending (delivered at the guest's STI) */
+		lapic_set_reg(&l, 0x220, lapic_reg(&l, 0x220) | 1u << 16);
+		break;
+	case 1:		/* TPR 0x60 (PPR follows) */
+		lapic_set_reg(&l, 0x80, 0x60);
+		break;
+	case 2: case 12:	/* a one-shot timer, vector 0x62 (12: masked), 1 ms,
+				 * 0x1000 ns of it left */
+		lapic_set_reg(&l, 0x3e0, 0xb);
+		lapic_set_reg(&l, 0x320, n == 2 ? 0x62 : 0x10062);
+		lapic_set_reg(&l, 0x380, 1000000);
+		lapic_set_reg(&l, 0x390, 0x1000);
+		break;
+	case 3:		/* ISR: vector 0x70 in service (PPR follows) */
+		lapic_set_reg(&l, 0x130, lapic_reg(&l, 0x130) | 1u << 16);
+		break;
+	case 13:	/* LVTT TSC-deadline (masked), TMICT as it was */
+		lapic_set_reg(&l, 0x320, 0x50062);
+		break;
+	case 10: case 11:	/* the ID, 3 or back to 0 (bits 31:24: in x2APIC mode
+				 * as a VMM without KVM_CAP_X2APIC_API passes it) */
+		lapic_set_reg(&l, 0x20, n == 10 ? 3u << 24 : 0);
+		break;
+	}
+	return res(ioctl(c->fd, KVM_SET_LAPIC, &l));
+}
+
+static int edit_chip(struct cpu *c, unsigned n)
+{
+	struct kvm_irqchip ic = { .chip_id = n == 4 || n == 16 ? KVM_IRQCHIP_PIC_MASTER :
+					     n == 15 ? KVM_IRQCHIP_PIC_SLAVE : KVM_IRQCHIP_IOAPIC };
+	if (ioctl(c->vm->fd, KVM_GET_IRQCHIP, &ic) < 0)
+		return res(-1);
+	struct kvm_ioapic_state *a = &ic.chip.ioapic;
+	switch (n) {
+	case 4:		/* the master PIC: IRQ 3 requested and open */
+		ic.chip.pic.irr |= 8;
+		ic.chip.pic.imr &= ~8;
+		break;
+	case 5:		/* IOAPIC pin 5: vector 0x55, edge, to APIC 0, in IRR */
+		a->redirtbl[5].bits = 0x55;
+		a->irr |= 1u << 5;
+		break;
+	case 6:		/* pin 6: vector 0x56, level, Remote IRR set, in IRR */
+		a->redirtbl[6].bits = 0x56 | 1u << 15 | 1u << 14;
+		a->irr |= 1u << 6;
+		break;
+	case 15:	/* the slave PIC: IRQ 10 (its 2) requested and open */
+		ic.chip.pic.irr |= 4;
+		ic.chip.pic.imr &= ~4;
+		break;
+	case 16:	/* the master: IRQ 3 and 6 requested and open, IRQ 5 the
+			 * lowest priority (6 first), auto-EOI with rotation */
+		ic.chip.pic.irr |= 0x48;
+		ic.chip.pic.imr &= ~0x48;
+		ic.chip.pic.priority_add = 6;
+		ic.chip.pic.auto_eoi = 1;
+		ic.chip.pic.rotate_on_auto_eoi = 1;
+		break;
+	case 14:	/* the base moved a page up */
+		a->base_address += 0x1000;
+		break;
+	}
+	return res(ioctl(c->vm->fd, KVM_SET_IRQCHIP, &ic));
+}
+
+/* The PIT's three channels as a VMM might restore them; flags as given. */
+static int edit_pit(struct cpu *c, uint32_t flags)
+{
+	struct kvm_pit_state2 s;
+	if (ioctl(c->vm->fd, KVM_GET_PIT2, &s) < 0)
+		return res(-1);
+	static const struct { uint32_t count; uint8_t mode, gate; } ch[3] = {
+		{ 0x100, 2, 1 }, { 0x1234, 3, 1 }, { 0, 0, 0 },	/* 0: 0x10000 */
+	};
+	for (int i = 0; i < 3; i++) {
+		s.channels[i].count = ch[i].count;
+		s.channels[i].mode = ch[i].mode;
+		s.channels[i].gate = ch[i].gate;
+		s.channels[i].rw_mode = 3;
+		s.channels[i].read_state = 3;
+		s.channels[i].write_state = 3;
+		s.channels[i].count_latched = 0;
+		s.channels[i].status_latched = 0;
+	}
+	s.flags = flags;
+	return res(ioctl(c->vm->fd, KVM_SET_PIT2, &s));
+}
+
+/* What KVM refuses: each call's result printed. */
+static void edit_refused(struct cpu *c)
+{
+	struct kvm_irqchip ic = { .chip_id = 3 };
+	fprintf(c->out, "refused %d.%d SET_IRQCHIP-chip3 %d\n", c->id, c->nexit,
+		res(ioctl(c->vm->fd, KVM_SET_IRQCHIP, &ic)));		/* EINVAL */
+	ic.chip_id = 3;
+	fprintf(c->out, "refused %d.%d GET_IRQCHIP-chip3 %d\n", c->id, c->nexit,
+		res(ioctl(c->vm->fd, KVM_GET_IRQCHIP, &ic)));		/* EINVAL */
+	struct kvm_pit_state2 s = { 0 };
+	if (!(c->vm->flags & IO_PIT))
+		fprintf(c->out, "refused %d.%d SET_PIT2 %d\n", c->id, c->nexit,
+			res(ioctl(c->vm->fd, KVM_SET_PIT2, &s)));	/* ENXIO */
+	/* No state to read (EFAULT, before any other check) */
+	fprintf(c->out, "refused %d.%d SET_LAPIC-NULL %d\n", c->id, c->nexit,
+		res(ioctl(c->fd, KVM_SET_LAPIC, NULL)));
+	fprintf(c->out, "refused %d.%d SET_IRQCHIP-NULL %d\n", c->id, c->nexit,
+		res(ioctl(c->vm->fd, KVM_SET_IRQCHIP, NULL)));
+	fprintf(c->out, "refused %d.%d SET_PIT2-NULL %d\n", c->id, c->nexit,
+		res(ioctl(c->vm->fd, KVM_SET_PIT2, NULL)));
+}
+
+/* Port 0xee: edit AL. */
+static int edit(struct cpu *c, unsigned n)
+{
+	switch (n) {
+	case 0: case 1: case 2: case 3: case 10: case 11: case 12: case 13:
+		return edit_lapic(c, n);
+	case 4: case 5: case 6: case 14: case 15: case 16:
+		return edit_chip(c, n);
+	case 7:		/* channel 0 under HPET legacy routing: no timer */
+		return edit_pit(c, KVM_PIT_FLAGS_HPET_LEGACY);
+	case 8:		/* and without: IRQ 0 every 0x100 counts */
+		return edit_pit(c, 0);
+	case 9:
+		edit_refused(c);
+		return 0;
+	}
+	return -1;
+}
+
 /* An io case's exit: its fields, and what the guest asked user space for.
  * Returns 0 to go on. */
 static int io_exit(struct cpu *c)
@@ -711,6 +889,13 @@ static int io_exit(struct cpu *c)
 			return 0;
 		case 0xe6: case 0xe7: case 0xe8: case 0xec: case 0xed:
 			return efd_port(c, run->io.port, al);
+		case 0xee:
+			fprintf(c->out, "edit %d.%d %u %d\n", c->id, c->nexit, al, edit(c, al));
+			return 0;
+		case 0xf0: case 0xf1:
+			fprintf(c->out, "%s %d.%d %#x %d\n", run->io.port == 0xf0 ? "save" : "restore",
+				c->id, c->nexit, al, snapshot(c, al, run->io.port == 0xf1));
+			return 0;
 		case 0xef:
 			return 1;
 		}
