@@ -558,11 +558,12 @@ static void exits_commit(struct cpu *c)
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), c->exits, (size_t)c->nexits);
 }
 
-static bool exit_add(struct cpu *c, uint64_t lin)
+/* 1: added, 0: already there, -1: out of memory. */
+static int exit_add(struct cpu *c, uint64_t lin)
 {
 	uint32_t at;
 	if (exit_find(c, lin, &at))
-		return true;
+		return 0;
 	if (c->nexits == c->capexits) {
 		uint32_t cap = c->capexits ? 2 * c->capexits : 256;
 		uint64_t *n = realloc(c->exits, cap * sizeof *n);
@@ -570,7 +571,7 @@ static bool exit_add(struct cpu *c, uint64_t lin)
 			c->exits = n;
 		uint32_t *h = n ? realloc(c->exit_hits, cap * sizeof *h) : NULL;
 		if (!h)
-			return false;
+			return -1;
 		c->exit_hits = h;
 		c->capexits = cap;
 	}
@@ -579,7 +580,7 @@ static bool exit_add(struct cpu *c, uint64_t lin)
 	c->exits[at] = lin;
 	c->exit_hits[at] = 0;
 	c->nexits++;
-	return true;
+	return 1;
 }
 
 static void exit_del(struct cpu *c, uint32_t at)
@@ -625,15 +626,48 @@ static void cand_set(struct cpu *c, uint64_t lin, bool on)
 		bits[(lin & 0xfff) >> 3] &= ~(1 << (lin & 7));
 }
 
-/* Exits at [begin, end] for the opcode byte at op; false when out of
- * memory (the caller hooks the range instead: slower, still exact). */
-static bool exits_for(struct cpu *c, uint64_t begin, uint64_t end, uint64_t op)
+/* Exits at [begin, end] for the opcode byte at op: 1 if one was added, 0
+ * if all were there (kept by exits_prune), -1 when out of memory (the
+ * caller hooks the range instead: slower, still exact). */
+static int exits_for(struct cpu *c, uint64_t begin, uint64_t end, uint64_t op)
 {
-	for (uint64_t a = begin; a <= end; a++)
-		if (!exit_add(c, a))
-			return false;
+	int added = 0;
+	for (uint64_t a = begin; a <= end; a++) {
+		int r = exit_add(c, a);
+		if (r < 0)
+			return -1;
+		added |= r;
+	}
 	cand_set(c, op, true);
-	return true;
+	return added;
+}
+
+/* Unicorn ends every run by walking all of its exits (resume_all_vcpus:
+ * for each, a page-table walk and a translation invalidation at exit - 1,
+ * over a tree of scattered nodes): half of a Linux boot's CPU time with
+ * ~12,600 exits, most of them never stopped at (an opcode-like byte inside
+ * an instruction, `sub rsp, imm8`'s EC). So once the set has doubled since
+ * the last prune (and holds PRUNE_MIN), only the exits some stop has come
+ * to are kept; the other exits and every candidate are forgotten, with
+ * the scanned-block cache and all translations (none may end at a dropped
+ * exit), and each block that runs again is scanned again like new code:
+ * an I/O site's exit is back before its block runs. Between runs only. */
+#define PRUNE_MIN 1024
+
+static void exits_prune(struct cpu *c)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c->nexits; i++)
+		if (c->exit_hits[i]) {
+			c->exits[n] = c->exits[i];
+			c->exit_hits[n++] = c->exit_hits[i];
+		}
+	c->nexits = n;
+	exits_commit(c);
+	ps_clear(&c->cand, true);
+	memset(c->seen, 0, sizeof c->seen);
+	tb_flush(c);
+	c->prune_at = 2 * n > PRUNE_MIN ? 2 * n : PRUNE_MIN;
 }
 
 /* Whether the bytes before addr + k (p: the block's bytes from addr) end
@@ -854,9 +888,10 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		while (k > 0 && i - k < 14 && prefix_byte(p[k - 1]))
 			k--;
 		/* a RETF is done in C from its instruction hook (code_hook) */
-		if (retf || after_hlt(c, addr, p, k) || !exits_for(c, addr + k, addr + i, addr + i))
+		int r = retf || after_hlt(c, addr, p, k) ? -1 : exits_for(c, addr + k, addr + i, addr + i);
+		if (r < 0)
 			cpu_hook_range(c, addr + k, addr + i);
-		added = true;
+		added |= r != 0;
 	}
 	if (added) {
 		exits_commit(c);
@@ -873,18 +908,47 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 
 /* ---- host writes to guest code between two KVM_RUNs ----
  * Unicorn sees the guest's own stores to code, not the host's writes through
- * its mapping. Pages code was translated from are copied at each exit and
- * compared at the next KVM_RUN; a changed page drops its translations. */
+ * its mapping. Pages code was translated from are copied when first seen
+ * and compared at each KVM_RUN; a changed page drops its translations.
+ * Copying every page again at each exit cost a Linux boot ~1,200 pages (a
+ * few MB) per exit to user space. So only pages found changed once are
+ * copied at each exit (`every_exit`): a page the guest itself wrote during
+ * a run is invalidated once at the next KVM_RUN (a retranslation, never
+ * stale code), then its guest writes no longer look like the host's. */
+
+struct code_page {
+	uint8_t bytes[PAGE_SZ];   /* as at the last exit, or when first seen */
+	uint64_t gpa;
+	bool every_exit;          /* copied at each exit (in c->exit_pages) */
+};
 
 static void note_code_page(struct cpu *c, uint64_t page)
 {
 	const uint8_t *p = gpa_ptr(c->v->vm, page * PAGE_SZ, PAGE_SZ);
-	uint8_t *copy = p ? malloc(PAGE_SZ) : NULL;
-	if (!copy)
+	struct code_page *cp = p ? malloc(sizeof *cp) : NULL;
+	if (!cp)
 		return;
-	memcpy(copy, p, PAGE_SZ);
-	if (ps_put(&c->code_pages, page, copy) < 0)
-		free(copy);
+	memcpy(cp->bytes, p, PAGE_SZ);
+	cp->gpa = page * PAGE_SZ;
+	cp->every_exit = false;
+	if (ps_put(&c->code_pages, page, cp) < 0)
+		free(cp);
+}
+
+/* From now on copied at each exit; false when out of memory (then it
+ * stays compared only: invalidated again, still exact). */
+static void copy_every_exit(struct cpu *c, struct code_page *cp)
+{
+	if (c->nexit_pages == c->capexit_pages) {
+		uint32_t cap = c->capexit_pages ? 2 * c->capexit_pages : 16;
+		struct code_page **n = realloc(c->exit_pages, cap * sizeof *n);
+		if (!n)
+			return;
+		c->exit_pages = n;
+		c->capexit_pages = cap;
+	}
+	c->exit_pages[c->nexit_pages++] = cp;
+	cp->every_exit = true;
 }
 
 static void code_pages_check(struct cpu *c)
@@ -893,30 +957,33 @@ static void code_pages_check(struct cpu *c)
 	for (uint32_t i = 0; i < ps->cap; i++) {
 		if (!ps->keys[i])
 			continue;
-		uint64_t a = (ps->keys[i] - 1) * PAGE_SZ;
-		const uint8_t *p = gpa_ptr(c->v->vm, a, PAGE_SZ);
-		if (p && memcmp(p, ps->vals[i], PAGE_SZ) != 0) {
-			tb_remove_phys(c, a, a + PAGE_SZ);
-			memcpy(ps->vals[i], p, PAGE_SZ);
+		struct code_page *cp = ps->vals[i];
+		const uint8_t *p = gpa_ptr(c->v->vm, cp->gpa, PAGE_SZ);
+		if (p && memcmp(p, cp->bytes, PAGE_SZ) != 0) {
+			tb_remove_phys(c, cp->gpa, cp->gpa + PAGE_SZ);
+			memcpy(cp->bytes, p, PAGE_SZ);
+			if (!cp->every_exit)
+				copy_every_exit(c, cp);
 		}
 	}
 }
 
 static void code_pages_snapshot(struct cpu *c)
 {
-	struct pageset *ps = &c->code_pages;
-	for (uint32_t i = 0; i < ps->cap; i++) {
-		if (!ps->keys[i])
-			continue;
-		const uint8_t *p = gpa_ptr(c->v->vm, (ps->keys[i] - 1) * PAGE_SZ, PAGE_SZ);
+	for (uint32_t i = 0; i < c->nexit_pages; i++) {
+		struct code_page *cp = c->exit_pages[i];
+		const uint8_t *p = gpa_ptr(c->v->vm, cp->gpa, PAGE_SZ);
 		if (p)
-			memcpy(ps->vals[i], p, PAGE_SZ);
+			memcpy(cp->bytes, p, PAGE_SZ);
 	}
 }
 
 static void code_pages_forget(struct cpu *c)
 {
 	ps_clear(&c->code_pages, true);
+	free(c->exit_pages);
+	c->exit_pages = NULL;
+	c->nexit_pages = c->capexit_pages = 0;
 }
 
 /* ---- the other hooks ---- */
@@ -1170,6 +1237,8 @@ static int run_loop(struct vcpu *v)
 			return ir;
 		if (c->flush_pending)
 			tb_flush(c);
+		if (c->nexits >= (c->prune_at ? c->prune_at : PRUNE_MIN))
+			exits_prune(c);
 		c->stop = S_NONE;
 		c->block_stop = false;
 		c->tb_lip = c->tb_end = NO_LIP;
