@@ -348,12 +348,18 @@ static void tb_remove(struct cpu *c, uint64_t begin, uint64_t end)
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), begin, end);
 }
 
-/* Drops all translated code; never from inside a run (see tb_gen_hook). */
+static void code_pages_drop(struct cpu *c);
+
+/* Drops all translated code; never from inside a run (see tb_gen_hook).
+ * No code is left to scan again or to check for the host's writes: the
+ * pages are noted again as their blocks run. */
 static void tb_flush(struct cpu *c)
 {
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 	c->flush_pending = false;
 	c->tcg_used = 0;
+	memset(c->seen, 0, sizeof c->seen);
+	code_pages_drop(c);
 }
 
 /* One translation's share of Unicorn's code buffer, estimated high: its
@@ -558,36 +564,45 @@ static void exits_commit(struct cpu *c)
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), c->exits, (size_t)c->nexits);
 }
 
-/* 1: added, 0: already there, -1: out of memory. */
+/* 1: added, 0: already there (now of this prune epoch), -1: out of memory. */
 static int exit_add(struct cpu *c, uint64_t lin)
 {
 	uint32_t at;
-	if (exit_find(c, lin, &at))
+	if (exit_find(c, lin, &at)) {
+		c->exit_epoch[at] = c->epoch;
 		return 0;
+	}
 	if (c->nexits == c->capexits) {
 		uint32_t cap = c->capexits ? 2 * c->capexits : 256;
 		uint64_t *n = realloc(c->exits, cap * sizeof *n);
 		if (n)
 			c->exits = n;
 		uint32_t *h = n ? realloc(c->exit_hits, cap * sizeof *h) : NULL;
-		if (!h)
+		if (h)
+			c->exit_hits = h;
+		uint32_t *e = h ? realloc(c->exit_epoch, cap * sizeof *e) : NULL;
+		if (!e)
 			return -1;
-		c->exit_hits = h;
+		c->exit_epoch = e;
 		c->capexits = cap;
 	}
-	memmove(&c->exits[at + 1], &c->exits[at], (c->nexits - at) * sizeof *c->exits);
-	memmove(&c->exit_hits[at + 1], &c->exit_hits[at], (c->nexits - at) * sizeof *c->exit_hits);
+	uint32_t move = c->nexits - at;
+	memmove(&c->exits[at + 1], &c->exits[at], move * sizeof *c->exits);
+	memmove(&c->exit_hits[at + 1], &c->exit_hits[at], move * sizeof *c->exit_hits);
+	memmove(&c->exit_epoch[at + 1], &c->exit_epoch[at], move * sizeof *c->exit_epoch);
 	c->exits[at] = lin;
 	c->exit_hits[at] = 0;
+	c->exit_epoch[at] = c->epoch;
 	c->nexits++;
 	return 1;
 }
 
 static void exit_del(struct cpu *c, uint32_t at)
 {
-	memmove(&c->exits[at], &c->exits[at + 1], (c->nexits - at - 1) * sizeof *c->exits);
-	memmove(&c->exit_hits[at], &c->exit_hits[at + 1],
-		(c->nexits - at - 1) * sizeof *c->exit_hits);
+	uint32_t move = c->nexits - at - 1;
+	memmove(&c->exits[at], &c->exits[at + 1], move * sizeof *c->exits);
+	memmove(&c->exit_hits[at], &c->exit_hits[at + 1], move * sizeof *c->exit_hits);
+	memmove(&c->exit_epoch[at], &c->exit_epoch[at + 1], move * sizeof *c->exit_epoch);
 	c->nexits--;
 	exits_commit(c);
 }
@@ -645,27 +660,30 @@ static int exits_for(struct cpu *c, uint64_t begin, uint64_t end, uint64_t op)
 /* Unicorn ends every run by walking all of its exits (resume_all_vcpus:
  * for each, a page-table walk and a translation invalidation at exit - 1,
  * over a tree of scattered nodes): half of a Linux boot's CPU time with
- * ~12,600 exits, most of them never stopped at (an opcode-like byte inside
- * an instruction, `sub rsp, imm8`'s EC). So once the set has doubled since
- * the last prune (and holds PRUNE_MIN), only the exits some stop has come
- * to are kept; the other exits and every candidate are forgotten, with
- * the scanned-block cache and all translations (none may end at a dropped
- * exit), and each block that runs again is scanned again like new code:
- * an I/O site's exit is back before its block runs. Between runs only. */
+ * ~12,600 exits, most of them in code long done with or never stopped at
+ * (an opcode-like byte inside an instruction, `sub rsp, imm8`'s EC). So
+ * once the set has doubled since the last prune (and holds PRUNE_MIN), an
+ * epoch ends: only the exits some stop came to or that a block scanned
+ * during the epoch asked for are kept; the others, every candidate, the
+ * scanned-block cache and all translations (none may end at a dropped
+ * exit) are forgotten, and each block that runs again is scanned again
+ * like new code (renewing its exits): an I/O site's exit is back before
+ * its block runs. Between runs only. */
 #define PRUNE_MIN 1024
 
 static void exits_prune(struct cpu *c)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < c->nexits; i++)
-		if (c->exit_hits[i]) {
+		if (c->exit_hits[i] || c->exit_epoch[i] == c->epoch) {
 			c->exits[n] = c->exits[i];
-			c->exit_hits[n++] = c->exit_hits[i];
+			c->exit_hits[n] = c->exit_hits[i];
+			c->exit_epoch[n++] = c->exit_epoch[i];
 		}
 	c->nexits = n;
+	c->epoch++;
 	exits_commit(c);
 	ps_clear(&c->cand, true);
-	memset(c->seen, 0, sizeof c->seen);
 	tb_flush(c);
 	c->prune_at = 2 * n > PRUNE_MIN ? 2 * n : PRUNE_MIN;
 }
@@ -911,10 +929,11 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
  * its mapping. Pages code was translated from are copied when first seen
  * and compared at each KVM_RUN; a changed page drops its translations.
  * Copying every page again at each exit cost a Linux boot ~1,200 pages (a
- * few MB) per exit to user space. So only pages found changed once are
- * copied at each exit (`every_exit`): a page the guest itself wrote during
- * a run is invalidated once at the next KVM_RUN (a retranslation, never
- * stale code), then its guest writes no longer look like the host's. */
+ * few MB) per exit to user space. So only pages found changed once (kept
+ * in c->written, across flushes) are copied at each exit: a page the guest
+ * itself wrote during a run is invalidated once at the next KVM_RUN (a
+ * retranslation, never stale code), then its guest writes no longer look
+ * like the host's. A flush drops them all (no code left to protect). */
 
 struct code_page {
 	uint8_t bytes[PAGE_SZ];   /* as at the last exit, or when first seen */
@@ -922,21 +941,8 @@ struct code_page {
 	bool every_exit;          /* copied at each exit (in c->exit_pages) */
 };
 
-static void note_code_page(struct cpu *c, uint64_t page)
-{
-	const uint8_t *p = gpa_ptr(c->v->vm, page * PAGE_SZ, PAGE_SZ);
-	struct code_page *cp = p ? malloc(sizeof *cp) : NULL;
-	if (!cp)
-		return;
-	memcpy(cp->bytes, p, PAGE_SZ);
-	cp->gpa = page * PAGE_SZ;
-	cp->every_exit = false;
-	if (ps_put(&c->code_pages, page, cp) < 0)
-		free(cp);
-}
-
-/* From now on copied at each exit; false when out of memory (then it
- * stays compared only: invalidated again, still exact). */
+/* From now on copied at each exit; when out of memory it stays compared
+ * only (invalidated again: still exact). */
 static void copy_every_exit(struct cpu *c, struct code_page *cp)
 {
 	if (c->nexit_pages == c->capexit_pages) {
@@ -951,21 +957,44 @@ static void copy_every_exit(struct cpu *c, struct code_page *cp)
 	cp->every_exit = true;
 }
 
+static void note_code_page(struct cpu *c, uint64_t page)
+{
+	const uint8_t *p = gpa_ptr(c->v->vm, page * PAGE_SZ, PAGE_SZ);
+	struct code_page *cp = p ? malloc(sizeof *cp) : NULL;
+	if (!cp)
+		return;
+	memcpy(cp->bytes, p, PAGE_SZ);
+	cp->gpa = page * PAGE_SZ;
+	cp->every_exit = false;
+	if (ps_put(&c->code_pages, page, cp) < 0)
+		free(cp);
+	else if (ps_get(&c->written, page))
+		copy_every_exit(c, cp);
+}
+
 static void code_pages_check(struct cpu *c)
 {
 	struct pageset *ps = &c->code_pages;
+	bool paging = reg_get(c, UC_X86_REG_CR0) & CR0_PG, flush = false;
 	for (uint32_t i = 0; i < ps->cap; i++) {
 		if (!ps->keys[i])
 			continue;
 		struct code_page *cp = ps->vals[i];
 		const uint8_t *p = gpa_ptr(c->v->vm, cp->gpa, PAGE_SZ);
-		if (p && memcmp(p, cp->bytes, PAGE_SZ) != 0) {
-			tb_remove_phys(c, cp->gpa, cp->gpa + PAGE_SZ);
-			memcpy(cp->bytes, p, PAGE_SZ);
-			if (!cp->every_exit)
-				copy_every_exit(c, cp);
+		if (!p || memcmp(p, cp->bytes, PAGE_SZ) == 0)
+			continue;
+		(void)ps_put(&c->written, ps->keys[i] - 1, c);   /* (a hint: may fail) */
+		if (paging) {
+			flush = true;     /* (tb_remove_phys: all of it) once, after the loop */
+			continue;
 		}
+		tb_remove_phys(c, cp->gpa, cp->gpa + PAGE_SZ);
+		memcpy(cp->bytes, p, PAGE_SZ);
+		if (!cp->every_exit)
+			copy_every_exit(c, cp);
 	}
+	if (flush)
+		tb_flush(c);
 }
 
 static void code_pages_snapshot(struct cpu *c)
@@ -978,12 +1007,18 @@ static void code_pages_snapshot(struct cpu *c)
 	}
 }
 
-static void code_pages_forget(struct cpu *c)
+static void code_pages_drop(struct cpu *c)
 {
 	ps_clear(&c->code_pages, true);
 	free(c->exit_pages);
 	c->exit_pages = NULL;
 	c->nexit_pages = c->capexit_pages = 0;
+}
+
+static void code_pages_forget(struct cpu *c)
+{
+	code_pages_drop(c);
+	ps_clear(&c->written, false);
 }
 
 /* ---- the other hooks ---- */
@@ -1114,8 +1149,10 @@ void cpu_fini(struct vcpu *v)
 	ps_clear(&c->cand, true);
 	free(c->exits);
 	free(c->exit_hits);
+	free(c->exit_epoch);
 	c->exits = NULL;
 	c->exit_hits = NULL;
+	c->exit_epoch = NULL;
 	c->nexits = c->capexits = 0;
 	ps_clear(&c->ad_tables, false);
 }

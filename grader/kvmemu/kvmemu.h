@@ -158,7 +158,8 @@ struct cpu {
 	uint64_t *exits;
 	uint32_t *exit_hits;      /* stops at each (a hot one becomes an instruction hook) */
 	uint32_t nexits, capexits;
-	uint32_t prune_at;        /* exits_prune when nexits reaches it (0: PRUNE_MIN) */
+	uint32_t *exit_epoch;     /* the prune epoch a scan last asked for each (cpu.c) */
+	uint32_t epoch, prune_at; /* exits_prune when nexits reaches prune_at (0: PRUNE_MIN) */
 	struct pageset cand;
 	uint64_t tcg_used;        /* the code buffer's estimated use since its last flush */
 
@@ -167,6 +168,7 @@ struct cpu {
 	 * two KVM_RUNs. */
 	struct pageset code_pages;    /* guest-physical page -> struct code_page */
 	struct code_page **exit_pages;    /* those copied at each exit (cpu.c) */
+	struct pageset written;       /* pages found changed at a KVM_RUN: copied at each exit */
 	uint32_t nexit_pages, capexit_pages;
 
 	/* MMIO in flight (mmio.c): the instruction's access in parts, one a
