@@ -158,8 +158,7 @@ struct cpu {
 	uint64_t *exits;
 	uint32_t *exit_hits;      /* stops at each (a hot one becomes an instruction hook) */
 	uint32_t nexits, capexits;
-	uint32_t *exit_epoch;     /* the prune epoch a scan last asked for each (cpu.c) */
-	uint32_t epoch, prune_at; /* exits_prune when nexits reaches prune_at (0: PRUNE_MIN) */
+	uint32_t prune_at;        /* exits_prune when nexits reaches it (0: PRUNE_MIN) */
 	struct pageset cand;
 	uint64_t tcg_used;        /* the code buffer's estimated use since its last flush */
 
