@@ -654,10 +654,15 @@ static int exits_for(struct cpu *c, uint64_t begin, uint64_t end, uint64_t op)
  * ~12,600 exits, most of them in code long done with or never stopped at
  * (an opcode-like byte inside an instruction, `sub rsp, imm8`'s EC). So
  * once the set has doubled since the last prune (and holds PRUNE_MIN),
- * only the exits some stop came to are kept; the others, every candidate,
- * the scanned-block cache and all translations (none may end at a dropped
- * exit) are forgotten, and each block that runs again is scanned again
- * like new code: an I/O site's exit is back before its block runs. (Also
+ * only the exits some stop came to are kept; the others, every candidate
+ * and the scanned-block cache are forgotten, and each block that runs
+ * again is scanned again like new code: an I/O site's exit is back before
+ * its block runs. No translation spans an exit (block_hook removed them
+ * when it added one), and the walk at the end of the last run dropped
+ * those ending at one and the engine's stop at one (a translation of no
+ * bytes), except on a page the tables then didn't map: after_stop_ok
+ * drops such a stop when it comes (a flush per prune instead cost the
+ * retranslation of all code each time). (Also
  * keeping those that blocks scanned since the last prune asked for kept
  * thousands: the walk stayed ~45% of a boot's CPU, measured.) Between
  * runs only. */
@@ -674,7 +679,8 @@ static void exits_prune(struct cpu *c)
 	c->nexits = n;
 	exits_commit(c);
 	ps_clear(&c->cand, true);
-	tb_flush(c);
+	memset(c->seen, 0, sizeof c->seen);
+	c->stale_lip = NO_LIP;
 	c->prune_at = 2 * n > PRUNE_MIN ? 2 * n : PRUNE_MIN;
 }
 
@@ -1218,6 +1224,14 @@ static int after_stop_ok(struct vcpu *v)
 	 * run again. */
 	if (env_old_exception(c, true) != -1)
 		return 0;
+	/* The engine's stop at an exit exits_prune dropped, kept where
+	 * Unicorn's walk couldn't reach it (see exits_prune): dropped now that
+	 * its page is mapped, once per prune. */
+	if (c->prune_at && lip != c->stale_lip) {
+		c->stale_lip = lip;
+		drop_exit_blocks(c, lip);
+		return 0;
+	}
 	uint8_t p[4] = { 0 };
 	lin_read(v, lip, p, sizeof p);
 	kvmemu_diag("internal: the engine stopped at 0x%llx (%02x %02x %02x %02x) for no known "

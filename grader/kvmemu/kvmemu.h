@@ -159,6 +159,7 @@ struct cpu {
 	uint32_t *exit_hits;      /* stops at each (a hot one becomes an instruction hook) */
 	uint32_t nexits, capexits;
 	uint32_t prune_at;        /* exits_prune when nexits reaches it (0: PRUNE_MIN) */
+	uint64_t stale_lip;       /* a dropped exit's stop removed since the last prune */
 	struct pageset cand;
 	uint64_t tcg_used;        /* the code buffer's estimated use since its last flush */
 
