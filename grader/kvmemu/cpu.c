@@ -1276,7 +1276,10 @@ static int run_loop(struct vcpu *v)
 			return ir;
 		if (c->flush_pending)
 			tb_flush(c);
-		if (c->nexits >= (c->prune_at ? c->prune_at : PRUNE_MIN))
+		/* Not right after a scan added exits (S_RETRANSLATE): its block
+		 * runs first, or one with PRUNE_MIN exits never would (test
+		 * prune_exits). */
+		if (c->stop != S_RETRANSLATE && c->nexits >= (c->prune_at ? c->prune_at : PRUNE_MIN))
 			exits_prune(c);
 		c->stop = S_NONE;
 		c->block_stop = false;
