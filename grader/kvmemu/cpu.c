@@ -348,12 +348,18 @@ static void tb_remove(struct cpu *c, uint64_t begin, uint64_t end)
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), begin, end);
 }
 
-/* Drops all translated code; never from inside a run (see tb_gen_hook). */
+static void code_pages_drop(struct cpu *c);
+
+/* Drops all translated code; never from inside a run (see tb_gen_hook).
+ * No code is left to scan again or to check for the host's writes: the
+ * pages are noted again as their blocks run. */
 static void tb_flush(struct cpu *c)
 {
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 	c->flush_pending = false;
 	c->tcg_used = 0;
+	memset(c->seen, 0, sizeof c->seen);
+	code_pages_drop(c);
 }
 
 /* One translation's share of Unicorn's code buffer, estimated high: its
@@ -558,11 +564,12 @@ static void exits_commit(struct cpu *c)
 	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), c->exits, (size_t)c->nexits);
 }
 
-static bool exit_add(struct cpu *c, uint64_t lin)
+/* 1: added, 0: already there, -1: out of memory. */
+static int exit_add(struct cpu *c, uint64_t lin)
 {
 	uint32_t at;
 	if (exit_find(c, lin, &at))
-		return true;
+		return 0;
 	if (c->nexits == c->capexits) {
 		uint32_t cap = c->capexits ? 2 * c->capexits : 256;
 		uint64_t *n = realloc(c->exits, cap * sizeof *n);
@@ -570,7 +577,7 @@ static bool exit_add(struct cpu *c, uint64_t lin)
 			c->exits = n;
 		uint32_t *h = n ? realloc(c->exit_hits, cap * sizeof *h) : NULL;
 		if (!h)
-			return false;
+			return -1;
 		c->exit_hits = h;
 		c->capexits = cap;
 	}
@@ -579,7 +586,7 @@ static bool exit_add(struct cpu *c, uint64_t lin)
 	c->exits[at] = lin;
 	c->exit_hits[at] = 0;
 	c->nexits++;
-	return true;
+	return 1;
 }
 
 static void exit_del(struct cpu *c, uint32_t at)
@@ -625,15 +632,56 @@ static void cand_set(struct cpu *c, uint64_t lin, bool on)
 		bits[(lin & 0xfff) >> 3] &= ~(1 << (lin & 7));
 }
 
-/* Exits at [begin, end] for the opcode byte at op; false when out of
- * memory (the caller hooks the range instead: slower, still exact). */
-static bool exits_for(struct cpu *c, uint64_t begin, uint64_t end, uint64_t op)
+/* Exits at [begin, end] for the opcode byte at op: 1 if one was added, 0
+ * if all were there (kept by exits_prune), -1 when out of memory (the
+ * caller hooks the range instead: slower, still exact). */
+static int exits_for(struct cpu *c, uint64_t begin, uint64_t end, uint64_t op)
 {
-	for (uint64_t a = begin; a <= end; a++)
-		if (!exit_add(c, a))
-			return false;
+	int added = 0;
+	for (uint64_t a = begin; a <= end; a++) {
+		int r = exit_add(c, a);
+		if (r < 0)
+			return -1;
+		added |= r;
+	}
 	cand_set(c, op, true);
-	return true;
+	return added;
+}
+
+/* Unicorn ends every run by walking all of its exits (resume_all_vcpus:
+ * for each, a page-table walk and a translation invalidation at exit - 1,
+ * over a tree of scattered nodes): half of a Linux boot's CPU time with
+ * ~12,600 exits, most of them in code long done with or never stopped at
+ * (an opcode-like byte inside an instruction, `sub rsp, imm8`'s EC). So
+ * once the set has doubled since the last prune (and holds PRUNE_MIN),
+ * only the exits some stop came to are kept; the others, every candidate
+ * and the scanned-block cache are forgotten, and each block that runs
+ * again is scanned again like new code: an I/O site's exit is back before
+ * its block runs. No translation spans an exit (block_hook removed them
+ * when it added one), and the walk at the end of the last run dropped
+ * those ending at one and the engine's stop at one (a translation of no
+ * bytes), except on a page the tables then didn't map: after_stop_ok
+ * drops such a stop when it comes (a flush per prune instead cost the
+ * retranslation of all code each time). (Also
+ * keeping those that blocks scanned since the last prune asked for kept
+ * thousands: the walk stayed ~45% of a boot's CPU, measured.) Between
+ * runs only. */
+#define PRUNE_MIN 1024
+
+static void exits_prune(struct cpu *c)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c->nexits; i++)
+		if (c->exit_hits[i]) {
+			c->exits[n] = c->exits[i];
+			c->exit_hits[n++] = c->exit_hits[i];
+		}
+	c->nexits = n;
+	exits_commit(c);
+	ps_clear(&c->cand, true);
+	memset(c->seen, 0, sizeof c->seen);
+	c->stale_lip = NO_LIP;
+	c->prune_at = 2 * n > PRUNE_MIN ? 2 * n : PRUNE_MIN;
 }
 
 /* Whether the bytes before addr + k (p: the block's bytes from addr) end
@@ -854,9 +902,10 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 		while (k > 0 && i - k < 14 && prefix_byte(p[k - 1]))
 			k--;
 		/* a RETF is done in C from its instruction hook (code_hook) */
-		if (retf || after_hlt(c, addr, p, k) || !exits_for(c, addr + k, addr + i, addr + i))
+		int r = retf || after_hlt(c, addr, p, k) ? -1 : exits_for(c, addr + k, addr + i, addr + i);
+		if (r < 0)
 			cpu_hook_range(c, addr + k, addr + i);
-		added = true;
+		added |= r != 0;
 	}
 	if (added) {
 		exits_commit(c);
@@ -873,50 +922,99 @@ static void block_hook(uc_engine *u, uint64_t addr, uint32_t size, void *opaque)
 
 /* ---- host writes to guest code between two KVM_RUNs ----
  * Unicorn sees the guest's own stores to code, not the host's writes through
- * its mapping. Pages code was translated from are copied at each exit and
- * compared at the next KVM_RUN; a changed page drops its translations. */
+ * its mapping. Pages code was translated from are copied when first seen
+ * and compared at each KVM_RUN; a changed page drops its translations.
+ * Copying every page again at each exit cost a Linux boot ~1,200 pages (a
+ * few MB) per exit to user space. So only pages found changed once (kept
+ * in c->written, across flushes) are copied at each exit: a page the guest
+ * itself wrote during a run is invalidated once at the next KVM_RUN (a
+ * retranslation, never stale code), then its guest writes no longer look
+ * like the host's. A flush drops them all (no code left to protect). */
+
+struct code_page {
+	uint8_t bytes[PAGE_SZ];   /* as at the last exit, or when first seen */
+	uint64_t gpa;
+	bool every_exit;          /* copied at each exit (in c->exit_pages) */
+};
+
+/* From now on copied at each exit; when out of memory it stays compared
+ * only (invalidated again: still exact). */
+static void copy_every_exit(struct cpu *c, struct code_page *cp)
+{
+	if (c->nexit_pages == c->capexit_pages) {
+		uint32_t cap = c->capexit_pages ? 2 * c->capexit_pages : 16;
+		struct code_page **n = realloc(c->exit_pages, cap * sizeof *n);
+		if (!n)
+			return;
+		c->exit_pages = n;
+		c->capexit_pages = cap;
+	}
+	c->exit_pages[c->nexit_pages++] = cp;
+	cp->every_exit = true;
+}
 
 static void note_code_page(struct cpu *c, uint64_t page)
 {
 	const uint8_t *p = gpa_ptr(c->v->vm, page * PAGE_SZ, PAGE_SZ);
-	uint8_t *copy = p ? malloc(PAGE_SZ) : NULL;
-	if (!copy)
+	struct code_page *cp = p ? malloc(sizeof *cp) : NULL;
+	if (!cp)
 		return;
-	memcpy(copy, p, PAGE_SZ);
-	if (ps_put(&c->code_pages, page, copy) < 0)
-		free(copy);
+	memcpy(cp->bytes, p, PAGE_SZ);
+	cp->gpa = page * PAGE_SZ;
+	cp->every_exit = false;
+	if (ps_put(&c->code_pages, page, cp) < 0)
+		free(cp);
+	else if (ps_get(&c->written, page))
+		copy_every_exit(c, cp);
 }
 
 static void code_pages_check(struct cpu *c)
 {
 	struct pageset *ps = &c->code_pages;
+	bool paging = reg_get(c, UC_X86_REG_CR0) & CR0_PG, flush = false;
 	for (uint32_t i = 0; i < ps->cap; i++) {
 		if (!ps->keys[i])
 			continue;
-		uint64_t a = (ps->keys[i] - 1) * PAGE_SZ;
-		const uint8_t *p = gpa_ptr(c->v->vm, a, PAGE_SZ);
-		if (p && memcmp(p, ps->vals[i], PAGE_SZ) != 0) {
-			tb_remove_phys(c, a, a + PAGE_SZ);
-			memcpy(ps->vals[i], p, PAGE_SZ);
+		struct code_page *cp = ps->vals[i];
+		const uint8_t *p = gpa_ptr(c->v->vm, cp->gpa, PAGE_SZ);
+		if (!p || memcmp(p, cp->bytes, PAGE_SZ) == 0)
+			continue;
+		(void)ps_put(&c->written, ps->keys[i] - 1, c);   /* (a hint: may fail) */
+		if (paging) {
+			flush = true;     /* (tb_remove_phys: all of it) once, after the loop */
+			continue;
 		}
+		tb_remove_phys(c, cp->gpa, cp->gpa + PAGE_SZ);
+		memcpy(cp->bytes, p, PAGE_SZ);
+		if (!cp->every_exit)
+			copy_every_exit(c, cp);
 	}
+	if (flush)
+		tb_flush(c);
 }
 
 static void code_pages_snapshot(struct cpu *c)
 {
-	struct pageset *ps = &c->code_pages;
-	for (uint32_t i = 0; i < ps->cap; i++) {
-		if (!ps->keys[i])
-			continue;
-		const uint8_t *p = gpa_ptr(c->v->vm, (ps->keys[i] - 1) * PAGE_SZ, PAGE_SZ);
+	for (uint32_t i = 0; i < c->nexit_pages; i++) {
+		struct code_page *cp = c->exit_pages[i];
+		const uint8_t *p = gpa_ptr(c->v->vm, cp->gpa, PAGE_SZ);
 		if (p)
-			memcpy(ps->vals[i], p, PAGE_SZ);
+			memcpy(cp->bytes, p, PAGE_SZ);
 	}
+}
+
+static void code_pages_drop(struct cpu *c)
+{
+	ps_clear(&c->code_pages, true);
+	free(c->exit_pages);
+	c->exit_pages = NULL;
+	c->nexit_pages = c->capexit_pages = 0;
 }
 
 static void code_pages_forget(struct cpu *c)
 {
-	ps_clear(&c->code_pages, true);
+	code_pages_drop(c);
+	ps_clear(&c->written, false);
 }
 
 /* ---- the other hooks ---- */
@@ -1126,6 +1224,14 @@ static int after_stop_ok(struct vcpu *v)
 	 * run again. */
 	if (env_old_exception(c, true) != -1)
 		return 0;
+	/* The engine's stop at an exit exits_prune dropped, kept where
+	 * Unicorn's walk couldn't reach it (see exits_prune): dropped now that
+	 * its page is mapped, once per prune. */
+	if (c->prune_at && lip != c->stale_lip) {
+		c->stale_lip = lip;
+		drop_exit_blocks(c, lip);
+		return 0;
+	}
 	uint8_t p[4] = { 0 };
 	lin_read(v, lip, p, sizeof p);
 	kvmemu_diag("internal: the engine stopped at 0x%llx (%02x %02x %02x %02x) for no known "
@@ -1170,6 +1276,11 @@ static int run_loop(struct vcpu *v)
 			return ir;
 		if (c->flush_pending)
 			tb_flush(c);
+		/* Not right after a scan added exits (S_RETRANSLATE): its block
+		 * runs first, or one with PRUNE_MIN exits never would (test
+		 * prune_exits). */
+		if (c->stop != S_RETRANSLATE && c->nexits >= (c->prune_at ? c->prune_at : PRUNE_MIN))
+			exits_prune(c);
 		c->stop = S_NONE;
 		c->block_stop = false;
 		c->tb_lip = c->tb_end = NO_LIP;

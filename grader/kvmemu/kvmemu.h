@@ -158,12 +158,18 @@ struct cpu {
 	uint64_t *exits;
 	uint32_t *exit_hits;      /* stops at each (a hot one becomes an instruction hook) */
 	uint32_t nexits, capexits;
+	uint32_t prune_at;        /* exits_prune when nexits reaches it (0: PRUNE_MIN) */
+	uint64_t stale_lip;       /* a dropped exit's stop removed since the last prune */
 	struct pageset cand;
 	uint64_t tcg_used;        /* the code buffer's estimated use since its last flush */
 
-	/* Pages translated code came from, with the bytes they held at the
-	 * last exit: the host may rewrite them between two KVM_RUNs. */
-	struct pageset code_pages;    /* guest-physical page -> snapshot */
+	/* Pages translated code came from, with the bytes they held when
+	 * first seen or at the last exit: the host may rewrite them between
+	 * two KVM_RUNs. */
+	struct pageset code_pages;    /* guest-physical page -> struct code_page */
+	struct code_page **exit_pages;    /* those copied at each exit (cpu.c) */
+	struct pageset written;       /* pages found changed at a KVM_RUN: copied at each exit */
+	uint32_t nexit_pages, capexit_pages;
 
 	/* MMIO in flight (mmio.c): the instruction's access in parts, one a
 	 * page (x86.c emulator_read_write_onepage), and the exits made of them. */

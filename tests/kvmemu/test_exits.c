@@ -289,6 +289,30 @@ TEST(many_io_sites)
 }
 END_TEST
 
+/* Opcode-like bytes inside immediates become exits no stop comes to, and
+ * past 1024 of them kvmemu forgets them (cpu.c exits_prune): 2048 in one
+ * block must still let that block run (a prune right after the scan that
+ * added them dropped them again and again: no progress), and each pass's
+ * OUT still exits with RIP on it. */
+TEST(prune_exits)
+{
+	struct vmm v;
+	VM_LOW64K(&v, "prune_exits");
+	for (uint32_t pass = 1; pass <= 3; pass++) {
+		VM_RUN(&v);
+		WANT_IO(&v, KVM_EXIT_IO_OUT, 1, 0x10, 1);
+		WANT_EQ(&v, "io data (the pass)", pass, vmm_io_data(&v)[0]);
+		struct kvm_regs r;
+		VM_GET_REGS(&v, &r);
+		WANT_EQ(&v, "rip on the OUT", OUT_EXIT_RIP(0x1006 + 6 * 600, 2), r.rip);
+		WANT_EQ(&v, "ebx (the immediates ran as data)", 0xecececec, r.rbx & 0xffffffff);
+	}
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_HLT);
+	vmm_close(&v);
+}
+END_TEST
+
 /* An MMIO write, then at once an OUT, in a loop: each write is one
  * KVM_EXIT_MMIO (is_write, the byte) and each OUT one KVM_EXIT_IO, in that
  * order (x86.c: the write exits after it is done, kvm_fast_pio for the OUT). */
