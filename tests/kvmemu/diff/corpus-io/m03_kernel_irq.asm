@@ -8,24 +8,7 @@ io_main:
 	call setup_idt
 	lapic_write 0xf0, 0x1ff
 	; the PICs: master base 0x20, slave 0x28, cascade on 2; only IRQ 3 and 10 open
-	mov al, 0x11
-	out 0x20, al
-	out 0xa0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xa1, al
-	mov al, 4
-	out 0x21, al
-	mov al, 2
-	out 0xa1, al
-	mov al, 1
-	out 0x21, al
-	out 0xa1, al
-	mov al, 0xf3			; IRQ 2 (cascade) and 3 open
-	out 0x21, al
-	mov al, 0xfb			; IRQ 10 open
-	out 0xa1, al
+	pic_init 0xf3, 0xfb		; IRQ 2 (cascade) and 3 open; IRQ 10 open
 	sti
 	mov al, 3
 	out 0xe3, al			; raise IRQ 3: vector 0x23 at the next entry

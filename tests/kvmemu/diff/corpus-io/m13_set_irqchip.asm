@@ -34,23 +34,7 @@ io_main:
 	mov dword [ORDER], 0
 	mov dword [TICKS], 0
 	; the PICs: master base 0x20, slave 0x28, cascade on 2, all masked
-	mov al, 0x11
-	out 0x20, al
-	out 0xa0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xa1, al
-	mov al, 4
-	out 0x21, al
-	mov al, 2
-	out 0xa1, al
-	mov al, 1
-	out 0x21, al
-	out 0xa1, al
-	mov al, 0xff
-	out 0x21, al
-	out 0xa1, al
+	pic_init 0xff, 0xff
 	; --- KVM_SET_LAPIC ---
 	mov al, 0
 	out 0xee, al			; IRR: 0x50
