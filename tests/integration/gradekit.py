@@ -117,7 +117,9 @@ def trace(tracer_bin, image, backend, emu_env=()):
         env.update({"LD_PRELOAD": EMU_LIB, "KVMEMU_QUIET": "1"})
         env.update(dict(kv.split("=", 1) for kv in emu_env))
     try:
-        p = subprocess.run([tracer_bin, image], capture_output=True, timeout=5, env=env)
+        # a safety net, not a budget: no scenario hangs, and `long` under kvm-emu on a busy
+        # machine must not be cut short into a 'timeout' its trace never had
+        p = subprocess.run([tracer_bin, image], capture_output=True, timeout=60, env=env)
     except subprocess.TimeoutExpired as e:
         return parse_events(e.stdout or b""), "timeout"
     events = parse_events(p.stdout)
