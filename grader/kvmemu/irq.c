@@ -748,7 +748,7 @@ static void ops_eoi(void *o, int vector, bool level)
  * rate; here RDTSC is the engine's, see README). */
 static const struct lapic_ops apic_ops = { ops_tsc, ops_tsc_ns, ops_send, ops_eoi };
 
-/* The LAPIC and IOAPIC pages, answered inside the engine. */
+/* The LAPIC page, answered inside the engine (the IOAPIC: irq_mmio). */
 static uint64_t lapic_page_read(uc_engine *u, uint64_t off, unsigned size, void *o)
 {
 	(void)u;
@@ -780,58 +780,10 @@ static void lapic_page_write(uc_engine *u, uint64_t off, unsigned size, uint64_t
 	v->irq_kick = 1;
 }
 
-static uint64_t ioapic_page_read(uc_engine *u, uint64_t off, unsigned size, void *o)
-{
-	(void)u;
-	struct vcpu *v = o;
-	struct vmirq *q = v->vm->irq;
-	pthread_mutex_lock(&q->lock);
-	uint64_t r = off < 0x100 ? ioapic_read(&q->ioapic, q->ioapic.s.base_address + off, size) : 0;
-	pthread_mutex_unlock(&q->lock);
-	return r;
-}
-
-static void ioapic_page_write(uc_engine *u, uint64_t off, unsigned size, uint64_t val, void *o)
-{
-	(void)u;
-	struct vcpu *v = o;
-	struct vmirq *q = v->vm->irq;
-	pthread_mutex_lock(&q->lock);
-	if (off < 0x100)
-		ioapic_write(&q->ioapic, q->ioapic.s.base_address + off, size, val);
-	pthread_mutex_unlock(&q->lock);
-	v->irq_kick = 1;
-}
-
-/* KVM_SET_IRQCHIP may move the IOAPIC's base_address (kvm_set_ioapic copies
- * it): KVM's IOAPIC stays on the MMIO bus at the range kvm_ioapic_init
- * registered, and ioapic_mmio_read/write refuse what is outside the new base
- * (ioapic_in_range), so it answers at neither page (the oracle, corpus-io/m13).
- * Here its page leaves this vCPU's engine, its accesses then exiting to user
- * space, until the base is back; the vCPU sees a move at its next entry. A
- * move inside the page is taken as a move away. The unmap walks the page's
- * tables (mmu_a_note). */
-static void ioapic_page_follow(struct vcpu *v, struct vmirq *q)
-{
-	bool away = __atomic_load_n(&q->ioapic.s.base_address, __ATOMIC_RELAXED) != IOAPIC_BASE;
-	if (away == v->irq->ioapic_away)
-		return;
-	struct cpu *c = &v->cpu;
-	struct a_note a;
-	mmu_a_note(v, IOAPIC_BASE, &a);
-	uc_err e = away ? uc.mem_unmap(c->uc, IOAPIC_BASE, PAGE_SZ) :
-		   uc.mmio_map(c->uc, IOAPIC_BASE, PAGE_SZ, ioapic_page_read, v, ioapic_page_write, v);
-	mmu_a_restore(v, &a);
-	if (e) {
-		kvmemu_diag("moving the IOAPIC page: %s", uc.strerror(e));
-		return;
-	}
-	uc.ctl(c->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
-	v->irq->ioapic_away = away;
-}
-
 /* At KVM_CREATE_VCPU: an in-kernel LAPIC when the VM has the irqchip
- * (kvm_create_lapic), and the two pages mapped in the vCPU's engine. */
+ * (kvm_create_lapic), its page mapped in the vCPU's engine. The IOAPIC's
+ * page isn't: its accesses take the MMIO path (mmio.c), where irq_mmio
+ * answers the registers KVM's bus does and the rest of the page exits. */
 int irq_vcpu_init(struct vcpu *v)
 {
 	struct vcpu_irq *vi = calloc(1, sizeof *vi);
@@ -846,9 +798,8 @@ int irq_vcpu_init(struct vcpu *v)
 		return 0;
 	vi->has_apic = true;
 	lapic_init(&vi->apic, v->id, &apic_ops, v);
-	if (uc.mmio_map(v->cpu.uc, LAPIC_BASE, PAGE_SZ, lapic_page_read, v, lapic_page_write, v) ||
-	    uc.mmio_map(v->cpu.uc, IOAPIC_BASE, PAGE_SZ, ioapic_page_read, v, ioapic_page_write, v)) {
-		kvmemu_diag("mapping the LAPIC/IOAPIC pages failed");
+	if (uc.mmio_map(v->cpu.uc, LAPIC_BASE, PAGE_SZ, lapic_page_read, v, lapic_page_write, v)) {
+		kvmemu_diag("mapping the LAPIC page failed");
 		return -ENOMEM;
 	}
 	if (v->id != 0)               /* kvm_arch_vcpu_create: APs wait for INIT/SIPI */
@@ -912,16 +863,41 @@ bool irq_pio(struct vcpu *v)
 	return done;
 }
 
-/* A guest MMIO write an ioeventfd takes (no exit). */
+/* An MMIO piece (run->mmio, at most 8 bytes) that KVM's MMIO bus takes
+ * without an exit: the IOAPIC's registers, or a write an ioeventfd matches.
+ * The IOAPIC is on the bus at IOAPIC_BASE for IOAPIC_MEM_LENGTH (0x100)
+ * bytes (kvm_ioapic_init; kvm_io_bus_read wants the piece inside that range)
+ * and answers only inside its current base (ioapic_mmio_read/write's
+ * ioapic_in_range): the rest of its page, or both pages once
+ * KVM_SET_IRQCHIP moved the base, exit to user space. A read's value goes
+ * to run->mmio.data. true: taken. */
 bool irq_mmio(struct vcpu *v)
 {
 	struct vmirq *q = v->vm->irq;
 	struct kvm_run *run = v->run;
-	if (!q || run->exit_reason != KVM_EXIT_MMIO || !run->mmio.is_write)
+	uint64_t gpa = run->mmio.phys_addr;
+	uint32_t len = run->mmio.len;
+	if (!q || run->exit_reason != KVM_EXIT_MMIO)
 		return false;
+	bool done = false;
 	pthread_mutex_lock(&q->lock);
-	bool done = ioev_write(q, false, run->mmio.phys_addr, run->mmio.len, run->mmio.data);
+	if (q->chip && gpa >= IOAPIC_BASE && gpa + len <= IOAPIC_BASE + 0x100 &&
+	    ioapic_mmio(&q->ioapic, gpa, len)) {
+		if (run->mmio.is_write) {
+			uint64_t val = 0;
+			memcpy(&val, run->mmio.data, len);
+			ioapic_write(&q->ioapic, gpa, len, val);
+		} else {
+			uint64_t val = ioapic_read(&q->ioapic, gpa, len);
+			memcpy(run->mmio.data, &val, len);
+		}
+		done = true;
+	} else if (run->mmio.is_write) {
+		done = ioev_write(q, false, gpa, len, run->mmio.data);
+	}
 	pthread_mutex_unlock(&q->lock);
+	if (done && run->mmio.is_write)
+		v->irq_kick = 1;      /* an unmasked pin may let an interrupt in */
 	return done;
 }
 
@@ -1213,8 +1189,6 @@ int irq_entry(struct vcpu *v)
 	 * user-space I/O before it injects anything). */
 	if (!vi || c->mmio_step)
 		return 0;
-	if (vi->has_apic)
-		ioapic_page_follow(v, q);
 	if (!vi->has_apic) {
 		/* User-space irqchip: KVM_INTERRUPT's vector is injected as is
 		 * (an injected event ignores IF), KVM_NMI's NMI too. */

@@ -462,7 +462,6 @@ struct vcpu_irq {
 	uint32_t mp_state;
 	int wake_fd;              /* eventfd a halted vCPU sleeps on */
 	int halted;               /* in irq_halt: kicks write wake_fd */
-	bool ioapic_away;         /* the IOAPIC page out of the engine (irq.c ioapic_page_follow) */
 };
 int irq_vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg);   /* -ENOTTY: not ours */
 int irq_vcpu_ioctl(struct vcpu *v, unsigned long req, unsigned long arg);
@@ -479,7 +478,7 @@ void irq_run_end(struct vcpu *v);
 void irq_insn_skipped(struct vcpu *v);              /* an STI shadow ends (pio.c) */
 int irq_halt(struct vcpu *v);                        /* 0 or -EINTR */
 bool irq_pio(struct vcpu *v);                        /* run->io taken in kernel */
-bool irq_mmio(struct vcpu *v);                       /* run->mmio write taken */
+bool irq_mmio(struct vcpu *v);                       /* run->mmio taken in-kernel */
 void irq_exit_fields(struct vcpu *v);
 int irq_msr(struct vcpu *v, uint32_t index, uint64_t *val, bool write, bool host);  /* -2: not ours */
 void irq_sregs_get(struct vcpu *v, struct kvm_sregs *s);    /* cr8, apic_base */

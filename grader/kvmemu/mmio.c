@@ -481,15 +481,20 @@ static bool make_exit(struct vcpu *v)
 	return false;
 }
 
-/* The next exit to user space; a write an ioeventfd takes makes none
- * (irq.c). false: the direction is done. */
+/* The next exit to user space; a piece the in-kernel devices take (the
+ * IOAPIC, an ioeventfd: irq.c irq_mmio) makes none, a read's value then
+ * taken as user space's would be. false: the direction is done. */
 static bool next_exit(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
 	while (make_exit(v)) {
-		if (!c->mmio_exit_write || !irq_mmio(v)) {
+		if (!irq_mmio(v)) {
 			v->pending = P_MMIO;
 			return true;
+		}
+		if (!c->mmio_exit_write) {
+			struct mmio_part *p = &c->mmio_part[c->mmio_cur];
+			memcpy(p->data + c->mmio_off, v->run->mmio.data, min8(p->len - c->mmio_off));
 		}
 		c->mmio_off += 8;
 	}

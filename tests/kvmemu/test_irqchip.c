@@ -303,7 +303,8 @@ static void set_ioapic_base(struct vmm *v, uint64_t base)
  * where kvm_ioapic_init registered it and ioapic_mmio_read/write refuse an
  * address outside the new base (ioapic_in_range): moved, it answers at
  * neither page, its old one exits to user space (the oracle: corpus-io m13);
- * moved back, it answers again. */
+ * moved back, it answers again. Past its IOAPIC_MEM_LENGTH (0x100) bytes the
+ * page is not the IOAPIC's: a read there exits (kvm_io_bus_read). */
 TEST(ioapic_base_moved)
 {
 	struct vmm v;
@@ -335,6 +336,16 @@ TEST(ioapic_base_moved)
 	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf3, 1);
 	memcpy(&x, vmm_io_data(&v), 4);
 	WANT_EQ(&v, "the version again once moved back", 0x170011, x);
+	VM_RUN(&v);
+	WANT_EXIT(&v, KVM_EXIT_MMIO);
+	WANT_EQ(&v, "a read at 0xfec00100 exits", 0xfec00100, v.run->mmio.phys_addr);
+	WANT_EQ(&v, "its length", 4, v.run->mmio.len);
+	WANT_EQ(&v, "a read", 0, v.run->mmio.is_write);
+	memcpy(v.run->mmio.data, "\x21\x43\x65\x87", 4);
+	VM_RUN(&v);
+	WANT_IO(&v, KVM_EXIT_IO_OUT, 4, 0xf4, 1);
+	memcpy(&x, vmm_io_data(&v), 4);
+	WANT_EQ(&v, "the read got user space's answer", 0x87654321, x);
 	vmm_close(&v);
 }
 END_TEST

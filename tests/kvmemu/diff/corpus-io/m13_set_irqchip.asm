@@ -14,7 +14,7 @@
 ; another xAPIC ID (IPIs to it and to the old one), with the timer's mode
 ; changed (apic_update_lvtt clears TMICT). Then what KVM refuses (chip 3,
 ; SET_PIT2 without a PIT, no state), and last the IOAPIC's base moved
-; (it answers at neither page) and a read past its 0x100 bytes (known-io IO6). Time is not in the trace: the timer's deliveries are
+; (it answers at neither page) and a read past its 0x100 bytes (an exit: IO6, fixed). Time is not in the trace: the timer's deliveries are
 ; counted, not placed.
 %define IO_FLAGS IO_IRQCHIP
 %include "io.inc"
@@ -239,7 +239,7 @@ io_main:
 	; --- refused ---
 	mov al, 9
 	out 0xee, al
-	; last: the read past 0x100 below is known-io IO6 (a first difference ends the comparison)
+	; last: the read past 0x100 below was IO6 (a first difference ends the comparison)
 	; KVM_SET_IRQCHIP with the IOAPIC's base moved: where it answers
 	mov al, 4
 	out 0xf0, al
