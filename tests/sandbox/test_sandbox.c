@@ -254,15 +254,24 @@ END_TEST
  * (BOX_WALL_EXTENSIONS), so a budget it needs more than its first 0.8 s of
  * wall time for (0.9 s: one CPU gives at most 0.8 s by then) ends as its own,
  * over budget, not starved.  That needs 0.9 s of CPU 0 in 3.2 s: a machine
- * too busy to give it that leaves nothing checked, so that run is retried.
+ * too busy to give it that leaves nothing checked, so that run is retried,
+ * and after STARVED_TRIES such runs the test says SKIP with why (seen in
+ * test-fresh beside a CI run, load ~14: 0.73 s in 3.25 s, three times).
  */
+#define STARVED_TRIES 5
 TEST(starved_box_spends_its_budget)
 {
 	struct box_result r;
 	for (int tries = 1;; tries++) {
 		ck_assert_int_eq(run_self_starved(0.9, 0.8, &r), 0);
-		if (!(r.starved && r.cpu_s < 0.9) || tries == 3)
+		if (!(r.starved && r.cpu_s < 0.9))
 			break;
+		if (tries == STARVED_TRIES) {
+			double cpu = r.cpu_s, wall = r.wall_s;
+			box_result_free(&r);
+			CHECK_SKIP("nothing checked: the machine gave the box %.2f s of CPU in %.2f s, "
+				   "short of its 0.9 s budget, %d times", cpu, wall, STARVED_TRIES);
+		}
 		fprintf(stderr, "starved_box_spends_its_budget: only %.2f s of CPU in %.2f s, again\n", r.cpu_s,
 			r.wall_s);
 		box_result_free(&r);
