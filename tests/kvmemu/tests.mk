@@ -56,6 +56,9 @@ $(KVMEMU_T)/%.bin: $(KVMEMU_T_SRC)/guests/%.asm $(wildcard $(KVMEMU_T_SRC)/guest
 	@mkdir -p $(@D)
 	nasm -f bin -i $(KVMEMU_T_SRC)/guests/ -o $@ $<
 
+# many_exits.asm is the exits bench's guest (bench/kvmemu/exits.asm), included.
+$(KVMEMU_T)/many_exits.bin: bench/kvmemu/exits.asm
+
 test-kvmemu-real: $(KVMEMU_T_ALL)
 	VIRTLAB_BACKEND=kvm VIRTLAB_ROOT=$(CURDIR) $(KVMEMU_T)/check_kvmemu
 
