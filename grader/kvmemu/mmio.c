@@ -481,6 +481,14 @@ static bool make_exit(struct vcpu *v)
 	return false;
 }
 
+/* A read's piece, in run->mmio.data, into its part's bytes. */
+static void read_piece_in(struct vcpu *v)
+{
+	struct cpu *c = &v->cpu;
+	struct mmio_part *p = &c->mmio_part[c->mmio_cur];
+	memcpy(p->data + c->mmio_off, v->run->mmio.data, min8(p->len - c->mmio_off));
+}
+
 /* The next exit to user space; a piece the in-kernel devices take (the
  * IOAPIC, an ioeventfd: irq.c irq_mmio) makes none, a read's value then
  * taken as user space's would be. false: the direction is done. */
@@ -492,10 +500,8 @@ static bool next_exit(struct vcpu *v)
 			v->pending = P_MMIO;
 			return true;
 		}
-		if (!c->mmio_exit_write) {
-			struct mmio_part *p = &c->mmio_part[c->mmio_cur];
-			memcpy(p->data + c->mmio_off, v->run->mmio.data, min8(p->len - c->mmio_off));
-		}
+		if (!c->mmio_exit_write)
+			read_piece_in(v);
 		c->mmio_off += 8;
 	}
 	return false;
@@ -751,10 +757,9 @@ int mmio_begin(struct vcpu *v)
 int mmio_resume(struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	struct mmio_part *p = &c->mmio_part[c->mmio_cur];
 	v->pending = P_NONE;
 	if (!c->mmio_exit_write)
-		memcpy(p->data + c->mmio_off, v->run->mmio.data, min8(p->len - c->mmio_off));
+		read_piece_in(v);
 	c->mmio_off += 8;
 	if (next_exit(v))
 		return 1;
